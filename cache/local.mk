@@ -1,0 +1,2 @@
+noinst_LIBRARIES += %reldir%/libdst_cache.a
+%canon_reldir%_libdst_cache_a_SOURCES = %reldir%/cache.c %reldir%/cache.h

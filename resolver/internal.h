@@ -1,0 +1,140 @@
+/*
+ * resolver/ internals shared by server.c (listeners, clients, upstream
+ * health, signals) and query.c (the query state machine).
+ *
+ * Ownership: the server owns listeners, TCP clients, upstreams and every
+ * live query (srv->queries). A TCP client lists the queries it waits for;
+ * when it goes first, each query is detached (q->tcp = NULL) and its
+ * answer is dropped. A query is freed only in its timer's close callback,
+ * after query_finish.
+ */
+#ifndef DST_RESOLVER_INTERNAL_H
+#define DST_RESOLVER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "cache/cache.h"
+#include "config/config.h"
+#include "dns/dns.h"
+#include "tls/frame.h"
+#include "tls/tls.h"
+
+#define DST_MAX_UPSTREAMS 64
+#define DST_MAX_TTLS 1024
+#define DST_SCRATCH_LEN (DST_DNS_MAX_MSG + 64)
+
+struct dst_server;
+struct dst_query;
+
+struct dst_upstream {
+	const struct dst_config_upstream *cfg;
+	struct dst_tls_pool *pool;
+	unsigned index;
+	uint64_t retry_after_ms;   /* in backoff until then */
+	uint32_t backoff_ms;
+	int last_status;           /* last failure logged */
+	bool down;
+};
+
+struct dst_udp_listener {
+	uv_udp_t udp;
+	struct dst_server *srv;
+};
+
+struct dst_tcp_listener {
+	uv_tcp_t tcp;
+	struct dst_server *srv;
+};
+
+struct dst_tcp_client {
+	uv_tcp_t tcp;
+	uv_timer_t idle;
+	struct dst_server *srv;
+	struct dst_tcp_client *next, *prev;
+	struct dst_frame_reader frames;
+	struct dst_query *queries;     /* waiting for upstream, linked by tcp_next */
+	unsigned nqueries;
+	unsigned writes_pending;
+	unsigned handles_open;
+	bool read_eof;
+	bool closing;
+};
+
+/* Where an answer goes: a UDP peer through a listener, or a TCP client. */
+struct dst_reply_to {
+	struct dst_udp_listener *udp;
+	const struct sockaddr *peer;
+	struct dst_tcp_client *tcp;
+};
+
+enum dst_qstate {
+	DST_Q_NEW,
+	DST_Q_WAIT_REPLY,
+	DST_Q_DONE,
+};
+
+enum dst_qevent {
+	DST_EV_START,
+	DST_EV_ANSWER,   /* q->ev_wire / q->ev_len hold the answer */
+	DST_EV_FAILED,   /* the attempt failed with status */
+	DST_EV_TIMEOUT,  /* the attempt's timer fired */
+	DST_EV_ABORT,    /* shutdown: drop without an answer */
+};
+
+struct dst_query {
+	struct dst_server *srv;
+	enum dst_qstate state;
+	struct dst_query *next, *prev;         /* srv->queries */
+	struct dst_tcp_client *tcp;            /* NULL: UDP, or the client is gone */
+	struct dst_query *tcp_next, *tcp_prev;
+	struct dst_udp_listener *udp;
+	struct sockaddr_storage peer;
+	uv_timer_t timer;
+	uint64_t deadline_ms;
+	struct dst_upstream *up;               /* of the current attempt */
+	struct dst_tls_req *treq;              /* the current attempt, or NULL */
+	uint64_t tried;                        /* bit per upstream index */
+	int last_status;
+	bool got_servfail;
+	const uint8_t *ev_wire;
+	size_t ev_len;
+	struct dst_dns_query dq;
+	struct dst_cache_key key;
+	size_t req_len;
+	uint8_t req[];                         /* the client's query */
+};
+
+struct dst_server {
+	uv_loop_t *loop;
+	const struct dst_config *cfg;
+	struct dst_cache *cache;
+	struct dst_upstream *ups;
+	size_t nups;
+	struct dst_udp_listener *udp;
+	size_t nudp;
+	struct dst_tcp_listener *tcp;
+	size_t ntcp;
+	struct dst_tcp_client *clients;
+	struct dst_query *queries;
+	uv_signal_t sigint, sigterm;
+	bool stopping;
+	uint16_t ttl_offs[DST_MAX_TTLS];
+	uint8_t rbuf[DST_DNS_MAX_MSG + 1];     /* UDP receive buffer, shared */
+	uint8_t scratch[DST_SCRATCH_LEN];      /* answers are built here */
+};
+
+/* server.c */
+void dst_server__send(struct dst_server *srv, const struct dst_reply_to *to, const uint8_t *wire,
+		      size_t len);
+void dst_server__upstream_failed(struct dst_server *srv, struct dst_upstream *up, int status);
+void dst_server__upstream_ok(struct dst_server *srv, struct dst_upstream *up);
+void dst_server__client_query_done(struct dst_tcp_client *c);
+
+/* query.c */
+void dst_query_handle(struct dst_server *srv, const uint8_t *wire, size_t len,
+		      const struct dst_reply_to *to);
+void dst_query_abort_all(struct dst_server *srv);
+
+#endif

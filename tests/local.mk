@@ -1,0 +1,26 @@
+# Unit suites: one check program per module, each linked with its module only.
+if HAVE_CHECK
+check_PROGRAMS += tests/unit/check_dns tests/unit/check_config tests/unit/check_cache \
+	tests/unit/check_frame
+TESTS += tests/unit/check_dns tests/unit/check_config tests/unit/check_cache \
+	tests/unit/check_frame
+endif
+UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+tests_unit_check_dns_SOURCES = tests/unit/check_dns.c
+tests_unit_check_dns_CFLAGS = $(UNIT_CFLAGS) $(LDNS_CFLAGS)
+tests_unit_check_dns_LDADD = dns/libdst_dns.a $(CHECK_LIBS) $(LDNS_LIBS)
+
+tests_unit_check_config_SOURCES = tests/unit/check_config.c
+tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_config_LDADD = config/libdst_config.a dns/libdst_dns.a $(CHECK_LIBS) $(GNUTLS_LIBS)
+
+tests_unit_check_cache_SOURCES = tests/unit/check_cache.c
+tests_unit_check_cache_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_cache_LDADD = cache/libdst_cache.a dns/libdst_dns.a $(CHECK_LIBS)
+
+tests_unit_check_frame_SOURCES = tests/unit/check_frame.c
+tests_unit_check_frame_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_frame_LDADD = tls/libdst_tls.a dns/libdst_dns.a $(CHECK_LIBS) $(GNUTLS_LIBS) $(LIBUV_LIBS)
+
+include tests/integration/local.mk

@@ -1,0 +1,135 @@
+/*
+ * tls/ module internals shared by pool.c (requests, IDs, matching) and
+ * conn.c (one GnuTLS session over one libuv TCP stream).
+ *
+ * Ownership: the pool owns its connections and every request not yet
+ * answered. A request is in exactly one place: the pool's pending queue
+ * (waiting for a ready connection), or a connection's ID table (and, until
+ * written, that connection's send queue). A cancelled request that was
+ * already written stays in the table as an orphan (cb NULL) so that a late
+ * answer is recognised and dropped, and its ID is not reused meanwhile.
+ */
+#ifndef DST_TLS_INTERNAL_H
+#define DST_TLS_INTERNAL_H
+
+#include <gnutls/gnutls.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "tls/frame.h"
+#include "tls/tls.h"
+
+struct dst_tls_conn;
+
+struct dst_tls_req {
+	struct dst_tls_pool *pool;
+	struct dst_tls_conn *conn;     /* NULL while pending */
+	struct dst_tls_req *next;      /* pending queue or send queue links */
+	struct dst_tls_req *prev;
+	dst_tls_answer_cb cb;          /* NULL: orphan */
+	void *arg;
+	uint16_t caller_id;            /* the ID the caller's query had */
+	uint16_t wire_id;              /* the ID used on the connection */
+	bool retried;                  /* already re-sent once after a lost connection */
+	bool written;
+	uint64_t written_ms;
+	size_t len;                    /* DNS message length (without prefix) */
+	uint8_t buf[];                 /* 2-byte length prefix + message */
+};
+
+/* A doubly linked queue of requests (pending, or a connection's unsent). */
+struct dst_tls_reqq {
+	struct dst_tls_req *head, *tail;
+	size_t len;
+};
+
+enum dst_tls_conn_state {
+	DST_CONN_CONNECTING,
+	DST_CONN_HANDSHAKE,
+	DST_CONN_READY,
+	DST_CONN_CLOSING,
+};
+
+struct dst_tls_conn {
+	struct dst_tls_pool *pool;
+	struct dst_tls_conn *next;
+	enum dst_tls_conn_state state;
+	uv_tcp_t tcp;
+	uv_timer_t timer;              /* handshake deadline, then idle timeout */
+	uv_connect_t connect_req;
+	uv_shutdown_t shutdown_req;
+	unsigned handles_open;
+	gnutls_session_t session;
+	bool doomed;                   /* presumed dead: close at the next flush */
+	bool ticket_saved;
+	size_t addr_idx;
+
+	/* ciphertext handed to us by libuv, consumed by the pull function */
+	const uint8_t *in;
+	size_t in_len;
+	uint8_t *rbuf;                 /* libuv read buffer */
+	uint8_t *plain;                /* decrypted record buffer */
+	/* ciphertext produced by GnuTLS, written by one uv_write per flush */
+	uint8_t *out;
+	size_t out_len, out_cap;
+
+	struct dst_frame_reader frames;
+	uint64_t last_read_ms;
+
+	struct dst_tls_req **slots;    /* ID table, open addressing, 2x max_inflight */
+	unsigned slot_mask;
+	unsigned inflight;             /* requests in the table, orphans included */
+	struct dst_tls_reqq sendq;
+};
+
+struct dst_tls_pool {
+	uv_loop_t *loop;
+	char *name;
+	struct sockaddr_storage *addrs;
+	size_t naddrs;
+	size_t addr_next;              /* address for the next connection */
+	size_t connect_failures;       /* consecutive, across addresses */
+	char *tls_name;
+	uint8_t (*pins)[DST_TLS_PIN_LEN];
+	size_t npins;
+	unsigned max_connections;
+	unsigned max_inflight;
+	uint32_t handshake_timeout_ms;
+	uint32_t idle_timeout_ms;
+
+	gnutls_certificate_credentials_t creds;
+	gnutls_priority_t prio;
+	gnutls_datum_t session_data;   /* for resumption */
+
+	struct dst_tls_conn *conns;
+	unsigned nconns;
+	struct dst_tls_reqq pending;
+	uv_idle_t flush;               /* writes the batch once per loop iteration */
+	bool flush_active;
+	bool closing;
+	unsigned handles_open;         /* flush handle + connections */
+
+	uint8_t rnd[64];               /* random bytes for IDs */
+	unsigned rnd_used;
+
+	char last_error[256];
+	struct dst_tls_stats stats;
+};
+
+/* conn.c */
+int dst_tls__conn_open(struct dst_tls_pool *p);
+void dst_tls__conn_flush(struct dst_tls_conn *c);
+void dst_tls__conn_close(struct dst_tls_conn *c, int status);
+void dst_tls__conn_arm_idle(struct dst_tls_conn *c);
+int dst_tls__verify(struct dst_tls_pool *p, gnutls_session_t s);
+
+/* pool.c */
+void dst_tls__conn_ready(struct dst_tls_conn *c);
+void dst_tls__conn_failed(struct dst_tls_conn *c, int status);
+void dst_tls__conn_lost(struct dst_tls_conn *c, int status);
+void dst_tls__conn_answer(struct dst_tls_conn *c, const uint8_t *wire, size_t len);
+void dst_tls__conn_freed(struct dst_tls_conn *c);
+void dst_tls__set_error(struct dst_tls_pool *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,4 @@
+noinst_LIBRARIES += %reldir%/libdst_tls.a
+%canon_reldir%_libdst_tls_a_SOURCES = %reldir%/frame.c %reldir%/frame.h \
+	%reldir%/conn.c %reldir%/pool.c %reldir%/tls.h %reldir%/internal.h
+%canon_reldir%_libdst_tls_a_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS) $(LIBUV_CFLAGS)

@@ -1,0 +1,560 @@
+/*
+ * The connection pool of one upstream: requests, IDs, batching, matching.
+ *
+ * New requests wait in p->pending. Once per loop iteration (a uv_idle
+ * handle, started only when there is something to do, so it runs before
+ * the loop next blocks and never while nothing happens) they are dispatched
+ * to the ready connection with the fewest requests in flight, then every
+ * connection with unsent requests corks them into as few TLS records as
+ * possible and writes once. A connection opens only when no open one has
+ * room and none is already being opened.
+ *
+ * IDs are random (RFC 5452) and unique among a connection's in-flight
+ * requests. An answer is delivered only if its ID names a live request and
+ * its question is byte-for-byte (ASCII case aside) the one sent; anything
+ * else is dropped and counted.
+ *
+ * When a ready connection dies, its live requests are re-sent once on
+ * another connection; a second loss, or a connection that never became
+ * ready on any address, fails them with the reason.
+ */
+#include "config.h"
+
+#include <gnutls/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/dns.h"
+#include "dns/err.h"
+#include "tls/internal.h"
+
+static const char tls_priority[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
+
+void dst_tls__set_error(struct dst_tls_pool *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->last_error, sizeof(p->last_error), fmt, ap);
+	va_end(ap);
+}
+
+/* Queue helpers. */
+static void q_push(struct dst_tls_reqq *q, struct dst_tls_req *r)
+{
+	r->next = NULL;
+	r->prev = q->tail;
+	if (q->tail)
+		q->tail->next = r;
+	else
+		q->head = r;
+	q->tail = r;
+	q->len++;
+}
+
+static void q_push_front(struct dst_tls_reqq *q, struct dst_tls_req *r)
+{
+	r->prev = NULL;
+	r->next = q->head;
+	if (q->head)
+		q->head->prev = r;
+	else
+		q->tail = r;
+	q->head = r;
+	q->len++;
+}
+
+static void q_remove(struct dst_tls_reqq *q, struct dst_tls_req *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		q->head = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	else
+		q->tail = r->prev;
+	r->next = r->prev = NULL;
+	q->len--;
+}
+
+static struct dst_tls_req *q_pop(struct dst_tls_reqq *q)
+{
+	struct dst_tls_req *r = q->head;
+
+	if (r)
+		q_remove(q, r);
+	return r;
+}
+
+/* ID table: open addressing on the ID, backward-shift deletion. */
+static struct dst_tls_req **slot_find(struct dst_tls_conn *c, uint16_t id)
+{
+	for (unsigned i = id & c->slot_mask;; i = (i + 1) & c->slot_mask) {
+		if (!c->slots[i] || c->slots[i]->wire_id == id)
+			return &c->slots[i];
+	}
+}
+
+static void slot_remove(struct dst_tls_conn *c, struct dst_tls_req *r)
+{
+	unsigned i = (unsigned)(slot_find(c, r->wire_id) - c->slots);
+
+	c->slots[i] = NULL;
+	for (unsigned j = (i + 1) & c->slot_mask; c->slots[j]; j = (j + 1) & c->slot_mask) {
+		unsigned home = c->slots[j]->wire_id & c->slot_mask;
+		/* Move j back into the hole if its home is not in (i, j]. */
+		if (((j - home) & c->slot_mask) >= ((j - i) & c->slot_mask)) {
+			c->slots[i] = c->slots[j];
+			c->slots[j] = NULL;
+			i = j;
+		}
+	}
+	c->inflight--;
+}
+
+static uint16_t random_id(struct dst_tls_pool *p)
+{
+	if (p->rnd_used + 2 > sizeof(p->rnd)) {
+		gnutls_rnd(GNUTLS_RND_NONCE, p->rnd, sizeof(p->rnd));
+		p->rnd_used = 0;
+	}
+	uint16_t id = dst_dns_get16(p->rnd + p->rnd_used);
+	p->rnd_used += 2;
+	return id;
+}
+
+static void start_flush(struct dst_tls_pool *p);
+
+static void maybe_idle(struct dst_tls_conn *c)
+{
+	if (c->state == DST_CONN_READY && c->inflight == 0 && c->sendq.len == 0)
+		dst_tls__conn_arm_idle(c);
+}
+
+static void assign(struct dst_tls_conn *c, struct dst_tls_req *r)
+{
+	struct dst_tls_req **slot;
+	uint16_t id;
+
+	do {
+		id = random_id(c->pool);
+		slot = slot_find(c, id);
+	} while (*slot);
+	*slot = r;
+	r->wire_id = id;
+	dst_dns_put16(r->buf + 2, id);
+	r->conn = c;
+	c->inflight++;
+	q_push(&c->sendq, r);
+	uv_timer_stop(&c->timer);
+}
+
+static struct dst_tls_conn *least_loaded(struct dst_tls_pool *p, bool *opening)
+{
+	struct dst_tls_conn *best = NULL;
+
+	*opening = false;
+	for (struct dst_tls_conn *c = p->conns; c; c = c->next) {
+		if (c->state != DST_CONN_READY || c->doomed) {
+			*opening |= c->state == DST_CONN_CONNECTING || c->state == DST_CONN_HANDSHAKE;
+			continue;
+		}
+		if (c->inflight < p->max_inflight && (!best || c->inflight < best->inflight))
+			best = c;
+	}
+	return best;
+}
+
+static void fail_all(struct dst_tls_reqq *q, int status)
+{
+	struct dst_tls_req *r;
+
+	while ((r = q_pop(q))) {
+		dst_tls_answer_cb cb = r->cb;
+		void *arg = r->arg;
+		free(r);
+		if (cb)
+			cb(arg, status, NULL, 0);
+	}
+}
+
+static void dispatch(struct dst_tls_pool *p)
+{
+	while (p->pending.len) {
+		bool opening;
+		struct dst_tls_conn *c = least_loaded(p, &opening);
+		if (c) {
+			assign(c, q_pop(&p->pending));
+			continue;
+		}
+		if (!opening && p->nconns < p->max_connections) {
+			int r = dst_tls__conn_open(p);
+			if (r < 0) {
+				struct dst_tls_reqq failed = p->pending;
+				memset(&p->pending, 0, sizeof(p->pending));
+				fail_all(&failed, r);
+			}
+		}
+		break;
+	}
+}
+
+/* Corks every unsent request of c into TLS records and writes them once. */
+static void write_batch(struct dst_tls_conn *c)
+{
+	struct dst_tls_pool *p = c->pool;
+	uint64_t now = uv_now(p->loop);
+	struct dst_tls_req *r;
+	int ret = 0;
+
+	gnutls_record_cork(c->session);
+	while ((r = q_pop(&c->sendq))) {
+		ssize_t n = gnutls_record_send(c->session, r->buf, r->len + 2);
+		if (n < 0)
+			ret = (int)n;
+		r->written = true;
+		r->written_ms = now;
+		p->stats.queries++;
+	}
+	if (ret >= 0)
+		ret = gnutls_record_uncork(c->session, 0);
+	if (ret < 0 && ret != GNUTLS_E_AGAIN) {
+		dst_tls__set_error(p, "TLS send failed: %s", gnutls_strerror(ret));
+		dst_tls__conn_lost(c, DST_ETLS);
+		return;
+	}
+	dst_tls__conn_flush(c);
+}
+
+static void on_flush(uv_idle_t *h)
+{
+	struct dst_tls_pool *p = h->data;
+
+	/* Stopped first: whatever callbacks below queue runs next iteration. */
+	uv_idle_stop(&p->flush);
+	p->flush_active = false;
+	dispatch(p);
+	for (struct dst_tls_conn *c = p->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->doomed)
+			dst_tls__conn_lost(c, DST_ETIMEDOUT);
+		else if (c->state == DST_CONN_READY && c->sendq.len)
+			write_batch(c);
+	}
+	/* Requests lost above were re-queued: send them in this same pass. */
+	if (p->pending.len) {
+		dispatch(p);
+		for (struct dst_tls_conn *c = p->conns, *next; c; c = next) {
+			next = c->next;
+			if (c->state == DST_CONN_READY && c->sendq.len)
+				write_batch(c);
+		}
+	}
+}
+
+static void start_flush(struct dst_tls_pool *p)
+{
+	if (!p->flush_active && !p->closing) {
+		uv_idle_start(&p->flush, on_flush);
+		p->flush_active = true;
+	}
+}
+
+void dst_tls__conn_ready(struct dst_tls_conn *c)
+{
+	c->pool->connect_failures = 0;
+	c->pool->last_error[0] = '\0';
+	if (c->pool->pending.len)
+		start_flush(c->pool);
+	else
+		maybe_idle(c);
+}
+
+/* A connection that never became ready: try the next address, or give up. */
+void dst_tls__conn_failed(struct dst_tls_conn *c, int status)
+{
+	struct dst_tls_pool *p = c->pool;
+
+	p->stats.conn_failures++;
+	p->addr_next = (c->addr_idx + 1) % p->naddrs;
+	p->connect_failures++;
+	dst_tls__conn_close(c, status);
+	if (p->closing || p->conns)
+		return;
+	if (p->connect_failures < p->naddrs && p->pending.len) {
+		dispatch(p);
+		return;
+	}
+	p->connect_failures = 0;
+	struct dst_tls_reqq failed = p->pending;
+	memset(&p->pending, 0, sizeof(p->pending));
+	fail_all(&failed, status);
+}
+
+/* A ready connection died: re-send its live requests once, elsewhere. */
+void dst_tls__conn_lost(struct dst_tls_conn *c, int status)
+{
+	struct dst_tls_pool *p = c->pool;
+	struct dst_tls_reqq failed = {0};
+	struct dst_tls_req *r;
+
+	while ((r = q_pop(&c->sendq))) {
+		slot_remove(c, r);
+		r->conn = NULL;
+		q_push_front(&p->pending, r);
+	}
+	for (unsigned i = 0; i <= c->slot_mask; i++) {
+		r = c->slots[i];
+		if (!r)
+			continue;
+		c->slots[i] = NULL;
+		if (!r->cb) {
+			free(r);
+		} else if (!r->retried && !p->closing) {
+			r->retried = true;
+			r->written = false;
+			r->conn = NULL;
+			q_push_front(&p->pending, r);
+		} else {
+			q_push(&failed, r);
+		}
+	}
+	c->inflight = 0;
+	dst_tls__conn_close(c, status);
+	if (p->pending.len)
+		start_flush(p);
+	fail_all(&failed, status);
+}
+
+static bool same_question(const uint8_t *query, size_t qlen, const uint8_t *ans, size_t alen)
+{
+	size_t end = DST_DNS_HEADER_LEN;
+
+	/* Our own query: uncompressed labels, then type and class. */
+	while (end < qlen && query[end] != 0)
+		end += query[end] + 1u;
+	end += 5;
+	if (end > qlen || end > alen || dst_dns_qdcount(ans) != 1)
+		return false;
+	for (size_t i = DST_DNS_HEADER_LEN; i < end; i++) {
+		uint8_t a = query[i], b = ans[i];
+		if (a != b && !((a | 0x20) == (b | 0x20) && (a | 0x20) >= 'a' && (a | 0x20) <= 'z'))
+			return false;
+	}
+	return true;
+}
+
+void dst_tls__conn_answer(struct dst_tls_conn *c, const uint8_t *wire, size_t len)
+{
+	struct dst_tls_pool *p = c->pool;
+
+	if (len < DST_DNS_HEADER_LEN) {
+		p->stats.unmatched++;
+		return;
+	}
+	struct dst_tls_req *r = *slot_find(c, dst_dns_id(wire));
+	if (!r || !r->written || !same_question(r->buf + 2, r->len, wire, len)) {
+		p->stats.unmatched++;
+		return;
+	}
+	slot_remove(c, r);
+	p->stats.answers++;
+	dst_tls_answer_cb cb = r->cb;
+	void *arg = r->arg;
+	uint16_t id = r->caller_id;
+	free(r);
+	maybe_idle(c);
+	if (cb) {
+		/* The bytes are in this connection's own buffers: restore the caller's ID. */
+		dst_dns_set_id((uint8_t *)wire, id);
+		cb(arg, 0, wire, len);
+	}
+}
+
+static void pool_free(struct dst_tls_pool *p)
+{
+	gnutls_free(p->session_data.data);
+	gnutls_certificate_free_credentials(p->creds);
+	gnutls_priority_deinit(p->prio);
+	free(p->addrs);
+	free(p->pins);
+	free(p->tls_name);
+	free(p->name);
+	free(p);
+}
+
+static void maybe_free(struct dst_tls_pool *p)
+{
+	if (p->closing && p->handles_open == 0)
+		pool_free(p);
+}
+
+void dst_tls__conn_freed(struct dst_tls_conn *c)
+{
+	struct dst_tls_pool *p = c->pool;
+
+	p->handles_open--;
+	maybe_free(p);
+}
+
+static void on_flush_closed(uv_handle_t *h)
+{
+	struct dst_tls_pool *p = h->data;
+
+	p->handles_open--;
+	maybe_free(p);
+}
+
+int dst_tls_pool_new(uv_loop_t *loop, const struct dst_tls_opts *o, struct dst_tls_pool **out)
+{
+	struct dst_tls_pool *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (!p)
+		return DST_ENOMEM;
+	p->loop = loop;
+	p->name = strdup(o->name ? o->name : "upstream");
+	p->addrs = calloc(o->naddrs ? o->naddrs : 1, sizeof(*p->addrs));
+	p->tls_name = o->tls_name ? strdup(o->tls_name) : NULL;
+	p->pins = calloc(o->npins ? o->npins : 1, sizeof(*p->pins));
+	if (!p->name || !p->addrs || !p->pins || (o->tls_name && !p->tls_name) ||
+	    gnutls_certificate_allocate_credentials(&p->creds) < 0) {
+		r = DST_ENOMEM;
+		goto fail;
+	}
+	if (o->naddrs == 0 || (!o->tls_name && o->npins == 0)) {
+		r = DST_EINVAL;
+		goto fail;
+	}
+	memcpy(p->addrs, o->addrs, o->naddrs * sizeof(*p->addrs));
+	p->naddrs = o->naddrs;
+	if (o->npins)
+		memcpy(p->pins, o->pins, o->npins * sizeof(*p->pins));
+	p->npins = o->npins;
+	p->max_connections = o->max_connections ? o->max_connections : 1;
+	p->max_inflight = o->max_inflight ? o->max_inflight : 128;
+	p->handshake_timeout_ms = o->handshake_timeout_ms ? o->handshake_timeout_ms : 5000;
+	p->idle_timeout_ms = o->idle_timeout_ms ? o->idle_timeout_ms : 10000;
+	p->rnd_used = sizeof(p->rnd);
+
+	if (o->ca_file) {
+		r = gnutls_certificate_set_x509_trust_file(p->creds, o->ca_file, GNUTLS_X509_FMT_PEM);
+		if (r <= 0) {
+			dst_tls__set_error(p, "%s: no usable CA certificate (%s)", o->ca_file,
+					   r < 0 ? gnutls_strerror(r) : "none found");
+			r = DST_EINVAL;
+			goto fail;
+		}
+	} else if (o->tls_name) {
+		r = gnutls_certificate_set_x509_system_trust(p->creds);
+		if (r <= 0) {
+			dst_tls__set_error(p, "system trust store is empty or unreadable");
+			r = DST_EINVAL;
+			goto fail;
+		}
+	}
+	if (gnutls_priority_init(&p->prio, tls_priority, NULL) < 0) {
+		r = DST_ETLS;
+		goto fail;
+	}
+	uv_idle_init(loop, &p->flush);
+	p->flush.data = p;
+	p->handles_open = 1;
+	*out = p;
+	return 0;
+fail:
+	if (p->last_error[0])
+		fprintf(stderr, "dotstub: upstream %s: %s\n", p->name ? p->name : "?", p->last_error);
+	if (p->creds)
+		gnutls_certificate_free_credentials(p->creds);
+	free(p->addrs);
+	free(p->pins);
+	free(p->tls_name);
+	free(p->name);
+	free(p);
+	return r;
+}
+
+void dst_tls_pool_close(struct dst_tls_pool *p)
+{
+	struct dst_tls_reqq failed = p->pending;
+
+	p->closing = true;
+	memset(&p->pending, 0, sizeof(p->pending));
+	while (p->conns)
+		dst_tls__conn_lost(p->conns, DST_ECANCELED);
+	uv_close((uv_handle_t *)&p->flush, on_flush_closed);
+	fail_all(&failed, DST_ECANCELED);
+}
+
+int dst_tls_send(struct dst_tls_pool *p, const uint8_t *wire, size_t len, dst_tls_answer_cb cb,
+		 void *arg, struct dst_tls_req **out)
+{
+	if (len < DST_DNS_HEADER_LEN || len > DST_DNS_MAX_MSG)
+		return DST_EMSGSIZE;
+	if (p->closing)
+		return DST_ECANCELED;
+	struct dst_tls_req *r = malloc(sizeof(*r) + len + 2);
+	if (!r)
+		return DST_ENOMEM;
+	memset(r, 0, sizeof(*r));
+	r->pool = p;
+	r->cb = cb;
+	r->arg = arg;
+	r->len = len;
+	r->caller_id = dst_dns_id(wire);
+	dst_frame_prefix(r->buf, len);
+	memcpy(r->buf + 2, wire, len);
+	q_push(&p->pending, r);
+	start_flush(p);
+	*out = r;
+	return 0;
+}
+
+void dst_tls_cancel(struct dst_tls_req *r, int reason)
+{
+	struct dst_tls_pool *p = r->pool;
+	struct dst_tls_conn *c = r->conn;
+
+	if (!c) {
+		q_remove(&p->pending, r);
+		free(r);
+		return;
+	}
+	if (!r->written) {
+		q_remove(&c->sendq, r);
+		slot_remove(c, r);
+		free(r);
+		maybe_idle(c);
+		return;
+	}
+	/* Keep the ID reserved until its answer comes or the connection goes. */
+	r->cb = NULL;
+	if (reason == DST_ETIMEDOUT && c->last_read_ms < r->written_ms && !c->doomed) {
+		dst_tls__set_error(p, "connection silent since the query was written");
+		c->doomed = true;
+		start_flush(p);
+	}
+}
+
+void dst_tls_pool_reset(struct dst_tls_pool *p)
+{
+	for (struct dst_tls_conn *c = p->conns; c; c = c->next)
+		if (!c->doomed) {
+			c->doomed = true;
+			start_flush(p);
+		}
+}
+
+const char *dst_tls_pool_last_error(const struct dst_tls_pool *p)
+{
+	return p->last_error;
+}
+
+void dst_tls_pool_stats(const struct dst_tls_pool *p, struct dst_tls_stats *st)
+{
+	*st = p->stats;
+}

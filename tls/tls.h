@@ -1,0 +1,100 @@
+/*
+ * DNS over TLS to one upstream: a pool of authenticated GnuTLS connections
+ * over libuv TCP streams, with pipelining and out-of-order answers.
+ *
+ * A caller hands a DNS query to dst_tls_send; the pool picks (or opens) a
+ * connection, gives the query a fresh random ID unique on that connection,
+ * writes all queries that became ready in one loop iteration together, and
+ * matches answers by ID and question. The callback fires exactly once per
+ * request that was not cancelled: with the answer, or with the reason the
+ * request failed. It never fires from inside dst_tls_send or
+ * dst_tls_cancel. The pool knows nothing of clients or the cache.
+ *
+ * Authentication is strict (RFC 8310): with a tls_name the chain must
+ * verify for that name against the trust store (ca_file or the system's);
+ * with pins one certificate in the chain must match a SPKI SHA-256 pin;
+ * with both, both must hold. Nothing is written before it holds.
+ */
+#ifndef DST_TLS_H
+#define DST_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#define DST_TLS_PIN_LEN 32
+
+struct dst_tls_opts {
+	const char *name;                      /* the upstream's name, for messages */
+	const struct sockaddr_storage *addrs;  /* tried in order; copied */
+	size_t naddrs;
+	const char *tls_name;                  /* NULL: authenticate by pins only */
+	const uint8_t (*pins)[DST_TLS_PIN_LEN];
+	size_t npins;
+	const char *ca_file;                   /* NULL: system trust store */
+	unsigned max_connections;              /* 0: 1 */
+	unsigned max_inflight;                 /* per connection; 0: 128 */
+	uint32_t handshake_timeout_ms;         /* TCP connect + TLS handshake; 0: 5000 */
+	uint32_t idle_timeout_ms;              /* close a connection idle this long; 0: 10000 */
+};
+
+struct dst_tls_pool;
+struct dst_tls_req;
+
+/*
+ * Receives the result of one request. status 0: wire/len is the answer,
+ * with the ID the caller's query had; valid only during the call. Otherwise
+ * a DST_* code: DST_ECONNREFUSED and other connect errors, DST_ETIMEDOUT
+ * (handshake), DST_ETLS, DST_ECERTVERIFY, DST_EPINMISMATCH, DST_EEOF or
+ * DST_ECONNRESET (lost after one retry), DST_ECANCELED (pool closed).
+ * The request is gone when the callback returns.
+ */
+typedef void (*dst_tls_answer_cb)(void *arg, int status, const uint8_t *wire, size_t len);
+
+/* Creates the pool; opens nothing until the first query. */
+int dst_tls_pool_new(uv_loop_t *loop, const struct dst_tls_opts *opts, struct dst_tls_pool **out);
+
+/*
+ * Closes every connection and frees the pool once libuv has closed its
+ * handles. Requests still pending get DST_ECANCELED synchronously.
+ */
+void dst_tls_pool_close(struct dst_tls_pool *p);
+
+/*
+ * Queues a query (len bytes of DNS message, at least a header; copied).
+ * *out receives a handle usable with dst_tls_cancel until the callback has
+ * fired. Returns 0, DST_ENOMEM or DST_EMSGSIZE.
+ */
+int dst_tls_send(struct dst_tls_pool *p, const uint8_t *wire, size_t len, dst_tls_answer_cb cb,
+		 void *arg, struct dst_tls_req **out);
+
+/*
+ * Withdraws a request; its callback will not fire. reason DST_ETIMEDOUT
+ * says the caller gave up waiting: when the connection has received
+ * nothing since the query was written, it is presumed dead and replaced.
+ */
+void dst_tls_cancel(struct dst_tls_req *req, int reason);
+
+/*
+ * Drops every connection (after a network change or resume): their
+ * in-flight requests are re-sent on a fresh connection.
+ */
+void dst_tls_pool_reset(struct dst_tls_pool *p);
+
+/* The most recent failure, for logs ("" when none). */
+const char *dst_tls_pool_last_error(const struct dst_tls_pool *p);
+
+struct dst_tls_stats {
+	uint64_t queries;
+	uint64_t answers;
+	uint64_t unmatched;        /* answers that matched no request: dropped */
+	uint64_t full_handshakes;
+	uint64_t resumed_handshakes;
+	uint64_t conn_failures;
+	unsigned conns_open;
+};
+void dst_tls_pool_stats(const struct dst_tls_pool *p, struct dst_tls_stats *st);
+
+#endif
