@@ -1,0 +1,665 @@
+/*
+ * DNS wire format: the bounds-checked cursor, vetting of client queries,
+ * the messages dotstub builds itself (upstream queries, error answers), and
+ * the checks and edits an upstream answer goes through before it is cached
+ * and served.
+ *
+ * Invariants every function here keeps, whatever the input bytes are:
+ * - No read outside [wire, wire + len) and no write outside the caller's
+ *   buffer (cap). Nothing allocates; nothing does I/O.
+ * - Name walks end: a compression pointer must land inside the message, past
+ *   the header, and strictly before the start of the label run that holds
+ *   it, so every jump moves backwards and a walk takes at most len steps.
+ * - dst_dns_prepare_answer writes nothing unless the whole answer checked
+ *   out. A prepared answer has no OPT, no trailing bytes and an uncompressed
+ *   question name (a pointer there could only land in the header), whose
+ *   length is the client's qname_len; dst_dns_finish_answer relies on that.
+ *
+ * parse_query and finish_answer are on the cache-hit path: one pass, no
+ * ldns, no copies beyond the qname.
+ */
+#include <string.h>
+
+#include "dns/dns.h"
+#include "dns/err.h"
+
+#define RR_FIXED_LEN 10 /* TYPE, CLASS, TTL, RDLENGTH */
+#define SOA_FIXED_LEN 20 /* SERIAL, REFRESH, RETRY, EXPIRE, MINIMUM */
+#define DO_BIT 0x8000u
+#define FLAG_QR 0x80
+#define FLAG_TC 0x02
+#define FLAG_RD 0x01
+#define FLAG_RA 0x80
+#define FLAG_CD 0x10
+#define OPCODE_MASK 0x78
+/*
+ * Most pointers one name may follow: one per label of the longest possible
+ * name. Backward-only pointers already end every walk, but a chain of
+ * pointers to pointers could still take ~len/2 steps per name.
+ */
+#define MAX_JUMPS (DST_DNS_MAX_NAME / 2)
+
+static inline uint8_t lower(uint8_t b)
+{
+	return (unsigned)(b - 'A') < 26u ? (uint8_t)(b + ('a' - 'A')) : b;
+}
+
+void dst_dns_name_lower(uint8_t *name, size_t n)
+{
+	/* Label lengths (< 0x40) and pointers (>= 0xc0) are never letters. */
+	for (size_t i = 0; i < n; i++)
+		name[i] = lower(name[i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Cursor                                                              */
+/* ------------------------------------------------------------------ */
+
+void dst_dns_cursor_init(struct dst_dns_cursor *c, const uint8_t *wire, size_t len, size_t pos)
+{
+	c->wire = wire;
+	c->len = len;
+	c->pos = pos <= len ? pos : len;
+	c->err = pos <= len ? 0 : DST_EFORMAT;
+}
+
+/*
+ * Hands out the next n bytes and moves past them, or records the error and
+ * returns NULL. After an error nothing moves any more.
+ */
+static const uint8_t *take(struct dst_dns_cursor *c, size_t n)
+{
+	if (c->err)
+		return NULL;
+	if (c->len - c->pos < n) {
+		c->err = DST_EFORMAT;
+		return NULL;
+	}
+	const uint8_t *p = c->wire + c->pos;
+	c->pos += n;
+	return p;
+}
+
+uint8_t dst_dns_read8(struct dst_dns_cursor *c)
+{
+	const uint8_t *p = take(c, 1);
+	return p ? p[0] : 0;
+}
+
+uint16_t dst_dns_read16(struct dst_dns_cursor *c)
+{
+	const uint8_t *p = take(c, 2);
+	return p ? dst_dns_get16(p) : 0;
+}
+
+uint32_t dst_dns_read32(struct dst_dns_cursor *c)
+{
+	const uint8_t *p = take(c, 4);
+	return p ? dst_dns_get32(p) : 0;
+}
+
+void dst_dns_skip(struct dst_dns_cursor *c, size_t n)
+{
+	take(c, n);
+}
+
+void dst_dns_skip_name(struct dst_dns_cursor *c)
+{
+	size_t total = 0;
+
+	for (;;) {
+		const uint8_t *p = take(c, 1);
+		if (!p)
+			return;
+		if (*p >= 0xc0) {
+			take(c, 1);
+			return;
+		}
+		if (*p >= 0x40) {
+			c->err = DST_EFORMAT;
+			return;
+		}
+		total += 1u + *p;
+		if (total > DST_DNS_MAX_NAME) {
+			c->err = DST_EFORMAT;
+			return;
+		}
+		if (*p == 0)
+			return;
+		take(c, *p);
+	}
+}
+
+/* Skips one resource record: owner, fixed part and RDATA. */
+static void skip_rr(struct dst_dns_cursor *c)
+{
+	dst_dns_skip_name(c);
+	dst_dns_skip(c, 8);
+	uint16_t rdlen = dst_dns_read16(c);
+	dst_dns_skip(c, rdlen);
+}
+
+/* Writes an OPT RR with no options (DST_DNS_OPT_LEN bytes) at p. */
+static void put_opt(uint8_t *p, unsigned ext_rcode, bool do_bit)
+{
+	p[0] = 0; /* owner: root */
+	dst_dns_put16(p + 1, DST_DNS_TYPE_OPT);
+	dst_dns_put16(p + 3, DST_DNS_OUR_UDP_SIZE);
+	p[5] = (uint8_t)ext_rcode;
+	p[6] = 0; /* version */
+	dst_dns_put16(p + 7, do_bit ? DO_BIT : 0);
+	dst_dns_put16(p + 9, 0); /* RDLENGTH */
+}
+
+/* ------------------------------------------------------------------ */
+/* Client queries                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Reads the question name at the cursor into q->qname_lower, lower-cased.
+ * A query has nothing before its qname to point at, so a compression
+ * pointer there is an error, as are the reserved label types.
+ */
+static int read_qname(struct dst_dns_cursor *c, struct dst_dns_query *q)
+{
+	const uint8_t *w = c->wire;
+	size_t pos = c->pos, n = 0;
+
+	for (;;) {
+		if (pos >= c->len || w[pos] >= 0x40)
+			return DST_EFORMAT;
+		size_t lab = w[pos];
+		if (n + 1 + lab > DST_DNS_MAX_NAME || c->len - pos < 1 + lab)
+			return DST_EFORMAT;
+		q->qname_lower[n++] = (uint8_t)lab;
+		for (size_t i = 1; i <= lab; i++)
+			q->qname_lower[n++] = lower(w[pos + i]);
+		pos += 1 + lab;
+		if (lab == 0)
+			break;
+	}
+	c->pos = pos;
+	q->qname_len = (uint16_t)n;
+	return 0;
+}
+
+/* Checks that EDNS options (code, length, data) tile the RDATA exactly. */
+static int check_options(const uint8_t *p, size_t n)
+{
+	while (n >= 4) {
+		size_t olen = dst_dns_get16(p + 2);
+		if (n - 4 < olen)
+			return DST_EFORMAT;
+		p += 4 + olen;
+		n -= 4 + olen;
+	}
+	return n == 0 ? 0 : DST_EFORMAT;
+}
+
+/*
+ * Walks a query's additional section and takes the EDNS parameters from
+ * its OPT RR. Fields of a first, well-formed OPT stay set even when a
+ * second OPT then makes the query a FORMERR.
+ */
+static int read_query_additional(struct dst_dns_cursor *c, unsigned count,
+				 struct dst_dns_query *q)
+{
+	for (unsigned i = 0; i < count; i++) {
+		size_t owner = c->pos;
+		dst_dns_skip_name(c);
+		uint16_t type = dst_dns_read16(c);
+		uint16_t class = dst_dns_read16(c);
+		uint32_t ttl = dst_dns_read32(c);
+		uint16_t rdlen = dst_dns_read16(c);
+		size_t rdata = c->pos;
+		dst_dns_skip(c, rdlen);
+		if (c->err)
+			return DST_EFORMAT;
+		if (type != DST_DNS_TYPE_OPT)
+			continue;
+		if (q->edns || c->wire[owner] != 0)
+			return DST_EFORMAT;
+		if (check_options(c->wire + rdata, rdlen) < 0)
+			return DST_EFORMAT;
+		q->edns = true;
+		q->udp_size = class > DST_DNS_PLAIN_UDP_SIZE ? class : DST_DNS_PLAIN_UDP_SIZE;
+		q->edns_version = (uint8_t)(ttl >> 16);
+		q->do_bit = ttl & DO_BIT;
+	}
+	return 0;
+}
+
+static enum dst_dns_verdict query_error(struct dst_dns_query *q, unsigned rcode)
+{
+	q->rcode = (uint8_t)rcode;
+	return DST_DNS_QUERY_ERROR;
+}
+
+enum dst_dns_verdict dst_dns_parse_query(const uint8_t *wire, size_t len, struct dst_dns_query *q)
+{
+	q->id = 0;
+	q->qtype = 0;
+	q->qclass = 0;
+	q->qname_len = 0;
+	q->question_end = 0;
+	q->rd = false;
+	q->cd = false;
+	q->edns = false;
+	q->do_bit = false;
+	q->edns_version = 0;
+	q->udp_size = DST_DNS_PLAIN_UDP_SIZE;
+	q->rcode = DST_DNS_RCODE_NOERROR;
+
+	if (len < DST_DNS_HEADER_LEN || dst_dns_qr(wire))
+		return DST_DNS_QUERY_DROP;
+	q->id = dst_dns_id(wire);
+	q->rd = dst_dns_rd(wire);
+	q->cd = dst_dns_cd(wire);
+
+	unsigned qd = dst_dns_qdcount(wire), an = dst_dns_ancount(wire);
+	unsigned ns = dst_dns_nscount(wire), ar = dst_dns_arcount(wire);
+	struct dst_dns_cursor c;
+	int bad = 0;
+
+	dst_dns_cursor_init(&c, wire, len, DST_DNS_HEADER_LEN);
+	if (qd > 0) {
+		bad = read_qname(&c, q);
+		if (!bad) {
+			q->qtype = dst_dns_read16(&c);
+			q->qclass = dst_dns_read16(&c);
+			if (c.err)
+				bad = DST_EFORMAT;
+			else
+				q->question_end = (uint16_t)c.pos;
+		}
+	}
+	/*
+	 * The rest is walked even for queries already known to be in error,
+	 * so that their error answer can carry an OPT when they sent one.
+	 * Each step consumes input or stops at the first error.
+	 */
+	for (unsigned i = 1; !bad && i < qd; i++) {
+		dst_dns_skip_name(&c);
+		dst_dns_skip(&c, 4);
+		bad = c.err;
+	}
+	for (unsigned i = 0; !bad && i < an + ns; i++) {
+		skip_rr(&c);
+		bad = c.err;
+	}
+	if (!bad)
+		bad = read_query_additional(&c, ar, q);
+
+	if (dst_dns_opcode(wire) != 0)
+		return query_error(q, DST_DNS_RCODE_NOTIMP);
+	if (bad || qd != 1 || an != 0 || ns != 0)
+		return query_error(q, DST_DNS_RCODE_FORMERR);
+	if (q->edns && q->edns_version != 0)
+		return query_error(q, DST_DNS_RCODE_BADVERS);
+	return DST_DNS_QUERY_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Messages dotstub builds                                             */
+/* ------------------------------------------------------------------ */
+
+ssize_t dst_dns_error_response(const uint8_t *query, const struct dst_dns_query *q, unsigned rcode,
+			       uint8_t *out, size_t cap)
+{
+	if (rcode > 0xfff || (rcode > 0xf && !q->edns))
+		return DST_EINVAL;
+	if (q->question_end != 0 && q->question_end <= DST_DNS_HEADER_LEN)
+		return DST_EINVAL;
+
+	size_t qlen = q->question_end ? q->question_end - DST_DNS_HEADER_LEN : 0;
+	size_t opt = q->edns ? DST_DNS_OPT_LEN : 0;
+	size_t need = DST_DNS_HEADER_LEN + qlen + opt;
+	if (need > cap)
+		return DST_ENOSPC;
+
+	/* Read the query's flags before anything is written: out may be query. */
+	uint8_t b2 = FLAG_QR | (query[2] & OPCODE_MASK) | (q->rd ? FLAG_RD : 0);
+	uint8_t b3 = FLAG_RA | (q->cd ? FLAG_CD : 0) | (rcode & 0xf);
+
+	memmove(out + DST_DNS_HEADER_LEN, query + DST_DNS_HEADER_LEN, qlen);
+	dst_dns_set_id(out, q->id);
+	out[2] = b2;
+	out[3] = b3;
+	dst_dns_put16(out + 4, qlen ? 1 : 0);
+	dst_dns_put16(out + 6, 0);
+	dst_dns_put16(out + 8, 0);
+	dst_dns_put16(out + 10, opt ? 1 : 0);
+	if (opt)
+		put_opt(out + DST_DNS_HEADER_LEN + qlen, rcode >> 4, q->do_bit);
+	return (ssize_t)need;
+}
+
+ssize_t dst_dns_upstream_query(const uint8_t *client_query, const struct dst_dns_query *q, uint16_t id,
+			       uint8_t *out, size_t cap)
+{
+	if (q->qname_len == 0 || q->qname_len > DST_DNS_MAX_NAME)
+		return DST_EINVAL;
+
+	size_t qend = DST_DNS_HEADER_LEN + q->qname_len + 4;
+	size_t need = qend + DST_DNS_OPT_LEN;
+	if (need > cap)
+		return DST_ENOSPC;
+
+	dst_dns_set_id(out, id);
+	out[2] = FLAG_RD; /* opcode QUERY */
+	out[3] = q->cd ? FLAG_CD : 0;
+	dst_dns_put16(out + 4, 1);
+	dst_dns_put16(out + 6, 0);
+	dst_dns_put16(out + 8, 0);
+	dst_dns_put16(out + 10, 1);
+	memcpy(out + DST_DNS_HEADER_LEN, client_query + DST_DNS_HEADER_LEN, q->qname_len);
+	dst_dns_put16(out + qend - 4, q->qtype);
+	dst_dns_put16(out + qend - 2, q->qclass);
+	put_opt(out + qend, 0, q->do_bit);
+	return (ssize_t)need;
+}
+
+/* ------------------------------------------------------------------ */
+/* Upstream answers                                                    */
+/* ------------------------------------------------------------------ */
+
+/* An answer being checked: its bytes and the OPT RR once one was seen. */
+struct walk {
+	const uint8_t *w;
+	size_t len;
+	size_t hole_lo, hole_hi; /* [lo, hi): the OPT RR; no pointer may land there */
+};
+
+/*
+ * Checks the name at *pos, following pointers, and moves *pos past the
+ * name's own bytes. Labels 0x40-0xbf, names over 255 bytes, more than
+ * MAX_JUMPS pointers, and pointers into the header, into the OPT or not
+ * strictly backwards are errors.
+ * When cmp is given, *same tells whether the name equals cmp (a lower-cased
+ * wire name of cmp_len bytes) ignoring ASCII case.
+ */
+static int walk_name(const struct walk *k, size_t *pos, const uint8_t *cmp, size_t cmp_len,
+		     bool *same)
+{
+	const uint8_t *w = k->w;
+	size_t p = *pos, run = *pos, end = 0, total = 0;
+	unsigned jumps = 0;
+	bool eq = cmp != NULL;
+
+	for (;;) {
+		if (p >= k->len)
+			return DST_EFORMAT;
+		size_t b = w[p];
+		if (b >= 0xc0) {
+			if (k->len - p < 2)
+				return DST_EFORMAT;
+			size_t t = (b & 0x3f) << 8 | w[p + 1];
+			if (t < DST_DNS_HEADER_LEN || t >= run || (t >= k->hole_lo && t < k->hole_hi) ||
+			    ++jumps > MAX_JUMPS)
+				return DST_EFORMAT;
+			if (!end)
+				end = p + 2;
+			p = run = t;
+			continue;
+		}
+		if (b >= 0x40)
+			return DST_EFORMAT;
+		if (total + 1 + b > DST_DNS_MAX_NAME || k->len - p < 1 + b)
+			return DST_EFORMAT;
+		if (eq) {
+			if (total + 1 + b > cmp_len || cmp[total] != b) {
+				eq = false;
+			} else {
+				for (size_t i = 1; i <= b; i++) {
+					if (lower(w[p + i]) != cmp[total + i]) {
+						eq = false;
+						break;
+					}
+				}
+			}
+		}
+		total += 1 + b;
+		if (b == 0) {
+			if (!end)
+				end = p + 1;
+			break;
+		}
+		p += 1 + b;
+	}
+	if (same)
+		*same = eq && total == cmp_len;
+	*pos = end;
+	return 0;
+}
+
+/*
+ * Checks the RDATA of types that hold names the answer may compress (RFC
+ * 1035 types still in use): the names must be sound and fill the RDATA
+ * exactly. An SOA's MINIMUM goes to *soa_min. Other types are opaque.
+ */
+static int check_rdata(const struct walk *k, uint16_t type, size_t rdata, size_t rdlen,
+		       uint32_t *soa_min)
+{
+	struct walk in = *k;
+	size_t p = rdata, end = rdata + rdlen;
+
+	in.len = end; /* a name must not run out of its RDATA */
+	switch (type) {
+	case DST_DNS_TYPE_NS:
+	case DST_DNS_TYPE_CNAME:
+	case DST_DNS_TYPE_PTR:
+		if (walk_name(&in, &p, NULL, 0, NULL) < 0)
+			return DST_EFORMAT;
+		break;
+	case DST_DNS_TYPE_MX: /* preference, exchange */
+		if (rdlen < 3)
+			return DST_EFORMAT;
+		p += 2;
+		if (walk_name(&in, &p, NULL, 0, NULL) < 0)
+			return DST_EFORMAT;
+		break;
+	case DST_DNS_TYPE_SOA:
+		if (walk_name(&in, &p, NULL, 0, NULL) < 0 || walk_name(&in, &p, NULL, 0, NULL) < 0)
+			return DST_EFORMAT;
+		if (end - p != SOA_FIXED_LEN)
+			return DST_EFORMAT;
+		*soa_min = dst_dns_get32(k->w + end - 4);
+		p = end;
+		break;
+	default:
+		p = end;
+		break;
+	}
+	return p == end ? 0 : DST_EFORMAT;
+}
+
+/*
+ * Moves the compression pointer that ends the name at p (if any) down by
+ * shift when it lands at or after from. Returns the offset past the name's
+ * own bytes. Only used on names walk_name already accepted.
+ */
+static size_t shift_name_ptr(uint8_t *w, size_t p, size_t from, size_t shift)
+{
+	while (w[p] != 0 && w[p] < 0xc0)
+		p += 1u + w[p];
+	if (w[p] == 0)
+		return p + 1;
+	size_t t = (size_t)(w[p] & 0x3f) << 8 | w[p + 1];
+	if (t >= from)
+		dst_dns_put16(w + p, (uint16_t)(0xc000 | (t - shift)));
+	return p + 2;
+}
+
+/*
+ * Readies the records in [from, end) to move down by shift bytes (the OPT
+ * before them is about to be cut out): pointers into that range, in owner
+ * names and in the RDATA names check_rdata knows, are lowered to match.
+ */
+static void shift_tail_ptrs(uint8_t *w, size_t from, size_t end, size_t shift)
+{
+	size_t p = from;
+
+	while (p < end) {
+		p = shift_name_ptr(w, p, from, shift);
+		uint16_t type = dst_dns_get16(w + p);
+		size_t rdata = p + RR_FIXED_LEN;
+		p = rdata + dst_dns_get16(w + p + 8);
+		switch (type) {
+		case DST_DNS_TYPE_NS:
+		case DST_DNS_TYPE_CNAME:
+		case DST_DNS_TYPE_PTR:
+			shift_name_ptr(w, rdata, from, shift);
+			break;
+		case DST_DNS_TYPE_MX:
+			shift_name_ptr(w, rdata + 2, from, shift);
+			break;
+		case DST_DNS_TYPE_SOA:
+			shift_name_ptr(w, shift_name_ptr(w, rdata, from, shift), from, shift);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+int dst_dns_prepare_answer(uint8_t *wire, size_t *len, uint16_t expect_id,
+			   const struct dst_dns_query *q, uint16_t *ttl_offs, size_t max_ttls,
+			   struct dst_dns_answer_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->min_ttl = UINT32_MAX;
+	if (*len < DST_DNS_HEADER_LEN || *len > DST_DNS_MAX_MSG)
+		return DST_EFORMAT;
+	if (!dst_dns_qr(wire) || dst_dns_opcode(wire) != 0 || dst_dns_id(wire) != expect_id ||
+	    dst_dns_qdcount(wire) != 1)
+		return DST_EMISMATCH;
+
+	struct walk k = {.w = wire, .len = *len};
+	size_t pos = DST_DNS_HEADER_LEN;
+	bool same;
+
+	if (walk_name(&k, &pos, q->qname_lower, q->qname_len, &same) < 0 || *len - pos < 4)
+		return DST_EFORMAT;
+	if (!same || dst_dns_get16(wire + pos) != q->qtype ||
+	    dst_dns_get16(wire + pos + 2) != q->qclass)
+		return DST_EMISMATCH;
+	pos += 4;
+
+	const unsigned counts[3] = {dst_dns_ancount(wire), dst_dns_nscount(wire),
+				    dst_dns_arcount(wire)};
+	size_t opt_lo = 0, opt_hi = 0, shift = 0, nttl = 0;
+	bool opt = false, overflow = false, soa = false;
+	uint32_t soa_ttl_off = 0, soa_min = 0;
+
+	info->rcode = dst_dns_rcode(wire);
+	for (unsigned sec = 0; sec < 3; sec++) {
+		for (unsigned i = 0; i < counts[sec]; i++) {
+			size_t start = pos;
+			if (walk_name(&k, &pos, NULL, 0, NULL) < 0 || *len - pos < RR_FIXED_LEN)
+				return DST_EFORMAT;
+			uint16_t type = dst_dns_get16(wire + pos);
+			size_t ttl_off = pos + 4;
+			uint32_t ttl = dst_dns_get32(wire + ttl_off);
+			size_t rdlen = dst_dns_get16(wire + pos + 8);
+			size_t rdata = pos + RR_FIXED_LEN;
+			if (*len - rdata < rdlen)
+				return DST_EFORMAT;
+			pos = rdata + rdlen;
+
+			if (type == DST_DNS_TYPE_OPT) {
+				/* Only one, only in additional, owned by the root. */
+				if (sec != 2 || opt || wire[start] != 0)
+					return DST_EFORMAT;
+				opt = true;
+				opt_lo = k.hole_lo = start;
+				opt_hi = k.hole_hi = pos;
+				shift = opt_hi - opt_lo;
+				info->rcode |= (unsigned)(ttl >> 24) << 4;
+				continue;
+			}
+			uint32_t minimum = 0;
+			if (check_rdata(&k, type, rdata, rdlen, &minimum) < 0)
+				return DST_EFORMAT;
+			/* Records after the OPT move down when it is cut out. */
+			ttl_off -= shift;
+			if (nttl < max_ttls)
+				ttl_offs[nttl++] = (uint16_t)ttl_off;
+			else
+				overflow = true;
+			if (ttl & 0x80000000u) /* RFC 2181 8: read as zero */
+				ttl = 0;
+			if (ttl < info->min_ttl)
+				info->min_ttl = ttl;
+			if (sec == 1 && type == DST_DNS_TYPE_SOA && !soa) {
+				soa = true;
+				soa_ttl_off = (uint32_t)ttl_off;
+				soa_min = minimum;
+			}
+		}
+	}
+
+	/* Everything checked out: now edit in place. */
+	size_t end = pos;
+	if (opt) {
+		if (opt_hi < end)
+			shift_tail_ptrs(wire, opt_hi, end, shift);
+		memmove(wire + opt_lo, wire + opt_hi, end - opt_hi);
+		end -= shift;
+		dst_dns_put16(wire + 10, (uint16_t)(counts[2] - 1));
+	}
+	*len = end;
+
+	info->tc = dst_dns_tc(wire);
+	info->nttl = nttl;
+	info->negative = info->rcode == DST_DNS_RCODE_NXDOMAIN ||
+			 (info->rcode == DST_DNS_RCODE_NOERROR && counts[0] == 0);
+	if (info->negative && soa) {
+		info->has_soa = true;
+		info->soa_ttl_off = soa_ttl_off;
+		info->soa_minimum = soa_min;
+	}
+	return overflow ? DST_ENOSPC : 0;
+}
+
+ssize_t dst_dns_finish_answer(uint8_t *wire, size_t len, size_t cap, const uint8_t *client_query,
+			      const struct dst_dns_query *q, size_t limit)
+{
+	size_t qend = DST_DNS_HEADER_LEN + (size_t)q->qname_len + 4;
+	size_t opt = q->edns ? DST_DNS_OPT_LEN : 0;
+	size_t out;
+	bool truncate;
+
+	if (q->qname_len == 0 || len < qend || len > cap)
+		return DST_EINVAL;
+	if (len + opt <= limit) {
+		if (len + opt > cap)
+			return DST_ENOSPC;
+		if (opt && dst_dns_arcount(wire) == UINT16_MAX)
+			return DST_EINVAL;
+		truncate = false;
+		out = len + opt;
+	} else {
+		/* Too big for the client: header + question (+ OPT), TC set. */
+		if (qend + opt > limit || qend + opt > cap)
+			return DST_ENOSPC;
+		truncate = true;
+		out = qend + opt;
+	}
+
+	dst_dns_set_id(wire, q->id);
+	memcpy(wire + DST_DNS_HEADER_LEN, client_query + DST_DNS_HEADER_LEN, q->qname_len);
+	wire[2] = (uint8_t)((wire[2] & ~FLAG_RD) | (q->rd ? FLAG_RD : 0));
+	wire[3] = (uint8_t)((wire[3] & ~FLAG_CD) | (q->cd ? FLAG_CD : 0));
+	if (truncate) {
+		wire[2] |= FLAG_TC;
+		dst_dns_put16(wire + 4, 1);
+		dst_dns_put16(wire + 6, 0);
+		dst_dns_put16(wire + 8, 0);
+		dst_dns_put16(wire + 10, 0);
+	}
+	if (opt) {
+		put_opt(wire + out - opt, 0, q->do_bit);
+		dst_dns_put16(wire + 10, (uint16_t)(dst_dns_arcount(wire) + 1));
+	}
+	return (ssize_t)out;
+}
