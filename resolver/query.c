@@ -199,6 +199,11 @@ static bool take_answer(struct dst_query *q)
 		dst_log(DST_LOG_INFO, "upstream %s: unusable answer: %s", q->up->cfg->name, dst_strerror(r));
 		return false;
 	}
+	if (info.rcode > 15) {
+		/* Extended rcodes (BADVERS, BADCOOKIE) answer our EDNS, not the question. */
+		q->last_status = DST_EFORMAT;
+		return false;
+	}
 	if (info.rcode == DST_DNS_RCODE_SERVFAIL || info.rcode == DST_DNS_RCODE_REFUSED) {
 		/* Another upstream may do better; this one is still alive. */
 		q->got_servfail = true;
