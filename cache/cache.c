@@ -1,0 +1,570 @@
+/*
+ * The TTL cache: wire answers indexed by (qname, qtype, qclass, DO, CD).
+ *
+ * Every entry is one malloc block: struct entry, then the key bytes (padded
+ * to an even length), the TTL offsets (uint16, ascending) and the wire bytes.
+ * The index is a power-of-two array of bucket heads, chaining entries through
+ * entry->next. Every entry is also on one circular LRU list whose sentinel
+ * lives in struct dst_cache: lru.next is the most recently used entry,
+ * lru.prev the least.
+ *
+ * Invariants between calls:
+ *  - each entry is in exactly one chain (table[hash & mask]) and once on the
+ *    LRU list; count is the number of entries;
+ *  - bytes == table_bytes + the sum of entry->size, and bytes <= max_bytes;
+ *  - stored TTL fields are already clamped into [min_ttl, max_ttl] and none
+ *    is below the entry's lifetime, so subtracting an age shorter than the
+ *    lifetime never underflows;
+ *  - the table is resized only by dst_cache_store, never by a lookup.
+ *
+ * Ownership: the cache owns its entries and its table. Store copies the key
+ * and the wire; lookup copies out into the caller's buffer. Time is whatever
+ * monotonic milliseconds the caller passes. Not thread-safe.
+ */
+#include "cache/cache.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__linux__) && defined(__has_include)
+#if __has_include(<sys/random.h>)
+#include <sys/random.h>
+#define HAVE_GETRANDOM 1
+#endif
+#endif
+
+#include "dns/err.h"
+
+/* Buckets in a new table; fewer when the budget is tiny (see dst_cache_new). */
+#define INITIAL_BUCKETS 16
+/* One entry may take at most 1/ENTRY_SHARE of the budget. */
+#define ENTRY_SHARE 8
+/*
+ * The table doubles when entries outnumber buckets and the budget has room
+ * for it. Past MAX_LOAD entries per bucket it doubles anyway, evicting the
+ * least recently used entries to pay for the larger table.
+ */
+#define MAX_LOAD 2
+
+struct link {
+	struct link *prev, *next;
+};
+
+struct entry {
+	struct entry *next; /* bucket chain */
+	struct link lru;
+	uint64_t hash;
+	uint64_t stored_ms;
+	uint64_t expire_ms; /* stored_ms + lifetime: dead at or after this */
+	uint32_t size;      /* malloc size: what the entry counts against the budget */
+	uint16_t key_len;
+	uint16_t wire_len;
+	uint16_t nttl;
+	uint8_t data[];     /* key, pad to even, uint16 TTL offsets, wire */
+};
+
+/* Keeps the TTL offsets after an even-padded key 2-byte aligned. */
+_Static_assert(offsetof(struct entry, data) % 2 == 0, "entry data must start at an even offset");
+
+#define LRU_ENTRY(l) ((struct entry *)(void *)((char *)(l) - offsetof(struct entry, lru)))
+
+struct dst_cache {
+	/* What a lookup touches comes first. */
+	struct entry **table;
+	size_t mask;          /* nbuckets - 1, or 0 with no table */
+	uint64_t seed[3];
+	struct link lru;      /* sentinel */
+	uint64_t hits, misses, evictions;
+
+	size_t nbuckets;      /* 0: no table, table points at empty_bucket */
+	struct entry *empty_bucket;
+	size_t count;
+	size_t bytes;
+	size_t table_bytes;
+	size_t max_bytes;
+	uint32_t min_ttl, max_ttl;
+};
+
+static inline size_t pad2(size_t n)
+{
+	return (n + 1) & ~(size_t)1;
+}
+
+static inline const uint16_t *entry_offs(const struct entry *e)
+{
+	/* data sits at an even offset and the key is padded to even length. */
+	return (const uint16_t *)(const void *)(e->data + pad2(e->key_len));
+}
+
+static inline const uint8_t *entry_wire(const struct entry *e)
+{
+	return (const uint8_t *)(entry_offs(e) + e->nttl);
+}
+
+/* The 128-bit product of a and b, folded to 64 bits by xoring its halves. */
+static inline uint64_t fold_mul(uint64_t a, uint64_t b)
+{
+#ifdef __SIZEOF_INT128__
+	unsigned __int128 r = (unsigned __int128)a * b;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+	/* 32-bit targets (many routers): the schoolbook product of the halves. */
+	uint64_t al = (uint32_t)a, ah = a >> 32, bl = (uint32_t)b, bh = b >> 32;
+	uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+	uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
+	uint64_t lo = (uint32_t)ll | mid << 32;
+	uint64_t hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+	return lo ^ hi;
+#endif
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline uint64_t load32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/*
+ * Hashes n key bytes: 16 bytes per folded multiply, the last 1-16 bytes read
+ * as two overlapping words. Every step mixes in a secret seed, so a client
+ * who cannot see the seed cannot aim many names at one bucket. Byte order
+ * of the loads does not matter: the hash never leaves the process.
+ */
+static inline uint64_t hash_key(const uint64_t seed[3], const uint8_t *p, size_t n)
+{
+	uint64_t h = seed[0] ^ n, a, b;
+
+	while (n > 16) {
+		h = fold_mul(load64(p) ^ seed[1], load64(p + 8) ^ h);
+		p += 16;
+		n -= 16;
+	}
+	if (n >= 8) {
+		a = load64(p);
+		b = load64(p + n - 8);
+	} else if (n >= 4) {
+		a = load32(p);
+		b = load32(p + n - 4);
+	} else if (n > 0) {
+		a = (uint64_t)p[0] << 16 | (uint64_t)p[n / 2] << 8 | p[n - 1];
+		b = 0;
+	} else {
+		a = b = 0;
+	}
+	return fold_mul(a ^ seed[1], b ^ h ^ seed[2]);
+}
+
+/*
+ * Returns the link that points at key's entry, or the NULL link ending its
+ * chain. Through the link the caller can unlink the entry in O(1).
+ */
+static inline struct entry **find_link(struct dst_cache *c, const uint8_t *key, size_t klen,
+				       uint64_t h)
+{
+	struct entry **pp = &c->table[h & c->mask];
+	struct entry *e;
+
+	for (; (e = *pp) != NULL; pp = &e->next)
+		if (e->hash == h && e->key_len == klen && memcmp(e->data, key, klen) == 0)
+			break;
+	return pp;
+}
+
+static inline void lru_unlink(struct link *l)
+{
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+}
+
+static inline void lru_push_front(struct link *head, struct link *l)
+{
+	l->prev = head;
+	l->next = head->next;
+	head->next->prev = l;
+	head->next = l;
+}
+
+/* Unlinks the entry *pp points at from the index and the LRU list; frees it. */
+static void drop(struct dst_cache *c, struct entry **pp)
+{
+	struct entry *e = *pp;
+
+	*pp = e->next;
+	lru_unlink(&e->lru);
+	c->count--;
+	c->bytes -= e->size;
+	free(e);
+}
+
+static void evict_lru(struct dst_cache *c)
+{
+	struct entry *e = LRU_ENTRY(c->lru.prev);
+	struct entry **pp = &c->table[e->hash & c->mask];
+
+	assert(c->count > 0);
+	while (*pp != e)
+		pp = &(*pp)->next;
+	drop(c, pp);
+	c->evictions++;
+}
+
+/*
+ * Doubles the table once entries outnumber buckets, if the budget allows;
+ * past MAX_LOAD it makes room by evicting. A failed allocation keeps the
+ * old table: lookups stay correct, only chains grow longer.
+ */
+static void maybe_grow(struct dst_cache *c)
+{
+	size_t nb = c->nbuckets * 2, extra = c->table_bytes;
+	struct entry **t;
+
+	if (c->count <= c->nbuckets)
+		return;
+	assert(c->nbuckets > 0);
+	if (c->bytes + extra > c->max_bytes) {
+		if (c->count <= MAX_LOAD * c->nbuckets)
+			return;
+		/* count > 1 keeps the entry just stored (the MRU one). */
+		while (c->bytes + extra > c->max_bytes && c->count > 1)
+			evict_lru(c);
+		if (c->bytes + extra > c->max_bytes)
+			return;
+	}
+	t = calloc(nb, sizeof *t);
+	if (!t)
+		return;
+	for (struct link *l = c->lru.next; l != &c->lru; l = l->next) {
+		struct entry *e = LRU_ENTRY(l);
+		struct entry **b = &t[e->hash & (nb - 1)];
+
+		e->next = *b;
+		*b = e;
+	}
+	free(c->table);
+	c->table = t;
+	c->nbuckets = nb;
+	c->mask = nb - 1;
+	c->table_bytes += extra;
+	c->bytes += extra;
+}
+
+static void seed_init(uint64_t seed[3])
+{
+	const size_t want = 3 * sizeof seed[0];
+	struct timespec ts;
+	int fd;
+
+#ifdef HAVE_GETRANDOM
+	/* NONBLOCK: early at boot, /dev/urandom below is better than waiting. */
+	if (getrandom(seed, want, GRND_NONBLOCK) == (ssize_t)want)
+		return;
+#endif
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, seed, want);
+
+		close(fd);
+		if (n == (ssize_t)want)
+			return;
+	}
+	/*
+	 * No entropy source: the cache still works, but an attacker who can
+	 * guess the clock could aim collisions at it.
+	 */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	seed[0] = fold_mul((uint64_t)ts.tv_sec ^ 0x9e3779b97f4a7c15u, (uint64_t)ts.tv_nsec | 1);
+	seed[1] = fold_mul(seed[0] ^ (uint64_t)(uintptr_t)seed, 0xc2b2ae3d27d4eb4fu);
+	seed[2] = fold_mul(seed[1] ^ (uint64_t)getpid(), 0x165667b19e3779f9u);
+}
+
+void dst_cache_key_make(struct dst_cache_key *key, const struct dst_dns_query *q)
+{
+	size_t n = q->qname_len;
+
+	assert(n >= 1 && n <= DST_DNS_MAX_NAME);
+	memcpy(key->data, q->qname_lower, n);
+	dst_dns_put16(key->data + n, q->qtype);
+	dst_dns_put16(key->data + n + 2, q->qclass);
+	key->data[n + 4] = (q->do_bit ? 0x01 : 0) | (q->cd ? 0x02 : 0);
+	key->len = (uint16_t)(n + 5);
+}
+
+/*
+ * The table starts at INITIAL_BUCKETS, halved until it takes at most 1/16 of
+ * the budget; a budget too small for even one bucket (under 128 bytes, 0
+ * included) gets no table, and then no answer fits in it either.
+ */
+struct dst_cache *dst_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max_ttl)
+{
+	struct dst_cache *c = calloc(1, sizeof *c);
+	size_t nb = INITIAL_BUCKETS;
+
+	if (!c)
+		return NULL;
+	while (nb > 0 && nb * sizeof(struct entry *) > max_bytes / 16)
+		nb /= 2;
+	if (nb > 0) {
+		c->table = calloc(nb, sizeof *c->table);
+		if (!c->table) {
+			free(c);
+			return NULL;
+		}
+		c->mask = nb - 1;
+	} else {
+		/* A lookup finds an empty chain here without a special case. */
+		c->table = &c->empty_bucket;
+	}
+	c->nbuckets = nb;
+	c->table_bytes = nb * sizeof(struct entry *);
+	c->bytes = c->table_bytes;
+	c->max_bytes = max_bytes;
+	c->min_ttl = min_ttl;
+	c->max_ttl = max_ttl;
+	c->lru.prev = c->lru.next = &c->lru;
+	seed_init(c->seed);
+	return c;
+}
+
+void dst_cache_clear(struct dst_cache *c)
+{
+	struct link *l = c->lru.next;
+
+	while (l != &c->lru) {
+		struct entry *e = LRU_ENTRY(l);
+
+		l = l->next;
+		free(e);
+	}
+	c->lru.prev = c->lru.next = &c->lru;
+	if (c->nbuckets > 0)
+		memset(c->table, 0, c->table_bytes);
+	c->count = 0;
+	c->bytes = c->table_bytes;
+}
+
+void dst_cache_free(struct dst_cache *c)
+{
+	if (!c)
+		return;
+	dst_cache_clear(c);
+	if (c->nbuckets > 0)
+		free(c->table);
+	free(c);
+}
+
+/*
+ * RFC 2181 section 8: a TTL with the top bit set is treated as zero. max_ttl
+ * is applied last, so it wins when min_ttl > max_ttl.
+ */
+static inline uint32_t clamp_ttl(const struct dst_cache *c, uint32_t ttl)
+{
+	if (ttl & 0x80000000u)
+		ttl = 0;
+	if (ttl < c->min_ttl)
+		ttl = c->min_ttl;
+	if (ttl > c->max_ttl)
+		ttl = c->max_ttl;
+	return ttl;
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+/*
+ * Offsets are usually in message order; only when they are not are they
+ * sorted into a copy (*sorted, which the caller frees), so that duplicate
+ * or overlapping TTL fields, which would be aged twice, can be refused.
+ */
+static int check_offsets(const uint16_t *offs, size_t n, size_t len, uint16_t **sorted)
+{
+	bool ascending = true;
+	uint16_t *s;
+
+	*sorted = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if ((size_t)offs[i] + 4 > len)
+			return DST_EINVAL;
+		if (i > 0 && (size_t)offs[i] < (size_t)offs[i - 1] + 4)
+			ascending = false;
+	}
+	if (ascending)
+		return 0;
+	s = malloc(n * sizeof *s);
+	if (!s)
+		return DST_ENOMEM;
+	memcpy(s, offs, n * sizeof *s);
+	qsort(s, n, sizeof *s, cmp_u16);
+	for (size_t i = 1; i < n; i++) {
+		if ((size_t)s[i] < (size_t)s[i - 1] + 4) {
+			free(s);
+			return DST_EINVAL;
+		}
+	}
+	*sorted = s;
+	return 0;
+}
+
+/*
+ * Once the arguments are valid the new answer supersedes the old one: the
+ * entry under key is dropped even when the new answer is then not stored
+ * (lifetime 0, too large, out of memory), so the cache never serves an answer
+ * older than the newest one seen. A lifetime of 0 stores nothing and returns
+ * 0: the upstream asked for the answer not to be cached, which is no error.
+ */
+int dst_cache_store(struct dst_cache *c, const struct dst_cache_key *key, const uint8_t *wire,
+		    size_t len, const uint16_t *ttl_offs, size_t nttl, uint64_t now_ms)
+{
+	uint16_t *sorted;
+	uint32_t lifetime = UINT32_MAX;
+	struct entry **pp, *e;
+	uint64_t h, life_ms;
+	size_t size;
+	uint8_t *p;
+	int err;
+
+	/* nttl <= len / 4: more could not be distinct 4-byte fields. */
+	if (key->len == 0 || key->len > DST_CACHE_KEY_MAX || len > DST_DNS_MAX_MSG || nttl == 0 ||
+	    nttl > len / 4)
+		return DST_EINVAL;
+	err = check_offsets(ttl_offs, nttl, len, &sorted);
+	if (err)
+		return err;
+	if (sorted)
+		ttl_offs = sorted;
+
+	h = hash_key(c->seed, key->data, key->len);
+	pp = find_link(c, key->data, key->len, h);
+	if (*pp)
+		drop(c, pp);
+
+	size = offsetof(struct entry, data) + pad2(key->len) + nttl * sizeof(uint16_t) + len;
+	if (size > c->max_bytes / ENTRY_SHARE) {
+		err = DST_ENOSPC;
+		goto out;
+	}
+	for (size_t i = 0; i < nttl; i++) {
+		uint32_t ttl = clamp_ttl(c, dst_dns_get32(wire + ttl_offs[i]));
+
+		if (ttl < lifetime)
+			lifetime = ttl;
+	}
+	if (lifetime == 0)
+		goto out;
+	while (c->bytes + size > c->max_bytes && c->count > 0)
+		evict_lru(c);
+	if (c->bytes + size > c->max_bytes) {
+		err = DST_ENOSPC;
+		goto out;
+	}
+	e = malloc(size);
+	if (!e) {
+		err = DST_ENOMEM;
+		goto out;
+	}
+
+	e->hash = h;
+	e->size = (uint32_t)size;
+	e->key_len = key->len;
+	e->wire_len = (uint16_t)len;
+	e->nttl = (uint16_t)nttl;
+	e->stored_ms = now_ms;
+	life_ms = (uint64_t)lifetime * 1000;
+	e->expire_ms = now_ms > UINT64_MAX - life_ms ? UINT64_MAX : now_ms + life_ms;
+	memcpy(e->data, key->data, key->len);
+	memcpy((void *)entry_offs(e), ttl_offs, nttl * sizeof(uint16_t));
+	p = (uint8_t *)entry_wire(e);
+	memcpy(p, wire, len);
+	for (size_t i = 0; i < nttl; i++)
+		dst_dns_put32(p + ttl_offs[i], clamp_ttl(c, dst_dns_get32(p + ttl_offs[i])));
+
+	/* Eviction may have changed the chains, but never the table. */
+	pp = &c->table[h & c->mask];
+	e->next = *pp;
+	*pp = e;
+	lru_push_front(&c->lru, &e->lru);
+	c->count++;
+	c->bytes += size;
+	maybe_grow(c);
+out:
+	free(sorted);
+	return err;
+}
+
+/*
+ * The hot path: one hash, one chain walk, one copy, one pass over the TTL
+ * offsets. A live entry too large for cap counts as a miss and stays where
+ * it is in the LRU order.
+ */
+ssize_t dst_cache_lookup(struct dst_cache *c, const struct dst_cache_key *key, uint64_t now_ms,
+			 uint8_t *out, size_t cap)
+{
+	struct entry **pp, *e;
+	const uint16_t *offs;
+	uint64_t h;
+
+	assert(key->len <= DST_CACHE_KEY_MAX);
+	h = hash_key(c->seed, key->data, key->len);
+	pp = find_link(c, key->data, key->len, h);
+	e = *pp;
+	if (!e) {
+		c->misses++;
+		return 0;
+	}
+	if (now_ms >= e->expire_ms) {
+		drop(c, pp);
+		c->misses++;
+		return 0;
+	}
+	if (e->wire_len > cap) {
+		c->misses++;
+		return DST_ENOSPC;
+	}
+
+	offs = entry_offs(e);
+	memcpy(out, offs + e->nttl, e->wire_len);
+	/* A clock that went backwards gives age 0, not a huge one. */
+	if (now_ms > e->stored_ms && now_ms - e->stored_ms >= 1000) {
+		/* Below the lifetime (not expired), so below 2^32 and every TTL. */
+		uint32_t age = (uint32_t)((now_ms - e->stored_ms) / 1000);
+		const uint16_t *end = offs + e->nttl;
+
+		for (const uint16_t *o = offs; o < end; o++) {
+			uint32_t ttl;
+
+			/* memcpy + ntohl compiles to a load and a bswap. */
+			memcpy(&ttl, out + *o, sizeof ttl);
+			ttl = ntohl(ttl);
+			ttl = htonl(ttl > age ? ttl - age : 0);
+			memcpy(out + *o, &ttl, sizeof ttl);
+		}
+	}
+	if (c->lru.next != &e->lru) {
+		lru_unlink(&e->lru);
+		lru_push_front(&c->lru, &e->lru);
+	}
+	c->hits++;
+	return e->wire_len;
+}
+
+void dst_cache_get_stats(const struct dst_cache *c, struct dst_cache_stats *st)
+{
+	st->entries = c->count;
+	st->bytes = c->bytes;
+	st->hits = c->hits;
+	st->misses = c->misses;
+	st->evictions = c->evictions;
+}
