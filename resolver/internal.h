@@ -24,6 +24,7 @@
 #define DST_MAX_UPSTREAMS 64
 #define DST_MAX_TTLS 1024
 #define DST_SCRATCH_LEN (DST_DNS_MAX_MSG + 64)
+#define DST_INFLIGHT_BUCKETS 4096
 
 struct dst_server;
 struct dst_query;
@@ -71,7 +72,8 @@ struct dst_reply_to {
 
 enum dst_qstate {
 	DST_Q_NEW,
-	DST_Q_WAIT_REPLY,
+	DST_Q_WAIT_REPLY,  /* an attempt is out upstream */
+	DST_Q_WAIT_JOIN,   /* riding on an identical query's attempt */
 	DST_Q_DONE,
 };
 
@@ -93,6 +95,10 @@ struct dst_query {
 	struct sockaddr_storage peer;
 	uv_timer_t timer;
 	uint64_t deadline_ms;
+	struct dst_query *join_next;           /* srv->inflight bucket, or leader's waiter list */
+	struct dst_query *waiters;             /* identical queries that joined this one */
+	struct dst_query *leader;              /* for WAIT_JOIN: whose answer we take */
+	uint32_t key_hash;
 	struct dst_upstream *up;               /* of the current attempt */
 	struct dst_tls_req *treq;              /* the current attempt, or NULL */
 	uint64_t tried;                        /* bit per upstream index */
@@ -118,6 +124,8 @@ struct dst_server {
 	size_t ntcp;
 	struct dst_tcp_client *clients;
 	struct dst_query *queries;
+	struct dst_query **inflight;           /* leaders by key hash, for joining */
+	uint32_t inflight_mask;
 	uv_signal_t sigint, sigterm;
 	bool stopping;
 	uint16_t ttl_offs[DST_MAX_TTLS];

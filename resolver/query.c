@@ -55,12 +55,68 @@ static void on_timer_closed(uv_handle_t *h)
 	free(h->data);
 }
 
+static uint32_t key_hash(const struct dst_cache_key *k)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < k->len; i++)
+		h = (h ^ k->data[i]) * 16777619u;
+	return h;
+}
+
+static struct dst_query *find_leader(struct dst_server *srv, const struct dst_cache_key *k, uint32_t h)
+{
+	for (struct dst_query *l = srv->inflight[h & srv->inflight_mask]; l; l = l->join_next)
+		if (l->key_hash == h && l->key.len == k->len && memcmp(l->key.data, k->data, k->len) == 0)
+			return l;
+	return NULL;
+}
+
+static void unlink_join(struct dst_query *q)
+{
+	struct dst_query **pp;
+
+	if (q->state == DST_Q_WAIT_JOIN)
+		pp = q->leader ? &q->leader->waiters : NULL;
+	else
+		pp = &q->srv->inflight[q->key_hash & q->srv->inflight_mask];
+	for (; pp && *pp; pp = &(*pp)->join_next) {
+		if (*pp == q) {
+			*pp = q->join_next;
+			break;
+		}
+	}
+	q->join_next = NULL;
+	q->leader = NULL;
+}
+
+static void query_finish(struct dst_query *q);
+
+/* The leader could not get an answer: everyone riding on it gets SERVFAIL. */
+static void fail_waiters(struct dst_query *leader)
+{
+	struct dst_query *w;
+
+	while ((w = leader->waiters)) {
+		leader->waiters = w->join_next;
+		w->join_next = NULL;
+		w->leader = NULL;
+		respond_error(w, DST_DNS_RCODE_SERVFAIL);
+		query_finish(w);
+	}
+}
+
 /* The one teardown: detach from everything, close the timer, free later. */
 static void query_finish(struct dst_query *q)
 {
 	struct dst_server *srv = q->srv;
 	struct dst_tcp_client *c = q->tcp;
 
+	if (q->state == DST_Q_DONE)
+		return;
+	unlink_join(q);
+	if (q->waiters)
+		fail_waiters(q);
 	q->state = DST_Q_DONE;
 	if (q->treq) {
 		dst_tls_cancel(q->treq, DST_ECANCELED);
@@ -183,7 +239,23 @@ static void cache_answer(struct dst_query *q, uint8_t *wire, size_t len,
 	dst_cache_store(srv->cache, &q->key, wire, len, srv->ttl_offs, info->nttl, uv_now(srv->loop));
 }
 
-/* Returns true when the answer was sent to the client. */
+/* Sends a prepared answer (in srv->scratch) to q's client, made its own. */
+static void answer_one(struct dst_query *q, uint8_t *wire, size_t len)
+{
+	struct dst_server *srv = q->srv;
+	struct dst_reply_to to;
+
+	reply_to_of(q, &to);
+	if (!to.udp && !to.tcp)
+		return;
+	ssize_t n = dst_dns_finish_answer(wire, len, DST_SCRATCH_LEN, q->req, &q->dq, reply_limit(q));
+	if (n < 0)
+		respond_error(q, DST_DNS_RCODE_SERVFAIL);
+	else
+		dst_server__send(srv, &to, wire, (size_t)n);
+}
+
+/* Returns true when the answer was sent to the client (and its waiters). */
 static bool take_answer(struct dst_query *q)
 {
 	struct dst_server *srv = q->srv;
@@ -215,14 +287,28 @@ static bool take_answer(struct dst_query *q)
 	if (r == 0)
 		cache_answer(q, srv->scratch, len, &info);
 
-	struct dst_reply_to to;
-	reply_to_of(q, &to);
-	ssize_t n = dst_dns_finish_answer(srv->scratch, len, sizeof(srv->scratch), q->req, &q->dq,
-					  reply_limit(q));
-	if (n < 0)
-		respond_error(q, DST_DNS_RCODE_SERVFAIL);
-	else if (to.udp || to.tcp)
-		dst_server__send(srv, &to, srv->scratch, (size_t)n);
+	if (!q->waiters) {
+		answer_one(q, srv->scratch, len);
+		return true;
+	}
+	/* finish_answer works in place: keep the prepared answer for each waiter. */
+	uint8_t *prepared = malloc(len);
+	if (!prepared) {
+		answer_one(q, srv->scratch, len);
+		return true;
+	}
+	memcpy(prepared, srv->scratch, len);
+	answer_one(q, srv->scratch, len);
+	struct dst_query *w;
+	while ((w = q->waiters)) {
+		q->waiters = w->join_next;
+		w->join_next = NULL;
+		w->leader = NULL;
+		memcpy(srv->scratch, prepared, len);
+		answer_one(w, srv->scratch, len);
+		query_finish(w);
+	}
+	free(prepared);
 	return true;
 }
 
@@ -270,6 +356,11 @@ static void query_step(struct dst_query *q, enum dst_qevent ev, int status)
 		}
 		if (!attempt(q))
 			give_up(q);
+		return;
+	case DST_Q_WAIT_JOIN:
+		/* The leader answers for us; only shutdown concerns us directly. */
+		if (ev == DST_EV_ABORT)
+			query_finish(q);
 		return;
 	case DST_Q_DONE:
 		return;
@@ -346,6 +437,18 @@ void dst_query_handle(struct dst_server *srv, const uint8_t *wire, size_t len,
 	uv_timer_init(srv->loop, &q->timer);
 	q->timer.data = q;
 	q->deadline_ms = uv_now(srv->loop) + srv->cfg->query_timeout_ms;
+	q->key_hash = key_hash(&q->key);
+	struct dst_query *leader = find_leader(srv, &q->key, q->key_hash);
+	if (leader) {
+		q->state = DST_Q_WAIT_JOIN;
+		q->leader = leader;
+		q->join_next = leader->waiters;
+		leader->waiters = q;
+		return;
+	}
+	struct dst_query **bucket = &srv->inflight[q->key_hash & srv->inflight_mask];
+	q->join_next = *bucket;
+	*bucket = q;
 	q->state = DST_Q_NEW;
 	query_step(q, DST_EV_START, 0);
 }
@@ -354,9 +457,9 @@ void dst_query_abort_all(struct dst_server *srv)
 {
 	while (srv->queries) {
 		struct dst_query *q = srv->queries;
-		if (q->state == DST_Q_NEW || q->state == DST_Q_DONE)
-			query_finish(q);
-		else
+		if (q->state == DST_Q_WAIT_REPLY || q->state == DST_Q_WAIT_JOIN)
 			query_step(q, DST_EV_ABORT, DST_ECANCELED);
+		else
+			query_finish(q);
 	}
 }

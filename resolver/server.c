@@ -383,6 +383,10 @@ int dst_server_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_ser
 	srv->loop = loop;
 	srv->cfg = cfg;
 	*out = srv;
+	srv->inflight = calloc(DST_INFLIGHT_BUCKETS, sizeof(*srv->inflight));
+	if (!srv->inflight)
+		return DST_ENOMEM;
+	srv->inflight_mask = DST_INFLIGHT_BUCKETS - 1;
 	if (cfg->cache_size) {
 		srv->cache = dst_cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl);
 		if (!srv->cache)
@@ -423,6 +427,7 @@ void dst_server_free(struct dst_server *srv)
 		return;
 	if (srv->cache)
 		dst_cache_free(srv->cache);
+	free(srv->inflight);
 	free(srv->ups);
 	free(srv->udp);
 	free(srv->tcp);
