@@ -26,6 +26,9 @@
 #define DST_DNS_OPT_LEN 11          /* an OPT RR with no options */
 #define DST_DNS_PLAIN_UDP_SIZE 512  /* client payload size without EDNS */
 #define DST_DNS_OUR_UDP_SIZE 1232   /* payload size dotstub advertises */
+#define DST_DNS_PAD_BLOCK 128       /* RFC 8467: pad queries to this block size */
+#define DST_DNS_EDNS_KEEPALIVE 11   /* RFC 7828 edns-tcp-keepalive */
+#define DST_DNS_EDNS_PADDING 12     /* RFC 7830 */
 
 enum {
 	DST_DNS_TYPE_A = 1,
@@ -154,9 +157,11 @@ ssize_t dst_dns_error_response(const uint8_t *query, const struct dst_dns_query 
 /*
  * Builds the query dotstub sends upstream for q: a fresh header (given id,
  * RD set, CD copied), the question with the client's qname bytes (original
- * case) from client_query, and an OPT RR with our payload size and the DO
- * bit copied. Returns the length or DST_ENOSPC (DST_EINVAL if q holds no
- * parsed qname).
+ * case) from client_query, and an OPT RR with our payload size, the DO bit
+ * copied, an empty edns-tcp-keepalive option (RFC 7828) and a padding
+ * option that makes the whole message a multiple of DST_DNS_PAD_BLOCK
+ * bytes (RFC 8467). Client EDNS options are not forwarded. Returns the
+ * length or DST_ENOSPC.
  */
 ssize_t dst_dns_upstream_query(const uint8_t *client_query, const struct dst_dns_query *q, uint16_t id,
 			       uint8_t *out, size_t cap);
@@ -217,6 +222,13 @@ int dst_dns_prepare_answer(uint8_t *wire, size_t *len, uint16_t expect_id,
  */
 ssize_t dst_dns_finish_answer(uint8_t *wire, size_t len, size_t cap, const uint8_t *client_query,
 			      const struct dst_dns_query *q, size_t limit);
+
+/*
+ * Finds the edns-tcp-keepalive option in a message's OPT RR (RFC 7828).
+ * Returns its timeout in units of 100 ms, DST_ENOENT when there is no OPT
+ * or no such option with a value, or DST_EFORMAT.
+ */
+int dst_dns_edns_keepalive(const uint8_t *wire, size_t len);
 
 /* Lower-cases the ASCII letters of a wire-format name in place (n bytes). */
 void dst_dns_name_lower(uint8_t *name, size_t n);

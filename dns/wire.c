@@ -341,7 +341,10 @@ ssize_t dst_dns_upstream_query(const uint8_t *client_query, const struct dst_dns
 		return DST_EINVAL;
 
 	size_t qend = DST_DNS_HEADER_LEN + q->qname_len + 4;
-	size_t need = qend + DST_DNS_OPT_LEN;
+	/* OPT + keepalive (4) + padding header (4) + padding to a 128-byte block. */
+	size_t unpadded = qend + DST_DNS_OPT_LEN + 8;
+	size_t pad = (DST_DNS_PAD_BLOCK - unpadded % DST_DNS_PAD_BLOCK) % DST_DNS_PAD_BLOCK;
+	size_t need = unpadded + pad;
 	if (need > cap)
 		return DST_ENOSPC;
 
@@ -355,8 +358,54 @@ ssize_t dst_dns_upstream_query(const uint8_t *client_query, const struct dst_dns
 	memcpy(out + DST_DNS_HEADER_LEN, client_query + DST_DNS_HEADER_LEN, q->qname_len);
 	dst_dns_put16(out + qend - 4, q->qtype);
 	dst_dns_put16(out + qend - 2, q->qclass);
-	put_opt(out + qend, 0, q->do_bit);
+	uint8_t *opt = out + qend;
+	put_opt(opt, 0, q->do_bit);
+	dst_dns_put16(opt + 9, (uint16_t)(8 + pad));
+	uint8_t *o = opt + DST_DNS_OPT_LEN;
+	dst_dns_put16(o, DST_DNS_EDNS_KEEPALIVE); /* RFC 7828: empty in queries */
+	dst_dns_put16(o + 2, 0);
+	dst_dns_put16(o + 4, DST_DNS_EDNS_PADDING); /* RFC 7830/8467: zero bytes */
+	dst_dns_put16(o + 6, (uint16_t)pad);
+	memset(o + 8, 0, pad);
 	return (ssize_t)need;
+}
+
+int dst_dns_edns_keepalive(const uint8_t *wire, size_t len)
+{
+	struct dst_dns_cursor c;
+
+	if (len < DST_DNS_HEADER_LEN)
+		return DST_EFORMAT;
+	unsigned rrs = (unsigned)dst_dns_ancount(wire) + dst_dns_nscount(wire);
+	unsigned ar = dst_dns_arcount(wire);
+	dst_dns_cursor_init(&c, wire, len, DST_DNS_HEADER_LEN);
+	for (unsigned i = 0; i < dst_dns_qdcount(wire); i++) {
+		dst_dns_skip_name(&c);
+		dst_dns_skip(&c, 4);
+	}
+	for (unsigned i = 0; i < rrs + ar && !c.err; i++) {
+		dst_dns_skip_name(&c);
+		uint16_t type = dst_dns_read16(&c);
+		dst_dns_skip(&c, 6);
+		uint16_t rdlen = dst_dns_read16(&c);
+		if (c.err || i < rrs || type != DST_DNS_TYPE_OPT) {
+			dst_dns_skip(&c, rdlen);
+			continue;
+		}
+		size_t end = c.pos + rdlen;
+		if (end > len)
+			return DST_EFORMAT;
+		while (c.pos + 4 <= end) {
+			uint16_t code = dst_dns_read16(&c), olen = dst_dns_read16(&c);
+			if (c.pos + olen > end)
+				return DST_EFORMAT;
+			if (code == DST_DNS_EDNS_KEEPALIVE && olen == 2)
+				return dst_dns_read16(&c);
+			dst_dns_skip(&c, olen);
+		}
+		return DST_ENOENT;
+	}
+	return c.err ? DST_EFORMAT : DST_ENOENT;
 }
 
 /* ------------------------------------------------------------------ */

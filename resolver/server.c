@@ -326,6 +326,11 @@ static int bind_listeners(struct dst_server *srv)
 	return 0;
 }
 
+static void on_tls_event(void *arg, const char *upstream, const char *msg)
+{
+	dst_log(DST_LOG_INFO, "upstream %s: %s", upstream, msg);
+}
+
 static int make_upstreams(struct dst_server *srv)
 {
 	const struct dst_config *cfg = srv->cfg;
@@ -352,6 +357,7 @@ static int make_upstreams(struct dst_server *srv)
 			.npins = u->npins,
 			.ca_file = u->ca_file,
 			.handshake_timeout_ms = cfg->query_timeout_ms,
+			.event_cb = on_tls_event,
 		};
 		int r = dst_tls_pool_new(srv->loop, &o, &srv->ups[i].pool);
 		if (r < 0) {

@@ -168,7 +168,12 @@ static void handshake(struct dst_tls_conn *c)
 		conn_error(c, status);
 		return;
 	}
-	if (gnutls_session_is_resumed(c->session)) {
+	bool resumed = gnutls_session_is_resumed(c->session);
+	char *desc = gnutls_session_get_desc(c->session);
+	dst_tls__event(p, "TLS session up (%s, %s)", resumed ? "resumed" : "full handshake",
+		       desc ? desc : "?");
+	gnutls_free(desc);
+	if (resumed) {
 		p->stats.resumed_handshakes++;
 	} else {
 		p->stats.full_handshakes++;
@@ -257,6 +262,7 @@ static void on_timer(uv_timer_t *t)
 
 	if (c->state == DST_CONN_READY) {
 		/* Idle timeout: our own decision, not a failure. */
+		dst_tls__event(c->pool, "closing idle connection after %u ms", c->idle_ms);
 		dst_tls__conn_close(c, 0);
 		return;
 	}
@@ -267,7 +273,7 @@ static void on_timer(uv_timer_t *t)
 
 void dst_tls__conn_arm_idle(struct dst_tls_conn *c)
 {
-	uv_timer_start(&c->timer, on_timer, c->pool->idle_timeout_ms, 0);
+	uv_timer_start(&c->timer, on_timer, c->idle_ms, 0);
 }
 
 static int start_tls(struct dst_tls_conn *c)
@@ -403,6 +409,7 @@ int dst_tls__conn_open(struct dst_tls_pool *p)
 	c->pool = p;
 	dst_frame_init(&c->frames);
 	c->addr_idx = p->addr_next;
+	c->idle_ms = p->idle_timeout_ms;
 
 	uv_tcp_init(p->loop, &c->tcp);
 	uv_timer_init(p->loop, &c->timer);

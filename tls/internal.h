@@ -62,6 +62,8 @@ struct dst_tls_conn {
 	gnutls_session_t session;
 	bool doomed;                   /* presumed dead: close at the next flush */
 	bool ticket_saved;
+	bool keepalive_seen;           /* the server's edns-tcp-keepalive was looked for */
+	uint32_t idle_ms;              /* ours, lowered by the server's keepalive timeout */
 	size_t addr_idx;
 
 	/* ciphertext handed to us by libuv, consumed by the pull function */
@@ -96,6 +98,8 @@ struct dst_tls_pool {
 	unsigned max_inflight;
 	uint32_t handshake_timeout_ms;
 	uint32_t idle_timeout_ms;
+	void (*event_cb)(void *arg, const char *upstream, const char *msg);
+	void *event_arg;
 
 	gnutls_certificate_credentials_t creds;
 	gnutls_priority_t prio;
@@ -131,5 +135,6 @@ void dst_tls__conn_answer(struct dst_tls_conn *c, const uint8_t *wire, size_t le
 void dst_tls__conn_freed(struct dst_tls_conn *c);
 void dst_tls__set_error(struct dst_tls_pool *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void dst_tls__event(struct dst_tls_pool *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -41,6 +41,19 @@ void dst_tls__set_error(struct dst_tls_pool *p, const char *fmt, ...)
 	va_end(ap);
 }
 
+void dst_tls__event(struct dst_tls_pool *p, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!p->event_cb)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p->event_cb(p->event_arg, p->name, msg);
+}
+
 /* Queue helpers. */
 static void q_push(struct dst_tls_reqq *q, struct dst_tls_req *r)
 {
@@ -362,6 +375,13 @@ void dst_tls__conn_answer(struct dst_tls_conn *c, const uint8_t *wire, size_t le
 	}
 	slot_remove(c, r);
 	p->stats.answers++;
+	if (!c->keepalive_seen) {
+		/* RFC 7828: the server says how long it keeps an idle connection. */
+		c->keepalive_seen = true;
+		int ka = dst_dns_edns_keepalive(wire, len);
+		if (ka >= 0 && (uint32_t)ka * 100 < c->idle_ms)
+			c->idle_ms = (uint32_t)ka * 100;
+	}
 	dst_tls_answer_cb cb = r->cb;
 	void *arg = r->arg;
 	uint16_t id = r->caller_id;
@@ -438,6 +458,8 @@ int dst_tls_pool_new(uv_loop_t *loop, const struct dst_tls_opts *o, struct dst_t
 	p->max_inflight = o->max_inflight ? o->max_inflight : 128;
 	p->handshake_timeout_ms = o->handshake_timeout_ms ? o->handshake_timeout_ms : 5000;
 	p->idle_timeout_ms = o->idle_timeout_ms ? o->idle_timeout_ms : 10000;
+	p->event_cb = o->event_cb;
+	p->event_arg = o->event_arg;
 	p->rnd_used = sizeof(p->rnd);
 
 	if (o->ca_file) {

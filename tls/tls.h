@@ -38,6 +38,9 @@ struct dst_tls_opts {
 	unsigned max_inflight;                 /* per connection; 0: 128 */
 	uint32_t handshake_timeout_ms;         /* TCP connect + TLS handshake; 0: 5000 */
 	uint32_t idle_timeout_ms;              /* close a connection idle this long; 0: 10000 */
+	/* Optional: told of connection events ("connected to ... (resumed)"), for logs. */
+	void (*event_cb)(void *arg, const char *upstream, const char *msg);
+	void *event_arg;
 };
 
 struct dst_tls_pool;

@@ -960,7 +960,7 @@ START_TEST(test_upstream_query_has_new_id_rd_question_and_opt)
 	m.b[2] = 0; /* client did not ask for recursion */
 	parse_ok(&m, &q);
 	ssize_t n = dst_dns_upstream_query(m.b, &q, 0xbeef, out, sizeof(out));
-	ck_assert_int_eq(n, 12 + QNAME_WIRE_LEN + 4 + DST_DNS_OPT_LEN);
+	ck_assert_int_eq(n, DST_DNS_PAD_BLOCK);
 	ldns_pkt *p = from_wire(out, (size_t)n);
 	ck_assert_uint_eq(ldns_pkt_id(p), 0xbeef);
 	ck_assert(!ldns_pkt_qr(p));
@@ -980,9 +980,75 @@ START_TEST(test_upstream_query_has_new_id_rd_question_and_opt)
 	ck_assert_uint_eq(ldns_pkt_edns_version(p), 0);
 	ck_assert(!ldns_pkt_edns_do(p));
 	ldns_pkt_free(p);
-	/* The OPT has no options. */
-	ck_assert_uint_eq(dst_dns_get16(out + n - 2), 0);
+	/* The OPT carries an empty keepalive, then padding to the end. */
+	size_t opt = 12 + QNAME_WIRE_LEN + 4;
+	size_t pad = (size_t)n - (opt + DST_DNS_OPT_LEN + 8);
+	ck_assert_uint_eq(dst_dns_get16(out + opt + 9), 8 + pad);
+	ck_assert_uint_eq(dst_dns_get16(out + opt + 11), DST_DNS_EDNS_KEEPALIVE);
+	ck_assert_uint_eq(dst_dns_get16(out + opt + 13), 0);
+	ck_assert_uint_eq(dst_dns_get16(out + opt + 15), DST_DNS_EDNS_PADDING);
+	ck_assert_uint_eq(dst_dns_get16(out + opt + 17), pad);
+	for (size_t i = opt + 19; i < (size_t)n; i++)
+		ck_assert_uint_eq(out[i], 0);
 	ck_assert_uint_eq(dst_dns_arcount(out), 1);
+}
+END_TEST
+
+START_TEST(test_upstream_query_is_padded_to_128_byte_blocks)
+{
+	uint8_t out[1024];
+
+	for (size_t len = 1; len <= 250; len += 7) {
+		/* A qname of one label per 60 bytes, about len bytes long. */
+		uint8_t query[512] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+		size_t p = 12, left = len;
+		while (left > 0) {
+			size_t l = left > 60 ? 60 : left;
+			query[p++] = (uint8_t)l;
+			memset(query + p, 'a', l);
+			p += l;
+			left -= l;
+		}
+		query[p++] = 0;
+		query[p++] = 0, query[p++] = 1, query[p++] = 0, query[p++] = 1;
+		struct dst_dns_query q;
+		ck_assert_int_eq(dst_dns_parse_query(query, p, &q), DST_DNS_QUERY_OK);
+		ssize_t n = dst_dns_upstream_query(query, &q, 7, out, sizeof(out));
+		ck_assert_int_gt(n, 0);
+		ck_assert_uint_eq((size_t)n % DST_DNS_PAD_BLOCK, 0);
+		ck_assert_uint_lt((size_t)n - p, DST_DNS_PAD_BLOCK + DST_DNS_OPT_LEN + 8);
+		ldns_pkt *pkt = from_wire(out, (size_t)n);
+		ck_assert(ldns_pkt_edns(pkt));
+		ldns_pkt_free(pkt);
+	}
+}
+END_TEST
+
+START_TEST(test_edns_keepalive_is_found_in_answer_opt)
+{
+	/* Header (AN=1, AR=1), question a., A record, OPT with padding then keepalive 25. */
+	static const uint8_t ans[] = {
+		0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 1,
+		1, 'a', 0, 0, 1, 0, 1,
+		0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1,
+		0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 12,
+		0, 12, 0, 2, 0, 0,
+		0, 11, 0, 2, 0, 25,
+	};
+	ck_assert_int_eq(dst_dns_edns_keepalive(ans, sizeof(ans)), 25);
+	/* Without the keepalive option. */
+	uint8_t no_ka[sizeof(ans)];
+	memcpy(no_ka, ans, sizeof(ans));
+	no_ka[sizeof(ans) - 6] = 0; /* option code 11 -> 12 */
+	no_ka[sizeof(ans) - 5] = 12;
+	ck_assert_int_eq(dst_dns_edns_keepalive(no_ka, sizeof(no_ka)), DST_ENOENT);
+	/* Truncated inside the option. */
+	ck_assert_int_eq(dst_dns_edns_keepalive(ans, sizeof(ans) - 1), DST_EFORMAT);
+	/* No OPT at all. */
+	uint8_t no_opt[35];
+	memcpy(no_opt, ans, sizeof(no_opt));
+	no_opt[11] = 0;
+	ck_assert_int_eq(dst_dns_edns_keepalive(no_opt, sizeof(no_opt)), DST_ENOENT);
 }
 END_TEST
 
@@ -1010,7 +1076,7 @@ START_TEST(test_upstream_query_needs_room_for_every_byte)
 	struct dst_dns_query q;
 	uint8_t out[512];
 	client(&m, &q, false);
-	size_t need = 12 + QNAME_WIRE_LEN + 4 + DST_DNS_OPT_LEN;
+	size_t need = DST_DNS_PAD_BLOCK;
 	ck_assert_int_eq(dst_dns_upstream_query(m.b, &q, 1, out, need - 1), DST_ENOSPC);
 	ck_assert_int_eq(dst_dns_upstream_query(m.b, &q, 1, out, need), (ssize_t)need);
 }
@@ -2295,6 +2361,8 @@ static Suite *dns_suite(void)
 	tcase_add_test(tc, test_upstream_query_has_new_id_rd_question_and_opt);
 	tcase_add_test(tc, test_upstream_query_copies_cd_and_do);
 	tcase_add_test(tc, test_upstream_query_needs_room_for_every_byte);
+	tcase_add_test(tc, test_upstream_query_is_padded_to_128_byte_blocks);
+	tcase_add_test(tc, test_edns_keepalive_is_found_in_answer_opt);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("prepare_answer");
