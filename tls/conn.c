@@ -139,6 +139,7 @@ static int frame_cb(void *arg, const uint8_t *wire, size_t len)
 {
 	struct dst_tls_conn *c = arg;
 
+	c->answers++;
 	dst_tls__conn_answer(c, wire, len);
 	return c->state == DST_CONN_READY ? 0 : 1;
 }
@@ -246,7 +247,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		conn_error(c, nread == UV_EOF ? DST_EEOF : (int)nread);
 		return;
 	}
-	c->last_read_ms = uv_now(c->pool->loop);
 	c->in = (const uint8_t *)buf->base;
 	c->in_len = (size_t)nread;
 	if (c->state == DST_CONN_HANDSHAKE)

@@ -32,7 +32,7 @@ struct dst_tls_req {
 	uint16_t wire_id;              /* the ID used on the connection */
 	bool retried;                  /* already re-sent once after a lost connection */
 	bool written;
-	uint64_t written_ms;
+	uint64_t answers_at_write;     /* the connection's answer count when written */
 	size_t len;                    /* DNS message length (without prefix) */
 	uint8_t buf[];                 /* 2-byte length prefix + message */
 };
@@ -76,11 +76,12 @@ struct dst_tls_conn {
 	size_t out_len, out_cap;
 
 	struct dst_frame_reader frames;
-	uint64_t last_read_ms;
+	uint64_t answers;              /* frames received: proof of life */
 
 	struct dst_tls_req **slots;    /* ID table, open addressing, 2x max_inflight */
 	unsigned slot_mask;
 	unsigned inflight;             /* requests in the table, orphans included */
+	unsigned orphans;              /* of those, cancelled ones awaiting their answer */
 	struct dst_tls_reqq sendq;
 };
 

@@ -147,6 +147,32 @@ static void maybe_idle(struct dst_tls_conn *c)
 		dst_tls__conn_arm_idle(c);
 }
 
+/*
+ * A connection where cancelled requests pile up (a server that reads but
+ * does not answer some queries) takes no new ones, and is closed once only
+ * orphans are left, which frees their IDs.
+ */
+static bool draining(const struct dst_tls_conn *c)
+{
+	return c->orphans > c->pool->max_inflight / 2;
+}
+
+/* A slot was freed: waiting requests may go now, or the connection idles. */
+static void slot_freed(struct dst_tls_conn *c)
+{
+	struct dst_tls_pool *p = c->pool;
+
+	if (draining(c) && c->inflight == c->orphans && c->sendq.len == 0) {
+		c->doomed = true;
+		start_flush(p);
+		return;
+	}
+	if (p->pending.len)
+		start_flush(p);
+	else
+		maybe_idle(c);
+}
+
 static void assign(struct dst_tls_conn *c, struct dst_tls_req *r)
 {
 	struct dst_tls_req **slot;
@@ -171,7 +197,7 @@ static struct dst_tls_conn *least_loaded(struct dst_tls_pool *p, bool *opening)
 
 	*opening = false;
 	for (struct dst_tls_conn *c = p->conns; c; c = c->next) {
-		if (c->state != DST_CONN_READY || c->doomed) {
+		if (c->state != DST_CONN_READY || c->doomed || draining(c)) {
 			*opening |= c->state == DST_CONN_CONNECTING || c->state == DST_CONN_HANDSHAKE;
 			continue;
 		}
@@ -219,7 +245,6 @@ static void dispatch(struct dst_tls_pool *p)
 static void write_batch(struct dst_tls_conn *c)
 {
 	struct dst_tls_pool *p = c->pool;
-	uint64_t now = uv_now(p->loop);
 	struct dst_tls_req *r;
 	int ret = 0;
 
@@ -229,7 +254,7 @@ static void write_batch(struct dst_tls_conn *c)
 		if (n < 0)
 			ret = (int)n;
 		r->written = true;
-		r->written_ms = now;
+		r->answers_at_write = c->answers;
 		p->stats.queries++;
 	}
 	if (ret >= 0)
@@ -336,6 +361,7 @@ void dst_tls__conn_lost(struct dst_tls_conn *c, int status)
 		}
 	}
 	c->inflight = 0;
+	c->orphans = 0;
 	dst_tls__conn_close(c, status);
 	if (p->pending.len)
 		start_flush(p);
@@ -374,6 +400,8 @@ void dst_tls__conn_answer(struct dst_tls_conn *c, const uint8_t *wire, size_t le
 		return;
 	}
 	slot_remove(c, r);
+	if (!r->cb)
+		c->orphans--;
 	p->stats.answers++;
 	if (!c->keepalive_seen) {
 		/* RFC 7828: the server says how long it keeps an idle connection. */
@@ -386,7 +414,7 @@ void dst_tls__conn_answer(struct dst_tls_conn *c, const uint8_t *wire, size_t le
 	void *arg = r->arg;
 	uint16_t id = r->caller_id;
 	free(r);
-	maybe_idle(c);
+	slot_freed(c);
 	if (cb) {
 		/* The bytes are in this connection's own buffers: restore the caller's ID. */
 		dst_dns_set_id((uint8_t *)wire, id);
@@ -550,16 +578,20 @@ void dst_tls_cancel(struct dst_tls_req *r, int reason)
 		q_remove(&c->sendq, r);
 		slot_remove(c, r);
 		free(r);
-		maybe_idle(c);
+		slot_freed(c);
 		return;
 	}
 	/* Keep the ID reserved until its answer comes or the connection goes. */
 	r->cb = NULL;
-	if (reason == DST_ETIMEDOUT && c->last_read_ms < r->written_ms && !c->doomed) {
-		dst_tls__set_error(p, "connection silent since the query was written");
+	c->orphans++;
+	if (reason == DST_ETIMEDOUT && c->answers == r->answers_at_write && !c->doomed) {
+		/* Not one answer since this query went out: presume the connection dead. */
+		dst_tls__set_error(p, "no answer on the connection since the query was written");
 		c->doomed = true;
 		start_flush(p);
+		return;
 	}
+	slot_freed(c);
 }
 
 void dst_tls_pool_reset(struct dst_tls_pool *p)
