@@ -23,6 +23,31 @@ struct dst_config_addr {
 	char text[64]; /* as it would be written back: "1.2.3.4:853", "[::1]:853" */
 };
 
+/*
+ * One allow or deny line: a network with its host bits cleared. A bare
+ * address is a /32 (IPv4) or /128 (IPv6) network. Fully initialised, so
+ * two entries compare equal with memcmp exactly when they are the same line.
+ */
+struct dst_config_net {
+	uint8_t addr[16];                 /* network address; IPv4 in the first 4 bytes */
+	uint8_t prefix;                   /* 0-32 for IPv4, 0-128 for IPv6 */
+	bool v6;
+	bool deny;                        /* a deny line (else allow) */
+	char text[52];                    /* canonical: "192.168.0.0/16", "fd00::/8" */
+};
+
+/* [server] ratelimit-action: what happens to a UDP query over the rate limit. */
+enum dst_config_rl_action {
+	DST_CONFIG_RL_DROP = 0,           /* send nothing (default) */
+	DST_CONFIG_RL_TRUNCATE,           /* empty answer with TC set: retried over TCP */
+};
+
+/* [server] ecs: what happens to an EDNS Client Subnet option in a client query. */
+enum dst_config_ecs {
+	DST_CONFIG_ECS_STRIP = 0,         /* removed before forwarding (default) */
+	DST_CONFIG_ECS_PASS,              /* forwarded as the client sent it */
+};
+
 struct dst_config_upstream {
 	char *name;                       /* from "[upstream NAME]" */
 	unsigned line;                    /* line of the section header */
@@ -32,6 +57,9 @@ struct dst_config_upstream {
 	uint8_t (*pins)[DST_CONFIG_PIN_LEN];
 	size_t npins;
 	char *ca_file;                    /* NULL: system trust store */
+	uint32_t max_connections;         /* TLS connections at most; 1-64, default 2 */
+	uint32_t max_inflight;            /* in flight per connection; 1-65535, default 128 */
+	uint32_t idle_timeout_ms;         /* close a connection idle this long; default 10000 */
 };
 
 struct dst_config {
@@ -42,6 +70,21 @@ struct dst_config {
 	size_t nlisten;
 	uint32_t query_timeout_ms;        /* default 4000 */
 	uint32_t tcp_idle_timeout_ms;     /* default 10000 */
+	/*
+	 * allow = / deny = lines in file order (up to 256). Empty: the
+	 * default access list applies (loopback, plus the private networks of
+	 * the listeners: see resolver/acl.h).
+	 */
+	struct dst_config_net *acl;
+	size_t nacl;
+	uint32_t ratelimit;               /* UDP queries/s per client; 0 (default): off */
+	uint8_t ratelimit_action;         /* enum dst_config_rl_action; default DROP */
+	uint8_t ecs;                      /* enum dst_config_ecs; default STRIP */
+	uint32_t max_tcp_clients;         /* default 256 */
+	uint32_t max_tcp_pipeline;        /* queries in flight per TCP client; default 100 */
+	uint32_t max_pending;             /* queries waiting upstream, in total; default 4096 */
+	char *user;                       /* NULL: do not change user */
+	char *chroot;                     /* absolute path; NULL: no chroot */
 
 	/* [cache] */
 	uint64_t cache_size;              /* bytes; 0 turns the cache off; default 16 MiB */

@@ -36,6 +36,7 @@ enum {
 	DST_DNS_TYPE_CNAME = 5,
 	DST_DNS_TYPE_SOA = 6,
 	DST_DNS_TYPE_PTR = 12,
+	DST_DNS_TYPE_HINFO = 13,
 	DST_DNS_TYPE_MX = 15,
 	DST_DNS_TYPE_TXT = 16,
 	DST_DNS_TYPE_AAAA = 28,
@@ -229,6 +230,23 @@ ssize_t dst_dns_finish_answer(uint8_t *wire, size_t len, size_t cap, const uint8
  * or no such option with a value, or DST_EFORMAT.
  */
 int dst_dns_edns_keepalive(const uint8_t *wire, size_t len);
+
+#define DST_DNS_ANY_TTL 3600 /* seconds: the TTL of the RFC 8482 HINFO answer */
+
+/*
+ * Builds the minimal answer to an ANY query (RFC 8482 section 4.2) without
+ * asking anyone, into out (cap bytes): the query's ID, opcode, RD and CD,
+ * QR and RA set, NOERROR, the question echoed from query (the client's
+ * qname bytes), and one synthesized record: qname HINFO "RFC8482" "" with
+ * TTL DST_DNS_ANY_TTL, in the question's class (IN for class ANY or NONE).
+ * An OPT RR (our payload size, DO echoed) is added when q->edns.
+ * Returns the length (at most 303 bytes, so it always fits 512), DST_ENOSPC
+ * when cap is too small, or DST_EINVAL when q is not a parsed ANY question.
+ * out may be the query buffer itself. The answer is not signed: it is meant
+ * to be sent as it is, never cached or forwarded.
+ */
+ssize_t dst_dns_any_answer(const uint8_t *query, const struct dst_dns_query *q, uint8_t *out,
+			   size_t cap);
 
 /* Lower-cases the ASCII letters of a wire-format name in place (n bytes). */
 void dst_dns_name_lower(uint8_t *name, size_t n);

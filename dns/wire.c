@@ -432,28 +432,38 @@ static int walk_name(const struct walk *k, size_t *pos, const uint8_t *cmp, size
 {
 	const uint8_t *w = k->w;
 	size_t p = *pos, run = *pos, end = 0, total = 0;
+	/*
+	 * Bytes of the name may be read up to limit: the message end at first,
+	 * then, after each pointer, the start of the run that held it. A
+	 * pointed-to name is an earlier name and lies wholly before its user;
+	 * without this, labels could run on into later records, or through
+	 * the OPT that is about to be cut out, and change meaning afterwards.
+	 */
+	size_t limit = k->len;
 	unsigned jumps = 0;
 	bool eq = cmp != NULL;
 
 	for (;;) {
-		if (p >= k->len)
+		if (p >= limit)
 			return DST_EFORMAT;
 		size_t b = w[p];
+		size_t sz = b >= 0xc0 ? 2 : 1 + b;
+		if (limit - p < sz || (p < k->hole_hi && p + sz > k->hole_lo))
+			return DST_EFORMAT;
 		if (b >= 0xc0) {
-			if (k->len - p < 2)
-				return DST_EFORMAT;
 			size_t t = (b & 0x3f) << 8 | w[p + 1];
 			if (t < DST_DNS_HEADER_LEN || t >= run || (t >= k->hole_lo && t < k->hole_hi) ||
 			    ++jumps > MAX_JUMPS)
 				return DST_EFORMAT;
 			if (!end)
 				end = p + 2;
+			limit = run;
 			p = run = t;
 			continue;
 		}
 		if (b >= 0x40)
 			return DST_EFORMAT;
-		if (total + 1 + b > DST_DNS_MAX_NAME || k->len - p < 1 + b)
+		if (total + 1 + b > DST_DNS_MAX_NAME)
 			return DST_EFORMAT;
 		if (eq) {
 			if (total + 1 + b > cmp_len || cmp[total] != b) {
@@ -711,4 +721,52 @@ ssize_t dst_dns_finish_answer(uint8_t *wire, size_t len, size_t cap, const uint8
 		dst_dns_put16(wire + 10, (uint16_t)(dst_dns_arcount(wire) + 1));
 	}
 	return (ssize_t)out;
+}
+
+/* ------------------------------------------------------------------ */
+/* ANY queries (RFC 8482)                                              */
+/* ------------------------------------------------------------------ */
+
+/* HINFO RDATA: CPU "RFC8482", OS "" (RFC 8482 section 4.2). */
+static const uint8_t any_hinfo[] = { 7, 'R', 'F', 'C', '8', '4', '8', '2', 0 };
+
+ssize_t dst_dns_any_answer(const uint8_t *query, const struct dst_dns_query *q, uint8_t *out,
+			   size_t cap)
+{
+	if (q->qtype != DST_DNS_TYPE_ANY || q->qname_len == 0 ||
+	    q->question_end != DST_DNS_HEADER_LEN + q->qname_len + 4)
+		return DST_EINVAL;
+
+	size_t qlen = q->question_end - DST_DNS_HEADER_LEN;
+	size_t rr = 2 + RR_FIXED_LEN + sizeof(any_hinfo); /* pointer owner, fixed part, RDATA */
+	size_t opt = q->edns ? DST_DNS_OPT_LEN : 0;
+	size_t need = DST_DNS_HEADER_LEN + qlen + rr + opt;
+	if (need > cap)
+		return DST_ENOSPC;
+
+	/* An RR of class ANY (or NONE) makes no sense: those questions get IN. */
+	uint16_t rclass = q->qclass == 255 || q->qclass == 254 ? DST_DNS_CLASS_IN : q->qclass;
+	/* Read the query's flags before anything is written: out may be query. */
+	uint8_t b2 = FLAG_QR | (query[2] & OPCODE_MASK) | (q->rd ? FLAG_RD : 0);
+	uint8_t b3 = FLAG_RA | (q->cd ? FLAG_CD : 0);
+
+	memmove(out + DST_DNS_HEADER_LEN, query + DST_DNS_HEADER_LEN, qlen);
+	dst_dns_set_id(out, q->id);
+	out[2] = b2;
+	out[3] = b3;
+	dst_dns_put16(out + 4, 1);
+	dst_dns_put16(out + 6, 1);
+	dst_dns_put16(out + 8, 0);
+	dst_dns_put16(out + 10, opt ? 1 : 0);
+
+	uint8_t *p = out + DST_DNS_HEADER_LEN + qlen;
+	dst_dns_put16(p, 0xc000 | DST_DNS_HEADER_LEN); /* owner: the question's name */
+	dst_dns_put16(p + 2, DST_DNS_TYPE_HINFO);
+	dst_dns_put16(p + 4, rclass);
+	dst_dns_put32(p + 6, DST_DNS_ANY_TTL);
+	dst_dns_put16(p + 10, sizeof(any_hinfo));
+	memcpy(p + 12, any_hinfo, sizeof(any_hinfo));
+	if (opt)
+		put_opt(p + rr, 0, q->do_bit);
+	return (ssize_t)need;
 }

@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "dns/err.h"
 #include "resolver/log.h"
+#include "resolver/privilege.h"
 #include "resolver/server.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/dotstub/dotstub.conf"
@@ -108,6 +109,13 @@ int main(int argc, char **argv)
 	r = dst_server_new(&loop, cfg, &srv);
 	if (r < 0) {
 		dst_log(DST_LOG_ERR, "cannot start: %s", dst_strerror(r));
+	} else {
+		/* Trust stores are loaded and sockets bound: root is no longer needed. */
+		r = dst_privilege_drop(cfg->user, cfg->chroot);
+		if (r < 0)
+			dst_log(DST_LOG_ERR, "cannot start: privileges not dropped as configured");
+	}
+	if (r < 0) {
 		if (srv)
 			dst_server_stop(srv);
 	} else {

@@ -13,6 +13,11 @@
  * are backing off, the one that comes out of backoff first (there is never
  * a hard "no upstream" state). Each attempt gets an equal share of what is
  * left of the query's deadline. When nothing is left: SERVFAIL.
+ *
+ * ANY queries get the minimal answer of RFC 8482 at once (never forwarded
+ * or cached), and a miss that would take the number of live queries past
+ * max-pending gets SERVFAIL at once: memory stays bounded however fast
+ * queries come in.
  */
 #include "config.h"
 
@@ -114,6 +119,7 @@ static void query_finish(struct dst_query *q)
 
 	if (q->state == DST_Q_DONE)
 		return;
+	srv->npending--;
 	unlink_join(q);
 	if (q->waiters)
 		fail_waiters(q);
@@ -186,7 +192,8 @@ static struct dst_upstream *pick_upstream(struct dst_query *q, unsigned *untried
 static bool attempt(struct dst_query *q)
 {
 	struct dst_server *srv = q->srv;
-	uint8_t buf[DST_DNS_HEADER_LEN + DST_DNS_MAX_NAME + 4 + DST_DNS_OPT_LEN + 64];
+	/* The largest padded query: a 255-byte name rounds up to 384 bytes. */
+	uint8_t buf[3 * DST_DNS_PAD_BLOCK];
 	unsigned untried;
 
 	for (;;) {
@@ -199,9 +206,9 @@ static bool attempt(struct dst_query *q)
 		ssize_t n = dst_dns_upstream_query(q->req, &q->dq, 0, buf, sizeof(buf));
 		int r = n < 0 ? (int)n : dst_tls_send(up->pool, buf, (size_t)n, on_upstream_answer, q, &q->treq);
 		if (r < 0) {
+			/* Our own trouble (memory, a message we cannot build): no upstream is to blame. */
 			q->last_status = r;
-			dst_server__upstream_failed(srv, up, r);
-			continue;
+			return false;
 		}
 		uint64_t left = q->deadline_ms - now;
 		uint64_t share = left / untried;
@@ -367,9 +374,36 @@ static void query_step(struct dst_query *q, enum dst_qevent ev, int status)
 	}
 }
 
+/* Answers with rcode straight away (from srv->scratch). */
+static void answer_now(struct dst_server *srv, const uint8_t *wire, const struct dst_dns_query *dq,
+		       unsigned rcode, const struct dst_reply_to *to)
+{
+	ssize_t n = dst_dns_error_response(wire, dq, rcode, srv->scratch, sizeof(srv->scratch));
+
+	if (n > 0)
+		dst_server__send(srv, to, srv->scratch, (size_t)n);
+}
+
+void dst_query_reject(struct dst_server *srv, const uint8_t *wire, size_t len,
+		      const struct dst_reply_to *to, unsigned rcode, bool tc)
+{
+	struct dst_dns_query dq;
+	enum dst_dns_verdict v = dst_dns_parse_query(wire, len, &dq);
+
+	if (v == DST_DNS_QUERY_DROP || (tc && v != DST_DNS_QUERY_OK))
+		return;
+	ssize_t n = dst_dns_error_response(wire, &dq, rcode, srv->scratch, sizeof(srv->scratch));
+	/* Header + question (+ a bare OPT) is never more than the query held. */
+	if (n <= 0 || (size_t)n > len)
+		return;
+	if (tc)
+		srv->scratch[2] |= 0x02; /* TC: the client retries over TCP */
+	dst_server__send(srv, to, srv->scratch, (size_t)n);
+}
+
 /*
- * Every client message comes through here, UDP or TCP. Errors and cache
- * hits are answered at once from srv->scratch; a miss becomes a query.
+ * Every client message comes through here, UDP or TCP. Errors, ANY and
+ * cache hits are answered at once from srv->scratch; a miss becomes a query.
  */
 void dst_query_handle(struct dst_server *srv, const uint8_t *wire, size_t len,
 		      const struct dst_reply_to *to)
@@ -389,6 +423,14 @@ void dst_query_handle(struct dst_server *srv, const uint8_t *wire, size_t len,
 		break;
 	}
 
+	if (dq.qtype == DST_DNS_TYPE_ANY) {
+		srv->stats.any++;
+		n = dst_dns_any_answer(wire, &dq, srv->scratch, sizeof(srv->scratch));
+		if (n > 0)
+			dst_server__send(srv, to, srv->scratch, (size_t)n);
+		return;
+	}
+
 	struct dst_cache_key key;
 	dst_cache_key_make(&key, &dq);
 	if (srv->cache) {
@@ -403,12 +445,16 @@ void dst_query_handle(struct dst_server *srv, const uint8_t *wire, size_t len,
 		}
 	}
 
+	if (srv->npending >= srv->cfg->max_pending) {
+		dst_server__count(&srv->stats.pending_full,
+				  "max-pending (%u queries waiting upstream) reached: "
+				  "SERVFAIL at once", (unsigned)srv->cfg->max_pending);
+		answer_now(srv, wire, &dq, DST_DNS_RCODE_SERVFAIL, to);
+		return;
+	}
 	struct dst_query *q = malloc(sizeof(*q) + len);
 	if (!q) {
-		n = dst_dns_error_response(wire, &dq, DST_DNS_RCODE_SERVFAIL, srv->scratch,
-					   sizeof(srv->scratch));
-		if (n > 0)
-			dst_server__send(srv, to, srv->scratch, (size_t)n);
+		answer_now(srv, wire, &dq, DST_DNS_RCODE_SERVFAIL, to);
 		return;
 	}
 	memset(q, 0, sizeof(*q));
@@ -434,6 +480,7 @@ void dst_query_handle(struct dst_server *srv, const uint8_t *wire, size_t len,
 	if (q->next)
 		q->next->prev = q;
 	srv->queries = q;
+	srv->npending++;
 	uv_timer_init(srv->loop, &q->timer);
 	q->timer.data = q;
 	q->deadline_ms = uv_now(srv->loop) + srv->cfg->query_timeout_ms;

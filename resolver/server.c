@@ -8,6 +8,17 @@
  * tcp-idle-timeout without traffic, on error, or once it has half-closed
  * and every answer it waits for is written.
  *
+ * Abuse limits, all checked here before a message reaches query.c: the
+ * access list at the top of the UDP receive path (a refused client's
+ * datagram is dropped) and at TCP accept (a refused client's queries get
+ * REFUSED); the per-client UDP rate limit; max-tcp-clients at accept (the
+ * oldest refused, else idle, else any client makes room); max-tcp-pipeline
+ * per client (reading stops, the rest waits in the client's backlog); and
+ * a client that does not read its answers is closed once
+ * DST_TCP_MAX_WRITE_QUEUE bytes wait, or when no answer could be written
+ * for tcp-idle-timeout. "Idle" means no whole message read and no answer
+ * written: a client trickling bytes of a message is closed too.
+ *
  * Upstream health here is deliberately simple: a failure starts (or, once
  * the window is over, doubles) a backoff during which queries prefer other
  * upstreams; any answer ends it. State changes are logged once.
@@ -15,8 +26,11 @@
 #include "config.h"
 
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "dns/err.h"
 #include "resolver/internal.h"
@@ -26,6 +40,30 @@
 #define BACKOFF_START_MS 1000
 #define BACKOFF_MAX_MS (5 * 60 * 1000)
 #define TCP_BACKLOG 128
+
+void dst_server__count(uint64_t *counter, const char *fmt, ...)
+{
+	uint64_t n = ++*counter;
+	char msg[512];
+	va_list ap;
+
+	if (n & (n - 1))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	dst_log(DST_LOG_WARN, "%s (%llu so far)", msg, (unsigned long long)n);
+}
+
+/* The client's address as text, for logs. */
+static const char *peer_text(const struct sockaddr *sa, char buf[INET6_ADDRSTRLEN])
+{
+	int r = sa->sa_family == AF_INET6
+			? uv_ip6_name((const struct sockaddr_in6 *)sa, buf, INET6_ADDRSTRLEN)
+			: uv_ip4_name((const struct sockaddr_in *)sa, buf, INET6_ADDRSTRLEN);
+
+	return r == 0 ? buf : "?";
+}
 
 void dst_server__upstream_failed(struct dst_server *srv, struct dst_upstream *up, int status)
 {
@@ -41,9 +79,10 @@ void dst_server__upstream_failed(struct dst_server *srv, struct dst_upstream *up
 		up->retry_after_ms = now + up->backoff_ms;
 	}
 	if (!up->down || up->last_status != status) {
+		/* The pool's own account says more than the code, when it has one. */
 		const char *detail = dst_tls_pool_last_error(up->pool);
-		dst_log(DST_LOG_WARN, "upstream %s failed: %s%s%s", up->cfg->name, dst_strerror(status),
-			detail[0] ? ": " : "", detail);
+		dst_log(DST_LOG_WARN, "upstream %s failed: %s", up->cfg->name,
+			detail[0] ? detail : dst_strerror(status));
 	}
 	up->down = true;
 	up->last_status = status;
@@ -100,11 +139,29 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const s
 			unsigned flags)
 {
 	struct dst_udp_listener *l = h->data;
+	struct dst_server *srv = l->srv;
+	const uint8_t *wire = (const uint8_t *)buf->base;
+	char ip[INET6_ADDRSTRLEN];
 
 	if (nread <= 0 || !peer || (flags & UV_UDP_PARTIAL))
 		return;
+	/* No answer at all to a refused client: its address may be spoofed. */
+	if (!dst_acl_allows(srv->acl, peer)) {
+		dst_server__count(&srv->stats.acl_dropped,
+				  "UDP query from %s dropped: not allowed by the access list",
+				  peer_text(peer, ip));
+		return;
+	}
 	struct dst_reply_to to = {.udp = l, .peer = peer};
-	dst_query_handle(l->srv, (const uint8_t *)buf->base, (size_t)nread, &to);
+	if (srv->ratelimit && !dst_ratelimit_take(srv->ratelimit, peer, uv_now(srv->loop))) {
+		dst_server__count(&srv->stats.ratelimited, "UDP query from %s over the rate limit",
+				  peer_text(peer, ip));
+		if (srv->cfg->ratelimit_action == DST_CONFIG_RL_TRUNCATE)
+			dst_query_reject(srv, wire, (size_t)nread, &to, DST_DNS_RCODE_NOERROR,
+					 true);
+		return;
+	}
+	dst_query_handle(srv, wire, (size_t)nread, &to);
 }
 
 /* TCP clients */
@@ -119,7 +176,8 @@ static void client_close(struct dst_tcp_client *c);
 
 static void client_maybe_done(struct dst_tcp_client *c)
 {
-	if (!c->closing && c->read_eof && c->nqueries == 0 && c->writes_pending == 0)
+	if (!c->closing && c->read_eof && c->nqueries == 0 && c->writes_pending == 0 &&
+	    c->backlog_off == c->backlog_len)
 		client_close(c);
 }
 
@@ -158,6 +216,13 @@ static void send_tcp(struct dst_tcp_client *c, const uint8_t *wire, size_t len)
 		return;
 	}
 	c->writes_pending++;
+	/* What the kernel would not take yet: a client that does not read. */
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > DST_TCP_MAX_WRITE_QUEUE) {
+		dst_server__count(&c->srv->stats.tcp_not_reading,
+				  "TCP client closed: over %d KiB of answers it does not read",
+				  DST_TCP_MAX_WRITE_QUEUE / 1024);
+		client_close(c);
+	}
 }
 
 void dst_server__send(struct dst_server *srv, const struct dst_reply_to *to, const uint8_t *wire,
@@ -169,8 +234,11 @@ void dst_server__send(struct dst_server *srv, const struct dst_reply_to *to, con
 		send_udp(to->udp, to->peer, wire, len);
 }
 
+static void client_drain(struct dst_tcp_client *c);
+
 void dst_server__client_query_done(struct dst_tcp_client *c)
 {
+	client_drain(c);
 	client_maybe_done(c);
 }
 
@@ -180,6 +248,7 @@ static void on_client_closed(uv_handle_t *h)
 
 	if (--c->handles_open == 0) {
 		dst_frame_reset(&c->frames);
+		free(c->backlog);
 		free(c);
 	}
 }
@@ -202,8 +271,77 @@ static void client_close(struct dst_tcp_client *c)
 		srv->clients = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	srv->nclients--;
 	uv_close((uv_handle_t *)&c->idle, on_client_closed);
 	uv_close((uv_handle_t *)&c->tcp, on_client_closed);
+}
+
+/* Keeps a message (with its length) for when the client is below max-tcp-pipeline again. */
+static int backlog_push(struct dst_tcp_client *c, const uint8_t *wire, size_t len)
+{
+	size_t need = c->backlog_len + 2 + len;
+
+	if (need > c->backlog_cap) {
+		size_t cap = c->backlog_cap ? c->backlog_cap : 1024;
+		while (cap < need)
+			cap *= 2;
+		uint8_t *b = realloc(c->backlog, cap);
+		if (!b)
+			return DST_ENOMEM;
+		c->backlog = b;
+		c->backlog_cap = cap;
+	}
+	dst_frame_prefix(c->backlog + c->backlog_len, len);
+	memcpy(c->backlog + c->backlog_len + 2, wire, len);
+	c->backlog_len = need;
+	return 0;
+}
+
+static void client_pause(struct dst_tcp_client *c)
+{
+	if (c->paused)
+		return;
+	c->paused = true;
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	dst_server__count(&c->srv->stats.tcp_paused,
+			  "TCP client reached max-tcp-pipeline (%u): reading paused",
+			  (unsigned)c->srv->cfg->max_tcp_pipeline);
+}
+
+static void on_client_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
+static void on_client_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf);
+
+/*
+ * Handles backlogged messages while the client is below max-tcp-pipeline,
+ * and reads again once the backlog is empty. Not re-entered: a query that
+ * finishes at once calls back here through dst_server__client_query_done.
+ */
+static void client_drain(struct dst_tcp_client *c)
+{
+	uint32_t max = c->srv->cfg->max_tcp_pipeline;
+	struct dst_reply_to to = {.tcp = c};
+
+	if (c->feeding || c->draining || c->closing)
+		return;
+	c->draining = true;
+	while (!c->closing && c->backlog_off < c->backlog_len && c->nqueries < max) {
+		const uint8_t *m = c->backlog + c->backlog_off;
+		size_t len = dst_dns_get16(m);
+
+		c->backlog_off += 2 + len;
+		dst_query_handle(c->srv, m + 2, len, &to);
+	}
+	c->draining = false;
+	if (c->closing || c->backlog_off < c->backlog_len)
+		return;
+	free(c->backlog);
+	c->backlog = NULL;
+	c->backlog_len = c->backlog_cap = c->backlog_off = 0;
+	if (c->paused && c->nqueries < max) {
+		c->paused = false;
+		if (uv_read_start((uv_stream_t *)&c->tcp, on_client_alloc, on_client_read) < 0)
+			client_close(c);
+	}
 }
 
 static int on_client_message(void *arg, const uint8_t *wire, size_t len)
@@ -211,6 +349,19 @@ static int on_client_message(void *arg, const uint8_t *wire, size_t len)
 	struct dst_tcp_client *c = arg;
 	struct dst_reply_to to = {.tcp = c};
 
+	uv_timer_again(&c->idle);
+	if (c->refused) {
+		dst_query_reject(c->srv, wire, len, &to, DST_DNS_RCODE_REFUSED, false);
+		return c->closing ? 1 : 0;
+	}
+	if (c->backlog_len || c->nqueries >= c->srv->cfg->max_tcp_pipeline) {
+		if (backlog_push(c, wire, len) < 0) {
+			client_close(c);
+			return 1;
+		}
+		client_pause(c);
+		return 0;
+	}
 	dst_query_handle(c->srv, wire, len, &to);
 	return c->closing ? 1 : 0;
 }
@@ -238,18 +389,72 @@ static void on_client_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		client_close(c);
 		return;
 	}
-	uv_timer_again(&c->idle);
-	if (dst_frame_feed(&c->frames, (const uint8_t *)buf->base, (size_t)nread, on_client_message, c) ==
-	    DST_ENOMEM)
+	c->feeding = true;
+	int r = dst_frame_feed(&c->frames, (const uint8_t *)buf->base, (size_t)nread,
+			       on_client_message, c);
+	c->feeding = false;
+	if (r == DST_ENOMEM)
 		client_close(c);
+	client_drain(c);
 }
 
+/*
+ * Nothing read and nothing written for tcp-idle-timeout. Queries still
+ * waiting upstream keep the client (they end within query-timeout); an
+ * answer that could not be written all this time means the client does
+ * not read, and that closes it whatever it still waits for.
+ */
 static void on_client_idle(uv_timer_t *t)
 {
 	struct dst_tcp_client *c = t->data;
 
-	if (c->nqueries == 0 && c->writes_pending == 0)
+	if (c->nqueries == 0 || c->writes_pending > 0)
 		client_close(c);
+}
+
+/*
+ * Closes one client to make room at max-tcp-clients: the oldest refused
+ * one, else the oldest with nothing in progress, else the oldest. O(n) in
+ * the clients, only when the limit is reached.
+ */
+static void evict_one(struct dst_server *srv, struct dst_tcp_client *except)
+{
+	struct dst_tcp_client *refused = NULL, *idle = NULL, *oldest = NULL;
+
+	for (struct dst_tcp_client *c = srv->clients; c; c = c->next) {
+		if (c == except)
+			continue;
+		oldest = c;
+		if (c->refused)
+			refused = c;
+		else if (c->nqueries == 0 && c->writes_pending == 0 && !c->backlog)
+			idle = c;
+	}
+	struct dst_tcp_client *victim = refused ? refused : idle ? idle : oldest;
+	if (!victim)
+		return;
+	dst_server__count(&srv->stats.tcp_evicted,
+			  "max-tcp-clients (%u) reached: closed the oldest %s client",
+			  (unsigned)srv->cfg->max_tcp_clients,
+			  victim == refused ? "refused" : victim == idle ? "idle" : "busy");
+	client_close(victim);
+}
+
+/* Whether the access list allows the client at the other end of c. */
+static bool client_allowed(struct dst_tcp_client *c)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+	char ip[INET6_ADDRSTRLEN];
+
+	if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &len) < 0)
+		return false;
+	if (dst_acl_allows(c->srv->acl, (struct sockaddr *)&ss))
+		return true;
+	dst_server__count(&c->srv->stats.acl_refused_tcp,
+			  "TCP connection from %s: not allowed by the access list, "
+			  "answering REFUSED", peer_text((struct sockaddr *)&ss, ip));
+	return false;
 }
 
 static void on_tcp_connection(uv_stream_t *server, int status)
@@ -272,8 +477,21 @@ static void on_tcp_connection(uv_stream_t *server, int status)
 	if (c->next)
 		c->next->prev = c;
 	srv->clients = c;
-	if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
-	    uv_read_start((uv_stream_t *)&c->tcp, on_client_alloc, on_client_read) < 0) {
+	srv->nclients++;
+	if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0) {
+		client_close(c);
+		return;
+	}
+	c->refused = !client_allowed(c);
+	if (srv->nclients > srv->cfg->max_tcp_clients) {
+		/* A refused client never pushes out one that is served. */
+		if (c->refused) {
+			client_close(c);
+			return;
+		}
+		evict_one(srv, c);
+	}
+	if (uv_read_start((uv_stream_t *)&c->tcp, on_client_alloc, on_client_read) < 0) {
 		client_close(c);
 		return;
 	}
@@ -282,6 +500,28 @@ static void on_tcp_connection(uv_stream_t *server, int status)
 }
 
 /* Setup and teardown */
+
+/*
+ * A burst of small datagrams costs about 1 KiB of socket buffer each: the
+ * usual 208 KiB default drops a burst of a few hundred while the loop is
+ * busy. Ask for room for a few thousand; SO_RCVBUFFORCE works while we
+ * are still privileged, SO_RCVBUF otherwise (capped by net.core.rmem_max).
+ */
+static void grow_rcvbuf(uv_udp_t *udp, const char *name)
+{
+	int size = DST_UDP_RCVBUF, fd;
+	uv_os_fd_t osfd;
+
+	if (uv_fileno((uv_handle_t *)udp, &osfd) < 0)
+		return;
+	fd = osfd;
+#ifdef SO_RCVBUFFORCE
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == 0)
+		return;
+#endif
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+		dst_log(DST_LOG_INFO, "listen %s: cannot grow the receive buffer", name);
+}
 
 static int bind_listeners(struct dst_server *srv)
 {
@@ -304,6 +544,8 @@ static int bind_listeners(struct dst_server *srv)
 		u->srv = srv;
 		srv->nudp++;
 		r = uv_udp_bind(&u->udp, sa, v6 ? UV_UDP_IPV6ONLY : 0);
+		if (r == 0)
+			grow_rcvbuf(&u->udp, a->text);
 		if (r == 0)
 			r = uv_udp_recv_start(&u->udp, on_udp_alloc, on_udp_recv);
 		if (r < 0) {
@@ -356,6 +598,9 @@ static int make_upstreams(struct dst_server *srv)
 			.pins = (const uint8_t(*)[DST_TLS_PIN_LEN])u->pins,
 			.npins = u->npins,
 			.ca_file = u->ca_file,
+			.max_connections = u->max_connections,
+			.max_inflight = u->max_inflight,
+			.idle_timeout_ms = u->idle_timeout_ms,
 			.handshake_timeout_ms = cfg->query_timeout_ms,
 			.event_cb = on_tls_event,
 		};
@@ -369,6 +614,68 @@ static int make_upstreams(struct dst_server *srv)
 		srv->nups++;
 	}
 	return 0;
+}
+
+/* The access list and the rate limiter, with a line in the log for each. */
+static int make_limits(struct dst_server *srv)
+{
+	const struct dst_config *cfg = srv->cfg;
+	char text[1024];
+	uint64_t seed = 0;
+	int r = dst_acl_new(cfg->acl, cfg->nacl, cfg->listen, cfg->nlisten, &srv->acl);
+
+	if (r < 0)
+		return r;
+	dst_log(DST_LOG_INFO, "access list%s: %s",
+		dst_acl_is_default(srv->acl) ? " (default: loopback and private listener networks)"
+					     : "",
+		dst_acl_describe(srv->acl, text, sizeof(text)));
+	for (size_t i = 0; i < cfg->nlisten && dst_acl_is_default(srv->acl); i++) {
+		static const uint8_t any[16];
+		const struct sockaddr *sa = (const struct sockaddr *)&cfg->listen[i].ss;
+		bool v6 = sa->sa_family == AF_INET6;
+		const void *ip = v6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+				    : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+		if (memcmp(ip, any, v6 ? 16 : 4) == 0)
+			dst_log(DST_LOG_NOTICE, "listening on %s, but with no allow line only the "
+				"default access list is answered (%s)", cfg->listen[i].text, text);
+	}
+	if (cfg->ratelimit == 0)
+		return 0;
+	/* A secret seed, so that no client can aim at another's rate limit slot. */
+	if (uv_random(NULL, NULL, &seed, sizeof(seed), 0, NULL) < 0)
+		seed = uv_hrtime();
+	return dst_ratelimit_new(cfg->ratelimit, 0, DST_RATELIMIT_SLOTS, seed, &srv->ratelimit);
+}
+
+/* One line of what the limits did, if they did anything. */
+static void log_stats(const struct dst_server *srv)
+{
+	const struct dst_server_stats *st = &srv->stats;
+	const struct {
+		uint64_t n;
+		const char *what;
+	} items[] = {
+		{ st->acl_dropped, "UDP queries from refused clients dropped" },
+		{ st->acl_refused_tcp, "TCP connections from refused clients" },
+		{ st->ratelimited, "UDP queries over the rate limit" },
+		{ st->any, "ANY queries answered (RFC 8482)" },
+		{ st->pending_full, "SERVFAIL at max-pending" },
+		{ st->tcp_evicted, "TCP clients closed at max-tcp-clients" },
+		{ st->tcp_paused, "TCP clients paused at max-tcp-pipeline" },
+		{ st->tcp_not_reading, "TCP clients closed for not reading" },
+	};
+	char line[768];
+	size_t len = 0;
+
+	line[0] = '\0';
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+		if (items[i].n && len < sizeof(line))
+			len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%llu %s",
+						len ? ", " : "", (unsigned long long)items[i].n,
+						items[i].what);
+	if (len)
+		dst_log(DST_LOG_NOTICE, "limits: %s", line);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -403,7 +710,9 @@ int dst_server_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_ser
 	srv->sigint.data = srv->sigterm.data = srv;
 	uv_signal_start(&srv->sigint, on_signal, SIGINT);
 	uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
-	r = make_upstreams(srv);
+	r = make_limits(srv);
+	if (r == 0)
+		r = make_upstreams(srv);
 	if (r == 0)
 		r = bind_listeners(srv);
 	return r;
@@ -414,6 +723,7 @@ void dst_server_stop(struct dst_server *srv)
 	if (srv->stopping)
 		return;
 	srv->stopping = true;
+	log_stats(srv);
 	uv_close((uv_handle_t *)&srv->sigint, NULL);
 	uv_close((uv_handle_t *)&srv->sigterm, NULL);
 	for (size_t i = 0; i < srv->nudp; i++)
@@ -434,6 +744,8 @@ void dst_server_free(struct dst_server *srv)
 	if (srv->cache)
 		dst_cache_free(srv->cache);
 	free(srv->inflight);
+	dst_acl_free(srv->acl);
+	dst_ratelimit_free(srv->ratelimit);
 	free(srv->ups);
 	free(srv->udp);
 	free(srv->tcp);

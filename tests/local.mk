@@ -1,9 +1,9 @@
 # Unit suites: one check program per module, each linked with its module only.
 if HAVE_CHECK
 check_PROGRAMS += tests/unit/check_dns tests/unit/check_config tests/unit/check_cache \
-	tests/unit/check_frame
+	tests/unit/check_frame tests/unit/check_acl
 TESTS += tests/unit/check_dns tests/unit/check_config tests/unit/check_cache \
-	tests/unit/check_frame
+	tests/unit/check_frame tests/unit/check_acl
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -23,4 +23,9 @@ tests_unit_check_frame_SOURCES = tests/unit/check_frame.c
 tests_unit_check_frame_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_frame_LDADD = tls/libdst_tls.a dns/libdst_dns.a $(CHECK_LIBS) $(GNUTLS_LIBS) $(LIBUV_LIBS)
 
+tests_unit_check_acl_SOURCES = tests/unit/check_acl.c
+tests_unit_check_acl_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_acl_LDADD = resolver/libdst_acl.a dns/libdst_dns.a $(CHECK_LIBS)
+
 include tests/integration/local.mk
+include tests/tools/local.mk

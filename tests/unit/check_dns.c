@@ -2293,6 +2293,177 @@ START_TEST(test_random_mutations_of_an_answer_are_handled)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* any_answer (RFC 8482)                                               */
+/* ------------------------------------------------------------------ */
+
+/* An ANY query for QNAME in class qclass, RD and CD set, optionally EDNS with DO. */
+static void any_query(struct msg *m, struct dst_dns_query *q, uint16_t qclass, bool edns)
+{
+	m_header(m, QID, FLAG_RD, FLAG_CD, 1, 0, 0, edns ? 1 : 0);
+	m_question(m, QNAME, DST_DNS_TYPE_ANY, qclass);
+	if (edns)
+		m_opt(m, 4096, 0, 0, 0x8000);
+	parse_ok(m, q);
+}
+
+/* Builds the ANY answer into an exact-size heap copy and parses it with ldns. */
+static ldns_pkt *any_answer_pkt(const struct msg *m, const struct dst_dns_query *q, size_t *len)
+{
+	uint8_t out[512];
+	ssize_t n = dst_dns_any_answer(m->b, q, out, sizeof(out));
+	ck_assert_int_gt(n, 0);
+	*len = (size_t)n;
+	uint8_t *w = dup_bytes(out, *len);
+	ldns_pkt *p = from_wire(w, *len);
+	free(w);
+	return p;
+}
+
+START_TEST(test_any_answer_is_one_rfc8482_hinfo)
+{
+	struct msg m;
+	struct dst_dns_query q;
+	size_t len;
+	any_query(&m, &q, DST_DNS_CLASS_IN, false);
+	ldns_pkt *p = any_answer_pkt(&m, &q, &len);
+
+	ck_assert_uint_eq(ldns_pkt_id(p), QID);
+	ck_assert(ldns_pkt_qr(p) && ldns_pkt_ra(p) && ldns_pkt_rd(p) && ldns_pkt_cd(p));
+	ck_assert(!ldns_pkt_aa(p) && !ldns_pkt_tc(p) && !ldns_pkt_ad(p));
+	ck_assert_int_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	ck_assert_int_eq(ldns_pkt_get_opcode(p), LDNS_PACKET_QUERY);
+	ck_assert_uint_eq(ldns_pkt_qdcount(p), 1);
+	ck_assert_uint_eq(ldns_pkt_ancount(p), 1);
+	ck_assert_uint_eq(ldns_pkt_nscount(p), 0);
+	ck_assert_uint_eq(ldns_pkt_arcount(p), 0);
+	ck_assert(!ldns_pkt_edns(p));
+	ck_owner(ldns_pkt_question(p), 0, "www.Example.COM.");
+	ck_assert_int_eq(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(p), 0)),
+			 LDNS_RR_TYPE_ANY);
+
+	ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(p), 0);
+	ck_owner(ldns_pkt_answer(p), 0, "www.Example.COM.");
+	ck_assert_int_eq(ldns_rr_get_type(rr), LDNS_RR_TYPE_HINFO);
+	ck_assert_int_eq(ldns_rr_get_class(rr), LDNS_RR_CLASS_IN);
+	ck_assert_uint_eq(ldns_rr_ttl(rr), 3600);
+	ck_assert_uint_eq(ldns_rr_rd_count(rr), 2);
+	char *cpu = ldns_rdf2str(ldns_rr_rdf(rr, 0)), *os = ldns_rdf2str(ldns_rr_rdf(rr, 1));
+	ck_assert_str_eq(cpu, "\"RFC8482\"");
+	ck_assert_str_eq(os, "\"\"");
+	free(cpu);
+	free(os);
+	/* header + question + (pointer, fixed part, 9 bytes of RDATA): nothing else. */
+	ck_assert_uint_eq(len, 12 + QNAME_WIRE_LEN + 4 + 2 + 10 + 9);
+	ldns_pkt_free(p);
+}
+END_TEST
+
+START_TEST(test_any_answer_carries_opt_for_edns_queries)
+{
+	struct msg m;
+	struct dst_dns_query q;
+	size_t len;
+	any_query(&m, &q, DST_DNS_CLASS_IN, true);
+	ldns_pkt *p = any_answer_pkt(&m, &q, &len);
+
+	ck_assert_uint_eq(ldns_pkt_ancount(p), 1);
+	ck_assert(ldns_pkt_edns(p));
+	ck_assert(ldns_pkt_edns_do(p));
+	ck_assert_uint_eq(ldns_pkt_edns_udp_size(p), DST_DNS_OUR_UDP_SIZE);
+	ck_assert_uint_eq(ldns_pkt_edns_version(p), 0);
+	ck_assert_uint_eq(len, 12 + QNAME_WIRE_LEN + 4 + 21 + DST_DNS_OPT_LEN);
+	ldns_pkt_free(p);
+}
+END_TEST
+
+START_TEST(test_any_answer_uses_the_question_class_or_in)
+{
+	static const struct {
+		uint16_t qclass, rclass;
+	} cases[] = { { 3, 3 }, { 255, DST_DNS_CLASS_IN }, { 254, DST_DNS_CLASS_IN } };
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct msg m;
+		struct dst_dns_query q;
+		size_t len;
+		any_query(&m, &q, cases[i].qclass, false);
+		ldns_pkt *p = any_answer_pkt(&m, &q, &len);
+		ck_assert_int_eq(ldns_rr_get_class(ldns_rr_list_rr(ldns_pkt_answer(p), 0)),
+				 cases[i].rclass);
+		ldns_pkt_free(p);
+	}
+}
+END_TEST
+
+START_TEST(test_any_answer_needs_room_for_every_byte)
+{
+	struct msg m;
+	struct dst_dns_query q;
+	uint8_t out[512];
+	any_query(&m, &q, DST_DNS_CLASS_IN, true);
+	size_t need = 12 + QNAME_WIRE_LEN + 4 + 21 + DST_DNS_OPT_LEN;
+
+	memset(out, 0xa5, sizeof(out));
+	ck_assert_int_eq(dst_dns_any_answer(m.b, &q, out, need - 1), DST_ENOSPC);
+	for (size_t i = 0; i < sizeof(out); i++)
+		ck_assert_uint_eq(out[i], 0xa5);
+	ck_assert_int_eq(dst_dns_any_answer(m.b, &q, out, need), (ssize_t)need);
+	ck_assert_uint_eq(out[need], 0xa5);
+}
+END_TEST
+
+START_TEST(test_any_answer_can_be_built_over_the_query)
+{
+	struct msg m;
+	struct dst_dns_query q;
+	uint8_t ref[512];
+	any_query(&m, &q, DST_DNS_CLASS_IN, true);
+	ssize_t want = dst_dns_any_answer(m.b, &q, ref, sizeof(ref));
+	ck_assert_int_gt(want, 0);
+	ck_assert_int_eq(dst_dns_any_answer(m.b, &q, m.b, sizeof(m.b)), want);
+	ck_assert_mem_eq(m.b, ref, (size_t)want);
+}
+END_TEST
+
+START_TEST(test_any_answer_refuses_other_questions)
+{
+	struct msg m;
+	struct dst_dns_query q;
+	uint8_t out[512];
+	client(&m, &q, false); /* QNAME/A */
+	ck_assert_int_eq(dst_dns_any_answer(m.b, &q, out, sizeof(out)), DST_EINVAL);
+
+	any_query(&m, &q, DST_DNS_CLASS_IN, false);
+	q.question_end = 0;
+	ck_assert_int_eq(dst_dns_any_answer(m.b, &q, out, sizeof(out)), DST_EINVAL);
+}
+END_TEST
+
+START_TEST(test_any_answer_for_the_longest_name_fits_512_bytes)
+{
+	struct msg m;
+	struct dst_dns_query q;
+	char name[256] = "";
+	size_t len;
+	/* Labels of 63, 63, 63 and 61 bytes: 255 bytes in wire form, the most there is. */
+	for (int l = 0; l < 4; l++) {
+		if (l)
+			strcat(name, ".");
+		memset(name + strlen(name), 'a' + l, l < 3 ? 63 : 61); /* name is zero-filled */
+	}
+	m_header(&m, QID, 0, 0, 1, 0, 0, 1);
+	m_question(&m, name, DST_DNS_TYPE_ANY, DST_DNS_CLASS_IN);
+	m_opt(&m, 1232, 0, 0, 0);
+	parse_ok(&m, &q);
+	ck_assert_uint_eq(q.qname_len, 255);
+	ldns_pkt *p = any_answer_pkt(&m, &q, &len);
+	ck_assert_uint_eq(len, 303);
+	ck_assert_uint_eq(ldns_pkt_ancount(p), 1);
+	ldns_pkt_free(p);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *dns_suite(void)
 {
@@ -2413,6 +2584,16 @@ static Suite *dns_suite(void)
 	tcase_add_test(tc, test_tcp_limit_does_not_truncate_large_answers);
 	tcase_add_test(tc, test_finish_without_room_for_opt_is_enospc);
 	tcase_add_test(tc, test_finish_rejects_message_shorter_than_question);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("any_answer");
+	tcase_add_test(tc, test_any_answer_is_one_rfc8482_hinfo);
+	tcase_add_test(tc, test_any_answer_carries_opt_for_edns_queries);
+	tcase_add_test(tc, test_any_answer_uses_the_question_class_or_in);
+	tcase_add_test(tc, test_any_answer_needs_room_for_every_byte);
+	tcase_add_test(tc, test_any_answer_can_be_built_over_the_query);
+	tcase_add_test(tc, test_any_answer_refuses_other_questions);
+	tcase_add_test(tc, test_any_answer_for_the_longest_name_fits_512_bytes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hostile_input");

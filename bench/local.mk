@@ -1,0 +1,6 @@
+# bench/: side-by-side benchmarks (see bench/README.md). Only the bare UDP
+# responder is built by make; the rest are scripts run by hand.
+noinst_PROGRAMS += %reldir%/floor
+%canon_reldir%_floor_SOURCES = %reldir%/floor.c
+EXTRA_DIST += %reldir%/README.md %reldir%/RESULTS.md %reldir%/run.sh \
+	%reldir%/callgrind.sh %reldir%/lib.sh %reldir%/benchutil.py

@@ -1,0 +1,111 @@
+/*
+ * config/ internals shared by config.c (lines, sections, the key table, the
+ * public API) and values.c (one parser per value type).
+ *
+ * A value parser reads one value into the field its key names, reports a
+ * bad value itself (through dst_config__perr) and returns 0; it returns a
+ * negative code only when it runs out of memory, which stops the parse.
+ * Fields are addressed as base + key offset, base being the dst_config or
+ * the current dst_config_upstream.
+ */
+#ifndef DST_CONFIG_INTERNAL_H
+#define DST_CONFIG_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+
+#define MAX_LINE 4096 /* bytes in one line, without its line end */
+#define MAX_KEYS 32   /* rows in the key table (checked at compile time) */
+#define QUOTE_MAX 60  /* bytes of a value quoted back in a message */
+#define MAX_NAME 63   /* bytes in an upstream's name */
+
+enum sec { SEC_NONE, SEC_SERVER, SEC_CACHE, SEC_UPSTREAM, SEC_SKIP };
+
+struct parser;
+struct key;
+
+struct unit {
+	const char *suffix;
+	uint64_t mult;
+};
+
+/* Parses val into the field k names in base; reports bad values itself. */
+typedef int (*value_fn)(struct parser *p, const struct key *k, const char *val, char *base);
+
+struct key {
+	enum sec sec;
+	const char *name;
+	value_fn parse;
+	size_t off;         /* the field, in dst_config or dst_config_upstream */
+	size_t off_n;       /* for lists: the field holding the element count */
+	uint64_t min, max;  /* for numbers: ms for durations, bytes for sizes; lists: length */
+	const struct unit *units; /* for numbers: the suffixes */
+	uint32_t div;       /* for numbers: stored value = parsed value / div */
+	uint16_t port;      /* for addresses: the default port */
+	bool repeatable;
+	bool flag;          /* for networks: a deny line (else allow) */
+	const char *const *choices; /* for choices: the words, NULL-terminated */
+	const char *expect; /* completes "KEY: expected ..." */
+};
+
+struct parser {
+	const char *file;
+	unsigned line;
+	unsigned nerrors;
+	bool stop; /* too many errors, or out of memory */
+	bool oom;
+	dst_config_error_cb err;
+	void *arg;
+	struct dst_config *cfg;
+	enum sec sec;
+	char label[MAX_NAME + 16];        /* the current section's header, for messages */
+	unsigned server_line, cache_line; /* where the section was opened, 0: not yet */
+	bool saw_upstream;                /* any [upstream ...] header, even a bad one */
+	unsigned seen[MAX_KEYS];          /* line of each key in this section, for repeats */
+	unsigned last[MAX_KEYS];          /* line each key was last set anywhere */
+	char buf[MAX_LINE + 1];           /* the current line, NUL-terminated, cut in place */
+};
+
+/* Reports one problem at a given line; the MAX_ERRORS+1st becomes "too many errors". */
+__attribute__((format(printf, 3, 4))) void dst_config__perr_at(struct parser *p, unsigned line,
+							       const char *fmt, ...);
+#define perr(p, ...) dst_config__perr_at((p), (p)->line, __VA_ARGS__)
+
+/* Returns s, or a copy cut to QUOTE_MAX bytes (on a UTF-8 boundary) and "...", in buf. */
+const char *dst_config__quote(char buf[QUOTE_MAX + 4], const char *s);
+
+/* The generic "KEY: expected WHAT, got "VALUE"" message, with an optional reason. */
+void dst_config__bad_value(struct parser *p, const struct key *k, const char *val,
+			   const char *why);
+
+/*
+ * Makes room for element n of an array whose capacity is the smallest power
+ * of two that holds n elements. Returns the (maybe moved) array, or NULL when
+ * out of memory, in which case arr is untouched and still owned by the caller.
+ */
+void *dst_config__grow(void *arr, size_t n, size_t size);
+
+bool dst_config__is_alnum(char c); /* ASCII letters and digits */
+
+/* Writes v in the largest unit that divides it exactly ("90s", "16m", "1500"). */
+const char *dst_config__fmt_scaled(char buf[32], uint64_t v, const struct unit *u);
+
+extern const struct unit dst_config__duration_units[]; /* ms; a bare number is seconds */
+extern const struct unit dst_config__size_units[];     /* bytes, binary multiples */
+extern const struct unit dst_config__count_units[];    /* a plain number */
+extern const struct unit dst_config__rate_units[];     /* per second: "20/s" or "20" */
+
+/* values.c: one parser per value type (see the key table in config.c). */
+int dst_config__set_number(struct parser *p, const struct key *k, const char *val, char *base);
+int dst_config__add_addr(struct parser *p, const struct key *k, const char *val, char *base);
+int dst_config__add_net(struct parser *p, const struct key *k, const char *val, char *base);
+int dst_config__set_host(struct parser *p, const struct key *k, const char *val, char *base);
+int dst_config__add_pin(struct parser *p, const struct key *k, const char *val, char *base);
+int dst_config__set_path(struct parser *p, const struct key *k, const char *val, char *base);
+int dst_config__set_choice(struct parser *p, const struct key *k, const char *val, char *base);
+int dst_config__set_user(struct parser *p, const struct key *k, const char *val, char *base);
+
+#endif

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# The command line and "dotstub -t": a good config prints "ok" and exits 0;
+# a broken one prints every problem as FILE:LINE: message and exits 1,
+# without starting anything. -V, -h and unknown options behave.
+# Starts no servers: nothing here touches the network.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+it_need certtool
+
+# check NAME EXPECTED_STATUS: runs dotstub -t on $IT_DIR/NAME (written by
+# the caller) with a bounded run time; output in OUT, status in RC.
+check() {
+	# shellcheck disable=SC2086 # the wrapper is a word list
+	OUT=$(cd "$IT_DIR" && timeout 10 $IT_WRAPPER "$DOTSTUB" -t -c "$IT_DIR/$1" 2>&1)
+	RC=$?
+	it_expect_eq "dotstub -t $1: exit status" "$2" "$RC"
+}
+
+# expect_problem FILE LINE WHAT: the output names FILE:LINE.
+expect_problem() {
+	local path
+	path=$(printf '%s' "$IT_DIR/$1" | sed 's/[].[\\*^$+?(){}|]/\\&/g')
+	it_expect_match "$3 is reported at $1:$2" "(^|[[:space:]])$path:$2: " "$OUT"
+}
+
+# bad NAME LINE WHAT CONTENT: a config with one problem on a known line
+# (line numbers count comments and blank lines).
+bad() {
+	printf '%s\n' "$4" >"$IT_DIR/$1"
+	check "$1" 1
+	expect_problem "$1" "$2" "$3"
+}
+
+it_make_pki t dot.test # a real CA file, in case -t reads it
+good_upstream="[upstream local]
+address = 127.0.0.1:8853
+tls-name = dot.test
+pin-sha256 = $(it_wrong_pin)
+ca-file = $IT_DIR/t-ca.pem"
+
+printf '%s\n' "# a complete, valid configuration
+[server]
+listen = 127.0.0.1:5353
+listen = [::1]:5353
+query-timeout = 4s
+tcp-idle-timeout = 10s
+
+[cache]
+size = 16m
+min-ttl = 0
+max-ttl = 1d
+
+$good_upstream
+
+[upstream second]
+address = 127.0.0.2:853
+address = [::1]:853
+tls-name = dot.test" >"$IT_DIR/good.conf"
+check good.conf 0
+it_expect_match "a good config prints ok" '(^|[^a-z])ok([^a-z]|$)' "$OUT"
+it_expect_no_match "a good config prints no problem" 'good\.conf:[0-9]+:' "$OUT"
+
+printf '%s\n' "$good_upstream" >"$IT_DIR/minimal.conf"
+check minimal.conf 0
+
+bad unknown-key.conf 4 "an unknown key" "# comment
+[server]
+listen = 127.0.0.1:5353
+no-such-key = 1
+
+$good_upstream"
+bad unknown-section.conf 2 "an unknown section" "
+[serverr]
+listen = 127.0.0.1:5353
+
+$good_upstream"
+bad bad-port.conf 2 "a port out of range" "[server]
+listen = 127.0.0.1:99999
+
+$good_upstream"
+bad bad-address.conf 2 "an address that is not one" "[server]
+listen = 127.0.0.300:53
+
+$good_upstream"
+bad bad-duration.conf 3 "a duration with a bad unit" "[server]
+listen = 127.0.0.1:5353
+query-timeout = 4 parsecs
+
+$good_upstream"
+bad bad-size.conf 2 "a cache size that is not a size" "[cache]
+size = lots
+
+$good_upstream"
+bad bad-pin.conf 5 "a pin that is not base64" "[upstream local]
+address = 127.0.0.1:8853
+tls-name = dot.test
+
+pin-sha256 = not*base64"
+bad short-pin.conf 3 "a pin of the wrong length" "[upstream local]
+address = 127.0.0.1:8853
+pin-sha256 = $(printf 'sixteen bytes!!!' | base64)"
+bad no-equals.conf 3 "a line without =" "[server]
+listen = 127.0.0.1:5353
+listen 127.0.0.1:5354
+
+$good_upstream"
+bad outside-section.conf 1 "a key before any section" "listen = 127.0.0.1:5353
+$good_upstream"
+
+# An upstream without an address: the problem must name the file and a line.
+printf '[server]\nlisten = 127.0.0.1:5353\n[upstream empty]\ntls-name = dot.test\n' \
+	>"$IT_DIR/no-address.conf"
+check no-address.conf 1
+it_expect_match "an upstream without address is reported with file and line" \
+	'no-address\.conf:[0-9]+: ' "$OUT"
+
+# Several problems: all are reported, not just the first.
+bad two-problems.conf 2 "the first of two problems" "[server]
+listen = 127.0.0.1:99999
+query-timeout = soon
+
+$good_upstream"
+expect_problem two-problems.conf 3 "the second of two problems"
+
+check does-not-exist.conf 1
+it_expect_match "a missing file is named" 'does-not-exist\.conf' "$OUT"
+
+# Options.
+out=$(timeout 10 "$DOTSTUB" -V 2>&1)
+it_expect_eq "dotstub -V: exit status" 0 "$?"
+if [ -n "${PACKAGE_VERSION:-}" ]; then
+	it_expect_match "dotstub -V prints the version" \
+		"$(printf '%s' "$PACKAGE_VERSION" | sed 's/\./\\./g')" "$out"
+fi
+out=$(timeout 10 "$DOTSTUB" -h 2>&1)
+it_expect_eq "dotstub -h: exit status" 0 "$?"
+it_expect_match "dotstub -h lists the options" '-c' "$out"
+timeout 10 "$DOTSTUB" -Q >/dev/null 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ]; then
+	it_pass "an unknown option fails (status $rc)"
+else
+	it_fail "an unknown option: expected a non-zero status (not a timeout), got $rc"
+fi
+
+it_done

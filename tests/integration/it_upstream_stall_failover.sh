@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Failover on silence, with two testup upstreams that answer different
+# addresses (primary 192.0.2.1, secondary 192.0.2.2):
+#   - the primary completes the TLS handshake, reads the query and never
+#     answers: the secondary answers once the primary's share of
+#     query-timeout (4 s over 2 upstreams: 2 s) has run out, well within
+#     the client's deadline; the silent connection is dropped; once the
+#     primary behaves again and its backoff is over, it answers again;
+#   - the primary is merely slow (300 ms, inside its share): its answer is
+#     waited for;
+#   - the primary stops listening (connection refused, switched at run
+#     time): the secondary answers at once.
+# A fresh dotstub per case, so that no backoff carries over.
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=testup.sh
+. "$(dirname "$0")/testup.sh"
+it_need kdig certtool
+
+it_make_pki dot dot.test
+it_start_testup P dot --a 192.0.2.1 --mode stall
+it_start_testup S dot --a 192.0.2.2
+IT_QUERY_TIMEOUT=4s
+conf() {
+	it_conf_server
+	it_conf_testup primary P dot
+	it_conf_testup secondary S dot
+}
+
+# 1. A stalled primary.
+it_start_dotstub conf
+it_dig +notcp st1.dotstub.test A
+it_expect_a "primary stalls: answer from the secondary" 192.0.2.2
+ms=$(it_dig_ms)
+it_log "answered in $ms ms"
+it_expect_match "after the primary's 2 s share, within query-timeout (4 s)" \
+	'^(1[89][0-9]{2}|[23][0-9]{3})$' "$ms"
+it_expect_eq "the primary had the query" 1 "$(it_testup_queries P 'qname=st1\.' | grep -c .)"
+if it_wait_log "$P_LOG" '^conn conn=1 .*event=closed by=peer' 2; then
+	it_pass "dotstub dropped the silent connection"
+else
+	it_fail "dotstub kept the connection that never answered"
+fi
+it_dig +notcp st2.dotstub.test A
+it_expect_a "next query, primary backed off or stalling: from the secondary" 192.0.2.2
+
+# The primary recovers; after its backoff (1 s, or 2 s if st2 tried it
+# too) a query reaches it again.
+it_testup_ctl P normal
+got=
+for ((i = 0; i < 8; i++)); do
+	sleep 0.5
+	it_dig +notcp "rec$i.dotstub.test" A
+	got=$(it_answer_data A)
+	[ "$got" = 192.0.2.1 ] && break
+done
+it_expect_eq "the recovered primary answers again within 4 s" 192.0.2.1 "$got"
+it_stop_dotstub TERM
+
+# 2. A slow primary, inside its share.
+it_testup_ctl P delay=300
+it_start_dotstub conf
+it_dig +notcp slow1.dotstub.test A
+it_expect_a "primary 300 ms slow: its answer is waited for" 192.0.2.1
+it_expect_eq "the secondary was not asked" 0 "$(it_testup_queries S 'qname=slow1\.' | grep -c .)"
+it_stop_dotstub TERM
+
+# 3. The primary closes its listening socket.
+it_testup_ctl P refuse
+it_start_dotstub conf
+it_dig +notcp ref1.dotstub.test A
+it_expect_a "primary refuses connections: answer from the secondary" 192.0.2.2
+ms=$(it_dig_ms)
+it_expect_match "at once (got $ms ms)" '^[0-9]{1,3}$' "$ms"
+it_testup_ctl P normal
+it_stop_dotstub TERM
+
+it_done
