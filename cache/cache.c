@@ -10,12 +10,18 @@
  *
  * Invariants between calls:
  *  - each entry is in exactly one chain (table[hash & mask]) and once on the
- *    LRU list; count is the number of entries;
+ *    LRU list; count is the number of entries, expired ones included;
  *  - bytes == table_bytes + the sum of entry->size, and bytes <= max_bytes;
- *  - stored TTL fields are already clamped into [min_ttl, max_ttl] and none
- *    is below the entry's lifetime, so subtracting an age shorter than the
- *    lifetime never underflows;
- *  - the table is resized only by dst_cache_store, never by a lookup.
+ *  - stored TTL fields are already clamped (into [min_ttl, max_ttl], or to
+ *    at most a capped store's cap) and none is below the entry's lifetime,
+ *    so subtracting an age shorter than the lifetime never underflows;
+ *  - prefetch_age_s is below the lifetime, or UINT32_MAX once the entry has
+ *    flagged DST_CACHE_PREFETCH or if it never will;
+ *  - the table is resized only by a store, never by a lookup.
+ *
+ * Expired entries are freed lazily: by a lookup that finds them past the
+ * stale window (at once with no window), or by eviction, which takes an
+ * expired entry from near the LRU end before a live one.
  *
  * Ownership: the cache owns its entries and its table. Store copies the key
  * and the wire; lookup copies out into the caller's buffer. Time is whatever
@@ -49,6 +55,21 @@
  * least recently used entries to pay for the larger table.
  */
 #define MAX_LOAD 2
+/* Eviction looks this many entries in from the LRU end for an expired one. */
+#define EVICT_SCAN 8
+/*
+ * Entries living fewer seconds than this never ask for a prefetch: a refresh
+ * would barely have time to arrive. Below 10 s, whole-second ages alone
+ * would already never reach the last tenth (lifetime / 10 rounds to 0).
+ */
+#define PREFETCH_MIN_LIFE_S 10
+
+/* The hit path is written once and specialised for each public lookup. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
 
 struct link {
 	struct link *prev, *next;
@@ -61,6 +82,7 @@ struct entry {
 	uint64_t stored_ms;
 	uint64_t expire_ms; /* stored_ms + lifetime: dead at or after this */
 	uint32_t size;      /* malloc size: what the entry counts against the budget */
+	uint32_t prefetch_age_s; /* a hit this old (s) flags a prefetch; UINT32_MAX: no more */
 	uint16_t key_len;
 	uint16_t wire_len;
 	uint16_t nttl;
@@ -79,6 +101,8 @@ struct dst_cache {
 	uint64_t seed[3];
 	struct link lru;      /* sentinel */
 	uint64_t hits, misses, evictions;
+	uint64_t stale_hits, prefetches;
+	uint64_t stale_ms;    /* serve-stale window after expiry; 0: off */
 
 	size_t nbuckets;      /* 0: no table, table points at empty_bucket */
 	struct entry *empty_bucket;
@@ -208,12 +232,25 @@ static void drop(struct dst_cache *c, struct entry **pp)
 	free(e);
 }
 
-static void evict_lru(struct dst_cache *c)
+/*
+ * Frees one entry to make room: the first expired one (stale or past its
+ * window) among the EVICT_SCAN least recently used, else the least recently
+ * used. The scan is bounded, so expired entries further in age out through
+ * the LRU order like live ones.
+ */
+static void evict_one(struct dst_cache *c, uint64_t now_ms)
 {
-	struct entry *e = LRU_ENTRY(c->lru.prev);
-	struct entry **pp = &c->table[e->hash & c->mask];
+	struct link *l = c->lru.prev;
+	struct entry *e = LRU_ENTRY(l), **pp;
 
 	assert(c->count > 0);
+	for (unsigned i = 0; i < EVICT_SCAN && l != &c->lru; i++, l = l->prev) {
+		if (now_ms >= LRU_ENTRY(l)->expire_ms) {
+			e = LRU_ENTRY(l);
+			break;
+		}
+	}
+	pp = &c->table[e->hash & c->mask];
 	while (*pp != e)
 		pp = &(*pp)->next;
 	drop(c, pp);
@@ -225,7 +262,7 @@ static void evict_lru(struct dst_cache *c)
  * past MAX_LOAD it makes room by evicting. A failed allocation keeps the
  * old table: lookups stay correct, only chains grow longer.
  */
-static void maybe_grow(struct dst_cache *c)
+static void maybe_grow(struct dst_cache *c, uint64_t now_ms)
 {
 	size_t nb = c->nbuckets * 2, extra = c->table_bytes;
 	struct entry **t;
@@ -236,9 +273,12 @@ static void maybe_grow(struct dst_cache *c)
 	if (c->bytes + extra > c->max_bytes) {
 		if (c->count <= MAX_LOAD * c->nbuckets)
 			return;
-		/* count > 1 keeps the entry just stored (the MRU one). */
+		/*
+		 * count > 1 keeps the entry just stored: it is the MRU one, and
+		 * not expired, so the scan in evict_one never picks it either.
+		 */
 		while (c->bytes + extra > c->max_bytes && c->count > 1)
-			evict_lru(c);
+			evict_one(c, now_ms);
 		if (c->bytes + extra > c->max_bytes)
 			return;
 	}
@@ -354,6 +394,11 @@ void dst_cache_clear(struct dst_cache *c)
 	c->bytes = c->table_bytes;
 }
 
+void dst_cache_set_stale(struct dst_cache *c, uint64_t window_ms)
+{
+	c->stale_ms = window_ms;
+}
+
 void dst_cache_free(struct dst_cache *c)
 {
 	if (!c)
@@ -365,17 +410,17 @@ void dst_cache_free(struct dst_cache *c)
 }
 
 /*
- * RFC 2181 section 8: a TTL with the top bit set is treated as zero. max_ttl
- * is applied last, so it wins when min_ttl > max_ttl.
+ * RFC 2181 section 8: a TTL with the top bit set is treated as zero. The
+ * ceiling is applied last, so it wins when the floor is above it.
  */
-static inline uint32_t clamp_ttl(const struct dst_cache *c, uint32_t ttl)
+static inline uint32_t clamp_ttl(uint32_t ttl, uint32_t lo, uint32_t hi)
 {
 	if (ttl & 0x80000000u)
 		ttl = 0;
-	if (ttl < c->min_ttl)
-		ttl = c->min_ttl;
-	if (ttl > c->max_ttl)
-		ttl = c->max_ttl;
+	if (ttl < lo)
+		ttl = lo;
+	if (ttl > hi)
+		ttl = hi;
 	return ttl;
 }
 
@@ -419,26 +464,34 @@ static int check_offsets(const uint16_t *offs, size_t n, size_t len, uint16_t **
 }
 
 /*
+ * Both stores: every TTL is clamped into [lo, hi] and the entry lives as
+ * long as the smallest, or hi seconds with no TTL fields (capped stores
+ * only: a plain one refuses nttl 0 before getting here).
+ *
  * Once the arguments are valid the new answer supersedes the old one: the
  * entry under key is dropped even when the new answer is then not stored
  * (lifetime 0, too large, out of memory), so the cache never serves an answer
  * older than the newest one seen. A lifetime of 0 stores nothing and returns
  * 0: the upstream asked for the answer not to be cached, which is no error.
  */
-int dst_cache_store(struct dst_cache *c, const struct dst_cache_key *key, const uint8_t *wire,
-		    size_t len, const uint16_t *ttl_offs, size_t nttl, uint64_t now_ms)
+static int store(struct dst_cache *c, const struct dst_cache_key *key, const uint8_t *wire,
+		 size_t len, const uint16_t *ttl_offs, size_t nttl, uint64_t now_ms, uint32_t lo,
+		 uint32_t hi)
 {
 	uint16_t *sorted;
-	uint32_t lifetime = UINT32_MAX;
+	uint32_t lifetime = hi;
 	struct entry **pp, *e;
 	uint64_t h, life_ms;
 	size_t size;
 	uint8_t *p;
 	int err;
 
-	/* nttl <= len / 4: more could not be distinct 4-byte fields. */
-	if (key->len == 0 || key->len > DST_CACHE_KEY_MAX || len > DST_DNS_MAX_MSG || nttl == 0 ||
-	    nttl > len / 4)
+	/*
+	 * At least a header, so that no hit is 0 bytes long; nttl <= len / 4:
+	 * more could not be distinct 4-byte fields.
+	 */
+	if (key->len == 0 || key->len > DST_CACHE_KEY_MAX || len < DST_DNS_HEADER_LEN ||
+	    len > DST_DNS_MAX_MSG || nttl > len / 4)
 		return DST_EINVAL;
 	err = check_offsets(ttl_offs, nttl, len, &sorted);
 	if (err)
@@ -457,7 +510,7 @@ int dst_cache_store(struct dst_cache *c, const struct dst_cache_key *key, const 
 		goto out;
 	}
 	for (size_t i = 0; i < nttl; i++) {
-		uint32_t ttl = clamp_ttl(c, dst_dns_get32(wire + ttl_offs[i]));
+		uint32_t ttl = clamp_ttl(dst_dns_get32(wire + ttl_offs[i]), lo, hi);
 
 		if (ttl < lifetime)
 			lifetime = ttl;
@@ -465,7 +518,7 @@ int dst_cache_store(struct dst_cache *c, const struct dst_cache_key *key, const 
 	if (lifetime == 0)
 		goto out;
 	while (c->bytes + size > c->max_bytes && c->count > 0)
-		evict_lru(c);
+		evict_one(c, now_ms);
 	if (c->bytes + size > c->max_bytes) {
 		err = DST_ENOSPC;
 		goto out;
@@ -484,12 +537,19 @@ int dst_cache_store(struct dst_cache *c, const struct dst_cache_key *key, const 
 	e->stored_ms = now_ms;
 	life_ms = (uint64_t)lifetime * 1000;
 	e->expire_ms = now_ms > UINT64_MAX - life_ms ? UINT64_MAX : now_ms + life_ms;
+	/*
+	 * The last tenth, rounded so that it never starts early: ages are
+	 * whole seconds. A lifetime of 10 s or more puts this at 9 s or more,
+	 * an age the hit path computes anyway.
+	 */
+	e->prefetch_age_s = lifetime >= PREFETCH_MIN_LIFE_S ? lifetime - lifetime / 10 : UINT32_MAX;
 	memcpy(e->data, key->data, key->len);
-	memcpy((void *)entry_offs(e), ttl_offs, nttl * sizeof(uint16_t));
+	if (nttl > 0)
+		memcpy((void *)entry_offs(e), ttl_offs, nttl * sizeof(uint16_t));
 	p = (uint8_t *)entry_wire(e);
 	memcpy(p, wire, len);
 	for (size_t i = 0; i < nttl; i++)
-		dst_dns_put32(p + ttl_offs[i], clamp_ttl(c, dst_dns_get32(p + ttl_offs[i])));
+		dst_dns_put32(p + ttl_offs[i], clamp_ttl(dst_dns_get32(p + ttl_offs[i]), lo, hi));
 
 	/* Eviction may have changed the chains, but never the table. */
 	pp = &c->table[h & c->mask];
@@ -498,22 +558,88 @@ int dst_cache_store(struct dst_cache *c, const struct dst_cache_key *key, const 
 	lru_push_front(&c->lru, &e->lru);
 	c->count++;
 	c->bytes += size;
-	maybe_grow(c);
+	maybe_grow(c, now_ms);
 out:
 	free(sorted);
 	return err;
 }
 
+int dst_cache_store(struct dst_cache *c, const struct dst_cache_key *key, const uint8_t *wire,
+		    size_t len, const uint16_t *ttl_offs, size_t nttl, uint64_t now_ms)
+{
+	if (nttl == 0)
+		return DST_EINVAL;
+	return store(c, key, wire, len, ttl_offs, nttl, now_ms, c->min_ttl, c->max_ttl);
+}
+
+int dst_cache_store_capped(struct dst_cache *c, const struct dst_cache_key *key,
+			   const uint8_t *wire, size_t len, const uint16_t *ttl_offs, size_t nttl,
+			   uint64_t now_ms, uint32_t cap_ttl)
+{
+	return store(c, key, wire, len, ttl_offs, nttl, now_ms, 0,
+		     cap_ttl < c->max_ttl ? cap_ttl : c->max_ttl);
+}
+
+/*
+ * The rare case of lookup: the entry *pp has expired. Past the stale window
+ * it is freed; within it, only a stale lookup serves it, and an entry with
+ * no TTL fields (a cached SERVFAIL) never, as there is nothing to serve.
+ * flags is NULL when the caller does not want them.
+ */
+static ssize_t lookup_expired(struct dst_cache *c, struct entry **pp, uint64_t now_ms,
+			      uint8_t *out, size_t cap, bool stale_ok, unsigned *flags)
+{
+	struct entry *e = *pp;
+	const uint16_t *offs, *end;
+	uint8_t stale_ttl[4];
+
+	if (flags)
+		*flags = 0;
+	if (e->nttl == 0 || now_ms - e->expire_ms >= c->stale_ms) {
+		drop(c, pp);
+		c->misses++;
+		return 0;
+	}
+	if (!stale_ok) {
+		c->misses++;
+		return 0;
+	}
+	if (e->wire_len > cap) {
+		c->misses++;
+		return DST_ENOSPC;
+	}
+	offs = entry_offs(e);
+	end = offs + e->nttl;
+	memcpy(out, end, e->wire_len);
+	dst_dns_put32(stale_ttl, DST_CACHE_STALE_TTL);
+	for (const uint16_t *o = offs; o < end; o++)
+		memcpy(out + *o, stale_ttl, sizeof stale_ttl);
+	/* Serving it is a use: in an outage, what clients still ask for stays. */
+	if (c->lru.next != &e->lru) {
+		lru_unlink(&e->lru);
+		lru_push_front(&c->lru, &e->lru);
+	}
+	c->stale_hits++;
+	if (flags)
+		*flags = DST_CACHE_STALE;
+	return e->wire_len;
+}
+
 /*
  * The hot path: one hash, one chain walk, one copy, one pass over the TTL
  * offsets. A live entry too large for cap counts as a miss and stays where
- * it is in the LRU order.
+ * it is in the LRU order. Inlined into each public lookup with constant
+ * stale_ok and want_flags, so that dst_cache_lookup pays for neither.
+ * *flags is written once, on the way out: a pointer kept live across the
+ * calls to memcmp and memcpy costs a register, and spills, on every hit.
  */
-ssize_t dst_cache_lookup(struct dst_cache *c, const struct dst_cache_key *key, uint64_t now_ms,
-			 uint8_t *out, size_t cap)
+static ALWAYS_INLINE ssize_t lookup(struct dst_cache *c, const struct dst_cache_key *key,
+				   uint64_t now_ms, uint8_t *out, size_t cap, bool stale_ok,
+				   bool want_flags, unsigned *flags)
 {
 	struct entry **pp, *e;
 	const uint16_t *offs;
+	unsigned f = 0;
 	uint64_t h;
 
 	assert(key->len <= DST_CACHE_KEY_MAX);
@@ -522,15 +648,16 @@ ssize_t dst_cache_lookup(struct dst_cache *c, const struct dst_cache_key *key, u
 	e = *pp;
 	if (!e) {
 		c->misses++;
+		if (want_flags)
+			*flags = 0;
 		return 0;
 	}
-	if (now_ms >= e->expire_ms) {
-		drop(c, pp);
-		c->misses++;
-		return 0;
-	}
+	if (now_ms >= e->expire_ms)
+		return lookup_expired(c, pp, now_ms, out, cap, stale_ok, want_flags ? flags : NULL);
 	if (e->wire_len > cap) {
 		c->misses++;
+		if (want_flags)
+			*flags = 0;
 		return DST_ENOSPC;
 	}
 
@@ -551,13 +678,39 @@ ssize_t dst_cache_lookup(struct dst_cache *c, const struct dst_cache_key *key, u
 			ttl = htonl(ttl > age ? ttl - age : 0);
 			memcpy(out + *o, &ttl, sizeof ttl);
 		}
+		/* prefetch_age_s is at least 9 s, so it needs no check outside. */
+		if (want_flags && age >= e->prefetch_age_s) {
+			e->prefetch_age_s = UINT32_MAX;
+			c->prefetches++;
+			f = DST_CACHE_PREFETCH;
+		}
 	}
 	if (c->lru.next != &e->lru) {
 		lru_unlink(&e->lru);
 		lru_push_front(&c->lru, &e->lru);
 	}
 	c->hits++;
+	if (want_flags)
+		*flags = f;
 	return e->wire_len;
+}
+
+ssize_t dst_cache_lookup(struct dst_cache *c, const struct dst_cache_key *key, uint64_t now_ms,
+			 uint8_t *out, size_t cap)
+{
+	return lookup(c, key, now_ms, out, cap, false, false, NULL);
+}
+
+ssize_t dst_cache_lookup_ex(struct dst_cache *c, const struct dst_cache_key *key, uint64_t now_ms,
+			    uint8_t *out, size_t cap, unsigned *flags)
+{
+	return lookup(c, key, now_ms, out, cap, false, true, flags);
+}
+
+ssize_t dst_cache_lookup_stale(struct dst_cache *c, const struct dst_cache_key *key,
+			       uint64_t now_ms, uint8_t *out, size_t cap, unsigned *flags)
+{
+	return lookup(c, key, now_ms, out, cap, true, true, flags);
 }
 
 void dst_cache_get_stats(const struct dst_cache *c, struct dst_cache_stats *st)
@@ -565,6 +718,8 @@ void dst_cache_get_stats(const struct dst_cache *c, struct dst_cache_stats *st)
 	st->entries = c->count;
 	st->bytes = c->bytes;
 	st->hits = c->hits;
+	st->stale_hits = c->stale_hits;
 	st->misses = c->misses;
+	st->prefetches = c->prefetches;
 	st->evictions = c->evictions;
 }

@@ -7,7 +7,13 @@
  * parsing. The cache knows nothing of time sources or I/O: callers pass now
  * in milliseconds from any monotonic clock. Memory is bounded by max_bytes,
  * which covers the entries and the index; least recently used entries are
- * evicted to make room. Not thread-safe.
+ * evicted to make room, expired ones first among the least recently used.
+ *
+ * With a stale window (dst_cache_set_stale, RFC 8767) an expired entry is
+ * kept, still counted in max_bytes, until it is older than its expiry plus
+ * the window; only dst_cache_lookup_stale serves it. A live hit late in an
+ * entry's life can ask the caller to refresh it (DST_CACHE_PREFETCH).
+ * Not thread-safe.
  */
 #ifndef DST_CACHE_H
 #define DST_CACHE_H
@@ -29,6 +35,17 @@ struct dst_cache_key {
 
 struct dst_cache;
 
+/* What dst_cache_lookup_ex and dst_cache_lookup_stale report in *flags. */
+enum {
+	/* A live hit in the last tenth of the entry's life: refresh it. */
+	DST_CACHE_PREFETCH = 0x01,
+	/* Served from an expired entry, every TTL set to DST_CACHE_STALE_TTL. */
+	DST_CACHE_STALE = 0x02,
+};
+
+/* The TTL of every record in a stale answer, in seconds (RFC 8767 section 4). */
+#define DST_CACHE_STALE_TTL 30
+
 /* Builds the cache key for a parsed query. */
 void dst_cache_key_make(struct dst_cache_key *key, const struct dst_dns_query *q);
 
@@ -41,31 +58,79 @@ struct dst_cache *dst_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max
 void dst_cache_free(struct dst_cache *c);
 
 /*
- * Stores a copy of an answer under key, replacing any entry there.
+ * Sets how long, in milliseconds, expired entries stay servable by
+ * dst_cache_lookup_stale after they expire (RFC 8767). 0, the default,
+ * turns serve-stale off: expired entries are dropped when looked up.
+ * Applies to the entries already stored as well.
+ */
+void dst_cache_set_stale(struct dst_cache *c, uint64_t window_ms);
+
+/*
+ * Stores a copy of a positive answer under key, replacing any entry there
+ * (a stale one included).
  * ttl_offs lists the offset of every TTL field in wire (nttl of them, at
  * least one). Each TTL is clamped into [min_ttl, max_ttl] in the stored copy;
  * the entry lives as long as the smallest of them. An answer too large for
  * the budget is not stored. Returns 0, DST_EINVAL (nttl 0, an offset out of
- * range) or DST_ENOMEM / DST_ENOSPC (not stored).
+ * range, len under a DNS header) or DST_ENOMEM / DST_ENOSPC (not stored).
  */
 int dst_cache_store(struct dst_cache *c, const struct dst_cache_key *key, const uint8_t *wire,
 		    size_t len, const uint16_t *ttl_offs, size_t nttl, uint64_t now_ms);
 
 /*
+ * Stores an answer whose lifetime the caller bounds to cap_ttl seconds: a
+ * negative answer (cap: negative-max-ttl) or a SERVFAIL (cap: servfail-ttl).
+ * As dst_cache_store, except that each TTL is clamped to at most
+ * min(max_ttl, cap_ttl) and min_ttl is not applied (it lengthens positive
+ * answers only), and that nttl may be 0: the entry then lives
+ * min(max_ttl, cap_ttl) seconds and is never served stale. cap_ttl 0 stores
+ * nothing, but still drops the entry under key, as any lifetime 0 does.
+ * A caller that has just served a stale answer for key should not store a
+ * SERVFAIL for it: the SERVFAIL would replace the stale answer.
+ */
+int dst_cache_store_capped(struct dst_cache *c, const struct dst_cache_key *key,
+			   const uint8_t *wire, size_t len, const uint16_t *ttl_offs, size_t nttl,
+			   uint64_t now_ms, uint32_t cap_ttl);
+
+/*
  * Looks key up at time now_ms. On a live hit copies the answer into out
  * (cap bytes) with each TTL lowered by the whole seconds of the entry's
  * age, marks it recently used and returns its length. Returns 0 on a miss
- * (absent or expired; an expired entry may be dropped) and DST_ENOSPC when
- * cap is too small.
+ * (absent or expired; an expired entry is dropped unless it is within the
+ * stale window) and DST_ENOSPC when cap is too small.
  */
 ssize_t dst_cache_lookup(struct dst_cache *c, const struct dst_cache_key *key, uint64_t now_ms,
 			 uint8_t *out, size_t cap);
 
+/*
+ * dst_cache_lookup that also sets *flags to 0 or DST_CACHE_PREFETCH. The
+ * flag is set on the first live hit at or past 90% of the entry's lifetime
+ * (in whole seconds) and then not again for that entry; storing under the
+ * key makes a new entry that may flag again. Entries that live under 10 s
+ * never flag. flags must not be NULL; dst_cache_lookup, which has none,
+ * leaves the flag for a later dst_cache_lookup_ex.
+ */
+ssize_t dst_cache_lookup_ex(struct dst_cache *c, const struct dst_cache_key *key, uint64_t now_ms,
+			    uint8_t *out, size_t cap, unsigned *flags);
+
+/*
+ * dst_cache_lookup_ex that also serves an expired entry while it is within
+ * the stale window: the answer is copied out with every TTL set to
+ * DST_CACHE_STALE_TTL, the entry is marked recently used, and *flags
+ * (not NULL) is DST_CACHE_STALE. A live entry is served as by
+ * dst_cache_lookup_ex. Returns 0 when there is neither (an entry past the
+ * window is dropped) and DST_ENOSPC when cap is too small.
+ */
+ssize_t dst_cache_lookup_stale(struct dst_cache *c, const struct dst_cache_key *key,
+			       uint64_t now_ms, uint8_t *out, size_t cap, unsigned *flags);
+
 struct dst_cache_stats {
-	size_t entries;
-	size_t bytes;     /* bytes counted against max_bytes */
-	uint64_t hits;
+	size_t entries;       /* stale (expired, not yet dropped) ones included */
+	size_t bytes;         /* bytes counted against max_bytes */
+	uint64_t hits;        /* live hits */
+	uint64_t stale_hits;  /* answers served stale by dst_cache_lookup_stale */
 	uint64_t misses;
+	uint64_t prefetches;  /* hits that reported DST_CACHE_PREFETCH */
 	uint64_t evictions;
 };
 void dst_cache_get_stats(const struct dst_cache *c, struct dst_cache_stats *st);
