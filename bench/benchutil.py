@@ -17,7 +17,7 @@ Subcommands:
   snap PID UP_PID PORT            one line for run.sh: PID's cpu_ticks vmhwm_kb
                                   threads, UP_PID's cpu_ticks, PORT's UDP drops
                                   and rcvbuf (PORT 0: none), the kernel's UDP
-                                  RcvbufErrors
+                                  RcvbufErrors, all CPUs' busy jiffies
   dnsperf FILE                    dnsperf's summary as JSON
   snmp-rcvbuf                     the kernel's UDP RcvbufErrors counter
   record JSONL DNSPERF_OUT KEY=VALUE...
@@ -225,6 +225,16 @@ def parse_dnsperf(path):
     return r
 
 
+def busy_ticks():
+    """"BUSY,IRQ": jiffies all CPUs spent busy (not idle or iowait) since
+    boot, and of those the time in hard and soft interrupts, which no
+    process is charged with (loopback delivery runs in softirq)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal
+    return f"{sum(v[:8]) - v[3] - v[4]},{v[5] + v[6]}"
+
+
 def snmp_rcvbuf():
     with open("/proc/net/snmp") as f:
         lines = [l.split() for l in f if l.startswith("Udp:")]
@@ -235,6 +245,9 @@ def record(jsonl, dnsperf_out, kv):
     r = {}
     for item in kv:
         k, _, v = item.partition("=")
+        if k in ("busy0", "busy1") and "," in v:
+            v, irq = v.split(",")
+            r["irq" + k[-1]] = int(irq)
         try:
             r[k] = int(v)
         except ValueError:
@@ -248,7 +261,8 @@ def record(jsonl, dnsperf_out, kv):
     ans = r.get("noerror", 0)
     r["errors"] = r.get("completed", 0) - ans
     for key, a, b in [("cpu", "cpu0", "cpu1"), ("up_cpu", "up_cpu0", "up_cpu1"),
-                      ("drops", "drops0", "drops1"), ("rcvbuf_errors_all", "snmp0", "snmp1")]:
+                      ("drops", "drops0", "drops1"), ("rcvbuf_errors_all", "snmp0", "snmp1"),
+                      ("busy", "busy0", "busy1"), ("irq", "irq0", "irq1")]:
         if a in r and b in r:
             r[key] = r.pop(b) - r.pop(a)
     if "cpu" in r:
@@ -257,6 +271,17 @@ def record(jsonl, dnsperf_out, kv):
     if "up_cpu" in r:
         r["up_cpu_s"] = r.pop("up_cpu") / hz
         r["up_us_per_q"] = r["up_cpu_s"] * 1e6 / ans if ans else None
+    # Everything else the machine did meanwhile (other processes, and kernel
+    # work not charged to these three), in % of one core: the noise figure.
+    if "busy" in r and "cpu_s" in r and isinstance(r.get("dnsperf_cpu"), (int, float)) \
+            and r.get("dnsperf_wall"):
+        sut_up = r["cpu_s"] + (r.get("up_cpu_s", 0) if r.get("system") != "ceiling" else 0)
+        irq = r.pop("irq", 0) / hz
+        other = r.pop("busy") / hz - irq - sut_up - r["dnsperf_cpu"]
+        r["other_cpu_pct"] = 100 * other / r["dnsperf_wall"]
+        r["irq_cpu_pct"] = 100 * irq / r["dnsperf_wall"]
+        ans = r.get("noerror")
+        r["irq_us_per_q"] = irq * 1e6 / ans if ans else None
     if r.get("ideal_from") and r.get("sent"):
         r["ideal_hit"] = ideal_hit_ratio(r.pop("ideal_from"), r["sent"])
     with open(jsonl, "a") as f:
@@ -297,7 +322,8 @@ def summarize(d):
       f"{meta['rounds']} interleaved rounds of {meta['duration']} s per run; every "
       "system started fresh (empty cache) for every run.\n")
     w("## Machine\n")
-    for k in ["nproc", "cpu", "kernel", "rmem_default", "rmem_max", "os"]:
+    for k in ["nproc", "cpu", "kernel", "os", "rmem_default", "rmem_max", "loadavg_start",
+              "loadavg_end", "dotstub_binary", "source_tree", "skipped"]:
         w(f"- {k}: {meta.get(k, '?')}")
     w("\n## Versions\n")
     for k, v in meta.get("versions", {}).items():
@@ -314,7 +340,7 @@ def summarize(d):
       "rcvbuf = the listening socket's receive buffer as the kernel reports "
       "it (ss -m rb, i.e. twice the requested size); up us/q = the upstream "
       "unbound's CPU per answer; dnsperf CPU % = dnsperf's own CPU time over "
-      "its wall-clock time (it has a sending and a receiving thread; near 100 or above: the load generator is likely the limit). ceiling is "
+      "its wall-clock time (it has a sending and a receiving thread; near 100 or above: the load generator is likely the limit); irq us/q = time the whole machine spent in hard and soft interrupts during the run per answer (/proc/stat irq + softirq: loopback delivery runs there and is charged to no process); other CPU % = what the rest of the machine used meanwhile (/proc/stat busy time minus interrupts, the system, the upstream and dnsperf; % of one core): a noise figure, as the machine has 2 cores and other work may run on it. ceiling is "
       "dnsperf straight to the upstream over DoT (-m dot, one TLS connection "
       "per client); its CPU column (in parentheses) is the upstream's. "
       "runs = runs that completed / runs tried.\n")
@@ -332,7 +358,7 @@ def summarize(d):
             w(f"`{cmd}` (ceiling: `-m dot` to the upstream)\n" if mode == "max" and wl == "miss"
               else f"`{cmd}`\n")
             hdr = ("| system | runs | QPS | ratio | CPU us/q | CPU ratio | lat mean ms | lat max ms "
-                   "| lost (worst) | err (worst) | drops | RSS MB | rcvbuf | up us/q | dnsperf CPU % |")
+                   "| lost (worst) | err (worst) | drops | RSS MB | rcvbuf | up us/q | irq us/q | dnsperf CPU % | other CPU % |")
             if wl == "mixed":
                 hdr += " ideal hit % |"
             w(hdr)
@@ -366,7 +392,9 @@ def summarize(d):
                     fmt(rss, ".1f"),
                     ",".join(sorted({str(r.get("rcvbuf", "-")) for r in rs})) or "-",
                     fmt(med([r.get("up_us_per_q") for r in rs]), ".1f"),
+                    fmt(med([r.get("irq_us_per_q") for r in rs]), ".1f"),
                     fmt(pc, ".0f"),
+                    fmt(med([r.get("other_cpu_pct") for r in rs]), ".0f"),
                 ]
                 if wl == "mixed":
                     ih = med([r.get("ideal_hit") for r in rs])
@@ -455,7 +483,7 @@ def main(argv):
         ticks, hwm, threads = proc_stat(int(a[0]))
         up_ticks = proc_stat(int(a[1]))[0]
         drops, rcvbuf = udp_socket(int(a[2])) if int(a[2]) else (0, "-")
-        print(ticks, hwm, threads, up_ticks, drops, rcvbuf, snmp_rcvbuf())
+        print(ticks, hwm, threads, up_ticks, drops, rcvbuf, snmp_rcvbuf(), busy_ticks())
     elif cmd == "snmp-rcvbuf":
         print(snmp_rcvbuf())
     elif cmd == "record":

@@ -9,15 +9,19 @@
 #   hit:  send the 100 hit names (cache fill) and 2,000 more hits,
 #         `callgrind_control -z`, send 20,000 queries over those 100 names at
 #         500 QPS, `callgrind_control -d`;
-# and divide the dump's total Ir (all threads) by the queries sent. Both
-# workloads run on one instance (miss first). The low rate keeps valgrind's
-# slowdown from turning into timeouts; every dnsperf is bounded by -n 1 and
-# by `timeout`.
+#   idle: after the others, `callgrind_control -z`, IDLE_SECONDS with no
+#         query at all, `callgrind_control -d`: what the process does on
+#         its own (timers, background threads), in Ir per second;
+# and divide the dump's total Ir (all threads) by the queries sent. All
+# workloads run on one instance (miss, hit, idle). At 500 QPS a system's
+# background work is in its per-query figure too: idle shows how much. The
+# low rate keeps valgrind's slowdown from turning into timeouts; every
+# dnsperf is bounded by -n 1 and by `timeout`.
 #
 # Run from the build dir (or set DOTSTUB, FLOOR). Environment:
 #   SYSTEMS   [dotstub stubby unbound dnsdist kresd floor] (floor: hit only)
-#   WORKLOADS [miss hit]
-#   MISS_N HIT_N RATE  [10000 20000 500]
+#   WORKLOADS [miss hit idle]
+#   MISS_N HIT_N RATE IDLE_SECONDS  [10000 20000 500 10]
 #   OUT       results dir [the newest bench/results/*, else a new one]; the
 #             figures go to OUT/callgrind.jsonl and OUT/summary.md
 set -u
@@ -29,10 +33,11 @@ source "$B_SELF_DIR/lib.sh"
 DOTSTUB=${DOTSTUB:-$PWD/dotstub}
 FLOOR=${FLOOR:-$PWD/bench/floor}
 SYSTEMS=${SYSTEMS:-dotstub stubby unbound dnsdist kresd floor}
-WORKLOADS=${WORKLOADS:-miss hit}
+WORKLOADS=${WORKLOADS:-miss hit idle}
 MISS_N=${MISS_N:-10000}
 HIT_N=${HIT_N:-20000}
 RATE=${RATE:-500}
+IDLE_SECONDS=${IDLE_SECONDS:-10}
 WARM_MISS=2000
 WARM_HIT=2000
 if [ -z "${OUT:-}" ]; then
@@ -76,15 +81,19 @@ send() {
 		python3 -c 'import json,sys; r=json.load(sys.stdin); print(r.get("sent",0), r.get("completed",0), r.get("noerror",0))'
 }
 
-# measure SYSTEM WORKLOAD: zero, send, dump, record.
+# measure SYSTEM WORKLOAD FILE: zero, send FILE (idle: wait), dump, record.
 measure() {
-	local sys=$1 wl=$2 file=$3 before dump ir sent completed noerror
+	local sys=$1 wl=$2 file=$3 before dump ir sent=0 completed=0 noerror=0
 	callgrind_control -z "$SUT_PID" >/dev/null 2>&1 || {
 		b_log "callgrind_control -z failed for $sys"
 		return 1
 	}
-	read -r sent completed noerror < <(send "$file")
-	cp "$B_TMP/dnsperf.out" "$OUT/raw/callgrind-$sys-$wl.dnsperf.txt"
+	if [ "$wl" = idle ]; then
+		sleep "$IDLE_SECONDS"
+	else
+		read -r sent completed noerror < <(send "$file")
+		cp "$B_TMP/dnsperf.out" "$OUT/raw/callgrind-$sys-$wl.dnsperf.txt"
+	fi
 	before=$(ls "$SUT_DIR"/callgrind.out.* 2>/dev/null | wc -l)
 	callgrind_control -d "$sys-$wl" "$SUT_PID" >/dev/null 2>&1
 	# The dump is written by the process itself: wait for the new file.
@@ -95,19 +104,26 @@ measure() {
 	sleep 0.5
 	dump=$(ls -t "$SUT_DIR"/callgrind.out.* 2>/dev/null | head -n 1)
 	ir=$(sed -n 's/^summary: \([0-9]*\).*/\1/p; s/^totals: \([0-9]*\).*/\1/p' "$dump" 2>/dev/null | head -n 1)
-	if [ -z "$ir" ] || [ "$sent" = 0 ]; then
+	if [ -z "$ir" ] || { [ "$sent" = 0 ] && [ "$wl" != idle ]; }; then
 		b_log "$sys $wl: no callgrind total (dump: ${dump:-none})"
 		return 1
 	fi
 	cp "$dump" "$OUT/raw/callgrind.out.$sys-$wl"
-	python3 - "$CG" "$sys" "$wl" "$sent" "$completed" "$noerror" "$ir" <<'EOF'
+	python3 - "$CG" "$sys" "$wl" "$sent" "$completed" "$noerror" "$ir" "$IDLE_SECONDS" <<'EOF'
 import json, sys
-cg, s, wl, sent, comp, ok, ir = sys.argv[1:]
+cg, s, wl, sent, comp, ok, ir, idle = sys.argv[1:]
 r = {"system": s, "workload": wl, "queries": int(sent), "answered": int(comp),
-     "noerror": int(ok), "ir_total": int(ir), "ir_per_q": int(ir) / int(sent)}
+     "noerror": int(ok), "ir_total": int(ir)}
+if wl == "idle":
+    r["seconds"] = int(idle)
+    r["ir_per_s"] = int(ir) / int(idle)
+    msg = f"{int(ir):,} Ir in {idle} s without queries = {r['ir_per_s']:,.0f} Ir per second"
+else:
+    r["ir_per_q"] = int(ir) / int(sent)
+    msg = (f"{int(ir):,} Ir / {sent} queries = {r['ir_per_q']:,.0f} Ir per query "
+           f"(answered {comp}, NOERROR {ok})")
 open(cg, "a").write(json.dumps(r) + "\n")
-print(f"{s} {wl}: {int(ir):,} Ir / {sent} queries = {r['ir_per_q']:,.0f} Ir per query "
-      f"(answered {comp}, NOERROR {ok})")
+print(f"{s} {wl}: {msg}")
 EOF
 }
 
@@ -123,7 +139,7 @@ for sys in $SYSTEMS; do
 		--callgrind-out-file="$B_TMP/$sys-$((B_RUNS + 1))/callgrind.out.%p" || continue
 	for wl in $WORKLOADS; do
 		[ "$sys" = floor ] && [ "$wl" = miss ] && continue
-		send "$D/warm-$wl.txt" >/dev/null
+		[ "$wl" = idle ] || send "$D/warm-$wl.txt" >/dev/null
 		b_log "$(measure "$sys" "$wl" "$D/$wl.txt")"
 	done
 	b_stop

@@ -5,7 +5,7 @@
 #
 # Run it from a build directory (where ./dotstub and ./bench/floor are), or
 # set DOTSTUB and FLOOR. Environment (defaults in brackets):
-#   DURATION   seconds per dnsperf run [10]
+#   DURATION   seconds per dnsperf run [8]
 #   ROUNDS     interleaved rounds; the summary reports medians [3]
 #   SYSTEMS    systems under test [dotstub stubby unbound dnsdist kresd];
 #              floor (hit workload) and ceiling (miss workload, max mode)
@@ -16,7 +16,7 @@
 #   MIXED_MODES modes for the mixed workload [max]
 #   MISS_QPS HIT_QPS MIXED_QPS  rates for the fixed mode [15000 50000 15000]
 #   CLIENTS OUTSTANDING  dnsperf -c and -q [20 200]
-#   QUERY_TIMEOUT dnsperf -t, seconds after which a query counts as lost [5]
+#   QUERY_TIMEOUT dnsperf -t, seconds after which a query counts as lost [2]
 #   MISS_NAMES MIXED_NAMES HIT_NAMES  [2000000 50000 100]
 #   OUT        results directory [bench/results/<date-time>] (in the source tree)
 #   B_KEEP=1   keep the temp dir (configs, logs)
@@ -29,7 +29,7 @@ source "$B_SELF_DIR/lib.sh"
 
 DOTSTUB=${DOTSTUB:-$PWD/dotstub}
 FLOOR=${FLOOR:-$PWD/bench/floor}
-DURATION=${DURATION:-10}
+DURATION=${DURATION:-8}
 ROUNDS=${ROUNDS:-3}
 SYSTEMS=${SYSTEMS:-dotstub stubby unbound dnsdist kresd}
 WORKLOADS=${WORKLOADS:-miss hit mixed}
@@ -40,7 +40,7 @@ HIT_QPS=${HIT_QPS:-50000}
 MIXED_QPS=${MIXED_QPS:-15000}
 CLIENTS=${CLIENTS:-20}
 OUTSTANDING=${OUTSTANDING:-200}
-QUERY_TIMEOUT=${QUERY_TIMEOUT:-5}
+QUERY_TIMEOUT=${QUERY_TIMEOUT:-2}
 MISS_NAMES=${MISS_NAMES:-2000000}
 MIXED_NAMES=${MIXED_NAMES:-50000}
 HIT_NAMES=${HIT_NAMES:-100}
@@ -51,17 +51,21 @@ b_need unbound certtool dnsperf python3 ss timeout
 [ -x "$DOTSTUB" ] || b_die "no dotstub at $DOTSTUB (run from the build dir or set DOTSTUB)"
 
 # Systems whose program is missing are skipped, and the summary says so.
-avail=()
+avail=() skipped=()
 for s in $SYSTEMS; do
 	case $s in
 	dotstub) avail+=("$s") ;;
-	*) if command -v "$s" >/dev/null 2>&1; then avail+=("$s"); else b_log "SKIP $s: not installed"; fi ;;
+	*) if command -v "$s" >/dev/null 2>&1; then avail+=("$s"); else
+		b_log "SKIP $s: not installed"
+		skipped+=("$s")
+	fi ;;
 	esac
 done
 if [ "${NO_FLOOR:-0}" != 1 ]; then
 	if [ -x "$FLOOR" ]; then HAVE_FLOOR=1; else
 		HAVE_FLOOR=0
 		b_log "SKIP floor: no $FLOOR (make bench/floor)"
+		skipped+=(floor)
 	fi
 else HAVE_FLOOR=0; fi
 
@@ -76,8 +80,11 @@ START=$(date +%s)
 	printf ' "nproc": "%s", "cpu": "%s", "kernel": "%s", "os": "%s",\n' "$(nproc)" \
 		"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" "$(uname -r)" \
 		"$(. /etc/os-release && echo "$PRETTY_NAME")"
-	printf ' "rmem_default": "%s", "rmem_max": "%s",\n' "$(sysctl -n net.core.rmem_default)" \
-		"$(sysctl -n net.core.rmem_max)"
+	printf ' "rmem_default": "%s", "rmem_max": "%s", "loadavg_start": "%s",\n' \
+		"$(sysctl -n net.core.rmem_default)" "$(sysctl -n net.core.rmem_max)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+	printf ' "skipped": "%s", "dotstub_binary": "%s", "source_tree": "%s",\n' "${skipped[*]}" \
+		"$DOTSTUB, built $(date -r "$DOTSTUB" '+%Y-%m-%d %H:%M')" \
+		"$(git -C "$B_SELF_DIR/.." describe --always --dirty 2>/dev/null || echo unknown)"
 	printf ' "rounds": %s, "duration": %s, "clients": %s, "outstanding": %s,\n' "$ROUNDS" \
 		"$DURATION" "$CLIENTS" "$OUTSTANDING"
 	printf ' "fixed_qps": {"miss": %s, "hit": %s, "mixed": %s},\n' "$MISS_QPS" "$HIT_QPS" "$MIXED_QPS"
@@ -107,7 +114,7 @@ b_log "upstream unbound (DoT) on 127.0.0.1:$UP_PORT, pid $UP_PID"
 # run_one SYSTEM WORKLOAD MODE ROUND
 run_one() {
 	local sys=$1 wl=$2 mode=$3 round=$4 port pid rate="" tag alive=1 rc
-	local cpu0 cpu1 rss threads up0 up1 drops0 drops1 rcvbuf snmp0 snmp1
+	local cpu0 cpu1 rss threads up0 up1 drops0 drops1 rcvbuf snmp0 snmp1 busy0 busy1
 	local -a extra=()
 	tag=$wl-$mode-$sys-r$round
 	case $wl in miss) rate=$MISS_QPS ;; hit) rate=$HIT_QPS ;; mixed) rate=$MIXED_QPS ;; esac
@@ -131,14 +138,14 @@ run_one() {
 		-q "$OUTSTANDING" -l "$DURATION" -t "$QUERY_TIMEOUT" "${extra[@]}")
 	local sockport=$port
 	[ "$sys" = ceiling ] && sockport=0
-	read -r cpu0 _ _ up0 drops0 _ snmp0 < <("${BU[@]}" snap "$pid" "$UP_PID" "$sockport")
+	read -r cpu0 _ _ up0 drops0 _ snmp0 busy0 < <("${BU[@]}" snap "$pid" "$UP_PID" "$sockport")
 	# dnsperf prints a line per timed-out query: counted, not kept.
 	TIMEFORMAT='%R %U %S'
 	{ time timeout $((DURATION + QUERY_TIMEOUT + 30)) "${cmd[@]}" >"$OUT/raw/$tag.full" 2>&1; } \
 		2>"$OUT/raw/$tag.time"
 	rc=$?
 	if kill -0 "$pid" 2>/dev/null; then
-		read -r cpu1 rss threads up1 drops1 rcvbuf snmp1 < <("${BU[@]}" snap "$pid" "$UP_PID" "$sockport")
+		read -r cpu1 rss threads up1 drops1 rcvbuf snmp1 busy1 < <("${BU[@]}" snap "$pid" "$UP_PID" "$sockport")
 	else
 		alive=0
 		snmp1=$("${BU[@]}" snmp-rcvbuf)
@@ -154,10 +161,11 @@ run_one() {
 	local -a kv=(system="$sys" workload="$wl" mode="$mode" round="$round" clk_tck="$CLK_TCK"
 		dnsperf_rc="$rc" timeouts_printed="$timeouts" snmp0="$snmp0" snmp1="$snmp1"
 		cmd="${cmd[*]/$DATA\//}" dnsperf_wall="$(cut -d' ' -f1 <"$OUT/raw/$tag.time")"
-		dnsperf_cpu="$(cut -d' ' -f2- <"$OUT/raw/$tag.time" | tr ' ' + | bc 2>/dev/null)")
+		dnsperf_cpu="$(awk '{print $2 + $3}' "$OUT/raw/$tag.time")")
 	if [ "$alive" = 1 ]; then
 		kv+=(cpu0="$cpu0" cpu1="$cpu1" rss_kb="$rss" threads="$threads" up_cpu0="$up0"
-			up_cpu1="$up1" drops0="$drops0" drops1="$drops1" rcvbuf="$rcvbuf")
+			up_cpu1="$up1" drops0="$drops0" drops1="$drops1" rcvbuf="$rcvbuf" busy0="$busy0"
+			busy1="$busy1")
 	else
 		kv+=(failed=died)
 		b_log "$sys DIED during $tag; see $OUT/raw/$tag.log"
@@ -186,6 +194,12 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 kill -0 "$UP_PID" 2>/dev/null || b_log "WARNING: the upstream unbound died during the run"
+python3 - "$OUT/meta.json" <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["loadavg_end"] = " ".join(open("/proc/loadavg").read().split()[:3])
+json.dump(m, open(sys.argv[1], "w"), indent=1)
+EOF
 "${BU[@]}" summarize "$OUT" || b_die "summarize failed"
 END=$(date +%s)
 echo "Total time: $((END - START)) s" >>"$OUT/summary.md"

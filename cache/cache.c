@@ -394,6 +394,32 @@ void dst_cache_clear(struct dst_cache *c)
 	c->bytes = c->table_bytes;
 }
 
+size_t dst_cache_flush_name(struct dst_cache *c, const uint8_t *name, size_t len)
+{
+	uint8_t lower[DST_DNS_MAX_NAME];
+	struct link *l = c->lru.next;
+	size_t n = 0;
+
+	if (len == 0 || len > sizeof lower)
+		return 0;
+	memcpy(lower, name, len);
+	dst_dns_name_lower(lower, len);
+	while (l != &c->lru) {
+		struct entry *e = LRU_ENTRY(l), **pp;
+
+		l = l->next;
+		/* The key is the lower-cased name, then 5 bytes of type, class and flags. */
+		if (e->key_len != len + 5 || memcmp(e->data, lower, len) != 0)
+			continue;
+		pp = &c->table[e->hash & c->mask];
+		while (*pp != e)
+			pp = &(*pp)->next;
+		drop(c, pp);
+		n++;
+	}
+	return n;
+}
+
 void dst_cache_set_stale(struct dst_cache *c, uint64_t window_ms)
 {
 	c->stale_ms = window_ms;

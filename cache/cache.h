@@ -138,4 +138,13 @@ void dst_cache_get_stats(const struct dst_cache *c, struct dst_cache_stats *st);
 /* Drops every entry. */
 void dst_cache_clear(struct dst_cache *c);
 
+/*
+ * Drops every entry for one name, whatever its type, class and flags
+ * (stale ones included). name is in wire form (len bytes, root label
+ * included; compared without regard to ASCII case). O(entries): for an
+ * administrator's command, not for the query path. Returns how many were
+ * dropped.
+ */
+size_t dst_cache_flush_name(struct dst_cache *c, const uint8_t *name, size_t len);
+
 #endif

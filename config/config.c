@@ -21,6 +21,7 @@
 #include "dns/err.h"
 
 #include <assert.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 #define MAX_FILE (1024 * 1024) /* dst_config_load refuses larger files */
 #define MAX_UPSTREAMS 64       /* as many as resolver/ can use (DST_MAX_UPSTREAMS) */
 #define MAX_ACL 256            /* allow and deny lines together */
+#define MAX_BOOTSTRAP 8        /* bootstrap servers */
 
 /* 2 GiB on 32-bit systems, 1 TiB on 64-bit ones: both are whole units. */
 #define MAX_CACHE_SIZE \
@@ -95,6 +97,9 @@ void *dst_config__grow(void *arr, size_t n, size_t size)
 
 static const char *const rl_actions[] = { "drop", "truncate", NULL };  /* dst_config_rl_action */
 static const char *const ecs_modes[] = { "strip", "pass", NULL };        /* dst_config_ecs */
+static const char *const log_targets[] = { "stderr", "syslog", NULL };   /* dst_config_log */
+static const char *const log_levels[] = { "error", "warning", "notice", "info", "debug", NULL };
+static const char *const strategies[] = { "fastest", "ordered", "round-robin", NULL };
 
 #define DURATIONS dst_config__duration_units
 #define COUNT(lo, hi) lo, hi, dst_config__count_units, 1, .expect = "a number"
@@ -126,16 +131,45 @@ static const struct key keys[] = {
 	  .expect = "a user name like dotstub" },
 	{ SEC_SERVER, "chroot", dst_config__set_path, CFG(chroot),
 	  .expect = "a directory like /var/lib/dotstub" },
+	{ SEC_SERVER, "control", dst_config__set_socket_path, CFG(control),
+	  .expect = "a socket path like /run/dotstub/control" },
+	{ SEC_SERVER, "metrics", dst_config__set_loopback_addr, CFG(metrics), .port = 9153,
+	  .expect = "a loopback address like 127.0.0.1:9153 or [::1]:9153" },
+	{ SEC_SERVER, "log", dst_config__set_choice, CFG(log), .choices = log_targets,
+	  .expect = "stderr or syslog" },
+	{ SEC_SERVER, "log-level", dst_config__set_choice, CFG(log_level), .choices = log_levels,
+	  .expect = "error, warning, notice, info or debug" },
+	{ SEC_SERVER, "log-queries", dst_config__set_bool, CFG(log_queries),
+	  .expect = "yes or no" },
+	{ SEC_SERVER, "strategy", dst_config__set_choice, CFG(strategy), .choices = strategies,
+	  .expect = "fastest, ordered or round-robin" },
+	{ SEC_SERVER, "max-backoff", dst_config__set_number, CFG(max_backoff_ms), 0, 1000,
+	  86400000, DURATIONS, 1, .expect = DURATION },
+	{ SEC_SERVER, "bootstrap", dst_config__add_addr, CFG(bootstrap), CFG(nbootstrap),
+	  .max = MAX_BOOTSTRAP, .port = 53, .repeatable = true,
+	  .expect = "an address like 192.0.2.53 or [2001:db8::53]:53" },
 	{ SEC_CACHE, "size", dst_config__set_number, CFG(cache_size), 0, 0, MAX_CACHE_SIZE,
 	  dst_config__size_units, 1, .expect = "a size like 16m, 512k, 1g or 0" },
 	{ SEC_CACHE, "min-ttl", dst_config__set_number, CFG(cache_min_ttl), 0, 0, MAX_TTL_MS,
 	  DURATIONS, 1000, .expect = DURATION },
 	{ SEC_CACHE, "max-ttl", dst_config__set_number, CFG(cache_max_ttl), 0, 0, MAX_TTL_MS,
 	  DURATIONS, 1000, .expect = DURATION },
+	{ SEC_CACHE, "negative-max-ttl", dst_config__set_number, CFG(cache_negative_max_ttl), 0, 0,
+	  MAX_TTL_MS, DURATIONS, 1000, .expect = DURATION },
+	{ SEC_CACHE, "servfail-ttl", dst_config__set_number, CFG(cache_servfail_ttl), 0, 0,
+	  300000, DURATIONS, 1000, .expect = "a duration up to 5m (RFC 9520), or 0 for none" },
+	{ SEC_CACHE, "serve-stale", dst_config__set_number, CFG(cache_serve_stale_ms), 0, 0,
+	  MAX_TTL_MS, DURATIONS, 1, .expect = "a duration like 1d, or 0 to turn it off" },
+	{ SEC_CACHE, "stale-answer-timeout", dst_config__set_number, CFG(cache_stale_timeout_ms),
+	  0, 0, 3600000, DURATIONS, 1, .expect = DURATION },
+	{ SEC_CACHE, "prefetch", dst_config__set_bool, CFG(cache_prefetch),
+	  .expect = "yes or no" },
 	/* resolver/ hands at most 16 addresses to tls/. */
 	{ SEC_UPSTREAM, "address", dst_config__add_addr, UP(addrs), UP(naddrs), .max = 16,
 	  .port = 853, .repeatable = true,
 	  .expect = "an IP address like 9.9.9.9, 9.9.9.9:853 or [2620:fe::fe]:853" },
+	{ SEC_UPSTREAM, "host", dst_config__set_host_port, UP(host), UP(host_port), .port = 853,
+	  .expect = "a host name like dns.quad9.net, or dns.quad9.net:853" },
 	{ SEC_UPSTREAM, "tls-name", dst_config__set_host, UP(tls_name),
 	  .expect = "a host name like dns.quad9.net" },
 	{ SEC_UPSTREAM, "pin-sha256", dst_config__add_pin, UP(pins), UP(npins), .max = 16,
@@ -274,14 +308,17 @@ static void end_section(struct parser *p)
 	if (p->sec != SEC_UPSTREAM)
 		return;
 	u = &p->cfg->upstreams[p->cfg->nupstreams - 1];
-	if (!has(p, "address"))
-		dst_config__perr_at(p, u->line, "[upstream %s] needs at least one address",
+	if (!has(p, "address") && !has(p, "host"))
+		dst_config__perr_at(p, u->line, "[upstream %s] needs an address or a host",
 				    u->name);
-	if (!has(p, "tls-name") && !has(p, "pin-sha256"))
+	if (!has(p, "tls-name") && !has(p, "pin-sha256") && !has(p, "host"))
 		dst_config__perr_at(p, u->line,
 				    "[upstream %s] needs tls-name or at least one pin-sha256",
 				    u->name);
-	if (u->ca_file && !has(p, "tls-name"))
+	/* The certificate is checked against the name the upstream was looked up by. */
+	if (u->host && !u->tls_name && !has(p, "tls-name") && !(u->tls_name = strdup(u->host)))
+		p->oom = p->stop = true;
+	if (u->ca_file && !has(p, "tls-name") && !has(p, "host"))
 		dst_config__perr_at(p, u->line,
 				    "[upstream %s] has ca-file but no tls-name to check it against",
 				    u->name);
@@ -466,6 +503,57 @@ static void run(struct parser *p, const char *text, size_t len)
 	}
 }
 
+/* Two socket addresses with the same IP and port (or, with any_ip, the same port and family). */
+static bool same_endpoint(const struct sockaddr_storage *a, const struct sockaddr_storage *b,
+			  bool any_ip)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		return x->sin_port == y->sin_port &&
+		       (any_ip || x->sin_addr.s_addr == y->sin_addr.s_addr);
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+	return x->sin6_port == y->sin6_port &&
+	       (any_ip || memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0);
+}
+
+static bool is_wildcard(const struct sockaddr_storage *ss)
+{
+	static const uint8_t zero[16];
+
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)(const void *)ss)->sin_addr.s_addr == 0;
+	return memcmp(&((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr, zero, 16) == 0;
+}
+
+/*
+ * host= needs bootstrap servers, and a bootstrap server must not be dotstub
+ * itself (one of its listen addresses, or any address on a wildcard
+ * listener's port): it would ask itself, with no answer to give.
+ */
+static void check_bootstrap(struct parser *p)
+{
+	struct dst_config *cfg = p->cfg;
+	unsigned line = p->last[find_key(SEC_SERVER, "bootstrap") - keys];
+
+	for (size_t i = 0; i < cfg->nupstreams && cfg->nbootstrap == 0; i++)
+		if (cfg->upstreams[i].host)
+			dst_config__perr_at(p, cfg->upstreams[i].line,
+					    "[upstream %s] has a host but [server] has no bootstrap "
+					    "server to resolve it; expected bootstrap = IP[:PORT]",
+					    cfg->upstreams[i].name);
+	for (size_t i = 0; i < cfg->nbootstrap; i++)
+		for (size_t k = 0; k < cfg->nlisten; k++)
+			if (same_endpoint(&cfg->bootstrap[i].ss, &cfg->listen[k].ss,
+					  is_wildcard(&cfg->listen[k].ss)))
+				dst_config__perr_at(p, line,
+						    "bootstrap: %s is dotstub's own listen address "
+						    "%s; expected another DNS server",
+						    cfg->bootstrap[i].text, cfg->listen[k].text);
+}
+
 /* Checks that span sections, then fills in what the file left out. */
 static int finish(struct parser *p)
 {
@@ -496,6 +584,7 @@ static int finish(struct parser *p)
 			if (dst_config__add_addr(p, k, def[i], (char *)cfg) < 0)
 				return DST_ENOMEM;
 	}
+	check_bootstrap(p);
 	return 0;
 }
 
@@ -522,9 +611,16 @@ int dst_config_parse(const char *name, const char *text, size_t len, struct dst_
 	cfg->cache_size = 16 << 20;
 	cfg->cache_min_ttl = 0;
 	cfg->cache_max_ttl = 86400;
+	cfg->cache_negative_max_ttl = 3600;
+	cfg->cache_servfail_ttl = 5;
+	cfg->cache_serve_stale_ms = 86400000;
+	cfg->cache_stale_timeout_ms = 1800;
+	cfg->cache_prefetch = true;
 	cfg->max_tcp_clients = 256;
 	cfg->max_tcp_pipeline = 100;
 	cfg->max_pending = 4096;
+	cfg->max_backoff_ms = 5 * 60 * 1000;
+	cfg->log_level = 2; /* notice */
 	*p = (struct parser){ .file = name, .err = err, .arg = arg, .cfg = cfg };
 
 	run(p, text, len);
@@ -609,12 +705,15 @@ void dst_config_free(struct dst_config *cfg)
 		free(u->tls_name);
 		free(u->pins);
 		free(u->ca_file);
+		free(u->host);
 	}
 	free(cfg->upstreams);
 	free(cfg->listen);
 	free(cfg->acl);
 	free(cfg->user);
 	free(cfg->chroot);
+	free(cfg->bootstrap);
+	free(cfg->control);
 	free(cfg->file);
 	free(cfg);
 }

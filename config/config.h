@@ -42,6 +42,19 @@ enum dst_config_rl_action {
 	DST_CONFIG_RL_TRUNCATE,           /* empty answer with TC set: retried over TCP */
 };
 
+/* [server] log: where log lines go. */
+enum dst_config_log {
+	DST_CONFIG_LOG_STDERR = 0,        /* stderr: a terminal, systemd's journal, procd (default) */
+	DST_CONFIG_LOG_SYSLOG,            /* syslog(3), facility daemon */
+};
+
+/* [server] strategy: how a query's first upstream is chosen among the healthy ones. */
+enum dst_config_strategy {
+	DST_CONFIG_STRATEGY_FASTEST = 0,  /* lowest smoothed answer time (default) */
+	DST_CONFIG_STRATEGY_ORDERED,      /* the first in file order */
+	DST_CONFIG_STRATEGY_ROUND_ROBIN,  /* each in turn */
+};
+
 /* [server] ecs: what happens to an EDNS Client Subnet option in a client query. */
 enum dst_config_ecs {
 	DST_CONFIG_ECS_STRIP = 0,         /* removed before forwarding (default) */
@@ -60,6 +73,8 @@ struct dst_config_upstream {
 	uint32_t max_connections;         /* TLS connections at most; 1-64, default 2 */
 	uint32_t max_inflight;            /* in flight per connection; 1-65535, default 128 */
 	uint32_t idle_timeout_ms;         /* close a connection idle this long; default 10000 */
+	char *host;                       /* host = NAME[:PORT], resolved through bootstrap; or NULL */
+	uint16_t host_port;               /* its port; default 853 */
 };
 
 struct dst_config {
@@ -85,11 +100,26 @@ struct dst_config {
 	uint32_t max_pending;             /* queries waiting upstream, in total; default 4096 */
 	char *user;                       /* NULL: do not change user */
 	char *chroot;                     /* absolute path; NULL: no chroot */
+	uint8_t strategy;                 /* enum dst_config_strategy; default FASTEST */
+	uint32_t max_backoff_ms;          /* longest wait before probing a down upstream; default 5m */
+	/* bootstrap = ...: plain DNS servers that resolve upstream host names (up to 8) */
+	struct dst_config_addr *bootstrap;
+	size_t nbootstrap;
+	char *control;                    /* control socket path (at most 107 bytes); NULL: none */
+	struct dst_config_addr metrics;   /* /metrics HTTP listener, loopback only; len 0: none */
+	uint8_t log;                      /* enum dst_config_log; default STDERR */
+	uint8_t log_level;                /* 0 error, 1 warning, 2 notice (default), 3 info, 4 debug */
+	bool log_queries;                 /* one log line per client query; default no */
 
 	/* [cache] */
 	uint64_t cache_size;              /* bytes; 0 turns the cache off; default 16 MiB */
 	uint32_t cache_min_ttl;           /* seconds; default 0 */
 	uint32_t cache_max_ttl;           /* seconds; default 86400 */
+	uint32_t cache_negative_max_ttl;  /* seconds; NXDOMAIN/NODATA at most; default 3600 */
+	uint32_t cache_servfail_ttl;      /* seconds; SERVFAIL at most (RFC 9520); default 5; 0 off */
+	uint64_t cache_serve_stale_ms;    /* RFC 8767 window after expiry; default 1d; 0 off */
+	uint32_t cache_stale_timeout_ms;  /* answer stale if nothing fresh by then; default 1800 */
+	bool cache_prefetch;              /* refresh entries hit in their last tenth; default yes */
 
 	/* [upstream NAME], in file order (= failover order) */
 	struct dst_config_upstream *upstreams;

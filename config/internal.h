@@ -18,7 +18,7 @@
 #include "config/config.h"
 
 #define MAX_LINE 4096 /* bytes in one line, without its line end */
-#define MAX_KEYS 32   /* rows in the key table (checked at compile time) */
+#define MAX_KEYS 64   /* rows in the key table (checked at compile time) */
 #define QUOTE_MAX 60  /* bytes of a value quoted back in a message */
 #define MAX_NAME 63   /* bytes in an upstream's name */
 
@@ -103,9 +103,14 @@ int dst_config__set_number(struct parser *p, const struct key *k, const char *va
 int dst_config__add_addr(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__add_net(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__set_host(struct parser *p, const struct key *k, const char *val, char *base);
+int dst_config__set_host_port(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__add_pin(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__set_path(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__set_choice(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__set_user(struct parser *p, const struct key *k, const char *val, char *base);
+int dst_config__set_socket_path(struct parser *p, const struct key *k, const char *val, char *base);
+int dst_config__set_loopback_addr(struct parser *p, const struct key *k, const char *val,
+				  char *base);
+int dst_config__set_bool(struct parser *p, const struct key *k, const char *val, char *base);
 
 #endif

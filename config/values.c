@@ -367,6 +367,45 @@ int dst_config__set_host(struct parser *p, const struct key *k, const char *val,
 	return 0;
 }
 
+/*
+ * host = NAME or NAME:PORT: a host name stored as set_host does, and its
+ * port (k->port when none) in the uint16_t field at k->off_n. A name that
+ * looks like an IPv4 address (its last label all digits) belongs in address.
+ */
+int dst_config__set_host_port(struct parser *p, const struct key *k, const char *val, char *base)
+{
+	const char *colon = strchr(val, ':');
+	size_t len = colon ? (size_t)(colon - val) : strlen(val);
+	char name[256], qb[QUOTE_MAX + 4];
+	unsigned long port = k->port;
+
+	if (colon) {
+		char *end;
+		port = colon[1] >= '0' && colon[1] <= '9' ? strtoul(colon + 1, &end, 10) : 0;
+		if (port < 1 || port > 65535 || *end || strlen(colon + 1) > 5) {
+			perr(p, "%s: expected a port from 1 to 65535, got \"%s\"", k->name,
+			     dst_config__quote(qb, val));
+			return 0;
+		}
+	}
+	if (len >= sizeof(name)) {
+		dst_config__bad_value(p, k, val, "longer than 253 characters");
+		return 0;
+	}
+	memcpy(name, val, len);
+	name[len] = '\0';
+	if (len > 1 && name[len - 1] == '.')
+		name[len - 1] = '\0';
+	const char *last = strrchr(name, '.');
+	last = last && last[1] ? last + 1 : name;
+	if (*last && strspn(last, "0123456789") == strlen(last)) {
+		dst_config__bad_value(p, k, val, "an IP address belongs in address =");
+		return 0;
+	}
+	*(uint16_t *)(base + k->off_n) = (uint16_t)port;
+	return dst_config__set_host(p, k, name, base);
+}
+
 /* Appends a SHA-256 SPKI pin given in standard base64 (with padding). */
 int dst_config__add_pin(struct parser *p, const struct key *k, const char *val, char *base)
 {
@@ -459,5 +498,57 @@ int dst_config__set_choice(struct parser *p, const struct key *k, const char *va
 		}
 	}
 	dst_config__bad_value(p, k, val, NULL);
+	return 0;
+}
+
+/* --- operations: control socket, metrics listener, yes/no ----------------- */
+
+/* An absolute path that fits a Unix socket address (sun_path holds 108 bytes). */
+int dst_config__set_socket_path(struct parser *p, const struct key *k, const char *val, char *base)
+{
+	if (val[0] == '/' && strlen(val) > 107) {
+		dst_config__bad_value(p, k, val, "longer than 107 bytes");
+		return 0;
+	}
+	return dst_config__set_path(p, k, val, base);
+}
+
+/*
+ * One address on a loopback network (127.0.0.0/8 or ::1), with k->port as
+ * the default port: what /metrics is served on. Statistics tell anyone who
+ * can read them how busy each client network is, so they never leave the
+ * machine without a proxy the administrator put there on purpose.
+ */
+int dst_config__set_loopback_addr(struct parser *p, const struct key *k, const char *val,
+				  char *base)
+{
+	struct dst_config_addr *a = (struct dst_config_addr *)(base + k->off);
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&a->ss;
+	char qb[QUOTE_MAX + 4];
+	int r = parse_addr(val, k->port, a);
+
+	if (r == ADDR_SYNTAX) {
+		dst_config__bad_value(p, k, val, NULL);
+	} else if (r == ADDR_PORT) {
+		perr(p, "%s: expected a port from 1 to 65535, got \"%s\"", k->name,
+		     dst_config__quote(qb, val));
+	} else if (a->ss.ss_family == AF_INET ? (ntohl(sin->sin_addr.s_addr) >> 24) != 127
+					       : !IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr)) {
+		dst_config__bad_value(p, k, val, "not a loopback address: metrics stay on this machine");
+	} else {
+		return 0;
+	}
+	memset(a, 0, sizeof *a);
+	return 0;
+}
+
+/* "yes" or "no", into a bool. */
+int dst_config__set_bool(struct parser *p, const struct key *k, const char *val, char *base)
+{
+	if (strcmp(val, "yes") == 0 || strcmp(val, "no") == 0)
+		*(bool *)(base + k->off) = val[0] == 'y';
+	else
+		dst_config__bad_value(p, k, val, NULL);
 	return 0;
 }

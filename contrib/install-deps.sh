@@ -7,7 +7,7 @@
 set -eu
 
 build="autoconf automake libtool pkg-config make gcc libgnutls28-dev libuv1-dev libldns-dev libc-ares-dev"
-test_pkgs="check unbound knot-dnsutils dnsutils gnutls-bin python3"
+test_pkgs="check unbound knot-dnsutils dnsutils gnutls-bin python3 systemd"
 
 pkgs=$build
 [ "${1:-}" = "--test" ] && pkgs="$build $test_pkgs"

@@ -29,6 +29,8 @@
 #define DST_DNS_PAD_BLOCK 128       /* RFC 8467: pad queries to this block size */
 #define DST_DNS_EDNS_KEEPALIVE 11   /* RFC 7828 edns-tcp-keepalive */
 #define DST_DNS_EDNS_PADDING 12     /* RFC 7830 */
+#define DST_DNS_EDNS_ECS 8          /* RFC 7871 client subnet */
+#define DST_DNS_ECS_PASS 0x1        /* dst_dns_upstream_query_ex: forward client ECS as is */
 
 enum {
 	DST_DNS_TYPE_A = 1,
@@ -117,6 +119,8 @@ struct dst_dns_query {
 	bool do_bit;            /* DNSSEC OK, from the OPT TTL */
 	uint8_t edns_version;
 	uint16_t udp_size;      /* client's payload size: 512 without EDNS, else max(512, OPT class) */
+	uint16_t ecs_off;       /* the client's first ECS option (header included) ... */
+	uint16_t ecs_len;       /* ... and its length; 0: none (or not 4 to 20 data bytes) */
 	uint8_t rcode;          /* with DST_DNS_QUERY_ERROR: the rcode to answer with */
 };
 
@@ -155,17 +159,51 @@ enum dst_dns_verdict dst_dns_parse_query(const uint8_t *wire, size_t len, struct
 ssize_t dst_dns_error_response(const uint8_t *query, const struct dst_dns_query *q, unsigned rcode,
 			       uint8_t *out, size_t cap);
 
+#define DST_DNS_EDNS_EDE 15              /* RFC 8914 Extended DNS Error option */
+#define DST_DNS_EDE_NO_REACHABLE_AUTHORITY 22
+#define DST_DNS_EDE_NETWORK_ERROR 23
+
+/* An Extended DNS Error (RFC 8914): an info-code and optional UTF-8 text. */
+struct dst_dns_ede {
+	uint16_t info_code;
+	const char *text;  /* not NUL-terminated on the wire; may be NULL */
+	size_t text_len;
+};
+
+/*
+ * dst_dns_error_response, plus an Extended DNS Error option in the OPT RR
+ * when the client sent EDNS (q->edns): the client learns why, e.g. info-code
+ * 23 "Network Error" with "dns.quad9.net: timed out". Without EDNS, or with
+ * ede NULL, the result is exactly dst_dns_error_response's. The text is cut
+ * (at a UTF-8 character boundary) so that the whole response fits cap; the
+ * option itself is left out when not even its 4-byte head and the info-code
+ * fit. Returns the length, or DST_ENOSPC / DST_EINVAL as
+ * dst_dns_error_response does. out may not overlap query.
+ */
+ssize_t dst_dns_error_response_ede(const uint8_t *query, const struct dst_dns_query *q,
+				   unsigned rcode, const struct dst_dns_ede *ede, uint8_t *out,
+				   size_t cap);
+
 /*
  * Builds the query dotstub sends upstream for q: a fresh header (given id,
  * RD set, CD copied), the question with the client's qname bytes (original
  * case) from client_query, and an OPT RR with our payload size, the DO bit
  * copied, an empty edns-tcp-keepalive option (RFC 7828) and a padding
  * option that makes the whole message a multiple of DST_DNS_PAD_BLOCK
- * bytes (RFC 8467). Client EDNS options are not forwarded. Returns the
+ * bytes (RFC 8467). Other client EDNS options are not forwarded; client
+ * subnet: see dst_dns_upstream_query_ex. Returns the
  * length or DST_ENOSPC.
  */
 ssize_t dst_dns_upstream_query(const uint8_t *client_query, const struct dst_dns_query *q, uint16_t id,
 			       uint8_t *out, size_t cap);
+/*
+ * The same, with flags: a client ECS option is replaced by one with source
+ * prefix 0 (RFC 7871 7.1.2) unless DST_DNS_ECS_PASS forwards it unchanged.
+ * dst_dns_upstream_query is this with flags 0. A client without ECS gets
+ * none added.
+ */
+ssize_t dst_dns_upstream_query_ex(const uint8_t *client_query, const struct dst_dns_query *q,
+				  uint16_t id, unsigned flags, uint8_t *out, size_t cap);
 
 /* What dst_dns_prepare_answer found in an upstream answer. */
 struct dst_dns_answer_info {

@@ -183,13 +183,23 @@ static int read_qname(struct dst_dns_cursor *c, struct dst_dns_query *q)
 	return 0;
 }
 
-/* Checks that EDNS options (code, length, data) tile the RDATA exactly. */
-static int check_options(const uint8_t *p, size_t n)
+/*
+ * Checks that EDNS options (code, length, data) tile the RDATA at rdata
+ * exactly, and notes where a client subnet option (RFC 7871) sits.
+ */
+static int check_options(const uint8_t *w, size_t rdata, size_t n, struct dst_dns_query *q)
 {
+	const uint8_t *p = w + rdata;
+
 	while (n >= 4) {
-		size_t olen = dst_dns_get16(p + 2);
+		size_t code = dst_dns_get16(p), olen = dst_dns_get16(p + 2);
 		if (n - 4 < olen)
 			return DST_EFORMAT;
+		/* FAMILY (2), SOURCE and SCOPE PREFIX-LENGTH (1 each), ADDRESS. */
+		if (code == DST_DNS_EDNS_ECS && olen >= 4 && olen <= 20 && !q->ecs_len) {
+			q->ecs_off = (uint16_t)(p - w);
+			q->ecs_len = (uint16_t)(4 + olen);
+		}
 		p += 4 + olen;
 		n -= 4 + olen;
 	}
@@ -219,7 +229,7 @@ static int read_query_additional(struct dst_dns_cursor *c, unsigned count,
 			continue;
 		if (q->edns || c->wire[owner] != 0)
 			return DST_EFORMAT;
-		if (check_options(c->wire + rdata, rdlen) < 0)
+		if (check_options(c->wire, rdata, rdlen, q) < 0)
 			return DST_EFORMAT;
 		q->edns = true;
 		q->udp_size = class > DST_DNS_PLAIN_UDP_SIZE ? class : DST_DNS_PLAIN_UDP_SIZE;
@@ -245,6 +255,8 @@ enum dst_dns_verdict dst_dns_parse_query(const uint8_t *wire, size_t len, struct
 	q->rd = false;
 	q->cd = false;
 	q->edns = false;
+	q->ecs_off = 0;
+	q->ecs_len = 0;
 	q->do_bit = false;
 	q->edns_version = 0;
 	q->udp_size = DST_DNS_PLAIN_UDP_SIZE;
@@ -334,15 +346,23 @@ ssize_t dst_dns_error_response(const uint8_t *query, const struct dst_dns_query 
 	return (ssize_t)need;
 }
 
-ssize_t dst_dns_upstream_query(const uint8_t *client_query, const struct dst_dns_query *q, uint16_t id,
-			       uint8_t *out, size_t cap)
+ssize_t dst_dns_upstream_query_ex(const uint8_t *client_query, const struct dst_dns_query *q,
+				  uint16_t id, unsigned flags, uint8_t *out, size_t cap)
 {
 	if (q->qname_len == 0 || q->qname_len > DST_DNS_MAX_NAME)
 		return DST_EINVAL;
 
 	size_t qend = DST_DNS_HEADER_LEN + q->qname_len + 4;
-	/* OPT + keepalive (4) + padding header (4) + padding to a 128-byte block. */
-	size_t unpadded = qend + DST_DNS_OPT_LEN + 8;
+	/*
+	 * A client's subnet goes upstream only with DST_DNS_ECS_PASS; otherwise
+	 * it becomes a bare option with source prefix 0 (RFC 7871 7.1.2): "do
+	 * not tailor the answer to my address".
+	 */
+	size_t ecs = 0;
+	if (q->ecs_len)
+		ecs = (flags & DST_DNS_ECS_PASS) ? q->ecs_len : 8;
+	/* OPT + ECS + keepalive (4) + padding header (4) + padding to a 128-byte block. */
+	size_t unpadded = qend + DST_DNS_OPT_LEN + ecs + 8;
 	size_t pad = (DST_DNS_PAD_BLOCK - unpadded % DST_DNS_PAD_BLOCK) % DST_DNS_PAD_BLOCK;
 	size_t need = unpadded + pad;
 	if (need > cap)
@@ -360,14 +380,65 @@ ssize_t dst_dns_upstream_query(const uint8_t *client_query, const struct dst_dns
 	dst_dns_put16(out + qend - 2, q->qclass);
 	uint8_t *opt = out + qend;
 	put_opt(opt, 0, q->do_bit);
-	dst_dns_put16(opt + 9, (uint16_t)(8 + pad));
+	dst_dns_put16(opt + 9, (uint16_t)(ecs + 8 + pad));
 	uint8_t *o = opt + DST_DNS_OPT_LEN;
+	if (ecs == q->ecs_len && ecs) {
+		memcpy(o, client_query + q->ecs_off, ecs);
+	} else if (ecs) {
+		uint16_t family = dst_dns_get16(client_query + q->ecs_off + 4);
+		dst_dns_put16(o, DST_DNS_EDNS_ECS);
+		dst_dns_put16(o + 2, 4);
+		dst_dns_put16(o + 4, family == 2 ? 2 : 1);
+		o[6] = 0; /* SOURCE PREFIX-LENGTH */
+		o[7] = 0; /* SCOPE PREFIX-LENGTH */
+	}
+	o += ecs;
 	dst_dns_put16(o, DST_DNS_EDNS_KEEPALIVE); /* RFC 7828: empty in queries */
 	dst_dns_put16(o + 2, 0);
 	dst_dns_put16(o + 4, DST_DNS_EDNS_PADDING); /* RFC 7830/8467: zero bytes */
 	dst_dns_put16(o + 6, (uint16_t)pad);
 	memset(o + 8, 0, pad);
 	return (ssize_t)need;
+}
+
+ssize_t dst_dns_error_response_ede(const uint8_t *query, const struct dst_dns_query *q,
+				   unsigned rcode, const struct dst_dns_ede *ede, uint8_t *out,
+				   size_t cap)
+{
+	ssize_t n = dst_dns_error_response(query, q, rcode, out, cap);
+
+	if (n < 0 || !ede || !q->edns)
+		return n;
+	/* The OPT RR is last: its RDATA grows by one option (code, length, info-code, text). */
+	size_t room = cap - (size_t)n;
+	if (room < 6)
+		return n;
+	size_t tlen = ede->text ? ede->text_len : 0;
+	if (tlen > room - 6)
+		tlen = room - 6;
+	if (tlen > 0xffff - 6)
+		tlen = 0xffff - 6;
+	/* Never end inside a UTF-8 sequence: drop continuation bytes, then their lead byte. */
+	if (tlen < (ede->text ? ede->text_len : 0)) {
+		const uint8_t *t = (const uint8_t *)ede->text;
+		while (tlen > 0 && (t[tlen] & 0xc0) == 0x80)
+			tlen--;
+	}
+	uint8_t *opt = out + n - DST_DNS_OPT_LEN;
+	uint8_t *o = out + n;
+	dst_dns_put16(o, DST_DNS_EDNS_EDE);
+	dst_dns_put16(o + 2, (uint16_t)(2 + tlen));
+	dst_dns_put16(o + 4, ede->info_code);
+	if (tlen)
+		memcpy(o + 6, ede->text, tlen);
+	dst_dns_put16(opt + 9, (uint16_t)(6 + tlen));
+	return n + (ssize_t)(6 + tlen);
+}
+
+ssize_t dst_dns_upstream_query(const uint8_t *client_query, const struct dst_dns_query *q, uint16_t id,
+			       uint8_t *out, size_t cap)
+{
+	return dst_dns_upstream_query_ex(client_query, q, id, 0, out, cap);
 }
 
 int dst_dns_edns_keepalive(const uint8_t *wire, size_t len)

@@ -39,15 +39,51 @@
 
 struct dst_server;
 struct dst_query;
+struct dst_control;
+struct dst_metrics;
+struct dst_retired;
 
+/* Why an attempt at an upstream failed, as counted for the control socket and /metrics. */
+enum dst_fail_cause {
+	DST_FAIL_TIMEOUT,
+	DST_FAIL_CONNECT,      /* refused, reset, closed: the TCP side */
+	DST_FAIL_TLS,          /* handshake or record layer */
+	DST_FAIL_CERT,         /* certificate chain or name */
+	DST_FAIL_PIN,          /* no certificate matched a pin-sha256 */
+	DST_FAIL_SERVFAIL,     /* answered SERVFAIL or REFUSED */
+	DST_FAIL_OTHER,        /* unusable answers and the rest */
+	DST_FAIL_NCAUSES,
+};
+
+struct dst_probe;
+struct dst_upset;
+struct dst_bootstrap;
+struct dst_netwatch;
+
+/*
+ * One upstream at run time. Its health is srv->upset's entry index
+ * (resolver/upstream.h); what is here is the I/O side (uplink.c).
+ */
 struct dst_upstream {
 	const struct dst_config_upstream *cfg;
 	struct dst_tls_pool *pool;
 	unsigned index;
-	uint64_t retry_after_ms;   /* in backoff until then */
+	struct dst_server *srv;
+	const char *label;         /* how clients see it in EDE text: host, tls-name or name */
+	/* Copied from the health state at each change, for report.c (upstream.h has the rest). */
+	uint64_t retry_after_ms;   /* DOWN: probed from then on; else 0 */
 	uint32_t backoff_ms;
-	int last_status;           /* last failure logged */
-	bool down;
+	int last_status;           /* of the last failure counted */
+	bool down;                 /* not UP (suspect, down or probing) */
+	uint64_t fails[DST_FAIL_NCAUSES]; /* failed attempts by cause (report.c) */
+	uint32_t logged_cause;     /* hash of the cause last logged at warning level */
+	struct dst_probe *probe;   /* the probe in flight, or NULL */
+	/* host = ...: addresses from the bootstrap servers */
+	bool resolved;             /* a lookup succeeded at least once */
+	bool resolving;            /* a lookup is in flight */
+	uint64_t boot_next_ms;     /* look the name up (again) from then on, lazily */
+	uint32_t boot_backoff_ms;  /* after failed lookups */
+	char boot_error[96];       /* why the last lookup failed, or "" */
 };
 
 struct dst_udp_listener {
@@ -58,6 +94,19 @@ struct dst_udp_listener {
 struct dst_tcp_listener {
 	uv_tcp_t tcp;
 	struct dst_server *srv;
+};
+
+/*
+ * One listen address: its UDP and TCP sockets, allocated alone so that a
+ * reload can keep it (handles never move) while the list around it
+ * changes. Freed once both handles have closed.
+ */
+struct dst_listener {
+	struct dst_udp_listener udp;
+	struct dst_tcp_listener tcp;
+	struct dst_listener *next;
+	struct dst_config_addr addr;
+	unsigned handles_open;
 };
 
 struct dst_tcp_client {
@@ -91,6 +140,7 @@ struct dst_reply_to {
 	struct dst_udp_listener *udp;
 	const struct sockaddr *peer;
 	struct dst_tcp_client *tcp;
+	const struct dst_query *q;   /* the query answered; NULL on the fast path (query log) */
 };
 
 enum dst_qstate {
@@ -102,11 +152,30 @@ enum dst_qstate {
 
 enum dst_qevent {
 	DST_EV_START,
-	DST_EV_ANSWER,   /* q->ev_wire / q->ev_len hold the answer */
-	DST_EV_FAILED,   /* the attempt failed with status */
-	DST_EV_TIMEOUT,  /* the attempt's timer fired */
+	DST_EV_ANSWER,   /* q->ev_wire / q->ev_len hold the answer of q->ev_att */
+	DST_EV_FAILED,   /* the attempt q->ev_att failed with status */
+	DST_EV_TIMEOUT,  /* the timer fired: the current attempt's timeout, or the deadline */
+	DST_EV_HEDGE,    /* the current attempt's upstream stopped being up: move on now */
+	DST_EV_KICK,     /* an upstream became usable (resolved): try again if idle */
 	DST_EV_ABORT,    /* shutdown: drop without an answer */
 };
+
+/*
+ * One request to an upstream on behalf of a query. A query has at most
+ * two live: the current one, and one earlier one that timed out (or whose
+ * upstream went down) but whose answer is still taken if it comes first.
+ */
+struct dst_attempt {
+	struct dst_query *q;
+	struct dst_upstream *up;
+	struct dst_tls_req *treq;              /* NULL: over (answered, failed or cancelled) */
+	uint64_t sent_ms;                      /* uv_now() when sent */
+	uint64_t sent_ns;                      /* uv_hrtime() when sent: the RTT */
+	bool moved_on;                         /* the query stopped waiting for it first */
+};
+
+#define DST_QUERY_MAX_FAILS 4                  /* failures remembered per query, for EDE */
+
 
 struct dst_query {
 	struct dst_server *srv;
@@ -117,16 +186,28 @@ struct dst_query {
 	struct dst_udp_listener *udp;
 	struct sockaddr_storage peer;
 	uv_timer_t timer;
+	uv_timer_t stale_timer;                /* only with a stale entry to fall back on */
+	unsigned handles;                      /* timers open: freed when the last closes */
+	bool answered;                         /* the client already got a (stale) answer */
+	bool has_stale;                        /* stale_timer was initialised */
 	uint64_t deadline_ms;
 	struct dst_query *join_next;           /* srv->inflight bucket, or leader's waiter list */
 	struct dst_query *waiters;             /* identical queries that joined this one */
 	struct dst_query *leader;              /* for WAIT_JOIN: whose answer we take */
 	uint32_t key_hash;
-	struct dst_upstream *up;               /* of the current attempt */
-	struct dst_tls_req *treq;              /* the current attempt, or NULL */
+	struct dst_upstream *up;               /* of the attempt an event is about */
+	struct dst_attempt att[2];             /* att[cur]: the current attempt; the other: earlier */
+	unsigned cur;
+	struct dst_attempt *ev_att;            /* the attempt an ANSWER or FAILED event is about */
 	uint64_t tried;                        /* bit per upstream index */
 	int last_status;
 	bool got_servfail;
+	unsigned nservfail;                    /* SERVFAIL answers: retried once elsewhere, no more */
+	unsigned nfails;
+	struct {
+		unsigned up;                   /* upstream index */
+		int status;
+	} fails[DST_QUERY_MAX_FAILS];          /* the first failed attempts: the EDE text */
 	const uint8_t *ev_wire;
 	size_t ev_len;
 	struct dst_dns_query dq;
@@ -145,6 +226,10 @@ struct dst_server_stats {
 	uint64_t tcp_evicted;          /* TCP clients closed to make room (max-tcp-clients) */
 	uint64_t tcp_paused;           /* times a TCP client was paused (max-tcp-pipeline) */
 	uint64_t tcp_not_reading;      /* TCP clients closed for not reading their answers */
+	uint64_t queries;              /* client messages received, UDP and TCP, refused ones too */
+	uint64_t rcodes[16];           /* answers sent, by rcode */
+	uint64_t stale;                /* answers served stale (RFC 8767) */
+	uint64_t prefetches;           /* background refreshes started */
 };
 
 struct dst_server {
@@ -153,10 +238,12 @@ struct dst_server {
 	struct dst_cache *cache;
 	struct dst_upstream *ups;
 	size_t nups;
-	struct dst_udp_listener *udp;
-	size_t nudp;
-	struct dst_tcp_listener *tcp;
-	size_t ntcp;
+	struct dst_upset *upset;               /* health and selection of ups[] (upstream.h) */
+	struct dst_bootstrap *bootstrap;       /* NULL: no upstream has a host */
+	struct dst_netwatch *netwatch;
+	uint64_t boot_next_ms;                 /* the earliest ups[].boot_next_ms */
+	uint64_t rng;                          /* xorshift state: jitter and exploration */
+	struct dst_listener *listeners;
 	struct dst_acl *acl;
 	struct dst_ratelimit *ratelimit;       /* NULL: no rate limit */
 	struct dst_tcp_client *clients;        /* newest first */
@@ -166,8 +253,19 @@ struct dst_server {
 	struct dst_server_stats stats;
 	struct dst_query **inflight;           /* leaders by key hash, for joining */
 	uint32_t inflight_mask;
-	uv_signal_t sigint, sigterm;
+	uv_signal_t sigint, sigterm, sighup;
 	bool stopping;
+	uint64_t start_ms;                     /* uv_now() when created: the uptime */
+	char *config_path;                     /* what a reload reads; NULL: built-in defaults */
+	bool config_required;                  /* a reload fails when config_path is missing */
+	unsigned reloads;                      /* applied so far */
+	struct dst_control *control;           /* [server] control, or NULL */
+	struct dst_metrics *metrics;           /* [server] metrics, or NULL */
+	struct dst_retired *retired;           /* what reloads replaced, until no query uses it */
+	uv_timer_t *retire_timer;              /* exists only while something is retired */
+	uv_timer_t *drain_timer;               /* these two exist only during shutdown */
+	uv_check_t *drain_check;
+	bool stopped;                          /* shutdown's second half has run */
 	uint16_t ttl_offs[DST_MAX_TTLS];
 	uint8_t rbuf[DST_DNS_MAX_MSG + 1];     /* UDP receive buffer, shared */
 	uint8_t scratch[DST_SCRATCH_LEN];      /* answers are built here */
@@ -176,9 +274,29 @@ struct dst_server {
 /* server.c */
 void dst_server__send(struct dst_server *srv, const struct dst_reply_to *to, const uint8_t *wire,
 		      size_t len);
-void dst_server__upstream_failed(struct dst_server *srv, struct dst_upstream *up, int status);
-void dst_server__upstream_ok(struct dst_server *srv, struct dst_upstream *up);
 void dst_server__client_query_done(struct dst_tcp_client *c);
+/* Binds one listen address (UDP and TCP) and starts serving it. */
+int dst_server__listener_open(struct dst_server *srv, const struct dst_config_addr *a,
+			      struct dst_listener **out);
+/* Stops taking queries but keeps the UDP socket for answers still owed (reload, shutdown). */
+void dst_server__listener_quiesce(struct dst_listener *l);
+/* Stops serving; the handles close and the listener is freed later. */
+void dst_server__listener_close(struct dst_listener *l);
+/* Sets up up for u: a new TLS pool (which loads the trust store). */
+int dst_server__upstream_init(struct dst_server *srv, const struct dst_config *cfg,
+			      struct dst_upstream *up, const struct dst_config_upstream *u,
+			      unsigned index);
+/* The access list and the rate limiter for cfg; logged. */
+int dst_server__make_limits(const struct dst_config *cfg, struct dst_acl **acl,
+			    struct dst_ratelimit **rl);
+/* For shutdown.c: close one client; stop reading it and close it once it owes nothing. */
+void dst_server__client_close(struct dst_tcp_client *c);
+void dst_server__client_stop_reading(struct dst_tcp_client *c);
+/* One log line of what the limits did, if they did anything. */
+void dst_server__log_stats(const struct dst_server *srv);
+
+/* report.c: which DST_FAIL_* a failed attempt's status counts as. */
+enum dst_fail_cause dst_server__fail_cause(int status);
 /*
  * Counts one event in *counter and logs the message (printf-style, with
  * "(N so far)" added) when the count is a power of two: a flood costs a
@@ -187,7 +305,57 @@ void dst_server__client_query_done(struct dst_tcp_client *c);
 void dst_server__count(uint64_t *counter, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* reload.c */
+/* The old generations still referenced by queries: closed and freed (at shutdown too). */
+void dst_reload__retire_all(struct dst_server *srv);
+void dst_reload__free_retired(struct dst_server *srv);
+
+/* querylog.c: one line per answer sent, with [server] log-queries. */
+void dst_querylog(struct dst_server *srv, const struct dst_reply_to *to, const uint8_t *wire,
+		  size_t len);
+
+/* uplink.c: the upstreams at run time (pools, health reports, probes, bootstrap, netwatch) */
+/* Health, bootstrap and netwatch for srv->ups (made by dst_server__upstream_init). */
+int dst_uplink_start(struct dst_server *srv);
+/* Closes bootstrap and netwatch (the pools, and with them the probes, are closed by the caller). */
+void dst_uplink_stop(struct dst_server *srv);
+void dst_uplink_free(struct dst_server *srv);
+/*
+ * A reload replaced srv->ups and srv->cfg (old: the previous array, nold
+ * long; upmap[k]: the new index of old upstream k, or -1): upstreams kept
+ * whole keep their health, attempts and probes move to the new entries,
+ * new host= upstreams are looked up, and bootstrap follows the new servers.
+ * Allocates no memory for the health; cannot fail (c-ares trouble is logged).
+ */
+void dst_uplink_reloaded(struct dst_server *srv, struct dst_upstream *old, size_t nold,
+			 const int *upmap, const struct dst_config *old_cfg);
+/* A query is about to go upstream: clock check, lazy re-resolution, due probes (with q's question). */
+void dst_uplink_query_starts(struct dst_server *srv, const struct dst_query *q);
+/* The upstream for a query's next attempt (tried: bit per index), or NULL when none is left. */
+struct dst_upstream *dst_uplink_pick(struct dst_server *srv, uint64_t tried);
+uint32_t dst_uplink_attempt_timeout(struct dst_server *srv, const struct dst_upstream *up);
+/* An answer (not SERVFAIL) to a request sent at sent_ns (uv_hrtime). */
+void dst_uplink_ok(struct dst_server *srv, struct dst_upstream *up, uint64_t sent_ns);
+/* A SERVFAIL/REFUSED answer; true when it counted against the upstream's health. */
+bool dst_uplink_servfail(struct dst_server *srv, struct dst_upstream *up);
+/* An attempt sent at sent_ms (uv_now) failed with status (DST_ECANCELED is ignored). */
+void dst_uplink_failed(struct dst_server *srv, struct dst_upstream *up, int status,
+		       uint64_t sent_ms);
+/* Whether some upstream waits for its first address (a query may wait for it). */
+bool dst_uplink_resolving(const struct dst_server *srv);
+/* Why up failed with status, in a few words ("timed out", "pin mismatch ..."), into buf. */
+void dst_uplink_cause(const struct dst_server *srv, const struct dst_upstream *up, int status,
+		      char *buf, size_t cap);
+/* The Extended DNS Error for a query no upstream answered; its text goes to buf. */
+void dst_uplink_ede(const struct dst_query *q, struct dst_dns_ede *ede, char *buf, size_t cap);
+/* The network changed or the machine resumed: drop connections, forget backoffs. */
+void dst_uplink_network_changed(struct dst_server *srv, const char *why);
+
 /* query.c */
+/* Queries waiting on up's attempt move on to another upstream now (up just left UP). */
+void dst_query_hedge(struct dst_server *srv, struct dst_upstream *up);
+/* Queries waiting with no attempt out (for a first resolution) try again. */
+void dst_query_kick(struct dst_server *srv);
 void dst_query_handle(struct dst_server *srv, const uint8_t *wire, size_t len,
 		      const struct dst_reply_to *to);
 void dst_query_abort_all(struct dst_server *srv);

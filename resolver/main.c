@@ -2,8 +2,10 @@
  * dotstub: an encrypted DNS stub resolver.
  *
  * main() reads the command line and the configuration, then runs one libuv
- * loop until SIGINT or SIGTERM. It always stays in the foreground: systemd
- * and procd supervise it.
+ * loop until SIGINT or SIGTERM (SIGHUP reloads the configuration). It
+ * always stays in the foreground: systemd and procd supervise it, and it
+ * tells systemd when it is ready, reloading and stopping (sd_notify).
+ * "dotstub pin HOST" is a separate command (pincmd.c).
  */
 #include "config.h"
 
@@ -19,6 +21,8 @@
 #include "config/config.h"
 #include "dns/err.h"
 #include "resolver/log.h"
+#include "resolver/notify.h"
+#include "resolver/pincmd.h"
 #include "resolver/privilege.h"
 #include "resolver/server.h"
 
@@ -28,13 +32,16 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: dotstub [-c FILE] [-t] [-v]... [-V] [-h]\n"
+		"       dotstub pin HOST[:PORT] [--name TLSNAME] [--ca-file FILE]\n"
 		"  -c FILE  configuration file (default " DEFAULT_CONFIG
 		" if present,\n"
 		"           else built-in defaults)\n"
 		"  -t       check the configuration, print problems or \"ok\", and exit\n"
 		"  -v       more log output (repeatable)\n"
 		"  -V       print the version and exit\n"
-		"  -h       print this help and exit\n");
+		"  -h       print this help and exit\n"
+		"  pin      show a DoT server's certificates and their pin-sha256 values\n"
+		"Signals: SIGHUP reloads the configuration; SIGTERM and SIGINT stop.\n");
 }
 
 static void print_config_error(void *arg, const char *msg)
@@ -54,12 +61,32 @@ static int load_config(const char *path, bool explicit_path, struct dst_config *
 	return dst_config_load(path, cfg, print_config_error, &errors);
 }
 
+/*
+ * What is valid but probably a mistake, for -t: FILE:LINE: warning: ...
+ * (the line of the upstream's section header). The configuration is still
+ * ok; dotstub also logs these when it starts.
+ */
+static void print_warnings(const struct dst_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nupstreams; i++) {
+		const struct dst_config_upstream *u = &cfg->upstreams[i];
+
+		if (u->npins == 1)
+			fprintf(stderr, "%s:%u: warning: [upstream %s] has a single pin-sha256 and "
+				"no backup pin: when the server's key changes, every query to it "
+				"fails until this file changes too (dotstub pin shows the CA's pin)\n",
+				cfg->file ? cfg->file : "<built-in>", u->line, u->name);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = DEFAULT_CONFIG;
 	bool explicit_path = false, check_only = false;
 	int opt;
 
+	if (argc > 1 && strcmp(argv[1], "pin") == 0)
+		return dst_pin_main(argc - 1, argv + 1);
 	while ((opt = getopt(argc, argv, "c:tvVh")) != -1) {
 		switch (opt) {
 		case 'c':
@@ -70,6 +97,7 @@ int main(int argc, char **argv)
 			check_only = true;
 			break;
 		case 'v':
+			dst_log_verbose++;
 			dst_log_threshold++;
 			break;
 		case 'V':
@@ -92,8 +120,10 @@ int main(int argc, char **argv)
 	struct dst_config *cfg = NULL;
 	int r = load_config(path, explicit_path, &cfg);
 	if (check_only) {
-		if (r == 0)
+		if (r == 0) {
+			print_warnings(cfg);
 			printf("ok\n");
+		}
 		dst_config_free(cfg);
 		return r == 0 ? 0 : 1;
 	}
@@ -101,17 +131,23 @@ int main(int argc, char **argv)
 		dst_log(DST_LOG_ERR, "configuration not usable: %s", dst_strerror(r));
 		return 1;
 	}
+	dst_log_configure(cfg->log, cfg->log_level);
 
 	signal(SIGPIPE, SIG_IGN);
+	/* Before any chroot: the service manager's socket is outside it. */
+	dst_notify_open();
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct dst_server *srv = NULL;
-	r = dst_server_new(&loop, cfg, &srv);
+	const char *user = cfg->user, *root = cfg->chroot, *file = cfg->file;
+	r = dst_server_new(&loop, cfg, &srv); /* srv owns cfg from here on */
+	if (r == 0)
+		r = dst_server_set_config_path(srv, path, explicit_path);
 	if (r < 0) {
 		dst_log(DST_LOG_ERR, "cannot start: %s", dst_strerror(r));
 	} else {
 		/* Trust stores are loaded and sockets bound: root is no longer needed. */
-		r = dst_privilege_drop(cfg->user, cfg->chroot);
+		r = dst_privilege_drop(user, root);
 		if (r < 0)
 			dst_log(DST_LOG_ERR, "cannot start: privileges not dropped as configured");
 	}
@@ -120,13 +156,14 @@ int main(int argc, char **argv)
 			dst_server_stop(srv);
 	} else {
 		dst_log(DST_LOG_NOTICE, "dotstub %s running with %s", PACKAGE_VERSION,
-			cfg->file ? cfg->file : "built-in defaults");
+			file ? file : "built-in defaults");
+		dst_notify("READY=1\nSTATUS=running with %s", file ? file : "built-in defaults");
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	dst_server_free(srv);
 	int closed = uv_loop_close(&loop);
 	if (closed != 0)
 		dst_log(DST_LOG_WARN, "handles left open at exit: %s", uv_strerror(closed));
-	dst_config_free(cfg);
+	dst_notify_close();
 	return r < 0 ? 1 : 0;
 }

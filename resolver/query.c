@@ -8,11 +8,15 @@
  * through query_step, the one switch on its state. libuv and tls/
  * callbacks only translate into events.
  *
- * Failover is decided in attempt(): the first upstream in file order that
- * this query has not tried and that is not backing off; if all untried ones
- * are backing off, the one that comes out of backoff first (there is never
- * a hard "no upstream" state). Each attempt gets an equal share of what is
- * left of the query's deadline. When nothing is left: SERVFAIL.
+ * Failover is decided in start_attempt(): the upstream selector
+ * (upstream.c, through uplink.c) names one this query has not tried, by
+ * strategy and health; there is never a hard "no upstream" state. Each
+ * attempt may take the upstream's adaptive timeout (from its measured
+ * RTT); then the query moves on but keeps that request: whichever answer
+ * comes first wins (at most one earlier attempt is kept). A SERVFAIL is
+ * retried once on another upstream. When nothing is left to try and
+ * nothing is out, or the deadline passes: SERVFAIL, with an Extended DNS
+ * Error (RFC 8914) saying which upstream failed how, for EDNS clients.
  *
  * ANY queries get the minimal answer of RFC 8482 at once (never forwarded
  * or cached), and a miss that would take the number of live queries past
@@ -27,21 +31,41 @@
 #include "dns/err.h"
 #include "resolver/internal.h"
 #include "resolver/log.h"
+#include "resolver/upstream.h"
 
-#define MIN_ATTEMPT_MS 250
+#define MAX_SERVFAILS 2 /* a SERVFAIL is retried once on another upstream */
 
 static void query_step(struct dst_query *q, enum dst_qevent ev, int status);
+static void cancel_attempt(struct dst_attempt *a);
+static void query_finish(struct dst_query *q);
+static void answer_one(struct dst_query *q, uint8_t *wire, size_t len);
+
+/*
+ * With ecs = pass a client's subnet goes upstream and the answer may be
+ * tailored to it: such answers stay out of the shared cache.
+ */
+static bool ecs_passed(const struct dst_server *srv, const struct dst_dns_query *dq)
+{
+	return dq->ecs_len && srv->cfg->ecs == DST_CONFIG_ECS_PASS;
+}
+
+static unsigned ecs_flags(const struct dst_query *q)
+{
+	return ecs_passed(q->srv, &q->dq) ? DST_DNS_ECS_PASS : 0;
+}
 
 static size_t reply_limit(const struct dst_query *q)
 {
 	return q->udp ? q->dq.udp_size : DST_DNS_MAX_MSG;
 }
 
+/* Where q's answer goes; nowhere once a stale answer went out, or for a prefetch. */
 static void reply_to_of(struct dst_query *q, struct dst_reply_to *to)
 {
-	to->udp = q->udp;
+	to->udp = q->answered ? NULL : q->udp;
 	to->peer = (const struct sockaddr *)&q->peer;
-	to->tcp = q->tcp;
+	to->tcp = q->answered ? NULL : q->tcp;
+	to->q = q;
 }
 
 static void respond_error(struct dst_query *q, unsigned rcode)
@@ -57,7 +81,53 @@ static void respond_error(struct dst_query *q, unsigned rcode)
 
 static void on_timer_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct dst_query *q = h->data;
+
+	if (--q->handles == 0)
+		free(q);
+}
+
+/*
+ * Answers q's client (and whoever joined q) from an expired cache entry
+ * within the serve-stale window (RFC 8767: TTL 30). Returns false when
+ * there is none. The query itself goes on, so the entry gets refreshed.
+ */
+static bool serve_stale(struct dst_query *q)
+{
+	struct dst_server *srv = q->srv;
+	unsigned flags;
+
+	if (q->answered || !srv->cache || !srv->cfg->cache_serve_stale_ms)
+		return false;
+	ssize_t n = dst_cache_lookup_stale(srv->cache, &q->key, uv_now(srv->loop), srv->scratch,
+					   sizeof(srv->scratch), &flags);
+	if (n <= 0)
+		return false;
+	/* finish_answer works in place: keep the entry's bytes for each client. */
+	uint8_t *stale = malloc((size_t)n);
+	if (!stale)
+		return false;
+	memcpy(stale, srv->scratch, (size_t)n);
+	answer_one(q, srv->scratch, (size_t)n);
+	q->answered = true;
+	srv->stats.stale++;
+	struct dst_query *w;
+	while ((w = q->waiters)) {
+		q->waiters = w->join_next;
+		w->join_next = NULL;
+		w->leader = NULL;
+		memcpy(srv->scratch, stale, (size_t)n);
+		answer_one(w, srv->scratch, (size_t)n);
+		srv->stats.stale++;
+		query_finish(w);
+	}
+	free(stale);
+	return true;
+}
+
+static void on_stale_timeout(uv_timer_t *t)
+{
+	serve_stale(t->data);
 }
 
 static uint32_t key_hash(const struct dst_cache_key *k)
@@ -96,6 +166,7 @@ static void unlink_join(struct dst_query *q)
 }
 
 static void query_finish(struct dst_query *q);
+static void answer_one(struct dst_query *q, uint8_t *wire, size_t len);
 
 /* The leader could not get an answer: everyone riding on it gets SERVFAIL. */
 static void fail_waiters(struct dst_query *leader)
@@ -124,10 +195,8 @@ static void query_finish(struct dst_query *q)
 	if (q->waiters)
 		fail_waiters(q);
 	q->state = DST_Q_DONE;
-	if (q->treq) {
-		dst_tls_cancel(q->treq, DST_ECANCELED);
-		q->treq = NULL;
-	}
+	for (unsigned i = 0; i < 2; i++)
+		cancel_attempt(&q->att[i]);
 	if (q->prev)
 		q->prev->next = q->next;
 	else
@@ -145,6 +214,8 @@ static void query_finish(struct dst_query *q)
 		q->tcp = NULL;
 	}
 	uv_close((uv_handle_t *)&q->timer, on_timer_closed);
+	if (q->has_stale)
+		uv_close((uv_handle_t *)&q->stale_timer, on_timer_closed);
 	if (c)
 		dst_server__client_query_done(c);
 }
@@ -156,9 +227,12 @@ static void on_attempt_timeout(uv_timer_t *t)
 
 static void on_upstream_answer(void *arg, int status, const uint8_t *wire, size_t len)
 {
-	struct dst_query *q = arg;
+	struct dst_attempt *a = arg;
+	struct dst_query *q = a->q;
 
-	q->treq = NULL;
+	a->treq = NULL;
+	q->ev_att = a;
+	q->up = a->up;
 	if (status < 0) {
 		query_step(q, DST_EV_FAILED, status);
 		return;
@@ -168,56 +242,75 @@ static void on_upstream_answer(void *arg, int status, const uint8_t *wire, size_
 	query_step(q, DST_EV_ANSWER, 0);
 }
 
-static struct dst_upstream *pick_upstream(struct dst_query *q, unsigned *untried)
+/*
+ * Withdraws an attempt's request. One the query had moved on from goes as
+ * timed out, which lets the pool replace a connection that answers nothing.
+ */
+static void cancel_attempt(struct dst_attempt *a)
 {
-	struct dst_server *srv = q->srv;
-	uint64_t now = uv_now(srv->loop);
-	struct dst_upstream *soonest = NULL, *healthy = NULL;
-
-	*untried = 0;
-	for (size_t i = 0; i < srv->nups; i++) {
-		struct dst_upstream *up = &srv->ups[i];
-		if (q->tried & (UINT64_C(1) << i))
-			continue;
-		(*untried)++;
-		if (!healthy && now >= up->retry_after_ms)
-			healthy = up;
-		if (!soonest || up->retry_after_ms < soonest->retry_after_ms)
-			soonest = up;
-	}
-	return healthy ? healthy : soonest;
+	if (!a->treq)
+		return;
+	dst_tls_cancel(a->treq, a->moved_on ? DST_ETIMEDOUT : DST_ECANCELED);
+	a->treq = NULL;
 }
 
-/* Starts the next attempt; returns false when there is none to start. */
-static bool attempt(struct dst_query *q)
+static bool attempt_live(const struct dst_query *q)
+{
+	return q->att[0].treq || q->att[1].treq;
+}
+
+/* Remembers a failed attempt for the EDE text (the first few). */
+static void note_failure(struct dst_query *q, const struct dst_upstream *up, int status)
+{
+	q->last_status = status;
+	if (status != DST_ECANCELED && q->nfails < DST_QUERY_MAX_FAILS) {
+		q->fails[q->nfails].up = up->index;
+		q->fails[q->nfails].status = status;
+		q->nfails++;
+	}
+}
+
+/*
+ * Starts the next attempt, on an upstream this query has not tried yet;
+ * returns false when there is none (or the deadline has passed). The
+ * current attempt, if still out, becomes the earlier one; an older one
+ * still out is withdrawn.
+ */
+static bool start_attempt(struct dst_query *q)
 {
 	struct dst_server *srv = q->srv;
 	/* The largest padded query: a 255-byte name rounds up to 384 bytes. */
 	uint8_t buf[3 * DST_DNS_PAD_BLOCK];
-	unsigned untried;
+	uint64_t now = uv_now(srv->loop);
 
-	for (;;) {
-		uint64_t now = uv_now(srv->loop);
-		struct dst_upstream *up = pick_upstream(q, &untried);
-		if (!up || now >= q->deadline_ms)
-			return false;
-		q->tried |= UINT64_C(1) << up->index;
-		q->up = up;
-		ssize_t n = dst_dns_upstream_query(q->req, &q->dq, 0, buf, sizeof(buf));
-		int r = n < 0 ? (int)n : dst_tls_send(up->pool, buf, (size_t)n, on_upstream_answer, q, &q->treq);
-		if (r < 0) {
-			/* Our own trouble (memory, a message we cannot build): no upstream is to blame. */
-			q->last_status = r;
-			return false;
-		}
-		uint64_t left = q->deadline_ms - now;
-		uint64_t share = left / untried;
-		if (share < MIN_ATTEMPT_MS)
-			share = left < MIN_ATTEMPT_MS ? left : MIN_ATTEMPT_MS;
-		uv_timer_start(&q->timer, on_attempt_timeout, share, 0);
-		q->state = DST_Q_WAIT_REPLY;
-		return true;
+	if (now >= q->deadline_ms)
+		return false;
+	struct dst_upstream *up = dst_uplink_pick(srv, q->tried);
+	if (!up)
+		return false;
+	struct dst_attempt *a = &q->att[q->cur ^ 1];
+	cancel_attempt(a);
+	ssize_t n = dst_dns_upstream_query_ex(q->req, &q->dq, 0, ecs_flags(q), buf, sizeof(buf));
+	int r = n < 0 ? (int)n : dst_tls_send(up->pool, buf, (size_t)n, on_upstream_answer, a, &a->treq);
+	if (r < 0) {
+		/* Our own trouble (memory, a message we cannot build): no upstream is to blame. */
+		a->treq = NULL;
+		q->last_status = r;
+		return false;
 	}
+	q->tried |= UINT64_C(1) << up->index;
+	a->q = q;
+	a->up = up;
+	a->sent_ms = now;
+	a->sent_ns = uv_hrtime();
+	a->moved_on = false;
+	q->cur ^= 1;
+	uint64_t t = dst_uplink_attempt_timeout(srv, up);
+	if (t > q->deadline_ms - now)
+		t = q->deadline_ms - now;
+	uv_timer_start(&q->timer, on_attempt_timeout, t, 0);
+	q->state = DST_Q_WAIT_REPLY;
+	return true;
 }
 
 /*
@@ -229,21 +322,48 @@ static void cache_answer(struct dst_query *q, uint8_t *wire, size_t len,
 			 const struct dst_dns_answer_info *info)
 {
 	struct dst_server *srv = q->srv;
+	const struct dst_config *cfg = srv->cfg;
 
-	if (!srv->cache || info->tc || info->nttl == 0)
+	if (!srv->cache || info->tc || info->nttl == 0 || ecs_passed(srv, &q->dq))
 		return;
 	if (info->rcode != DST_DNS_RCODE_NOERROR && info->rcode != DST_DNS_RCODE_NXDOMAIN)
 		return;
-	if (info->negative) {
-		if (!info->has_soa)
-			return;
-		uint32_t ttl = dst_dns_get32(wire + info->soa_ttl_off);
-		if (ttl & 0x80000000u)
-			ttl = 0;
-		if (info->soa_minimum < ttl)
-			dst_dns_put32(wire + info->soa_ttl_off, info->soa_minimum);
+	if (!info->negative) {
+		dst_cache_store(srv->cache, &q->key, wire, len, srv->ttl_offs, info->nttl,
+				uv_now(srv->loop));
+		return;
 	}
-	dst_cache_store(srv->cache, &q->key, wire, len, srv->ttl_offs, info->nttl, uv_now(srv->loop));
+	if (!info->has_soa)
+		return;
+	uint32_t ttl = dst_dns_get32(wire + info->soa_ttl_off);
+	if (ttl & 0x80000000u)
+		ttl = 0;
+	if (info->soa_minimum < ttl)
+		dst_dns_put32(wire + info->soa_ttl_off, info->soa_minimum);
+	/* Negative answers: min-ttl does not raise them, negative-max-ttl caps them. */
+	dst_cache_store_capped(srv->cache, &q->key, wire, len, srv->ttl_offs, info->nttl,
+			       uv_now(srv->loop), cfg->cache_negative_max_ttl);
+}
+
+/*
+ * Every upstream answered SERVFAIL (not merely failed to answer): remember
+ * that for servfail-ttl (RFC 9520) so a broken domain costs one round of
+ * upstream queries, not one per client retry. Stored without OPT, like
+ * every entry; never over a stale entry that could still be served.
+ */
+static void cache_servfail(struct dst_query *q)
+{
+	struct dst_server *srv = q->srv;
+	struct dst_dns_query plain = q->dq;
+	uint8_t buf[DST_DNS_HEADER_LEN + DST_DNS_MAX_NAME + 4];
+
+	if (!srv->cache || !srv->cfg->cache_servfail_ttl || q->answered || ecs_passed(srv, &q->dq))
+		return;
+	plain.edns = false;
+	ssize_t n = dst_dns_error_response(q->req, &plain, DST_DNS_RCODE_SERVFAIL, buf, sizeof(buf));
+	if (n > 0)
+		dst_cache_store_capped(srv->cache, &q->key, buf, (size_t)n, NULL, 0, uv_now(srv->loop),
+				       srv->cfg->cache_servfail_ttl);
 }
 
 /* Sends a prepared answer (in srv->scratch) to q's client, made its own. */
@@ -274,23 +394,25 @@ static bool take_answer(struct dst_query *q)
 	memcpy(srv->scratch, q->ev_wire, len);
 	int r = dst_dns_prepare_answer(srv->scratch, &len, 0, &q->dq, srv->ttl_offs, DST_MAX_TTLS, &info);
 	if (r < 0 && r != DST_ENOSPC) {
-		q->last_status = r;
+		note_failure(q, q->up, r);
 		dst_log(DST_LOG_INFO, "upstream %s: unusable answer: %s", q->up->cfg->name, dst_strerror(r));
 		return false;
 	}
 	if (info.rcode > 15) {
 		/* Extended rcodes (BADVERS, BADCOOKIE) answer our EDNS, not the question. */
-		q->last_status = DST_EFORMAT;
+		note_failure(q, q->up, DST_EFORMAT);
 		return false;
 	}
 	if (info.rcode == DST_DNS_RCODE_SERVFAIL || info.rcode == DST_DNS_RCODE_REFUSED) {
-		/* Another upstream may do better; this one is still alive. */
+		/* Another upstream may do better; this one is alive, unless it mostly says this. */
 		q->got_servfail = true;
-		q->last_status = DST_ESERVFAIL;
-		dst_server__upstream_ok(srv, q->up);
+		q->up->fails[DST_FAIL_SERVFAIL]++;
+		q->nservfail++;
+		note_failure(q, q->up, DST_ESERVFAIL);
+		dst_uplink_servfail(srv, q->up);
 		return false;
 	}
-	dst_server__upstream_ok(srv, q->up);
+	dst_uplink_ok(srv, q->up, q->ev_att->sent_ns);
 	if (r == 0)
 		cache_answer(q, srv->scratch, len, &info);
 
@@ -319,11 +441,124 @@ static bool take_answer(struct dst_query *q)
 	return true;
 }
 
+/* SERVFAIL with the EDE, within what the client can take (its UDP payload size). */
+static void respond_servfail(struct dst_query *q, const struct dst_dns_ede *ede)
+{
+	struct dst_server *srv = q->srv;
+	struct dst_reply_to to;
+	size_t cap = reply_limit(q) < sizeof(srv->scratch) ? reply_limit(q) : sizeof(srv->scratch);
+
+	reply_to_of(q, &to);
+	ssize_t n = dst_dns_error_response_ede(q->req, &q->dq, DST_DNS_RCODE_SERVFAIL, ede,
+					       srv->scratch, cap);
+	if (n > 0 && (to.udp || to.tcp))
+		dst_server__send(srv, &to, srv->scratch, (size_t)n);
+}
+
+/* The SERVFAIL with its EDE, to q's client and everyone who joined it; then q is done. */
+static void respond_ede(struct dst_query *q)
+{
+	struct dst_dns_ede ede;
+	char text[400];
+	struct dst_query *w;
+
+	dst_uplink_ede(q, &ede, text, sizeof(text));
+	/* Per query, so debug only: the upstreams' changes of state are logged once each. */
+	if (dst_log_enabled(DST_LOG_DEBUG))
+		dst_log(DST_LOG_DEBUG, "no upstream answered (%.*s): SERVFAIL", (int)ede.text_len,
+			ede.text);
+	respond_servfail(q, &ede);
+	while ((w = q->waiters)) {
+		q->waiters = w->join_next;
+		w->join_next = NULL;
+		w->leader = NULL;
+		respond_servfail(w, &ede);
+		query_finish(w);
+	}
+	query_finish(q);
+}
+
 static void give_up(struct dst_query *q)
 {
-	dst_log(DST_LOG_INFO, "no upstream answered (last: %s): SERVFAIL", dst_strerror(q->last_status));
-	respond_error(q, DST_DNS_RCODE_SERVFAIL);
-	query_finish(q);
+	if (q->answered || serve_stale(q)) {
+		query_finish(q);
+		return;
+	}
+	if (q->got_servfail)
+		cache_servfail(q);
+	respond_ede(q);
+}
+
+/*
+ * The current attempt is over, or no longer waited for: start the next
+ * one; else wait (until the deadline) for what is still out, or for a
+ * first resolution; else give up.
+ */
+static void move_on(struct dst_query *q)
+{
+	uint64_t now = uv_now(q->srv->loop);
+
+	if (q->nservfail < MAX_SERVFAILS && start_attempt(q))
+		return;
+	if (now < q->deadline_ms && (attempt_live(q) || dst_uplink_resolving(q->srv))) {
+		q->state = DST_Q_WAIT_REPLY;
+		uv_timer_start(&q->timer, on_attempt_timeout, q->deadline_ms - now, 0);
+		return;
+	}
+	give_up(q);
+}
+
+/* An event while attempts are out (or while waiting for a first resolution). */
+static void on_reply_event(struct dst_query *q, enum dst_qevent ev, int status)
+{
+	struct dst_attempt *cur = &q->att[q->cur];
+
+	switch (ev) {
+	case DST_EV_ANSWER:
+		if (take_answer(q)) {
+			query_finish(q);
+			return;
+		}
+		break;
+	case DST_EV_FAILED:
+		note_failure(q, q->up, status);
+		dst_uplink_failed(q->srv, q->up, status, q->ev_att->sent_ms);
+		break;
+	case DST_EV_TIMEOUT:
+		if (uv_now(q->srv->loop) >= q->deadline_ms) {
+			give_up(q);
+			return;
+		}
+		if (cur->treq && !cur->moved_on) {
+			/* Marked first: the report may move every query off this upstream. */
+			cur->moved_on = true;
+			note_failure(q, cur->up, DST_ETIMEDOUT);
+			dst_uplink_failed(q->srv, cur->up, DST_ETIMEDOUT, cur->sent_ms);
+		}
+		break;
+	case DST_EV_HEDGE:
+		/* Never gives up here: this runs inside other queries' and pools' callbacks. */
+		if (!cur->treq || cur->moved_on)
+			return;
+		cur->moved_on = true;
+		if (q->nservfail < MAX_SERVFAILS && start_attempt(q))
+			return;
+		cur->moved_on = false; /* nowhere else to go: it stays the one waited for */
+		return;
+	case DST_EV_KICK:
+		if (attempt_live(q))
+			return;
+		break;
+	case DST_EV_ABORT:
+		query_finish(q);
+		return;
+	case DST_EV_START:
+		return;
+	}
+	/* An earlier attempt ended, and the current one is still worth waiting for. */
+	if (cur->treq && !cur->moved_on)
+		return;
+	move_on(q);
 }
 
 static void query_step(struct dst_query *q, enum dst_qevent ev, int status)
@@ -333,36 +568,11 @@ static void query_step(struct dst_query *q, enum dst_qevent ev, int status)
 			dst_strerror(status));
 	switch (q->state) {
 	case DST_Q_NEW:
-		if (!attempt(q))
-			give_up(q);
+		dst_uplink_query_starts(q->srv, q);
+		move_on(q);
 		return;
 	case DST_Q_WAIT_REPLY:
-		uv_timer_stop(&q->timer);
-		switch (ev) {
-		case DST_EV_ANSWER:
-			if (take_answer(q)) {
-				query_finish(q);
-				return;
-			}
-			break;
-		case DST_EV_TIMEOUT:
-			if (q->treq) {
-				dst_tls_cancel(q->treq, DST_ETIMEDOUT);
-				q->treq = NULL;
-			}
-			/* fall through */
-		case DST_EV_FAILED:
-			q->last_status = status;
-			dst_server__upstream_failed(q->srv, q->up, status);
-			break;
-		case DST_EV_ABORT:
-			query_finish(q);
-			return;
-		case DST_EV_START:
-			return;
-		}
-		if (!attempt(q))
-			give_up(q);
+		on_reply_event(q, ev, status);
 		return;
 	case DST_Q_WAIT_JOIN:
 		/* The leader answers for us; only shutdown concerns us directly. */
@@ -402,6 +612,109 @@ void dst_query_reject(struct dst_server *srv, const uint8_t *wire, size_t len,
 }
 
 /*
+ * A client waiting on a miss whose expired entry is still in the stale
+ * window gets that entry after stale-answer-timeout if nothing fresh came
+ * by then (RFC 8767). The timer exists only for such queries.
+ */
+static void start_stale_timer(struct dst_query *q)
+{
+	struct dst_server *srv = q->srv;
+	const struct dst_config *cfg = srv->cfg;
+	unsigned flags;
+
+	if (!srv->cache || !cfg->cache_serve_stale_ms || !cfg->cache_stale_timeout_ms ||
+	    !(q->udp || q->tcp) || cfg->cache_stale_timeout_ms >= cfg->query_timeout_ms)
+		return;
+	/* Probe without copying much: a stale hit needs the room of the entry. */
+	if (dst_cache_lookup_stale(srv->cache, &q->key, uv_now(srv->loop), srv->scratch,
+				   sizeof(srv->scratch), &flags) <= 0)
+		return;
+	uv_timer_init(srv->loop, &q->stale_timer);
+	q->stale_timer.data = q;
+	q->has_stale = true;
+	q->handles++;
+	uv_timer_start(&q->stale_timer, on_stale_timeout, cfg->cache_stale_timeout_ms, 0);
+}
+
+/*
+ * Makes a query for a miss and starts it, or joins an identical one that
+ * is already waiting upstream. With no client in to (a prefetch), the
+ * answer only refreshes the cache.
+ */
+static void query_start(struct dst_server *srv, const uint8_t *wire, size_t len,
+			const struct dst_dns_query *dq, const struct dst_cache_key *key,
+			const struct dst_reply_to *to)
+{
+	bool client = to->udp || to->tcp;
+	uint32_t h = key_hash(key);
+
+	if (!client && find_leader(srv, key, h))
+		return;
+	if (srv->npending >= srv->cfg->max_pending) {
+		if (!client)
+			return;
+		dst_server__count(&srv->stats.pending_full,
+				  "max-pending (%u queries waiting upstream) reached: "
+				  "SERVFAIL at once", (unsigned)srv->cfg->max_pending);
+		answer_now(srv, wire, dq, DST_DNS_RCODE_SERVFAIL, to);
+		return;
+	}
+	struct dst_query *q = malloc(sizeof(*q) + len);
+	if (!q) {
+		if (client)
+			answer_now(srv, wire, dq, DST_DNS_RCODE_SERVFAIL, to);
+		return;
+	}
+	memset(q, 0, sizeof(*q));
+	q->key = *key;
+	q->srv = srv;
+	q->dq = *dq;
+	q->req_len = len;
+	memcpy(q->req, wire, len);
+	q->udp = to->udp;
+	if (to->udp)
+		memcpy(&q->peer, to->peer,
+		       to->peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						       : sizeof(struct sockaddr_in));
+	q->tcp = to->tcp;
+	if (q->tcp) {
+		q->tcp_next = q->tcp->queries;
+		if (q->tcp_next)
+			q->tcp_next->tcp_prev = q;
+		q->tcp->queries = q;
+		q->tcp->nqueries++;
+	}
+	q->next = srv->queries;
+	if (q->next)
+		q->next->prev = q;
+	srv->queries = q;
+	srv->npending++;
+	uv_timer_init(srv->loop, &q->timer);
+	q->timer.data = q;
+	q->handles = 1;
+	q->deadline_ms = uv_now(srv->loop) + srv->cfg->query_timeout_ms;
+	q->key_hash = h;
+	/* A forwarded subnet makes the answer this client's own: no joining. */
+	bool own = ecs_passed(srv, dq);
+	struct dst_query *leader = own ? NULL : find_leader(srv, &q->key, q->key_hash);
+	if (leader) {
+		q->state = DST_Q_WAIT_JOIN;
+		q->leader = leader;
+		q->join_next = leader->waiters;
+		leader->waiters = q;
+		return;
+	}
+	if (!own) {
+		struct dst_query **bucket = &srv->inflight[q->key_hash & srv->inflight_mask];
+		q->join_next = *bucket;
+		*bucket = q;
+	}
+	q->state = DST_Q_NEW;
+	start_stale_timer(q);
+	query_step(q, DST_EV_START, 0);
+}
+
+/*
  * Every client message comes through here, UDP or TCP. Errors, ANY and
  * cache hits are answered at once from srv->scratch; a miss becomes a query.
  */
@@ -433,71 +746,44 @@ void dst_query_handle(struct dst_server *srv, const uint8_t *wire, size_t len,
 
 	struct dst_cache_key key;
 	dst_cache_key_make(&key, &dq);
-	if (srv->cache) {
-		n = dst_cache_lookup(srv->cache, &key, uv_now(srv->loop), srv->scratch,
-				     sizeof(srv->scratch));
+	if (srv->cache && !ecs_passed(srv, &dq)) {
+		unsigned flags = 0;
+		n = dst_cache_lookup_ex(srv->cache, &key, uv_now(srv->loop), srv->scratch,
+					sizeof(srv->scratch), &flags);
 		if (n > 0)
 			n = dst_dns_finish_answer(srv->scratch, (size_t)n, sizeof(srv->scratch), wire, &dq,
 						  to->udp ? dq.udp_size : DST_DNS_MAX_MSG);
 		if (n > 0) {
 			dst_server__send(srv, to, srv->scratch, (size_t)n);
+			if ((flags & DST_CACHE_PREFETCH) && srv->cfg->cache_prefetch) {
+				/* A popular name near expiry: refresh it with no client waiting. */
+				static const struct dst_reply_to nobody;
+				srv->stats.prefetches++;
+				query_start(srv, wire, len, &dq, &key, &nobody);
+			}
 			return;
 		}
 	}
+	query_start(srv, wire, len, &dq, &key, to);
+}
 
-	if (srv->npending >= srv->cfg->max_pending) {
-		dst_server__count(&srv->stats.pending_full,
-				  "max-pending (%u queries waiting upstream) reached: "
-				  "SERVFAIL at once", (unsigned)srv->cfg->max_pending);
-		answer_now(srv, wire, &dq, DST_DNS_RCODE_SERVFAIL, to);
-		return;
+void dst_query_hedge(struct dst_server *srv, struct dst_upstream *up)
+{
+	for (struct dst_query *q = srv->queries, *next; q; q = next) {
+		next = q->next;
+		if (q->state == DST_Q_WAIT_REPLY && q->att[q->cur].treq && q->att[q->cur].up == up)
+			query_step(q, DST_EV_HEDGE, 0);
 	}
-	struct dst_query *q = malloc(sizeof(*q) + len);
-	if (!q) {
-		answer_now(srv, wire, &dq, DST_DNS_RCODE_SERVFAIL, to);
-		return;
+}
+
+void dst_query_kick(struct dst_server *srv)
+{
+	/* A query given up here may finish others (its waiters): they are only unlinked, not freed. */
+	for (struct dst_query *q = srv->queries, *next; q; q = next) {
+		next = q->next;
+		if (q->state == DST_Q_WAIT_REPLY && !attempt_live(q))
+			query_step(q, DST_EV_KICK, 0);
 	}
-	memset(q, 0, sizeof(*q));
-	q->key = key;
-	q->srv = srv;
-	q->dq = dq;
-	q->req_len = len;
-	memcpy(q->req, wire, len);
-	q->udp = to->udp;
-	if (to->udp)
-		memcpy(&q->peer, to->peer,
-		       to->peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						       : sizeof(struct sockaddr_in));
-	q->tcp = to->tcp;
-	if (q->tcp) {
-		q->tcp_next = q->tcp->queries;
-		if (q->tcp_next)
-			q->tcp_next->tcp_prev = q;
-		q->tcp->queries = q;
-		q->tcp->nqueries++;
-	}
-	q->next = srv->queries;
-	if (q->next)
-		q->next->prev = q;
-	srv->queries = q;
-	srv->npending++;
-	uv_timer_init(srv->loop, &q->timer);
-	q->timer.data = q;
-	q->deadline_ms = uv_now(srv->loop) + srv->cfg->query_timeout_ms;
-	q->key_hash = key_hash(&q->key);
-	struct dst_query *leader = find_leader(srv, &q->key, q->key_hash);
-	if (leader) {
-		q->state = DST_Q_WAIT_JOIN;
-		q->leader = leader;
-		q->join_next = leader->waiters;
-		leader->waiters = q;
-		return;
-	}
-	struct dst_query **bucket = &srv->inflight[q->key_hash & srv->inflight_mask];
-	q->join_next = *bucket;
-	*bucket = q;
-	q->state = DST_Q_NEW;
-	query_step(q, DST_EV_START, 0);
 }
 
 void dst_query_abort_all(struct dst_server *srv)

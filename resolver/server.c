@@ -19,6 +19,10 @@
  * for tcp-idle-timeout. "Idle" means no whole message read and no answer
  * written: a client trickling bytes of a message is closed too.
  *
+ * Listeners are allocated one per address (struct dst_listener) so that a
+ * reload (reload.c) can keep some and close others; stopping is in
+ * shutdown.c.
+ *
  * Upstream health here is deliberately simple: a failure starts (or, once
  * the window is over, doubles) a backoff during which queries prefer other
  * upstreams; any answer ends it. State changes are logged once.
@@ -33,12 +37,12 @@
 #include <sys/socket.h>
 
 #include "dns/err.h"
+#include "resolver/control.h"
 #include "resolver/internal.h"
 #include "resolver/log.h"
+#include "resolver/metrics.h"
 #include "resolver/server.h"
 
-#define BACKOFF_START_MS 1000
-#define BACKOFF_MAX_MS (5 * 60 * 1000)
 #define TCP_BACKLOG 128
 
 void dst_server__count(uint64_t *counter, const char *fmt, ...)
@@ -63,39 +67,6 @@ static const char *peer_text(const struct sockaddr *sa, char buf[INET6_ADDRSTRLE
 			: uv_ip4_name((const struct sockaddr_in *)sa, buf, INET6_ADDRSTRLEN);
 
 	return r == 0 ? buf : "?";
-}
-
-void dst_server__upstream_failed(struct dst_server *srv, struct dst_upstream *up, int status)
-{
-	uint64_t now = uv_now(srv->loop);
-
-	if (status == DST_ECANCELED)
-		return;
-	/* Many queries fail together when one connection does: count it once. */
-	if (now >= up->retry_after_ms) {
-		up->backoff_ms = up->backoff_ms ? up->backoff_ms * 2 : BACKOFF_START_MS;
-		if (up->backoff_ms > BACKOFF_MAX_MS)
-			up->backoff_ms = BACKOFF_MAX_MS;
-		up->retry_after_ms = now + up->backoff_ms;
-	}
-	if (!up->down || up->last_status != status) {
-		/* The pool's own account says more than the code, when it has one. */
-		const char *detail = dst_tls_pool_last_error(up->pool);
-		dst_log(DST_LOG_WARN, "upstream %s failed: %s", up->cfg->name,
-			detail[0] ? detail : dst_strerror(status));
-	}
-	up->down = true;
-	up->last_status = status;
-}
-
-void dst_server__upstream_ok(struct dst_server *srv, struct dst_upstream *up)
-{
-	if (up->down)
-		dst_log(DST_LOG_NOTICE, "upstream %s is answering again", up->cfg->name);
-	up->down = false;
-	up->last_status = 0;
-	up->backoff_ms = 0;
-	up->retry_after_ms = 0;
 }
 
 /* UDP */
@@ -145,6 +116,7 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const s
 
 	if (nread <= 0 || !peer || (flags & UV_UDP_PARTIAL))
 		return;
+	srv->stats.queries++;
 	/* No answer at all to a refused client: its address may be spoofed. */
 	if (!dst_acl_allows(srv->acl, peer)) {
 		dst_server__count(&srv->stats.acl_dropped,
@@ -176,7 +148,9 @@ static void client_close(struct dst_tcp_client *c);
 
 static void client_maybe_done(struct dst_tcp_client *c)
 {
-	if (!c->closing && c->read_eof && c->nqueries == 0 && c->writes_pending == 0 &&
+	/* Shutting down is like the client having half-closed: nothing more is read. */
+	if (!c->closing && (c->read_eof || c->srv->stopping) && c->nqueries == 0 &&
+	    c->writes_pending == 0 &&
 	    c->backlog_off == c->backlog_len)
 		client_close(c);
 }
@@ -228,6 +202,10 @@ static void send_tcp(struct dst_tcp_client *c, const uint8_t *wire, size_t len)
 void dst_server__send(struct dst_server *srv, const struct dst_reply_to *to, const uint8_t *wire,
 		      size_t len)
 {
+	if (len >= DST_DNS_HEADER_LEN)
+		srv->stats.rcodes[dst_dns_rcode(wire)]++;
+	if (srv->cfg->log_queries)
+		dst_querylog(srv, to, wire, len);
 	if (to->tcp)
 		send_tcp(to->tcp, wire, len);
 	else if (to->udp)
@@ -344,11 +322,30 @@ static void client_drain(struct dst_tcp_client *c)
 	}
 }
 
+void dst_server__client_close(struct dst_tcp_client *c)
+{
+	client_close(c);
+}
+
+void dst_server__client_stop_reading(struct dst_tcp_client *c)
+{
+	if (c->closing)
+		return;
+	uv_read_stop((uv_stream_t *)&c->tcp);
+	/* Messages held back by max-tcp-pipeline are not started any more. */
+	free(c->backlog);
+	c->backlog = NULL;
+	c->backlog_len = c->backlog_cap = c->backlog_off = 0;
+	c->paused = false;
+	client_maybe_done(c);
+}
+
 static int on_client_message(void *arg, const uint8_t *wire, size_t len)
 {
 	struct dst_tcp_client *c = arg;
 	struct dst_reply_to to = {.tcp = c};
 
+	c->srv->stats.queries++;
 	uv_timer_again(&c->idle);
 	if (c->refused) {
 		dst_query_reject(c->srv, wire, len, &to, DST_DNS_RCODE_REFUSED, false);
@@ -523,47 +520,90 @@ static void grow_rcvbuf(uv_udp_t *udp, const char *name)
 		dst_log(DST_LOG_INFO, "listen %s: cannot grow the receive buffer", name);
 }
 
+static void on_listener_closed(uv_handle_t *h)
+{
+	struct dst_listener *l = h->type == UV_UDP
+					 ? (struct dst_listener *)h->data
+					 : (struct dst_listener *)((char *)h->data -
+								   offsetof(struct dst_listener, tcp));
+
+	if (--l->handles_open == 0)
+		free(l);
+}
+
+static void close_handle(uv_handle_t *h)
+{
+	if (!uv_is_closing(h))
+		uv_close(h, on_listener_closed);
+}
+
+void dst_server__listener_close(struct dst_listener *l)
+{
+	close_handle((uv_handle_t *)&l->udp.udp);
+	close_handle((uv_handle_t *)&l->tcp.tcp);
+}
+
+/*
+ * Stops taking new queries on l but keeps its UDP socket open: queries in
+ * flight answer their clients through it (shutdown, reload).
+ */
+void dst_server__listener_quiesce(struct dst_listener *l)
+{
+	if (!uv_is_closing((uv_handle_t *)&l->udp.udp))
+		uv_udp_recv_stop(&l->udp.udp);
+	close_handle((uv_handle_t *)&l->tcp.tcp);
+}
+
+int dst_server__listener_open(struct dst_server *srv, const struct dst_config_addr *a,
+			      struct dst_listener **out)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&a->ss;
+	bool v6 = sa->sa_family == AF_INET6;
+	struct dst_listener *l = calloc(1, sizeof(*l));
+	int r;
+
+	*out = NULL;
+	if (!l)
+		return DST_ENOMEM;
+	l->addr = *a;
+	l->udp.srv = l->tcp.srv = srv;
+	uv_udp_init(srv->loop, &l->udp.udp);
+	uv_tcp_init(srv->loop, &l->tcp.tcp);
+	l->udp.udp.data = &l->udp;
+	l->tcp.tcp.data = &l->tcp;
+	l->handles_open = 2;
+	r = uv_udp_bind(&l->udp.udp, sa, v6 ? UV_UDP_IPV6ONLY : 0);
+	if (r == 0)
+		grow_rcvbuf(&l->udp.udp, a->text);
+	if (r == 0)
+		r = uv_udp_recv_start(&l->udp.udp, on_udp_alloc, on_udp_recv);
+	if (r < 0) {
+		dst_log(DST_LOG_ERR, "listen %s (udp): %s", a->text, uv_strerror(r));
+		dst_server__listener_close(l);
+		return r;
+	}
+	r = uv_tcp_bind(&l->tcp.tcp, sa, v6 ? UV_TCP_IPV6ONLY : 0);
+	if (r == 0)
+		r = uv_listen((uv_stream_t *)&l->tcp.tcp, TCP_BACKLOG, on_tcp_connection);
+	if (r < 0) {
+		dst_log(DST_LOG_ERR, "listen %s (tcp): %s", a->text, uv_strerror(r));
+		dst_server__listener_close(l);
+		return r;
+	}
+	dst_log(DST_LOG_INFO, "listening on %s (udp, tcp)", a->text);
+	*out = l;
+	return 0;
+}
+
 static int bind_listeners(struct dst_server *srv)
 {
-	const struct dst_config *cfg = srv->cfg;
+	struct dst_listener **tail = &srv->listeners;
 
-	srv->udp = calloc(cfg->nlisten, sizeof(*srv->udp));
-	srv->tcp = calloc(cfg->nlisten, sizeof(*srv->tcp));
-	if (!srv->udp || !srv->tcp)
-		return DST_ENOMEM;
-	for (size_t i = 0; i < cfg->nlisten; i++) {
-		const struct dst_config_addr *a = &cfg->listen[i];
-		const struct sockaddr *sa = (const struct sockaddr *)&a->ss;
-		bool v6 = sa->sa_family == AF_INET6;
-		struct dst_udp_listener *u = &srv->udp[srv->nudp];
-		struct dst_tcp_listener *t = &srv->tcp[srv->ntcp];
-		int r;
-
-		uv_udp_init(srv->loop, &u->udp);
-		u->udp.data = u;
-		u->srv = srv;
-		srv->nudp++;
-		r = uv_udp_bind(&u->udp, sa, v6 ? UV_UDP_IPV6ONLY : 0);
-		if (r == 0)
-			grow_rcvbuf(&u->udp, a->text);
-		if (r == 0)
-			r = uv_udp_recv_start(&u->udp, on_udp_alloc, on_udp_recv);
-		if (r < 0) {
-			dst_log(DST_LOG_ERR, "listen %s (udp): %s", a->text, uv_strerror(r));
+	for (size_t i = 0; i < srv->cfg->nlisten; i++) {
+		int r = dst_server__listener_open(srv, &srv->cfg->listen[i], tail);
+		if (r < 0)
 			return r;
-		}
-		uv_tcp_init(srv->loop, &t->tcp);
-		t->tcp.data = t;
-		t->srv = srv;
-		srv->ntcp++;
-		r = uv_tcp_bind(&t->tcp, sa, v6 ? UV_TCP_IPV6ONLY : 0);
-		if (r == 0)
-			r = uv_listen((uv_stream_t *)&t->tcp, TCP_BACKLOG, on_tcp_connection);
-		if (r < 0) {
-			dst_log(DST_LOG_ERR, "listen %s (tcp): %s", a->text, uv_strerror(r));
-			return r;
-		}
-		dst_log(DST_LOG_INFO, "listening on %s (udp, tcp)", a->text);
+		tail = &(*tail)->next;
 	}
 	return 0;
 }
@@ -571,6 +611,49 @@ static int bind_listeners(struct dst_server *srv)
 static void on_tls_event(void *arg, const char *upstream, const char *msg)
 {
 	dst_log(DST_LOG_INFO, "upstream %s: %s", upstream, msg);
+}
+
+int dst_server__upstream_init(struct dst_server *srv, const struct dst_config *cfg,
+			      struct dst_upstream *up, const struct dst_config_upstream *u,
+			      unsigned index)
+{
+	struct sockaddr_storage addrs[16];
+	size_t n = u->naddrs < 16 ? u->naddrs : 16;
+
+	for (size_t k = 0; k < n; k++)
+		addrs[k] = u->addrs[k].ss;
+	if (n == 0) {
+		/* host only: no address until its lookup (uplink.c keeps it unavailable till then). */
+		memset(&addrs[0], 0, sizeof(addrs[0]));
+		addrs[0].ss_family = AF_UNSPEC;
+		n = 1;
+	}
+	struct dst_tls_opts o = {
+		.name = u->name,
+		.addrs = addrs,
+		.naddrs = n,
+		.tls_name = u->tls_name,
+		.pins = (const uint8_t(*)[DST_TLS_PIN_LEN])u->pins,
+		.npins = u->npins,
+		.ca_file = u->ca_file,
+		.max_connections = u->max_connections,
+		.max_inflight = u->max_inflight,
+		.idle_timeout_ms = u->idle_timeout_ms,
+		.handshake_timeout_ms = cfg->query_timeout_ms,
+		.event_cb = on_tls_event,
+	};
+	memset(up, 0, sizeof(*up));
+	int r = dst_tls_pool_new(srv->loop, &o, &up->pool);
+	if (r < 0) {
+		dst_log(DST_LOG_ERR, "upstream %s: cannot set up TLS: %s", u->name, dst_strerror(r));
+		return r;
+	}
+	up->cfg = u;
+	up->index = index;
+	if (u->npins == 1)
+		dst_log(DST_LOG_WARN, "upstream %s has a single pin-sha256 and no backup pin: "
+			"when its key changes, it fails until the configuration does too", u->name);
+	return 0;
 }
 
 static int make_upstreams(struct dst_server *srv)
@@ -585,52 +668,31 @@ static int make_upstreams(struct dst_server *srv)
 	if (!srv->ups)
 		return DST_ENOMEM;
 	for (size_t i = 0; i < cfg->nupstreams; i++) {
-		const struct dst_config_upstream *u = &cfg->upstreams[i];
-		struct sockaddr_storage addrs[16];
-		size_t n = u->naddrs < 16 ? u->naddrs : 16;
-		for (size_t k = 0; k < n; k++)
-			addrs[k] = u->addrs[k].ss;
-		struct dst_tls_opts o = {
-			.name = u->name,
-			.addrs = addrs,
-			.naddrs = n,
-			.tls_name = u->tls_name,
-			.pins = (const uint8_t(*)[DST_TLS_PIN_LEN])u->pins,
-			.npins = u->npins,
-			.ca_file = u->ca_file,
-			.max_connections = u->max_connections,
-			.max_inflight = u->max_inflight,
-			.idle_timeout_ms = u->idle_timeout_ms,
-			.handshake_timeout_ms = cfg->query_timeout_ms,
-			.event_cb = on_tls_event,
-		};
-		int r = dst_tls_pool_new(srv->loop, &o, &srv->ups[i].pool);
-		if (r < 0) {
-			dst_log(DST_LOG_ERR, "upstream %s: cannot set up TLS: %s", u->name, dst_strerror(r));
+		int r = dst_server__upstream_init(srv, cfg, &srv->ups[i], &cfg->upstreams[i],
+						  (unsigned)i);
+		if (r < 0)
 			return r;
-		}
-		srv->ups[i].cfg = u;
-		srv->ups[i].index = (unsigned)i;
 		srv->nups++;
 	}
 	return 0;
 }
 
 /* The access list and the rate limiter, with a line in the log for each. */
-static int make_limits(struct dst_server *srv)
+int dst_server__make_limits(const struct dst_config *cfg, struct dst_acl **acl,
+			    struct dst_ratelimit **rl)
 {
-	const struct dst_config *cfg = srv->cfg;
 	char text[1024];
 	uint64_t seed = 0;
-	int r = dst_acl_new(cfg->acl, cfg->nacl, cfg->listen, cfg->nlisten, &srv->acl);
+	int r = dst_acl_new(cfg->acl, cfg->nacl, cfg->listen, cfg->nlisten, acl);
 
+	*rl = NULL;
 	if (r < 0)
 		return r;
 	dst_log(DST_LOG_INFO, "access list%s: %s",
-		dst_acl_is_default(srv->acl) ? " (default: loopback and private listener networks)"
-					     : "",
-		dst_acl_describe(srv->acl, text, sizeof(text)));
-	for (size_t i = 0; i < cfg->nlisten && dst_acl_is_default(srv->acl); i++) {
+		dst_acl_is_default(*acl) ? " (default: loopback and private listener networks)"
+					 : "",
+		dst_acl_describe(*acl, text, sizeof(text)));
+	for (size_t i = 0; i < cfg->nlisten && dst_acl_is_default(*acl); i++) {
 		static const uint8_t any[16];
 		const struct sockaddr *sa = (const struct sockaddr *)&cfg->listen[i].ss;
 		bool v6 = sa->sa_family == AF_INET6;
@@ -645,11 +707,11 @@ static int make_limits(struct dst_server *srv)
 	/* A secret seed, so that no client can aim at another's rate limit slot. */
 	if (uv_random(NULL, NULL, &seed, sizeof(seed), 0, NULL) < 0)
 		seed = uv_hrtime();
-	return dst_ratelimit_new(cfg->ratelimit, 0, DST_RATELIMIT_SLOTS, seed, &srv->ratelimit);
+	return dst_ratelimit_new(cfg->ratelimit, 0, DST_RATELIMIT_SLOTS, seed, rl);
 }
 
 /* One line of what the limits did, if they did anything. */
-static void log_stats(const struct dst_server *srv)
+void dst_server__log_stats(const struct dst_server *srv)
 {
 	const struct dst_server_stats *st = &srv->stats;
 	const struct {
@@ -682,20 +744,28 @@ static void on_signal(uv_signal_t *h, int signum)
 {
 	struct dst_server *srv = h->data;
 
+	if (signum == SIGHUP) {
+		dst_log(DST_LOG_NOTICE, "SIGHUP: reloading the configuration");
+		dst_server_reload(srv, NULL, NULL);
+		return;
+	}
 	dst_log(DST_LOG_NOTICE, "signal %d: shutting down", signum);
 	dst_server_stop(srv);
 }
 
-int dst_server_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_server **out)
+int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **out)
 {
 	struct dst_server *srv = calloc(1, sizeof(*srv));
 	int r;
 
-	if (!srv)
+	*out = srv;
+	if (!srv) {
+		dst_config_free(cfg);
 		return DST_ENOMEM;
+	}
 	srv->loop = loop;
 	srv->cfg = cfg;
-	*out = srv;
+	srv->start_ms = uv_now(loop);
 	srv->inflight = calloc(DST_INFLIGHT_BUCKETS, sizeof(*srv->inflight));
 	if (!srv->inflight)
 		return DST_ENOMEM;
@@ -704,37 +774,27 @@ int dst_server_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_ser
 		srv->cache = dst_cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl);
 		if (!srv->cache)
 			return DST_ENOMEM;
+		dst_cache_set_stale(srv->cache, cfg->cache_serve_stale_ms);
 	}
 	uv_signal_init(loop, &srv->sigint);
 	uv_signal_init(loop, &srv->sigterm);
-	srv->sigint.data = srv->sigterm.data = srv;
+	uv_signal_init(loop, &srv->sighup);
+	srv->sigint.data = srv->sigterm.data = srv->sighup.data = srv;
 	uv_signal_start(&srv->sigint, on_signal, SIGINT);
 	uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
-	r = make_limits(srv);
+	uv_signal_start(&srv->sighup, on_signal, SIGHUP);
+	r = dst_server__make_limits(cfg, &srv->acl, &srv->ratelimit);
 	if (r == 0)
 		r = make_upstreams(srv);
 	if (r == 0)
+		r = dst_uplink_start(srv);
+	if (r == 0)
 		r = bind_listeners(srv);
+	if (r == 0 && cfg->control)
+		r = dst_control_open(srv, cfg->control, &srv->control);
+	if (r == 0 && cfg->metrics.len)
+		r = dst_metrics_open(srv, &cfg->metrics, &srv->metrics);
 	return r;
-}
-
-void dst_server_stop(struct dst_server *srv)
-{
-	if (srv->stopping)
-		return;
-	srv->stopping = true;
-	log_stats(srv);
-	uv_close((uv_handle_t *)&srv->sigint, NULL);
-	uv_close((uv_handle_t *)&srv->sigterm, NULL);
-	for (size_t i = 0; i < srv->nudp; i++)
-		uv_close((uv_handle_t *)&srv->udp[i].udp, NULL);
-	for (size_t i = 0; i < srv->ntcp; i++)
-		uv_close((uv_handle_t *)&srv->tcp[i].tcp, NULL);
-	while (srv->clients)
-		client_close(srv->clients);
-	dst_query_abort_all(srv);
-	for (size_t i = 0; i < srv->nups; i++)
-		dst_tls_pool_close(srv->ups[i].pool);
 }
 
 void dst_server_free(struct dst_server *srv)
@@ -746,8 +806,10 @@ void dst_server_free(struct dst_server *srv)
 	free(srv->inflight);
 	dst_acl_free(srv->acl);
 	dst_ratelimit_free(srv->ratelimit);
+	dst_uplink_free(srv);
 	free(srv->ups);
-	free(srv->udp);
-	free(srv->tcp);
+	dst_reload__free_retired(srv);
+	dst_config_free((struct dst_config *)srv->cfg);
+	free(srv->config_path);
 	free(srv);
 }

@@ -1,11 +1,13 @@
 /*
  * The server: listeners, upstreams, cache and every query in between, on
  * one libuv loop. main() creates it from a config and runs the loop; the
- * loop ends after SIGINT/SIGTERM once every handle has closed.
+ * loop ends after SIGINT/SIGTERM once every handle has closed. SIGHUP (or
+ * the control socket's "reload") re-reads the configuration.
  */
 #ifndef DST_SERVER_H
 #define DST_SERVER_H
 
+#include <stdbool.h>
 #include <uv.h>
 
 #include "config/config.h"
@@ -14,12 +16,37 @@ struct dst_server;
 
 /*
  * Binds every listener and prepares upstreams (no upstream connection is
- * opened yet). cfg is borrowed and must outlive the server. Problems are
- * logged; returns 0 or a negative code.
+ * opened yet). cfg is taken: the server frees it, and every configuration
+ * a reload replaces it with, in dst_server_free (or here, when no server
+ * could be allocated: then *out is NULL). Problems are logged; returns 0 or
+ * a negative code, after which the caller still stops, runs and frees *out.
  */
-int dst_server_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_server **out);
+int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **out);
 
-/* Starts an orderly shutdown: listeners close, queries are dropped. */
+/*
+ * Where a reload reads the configuration (path is copied). With required
+ * false a missing file means the built-in defaults, as at start-up.
+ * Returns 0 or DST_ENOMEM.
+ */
+int dst_server_set_config_path(struct dst_server *srv, const char *path, bool required);
+
+/*
+ * Re-reads the configuration and applies it (reload.c). Invalid: every
+ * problem is logged and passed to err (may be NULL) as "FILE:LINE: ...",
+ * and the server goes on with the old configuration. Valid: listeners are
+ * added and removed, upstreams rebuilt (an unchanged one keeps its
+ * connections), the cache kept when its settings did not change; queries
+ * in flight are answered. Anything that cannot be applied (a port that
+ * will not bind, an unreadable ca-file) undoes the whole reload. Returns 0
+ * or a negative code (DST_ECONFIG, or why it could not be applied).
+ */
+int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char *msg), void *arg);
+
+/*
+ * Starts an orderly shutdown: listening stops at once, queries in flight
+ * get up to 1 s to be answered, then the rest are dropped and every handle
+ * closes. A second call (a second signal) ends the wait at once.
+ */
 void dst_server_stop(struct dst_server *srv);
 
 /* Frees what is left once uv_run has returned. */

@@ -4,6 +4,8 @@ check_PROGRAMS += tests/unit/check_dns tests/unit/check_config tests/unit/check_
 	tests/unit/check_frame tests/unit/check_acl
 TESTS += tests/unit/check_dns tests/unit/check_config tests/unit/check_cache \
 	tests/unit/check_frame tests/unit/check_acl
+check_PROGRAMS += tests/unit/check_upstream
+TESTS += tests/unit/check_upstream
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -27,5 +29,12 @@ tests_unit_check_acl_SOURCES = tests/unit/check_acl.c
 tests_unit_check_acl_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_acl_LDADD = resolver/libdst_acl.a dns/libdst_dns.a $(CHECK_LIBS)
 
+tests_unit_check_upstream_SOURCES = tests/unit/check_upstream.c
+tests_unit_check_upstream_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_upstream_LDADD = resolver/libdst_upstream.a dns/libdst_dns.a $(CHECK_LIBS)
+
 include tests/integration/local.mk
 include tests/tools/local.mk
+
+# Soak test: run by hand or by .ci/run (short), not by make check.
+EXTRA_DIST += tests/soak/soak.sh tests/soak/workload.py tests/soak/.shellcheckrc

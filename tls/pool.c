@@ -603,6 +603,23 @@ void dst_tls_pool_reset(struct dst_tls_pool *p)
 		}
 }
 
+int dst_tls_pool_set_addrs(struct dst_tls_pool *p, const struct sockaddr_storage *addrs, size_t n)
+{
+	if (n == 0)
+		return DST_EINVAL;
+	struct sockaddr_storage *copy = malloc(n * sizeof(*copy));
+	if (!copy)
+		return DST_ENOMEM;
+	memcpy(copy, addrs, n * sizeof(*copy));
+	free(p->addrs);
+	p->addrs = copy;
+	p->naddrs = n;
+	/* Connections already opening have their address; the rotation starts over. */
+	p->addr_next = 0;
+	p->connect_failures = 0;
+	return 0;
+}
+
 const char *dst_tls_pool_last_error(const struct dst_tls_pool *p)
 {
 	return p->last_error;

@@ -86,6 +86,13 @@ void dst_tls_cancel(struct dst_tls_req *req, int reason);
  */
 void dst_tls_pool_reset(struct dst_tls_pool *p);
 
+/*
+ * Replaces the address list (n >= 1, copied; tried in order, as at
+ * creation). New connections use it; open ones keep running. Returns 0,
+ * DST_EINVAL (n is 0) or DST_ENOMEM (the old list stays).
+ */
+int dst_tls_pool_set_addrs(struct dst_tls_pool *p, const struct sockaddr_storage *addrs, size_t n);
+
 /* The most recent failure, for logs ("" when none). */
 const char *dst_tls_pool_last_error(const struct dst_tls_pool *p);
 

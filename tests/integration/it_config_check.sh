@@ -36,6 +36,7 @@ good_upstream="[upstream local]
 address = 127.0.0.1:8853
 tls-name = dot.test
 pin-sha256 = $(it_wrong_pin)
+pin-sha256 = $(printf '%032d' 0 | base64)
 ca-file = $IT_DIR/t-ca.pem"
 
 printf '%s\n' "# a complete, valid configuration

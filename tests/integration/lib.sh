@@ -369,12 +369,18 @@ it_upstream_queries() {
 # The [server] section every test config starts with. IT_QUERY_TIMEOUT
 # and IT_TCP_IDLE_TIMEOUT (with units) override the defaults; a test that
 # sets a query timeout should scale it by IT_SLOW, as the default is.
+# IT_STRATEGY picks the upstream strategy: ordered unless a test says
+# otherwise, because tests count which upstream got what, and "fastest"
+# (the default) sends 1 query in 50 elsewhere at random. IT_SERVER_EXTRA
+# (lines) is added to the section.
 it_conf_server() {
 	echo "[server]"
 	echo "listen = 127.0.0.1:$DS_PORT"
 	if [ -n "${DS_PORT6:-}" ]; then echo "listen = [::1]:$DS_PORT"; fi
 	echo "query-timeout = ${IT_QUERY_TIMEOUT:-$((3 * IT_SLOW))s}"
 	echo "tcp-idle-timeout = ${IT_TCP_IDLE_TIMEOUT:-10s}"
+	echo "strategy = ${IT_STRATEGY:-ordered}"
+	if [ -n "${IT_SERVER_EXTRA:-}" ]; then printf '%s\n' "$IT_SERVER_EXTRA"; fi
 	echo
 	echo "[cache]"
 	echo "size = 16m"

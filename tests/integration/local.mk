@@ -27,10 +27,24 @@ IT_TEST_LIST = \
 	%reldir%/it_pool_out_of_order.sh \
 	%reldir%/it_pool_connection_loss.sh \
 	%reldir%/it_upstream_servfail_failover.sh \
-	%reldir%/it_upstream_stall_failover.sh
+	%reldir%/it_upstream_stall_failover.sh \
+	%reldir%/it_upstream_failback.sh \
+	%reldir%/it_upstream_strategy.sh \
+	%reldir%/it_upstream_ede.sh \
+	%reldir%/it_network_change.sh \
+	%reldir%/it_bootstrap.sh \
+	%reldir%/it_reload.sh \
+	%reldir%/it_control.sh \
+	%reldir%/it_metrics.sh \
+	%reldir%/it_pin_tool.sh \
+	%reldir%/it_shutdown_drain.sh \
+	%reldir%/it_packaging.sh \
+	%reldir%/it_cache_policy.sh \
+	%reldir%/it_ecs.sh
 dist_check_SCRIPTS += $(IT_TEST_LIST)
 TESTS += $(IT_TEST_LIST)
 EXTRA_DIST += %reldir%/lib.sh %reldir%/dnsprobe.py %reldir%/testup.sh
+EXTRA_DIST += %reldir%/ops.sh %reldir%/opstool.py
 
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = bash

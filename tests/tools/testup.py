@@ -68,7 +68,7 @@ Log (--log): one line per event, key=value fields after a word:
   conn conn=N t=SEC event=tls resumed=0|1 version=TLSv1.3 cipher=NAME
   conn conn=N t=SEC event=handshake-failed error=TEXT
   query conn=N t=SEC id=ID len=WIRELEN qname=NAME qtype=TYPE edns=0|1
-        pad=0|1 ka=0|1 inflight=K mode=MODE
+        pad=0|1 ka=0|1 ecs=-|PREFIX/ADDRHEX inflight=K mode=MODE
   fault conn=N t=SEC what=close-after|close-mid-answer queries=K
   batch conn=N t=SEC order=reverse n=K
   conn conn=N t=SEC event=closed by=peer|server reason=R queries=K answered=K
@@ -144,6 +144,7 @@ class Query:
             raise ValueError("shorter than a header")
         (self.id, self.flags, qd, an, ns, ar) = struct.unpack(">HHHHHH", msg[:12])
         self.edns = self.pad = self.ka = self.do = False
+        self.ecs = "-"  # "-" none, else SOURCE-PREFIX/ADDRESS-HEX of the ECS option
         self.qname = "."
         self.qtype = 0
         self.qend = 12
@@ -189,6 +190,8 @@ class Query:
                     code, olen = struct.unpack(">HH", msg[o:o + 4])
                     self.pad |= code == OPT_PADDING
                     self.ka |= code == OPT_KEEPALIVE
+                    if code == 8 and olen >= 4:
+                        self.ecs = "%d/%s" % (msg[o + 6], msg[o + 8:o + 4 + olen].hex() or "none")
                     o += 4 + olen
             off += rdlen
 
@@ -600,10 +603,10 @@ class Conn(asyncio.Protocol):
         self.inflight += 1
         mode = s.mode if s.arg is None else "%s=%s" % (s.mode, s.arg)
         up.log("query", "conn=%d t=%s id=%d len=%d qname=%s qtype=%s edns=%d pad=%d ka=%d "
-               "inflight=%d mode=%s" % (
+               "ecs=%s inflight=%d mode=%s" % (
                    self.num, up.now(), q.id, len(msg), q.qname,
-                   TYPES.get(q.qtype, "TYPE%d" % q.qtype), q.edns, q.pad, q.ka, self.inflight,
-                   mode))
+                   TYPES.get(q.qtype, "TYPE%d" % q.qtype), q.edns, q.pad, q.ka, q.ecs,
+                   self.inflight, mode))
         if s.mode == "stall":
             return
         if s.mode == "servfail":

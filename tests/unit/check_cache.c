@@ -825,6 +825,41 @@ START_TEST(test_clear_drops_every_entry)
 }
 END_TEST
 
+START_TEST(test_flush_name_drops_every_entry_of_that_name_only)
+{
+	struct dst_cache *c = dst_cache_new(BIG, 0, 86400);
+	struct dst_cache_key k;
+	struct answer a;
+	uint32_t ttl = 300;
+	uint8_t name[DST_DNS_MAX_NAME], out[DST_DNS_MAX_MSG];
+	size_t len;
+
+	/* www.example.com under two types and both flag variants, and two other names. */
+	make_answer(&a, "www.example.com", &ttl, 1);
+	make_key(&k, "www.example.com", DST_DNS_TYPE_A, false, false);
+	ck_assert_int_eq(dst_cache_store(c, &k, a.wire, a.len, a.offs, a.nttl, T0), 0);
+	make_key(&k, "www.example.com", DST_DNS_TYPE_AAAA, true, true);
+	ck_assert_int_eq(dst_cache_store(c, &k, a.wire, a.len, a.offs, a.nttl, T0), 0);
+	ck_assert_int_eq(store_one(c, "example.com", 300, T0), 0);
+	ck_assert_int_eq(store_one(c, "mail.www.example.com", 300, T0), 0);
+	ck_assert_uint_eq(stats(c).entries, 4);
+
+	/* Case does not matter: the key holds the lower-cased name. */
+	len = name_to_wire("WWW.Example.COM", name);
+	ck_assert_uint_eq(dst_cache_flush_name(c, name, len), 2);
+	ck_assert_uint_eq(stats(c).entries, 2);
+	ck_assert_int_eq(lookup_one(c, "www.example.com", T0), 0);
+	make_key(&k, "www.example.com", DST_DNS_TYPE_AAAA, true, true);
+	ck_assert_int_eq(dst_cache_lookup(c, &k, T0, out, sizeof out), 0);
+	ck_assert_int_gt(lookup_one(c, "example.com", T0), 0);
+	ck_assert_int_gt(lookup_one(c, "mail.www.example.com", T0), 0);
+	/* Nothing left for it: nothing dropped. */
+	ck_assert_uint_eq(dst_cache_flush_name(c, name, len), 0);
+	ck_assert_uint_eq(dst_cache_flush_name(c, name, 0), 0);
+	dst_cache_free(c);
+}
+END_TEST
+
 /* ---- capped stores: negative answers and SERVFAIL ---- */
 
 /* A SERVFAIL for name/A: header and question, no records, no TTLs. */
@@ -1557,6 +1592,7 @@ static Suite *cache_suite(void)
 	tcase_add_test(tc, test_zero_size_cache_stores_nothing);
 	tcase_add_test(tc, test_tiny_budget_is_never_exceeded);
 	tcase_add_test(tc, test_clear_drops_every_entry);
+	tcase_add_test(tc, test_flush_name_drops_every_entry_of_that_name_only);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("capped");

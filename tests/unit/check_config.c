@@ -31,9 +31,11 @@
 /* The valid keys, as unknown-key messages list them. */
 #define SERVER_KEYS                                                                              \
 	"listen, allow, deny, query-timeout, tcp-idle-timeout, max-tcp-clients, "                \
-	"max-tcp-pipeline, max-pending, ratelimit, ratelimit-action, ecs, user or chroot"
+	"max-tcp-pipeline, max-pending, ratelimit, ratelimit-action, ecs, user, chroot, "      \
+	"control, metrics, log, log-level, log-queries, strategy, max-backoff or bootstrap"
 #define UPSTREAM_KEYS                                                                            \
-	"address, tls-name, pin-sha256, ca-file, max-connections, max-inflight or idle-timeout"
+	"address, host, tls-name, pin-sha256, ca-file, max-connections, max-inflight or "   \
+	"idle-timeout"
 
 static const uint8_t pin_a[DST_CONFIG_PIN_LEN] = {
 	0xca, 0x2a, 0x04, 0xa6, 0xa7, 0x91, 0xe1, 0x6b, 0x43, 0xc0, 0x4f,
@@ -404,6 +406,35 @@ START_TEST(test_duration_suffixes_parse)
 			      cfg->query_timeout_ms);
 		dst_config_free(cfg);
 	}
+}
+END_TEST
+
+START_TEST(test_cache_policy_keys_parse_and_default)
+{
+	struct dst_config *cfg = parse_ok(UP);
+
+	ck_assert_uint_eq(cfg->cache_negative_max_ttl, 3600);
+	ck_assert_uint_eq(cfg->cache_servfail_ttl, 5);
+	ck_assert_uint_eq(cfg->cache_serve_stale_ms, 86400000);
+	ck_assert_uint_eq(cfg->cache_stale_timeout_ms, 1800);
+	ck_assert(cfg->cache_prefetch);
+	dst_config_free(cfg);
+
+	cfg = parse_ok("[cache]\nnegative-max-ttl = 10m\nservfail-ttl = 30s\nserve-stale = 0\n"
+		       "stale-answer-timeout = 500ms\nprefetch = no\n" UP);
+	ck_assert_uint_eq(cfg->cache_negative_max_ttl, 600);
+	ck_assert_uint_eq(cfg->cache_servfail_ttl, 30);
+	ck_assert_uint_eq(cfg->cache_serve_stale_ms, 0);
+	ck_assert_uint_eq(cfg->cache_stale_timeout_ms, 500);
+	ck_assert(!cfg->cache_prefetch);
+	dst_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_servfail_ttl_over_five_minutes_is_error)
+{
+	expect_line_error("cache", "servfail-ttl = 6m",
+			  "servfail-ttl: expected a duration from 0 to 5m, got \"6m\"");
 }
 END_TEST
 
@@ -908,14 +939,14 @@ END_TEST
 START_TEST(test_upstream_without_address_is_error)
 {
 	expect_errors("[upstream quad9]\ntls-name = dns.quad9.net\n",
-		      FILE_NAME ":1: [upstream quad9] needs at least one address");
+		      FILE_NAME ":1: [upstream quad9] needs an address or a host");
 }
 END_TEST
 
 START_TEST(test_empty_upstream_reports_both_problems_at_its_header)
 {
 	expect_errors("[upstream empty]\n" UP,
-		      FILE_NAME ":1: [upstream empty] needs at least one address",
+		      FILE_NAME ":1: [upstream empty] needs an address or a host",
 		      FILE_NAME ":1: [upstream empty] needs tls-name or at least one pin-sha256");
 }
 END_TEST
@@ -1012,7 +1043,8 @@ START_TEST(test_unknown_key_names_its_section_and_the_right_one)
 	teardown();
 	expect_line_error("cache", "listen = 127.0.0.1",
 			  "unknown key \"listen\" in [cache] (it belongs in [server]); expected "
-			  "size, min-ttl or max-ttl");
+			  "size, min-ttl, max-ttl, negative-max-ttl, servfail-ttl, serve-stale, "
+			  "stale-answer-timeout or prefetch");
 	teardown();
 	expect_line_error("server", "tls-name = a.b",
 			  "unknown key \"tls-name\" in [server] (it belongs in [upstream NAME]); "
@@ -1767,6 +1799,8 @@ START_TEST(test_example_file_commented_sections_are_valid)
 		"#deny ", "#ratelimit ", "#ratelimit-action ", "#max-tcp-clients ",
 		"#max-tcp-pipeline ", "#max-pending ", "#ecs ", "#user ", "#chroot ",
 		"#max-connections ", "#max-inflight ", "#idle-timeout ",
+		"#control ", "#metrics ", "#log ", "#log-level ", "#log-queries ",
+		"#strategy ", "#max-backoff ", "#bootstrap ", "#host ",
 	};
 	FILE *f = fopen(example_path(), "r");
 	char *text = calloc(1, 1 << 16), line[1024];
@@ -1800,8 +1834,109 @@ START_TEST(test_example_file_commented_sections_are_valid)
 	ck_assert_str_eq(cfg->chroot, "/var/lib/dotstub");
 	ck_assert_uint_eq(cfg->upstreams[0].max_connections, 2);
 	ck_assert_uint_eq(cfg->upstreams[0].idle_timeout_ms, 10000);
+	ck_assert_str_eq(cfg->control, "/run/dotstub/control");
+	ck_assert_str_eq(cfg->metrics.text, "127.0.0.1:9153");
+	ck_assert_uint_eq(cfg->log, DST_CONFIG_LOG_STDERR);
+	ck_assert_uint_eq(cfg->log_level, 2);
+	ck_assert(!cfg->log_queries);
 	dst_config_free(cfg);
 	free(text);
+}
+END_TEST
+
+/* --- operations: control socket, metrics, logging ------------------------ */
+
+START_TEST(test_operations_keys_are_parsed)
+{
+	struct dst_config *cfg = parse_ok("[server]\n"
+					  "control = /run/dotstub/control\n"
+					  "metrics = 127.0.0.1:9100\n"
+					  "log = syslog\n"
+					  "log-level = debug\n"
+					  "log-queries = yes\n" UP);
+
+	ck_assert_str_eq(cfg->control, "/run/dotstub/control");
+	ck_assert_str_eq(cfg->metrics.text, "127.0.0.1:9100");
+	ck_assert_int_eq(cfg->metrics.ss.ss_family, AF_INET);
+	ck_assert_uint_eq(cfg->log, DST_CONFIG_LOG_SYSLOG);
+	ck_assert_uint_eq(cfg->log_level, 4);
+	ck_assert(cfg->log_queries);
+	dst_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_operations_keys_get_defaults)
+{
+	struct dst_config *cfg = parse_ok(UP);
+
+	ck_assert_ptr_null(cfg->control);
+	ck_assert_uint_eq(cfg->metrics.len, 0);
+	ck_assert_uint_eq(cfg->log, DST_CONFIG_LOG_STDERR);
+	ck_assert_uint_eq(cfg->log_level, 2);
+	ck_assert(!cfg->log_queries);
+	dst_config_free(cfg);
+	ck_assert_int_eq(dst_config_default(&cfg), 0);
+	ck_assert_ptr_null(cfg->control);
+	ck_assert_uint_eq(cfg->metrics.len, 0);
+	ck_assert_uint_eq(cfg->log_level, 2);
+	dst_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_metrics_takes_loopback_addresses_only)
+{
+	struct dst_config *cfg = line_ok("server", "metrics = [::1]");
+
+	ck_assert_str_eq(cfg->metrics.text, "[::1]:9153");
+	dst_config_free(cfg);
+	cfg = line_ok("server", "metrics = 127.3.4.5:80");
+	ck_assert_str_eq(cfg->metrics.text, "127.3.4.5:80");
+	dst_config_free(cfg);
+	expect_line_error("server", "metrics = 0.0.0.0:9153",
+			  "metrics: expected a loopback address like 127.0.0.1:9153 or [::1]:9153, "
+			  "got \"0.0.0.0:9153\" (not a loopback address: metrics stay on this "
+			  "machine)");
+	teardown();
+	expect_line_error("server", "metrics = ::",
+			  "metrics: expected a loopback address like 127.0.0.1:9153 or [::1]:9153, "
+			  "got \"::\" (not a loopback address: metrics stay on this machine)");
+	teardown();
+	expect_line_error("server", "metrics = 127.0.0.1:0",
+			  "metrics: expected a port from 1 to 65535, got \"127.0.0.1:0\"");
+	teardown();
+	expect_line_error("server", "metrics = localhost:9153",
+			  "metrics: expected a loopback address like 127.0.0.1:9153 or [::1]:9153, "
+			  "got \"localhost:9153\"");
+}
+END_TEST
+
+START_TEST(test_control_path_must_fit_a_socket_address)
+{
+	char *longest = repeat('c', 106), *too_long = repeat('c', 107);
+	struct dst_config *cfg = line_ok("server", fmt("control = /%s", longest));
+
+	ck_assert_uint_eq(strlen(cfg->control), 107);
+	dst_config_free(cfg);
+	expect_line_error("server", fmt("control = /%s", too_long),
+			  fmt("control: expected a socket path like /run/dotstub/control, got "
+			      "\"/%.59s...\" (longer than 107 bytes)", too_long));
+	teardown();
+	expect_line_error("server", "control = run/control",
+			  "control: expected a socket path like /run/dotstub/control, got "
+			  "\"run/control\" (not an absolute path)");
+	free(longest);
+	free(too_long);
+}
+END_TEST
+
+START_TEST(test_log_words_are_checked)
+{
+	expect_line_error("server", "log = journal", "log: expected stderr or syslog, got \"journal\"");
+	teardown();
+	expect_line_error("server", "log-level = verbose",
+			  "log-level: expected error, warning, notice, info or debug, got \"verbose\"");
+	teardown();
+	expect_line_error("server", "log-queries = on", "log-queries: expected yes or no, got \"on\"");
 }
 END_TEST
 
@@ -1857,6 +1992,143 @@ END_TEST
 
 /* --- the suite ------------------------------------------------------------ */
 
+/* --- upstream selection, backoff and bootstrap ------------------------------ */
+
+#define BOOT "[server]\nbootstrap = 192.0.2.53\n"
+
+START_TEST(test_selection_keys_have_defaults)
+{
+	struct dst_config *cfg = parse_ok(UP);
+
+	ck_assert_uint_eq(cfg->strategy, DST_CONFIG_STRATEGY_FASTEST);
+	ck_assert_uint_eq(cfg->max_backoff_ms, 5 * 60 * 1000);
+	ck_assert_uint_eq(cfg->nbootstrap, 0);
+	ck_assert_ptr_null(cfg->upstreams[0].host);
+	dst_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_strategy_and_max_backoff_are_parsed)
+{
+	static const struct {
+		const char *word;
+		unsigned want;
+	} words[] = {
+		{ "fastest", DST_CONFIG_STRATEGY_FASTEST },
+		{ "ordered", DST_CONFIG_STRATEGY_ORDERED },
+		{ "round-robin", DST_CONFIG_STRATEGY_ROUND_ROBIN },
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+		struct dst_config *cfg = line_ok("server", fmt("strategy = %s", words[i].word));
+		ck_assert_uint_eq(cfg->strategy, words[i].want);
+		dst_config_free(cfg);
+	}
+	struct dst_config *cfg = line_ok("server", "max-backoff = 90s");
+	ck_assert_uint_eq(cfg->max_backoff_ms, 90000);
+	dst_config_free(cfg);
+	expect_line_error("server", "strategy = random",
+			  "strategy: expected fastest, ordered or round-robin, got \"random\"");
+	teardown();
+	expect_line_error("server", "max-backoff = 500ms",
+			  "max-backoff: expected a duration from 1s to 1d, got \"500ms\"");
+	teardown();
+	expect_line_error("server", "max-backoff = 2d",
+			  "max-backoff: expected a duration from 1s to 1d, got \"2d\"");
+}
+END_TEST
+
+START_TEST(test_host_upstream_is_resolved_through_bootstrap)
+{
+	struct dst_config *cfg = parse_ok(BOOT "bootstrap = [2001:db8::53]:5353\n"
+					  "[upstream q]\nhost = DNS.Quad9.net.\n");
+	const struct dst_config_upstream *u = &cfg->upstreams[0];
+
+	ck_assert_uint_eq(cfg->nbootstrap, 2);
+	ck_assert_str_eq(cfg->bootstrap[0].text, "192.0.2.53:53");
+	ck_assert_str_eq(cfg->bootstrap[1].text, "[2001:db8::53]:5353");
+	ck_assert_str_eq(u->host, "dns.quad9.net");
+	ck_assert_uint_eq(u->host_port, 853);
+	ck_assert_uint_eq(u->naddrs, 0);
+	/* tls-name defaults to the host name. */
+	ck_assert_str_eq(u->tls_name, "dns.quad9.net");
+	dst_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_host_takes_a_port_and_keeps_an_explicit_tls_name)
+{
+	struct dst_config *cfg = parse_ok(BOOT "[upstream q]\nhost = dot.example:8853\n"
+					  "address = 192.0.2.9\ntls-name = other.example\n"
+					  "ca-file = /etc/ca.pem\n");
+	const struct dst_config_upstream *u = &cfg->upstreams[0];
+
+	ck_assert_str_eq(u->host, "dot.example");
+	ck_assert_uint_eq(u->host_port, 8853);
+	ck_assert_uint_eq(u->naddrs, 1);
+	ck_assert_str_eq(u->tls_name, "other.example");
+	dst_config_free(cfg);
+	/* Pins alone with a host: the name is still checked (tls-name defaults to it). */
+	cfg = parse_ok(BOOT "[upstream q]\nhost = dot.example\npin-sha256 = " PIN_A "\n");
+	ck_assert_str_eq(cfg->upstreams[0].tls_name, "dot.example");
+	ck_assert_uint_eq(cfg->upstreams[0].npins, 1);
+	dst_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_bad_hosts_are_errors)
+{
+	expect_errors(BOOT "[upstream q]\nhost = dot.example:0\n",
+		      FILE_NAME ":4: host: expected a port from 1 to 65535, got \"dot.example:0\"");
+	teardown();
+	expect_errors(BOOT "[upstream q]\nhost = dot.example:853x\n",
+		      FILE_NAME ":4: host: expected a port from 1 to 65535, got \"dot.example:853x\"");
+	teardown();
+	expect_errors(BOOT "[upstream q]\nhost = 9.9.9.9\n",
+		      FILE_NAME ":4: host: expected a host name like dns.quad9.net, or "
+				"dns.quad9.net:853, got \"9.9.9.9\" (an IP address belongs in "
+				"address =)");
+	teardown();
+	expect_errors(BOOT "[upstream q]\nhost = dot_example\n",
+		      FILE_NAME ":4: host: expected a host name like dns.quad9.net, or "
+				"dns.quad9.net:853, got \"dot_example\" (only letters, digits, '-' "
+				"and '.' are allowed)");
+}
+END_TEST
+
+START_TEST(test_host_needs_bootstrap)
+{
+	expect_errors("[upstream q]\nhost = dns.quad9.net\n",
+		      FILE_NAME ":1: [upstream q] has a host but [server] has no bootstrap server "
+				"to resolve it; expected bootstrap = IP[:PORT]");
+}
+END_TEST
+
+START_TEST(test_upstream_needs_address_or_host)
+{
+	expect_errors(BOOT "[upstream q]\ntls-name = dns.quad9.net\n",
+		      FILE_NAME ":3: [upstream q] needs an address or a host");
+}
+END_TEST
+
+START_TEST(test_bootstrap_must_not_be_dotstub_itself)
+{
+	/* The default listeners are 127.0.0.1:53 and [::1]:53. */
+	expect_errors("[server]\nbootstrap = 127.0.0.1\n" UP,
+		      FILE_NAME ":2: bootstrap: 127.0.0.1:53 is dotstub's own listen address "
+				"127.0.0.1:53; expected another DNS server");
+	teardown();
+	/* A wildcard listener is every address on its port. */
+	expect_errors("[server]\nlisten = 0.0.0.0:5353\nbootstrap = 192.0.2.1:5353\n" UP,
+		      FILE_NAME ":3: bootstrap: 192.0.2.1:5353 is dotstub's own listen address "
+				"0.0.0.0:5353; expected another DNS server");
+	teardown();
+	struct dst_config *cfg = parse_ok("[server]\nlisten = 127.0.0.1:5353\n"
+					  "bootstrap = 127.0.0.1:53\nbootstrap = [::1]:5353\n" UP);
+	ck_assert_uint_eq(cfg->nbootstrap, 2);
+	dst_config_free(cfg);
+}
+END_TEST
+
 static TCase *tcase(Suite *s, const char *name)
 {
 	TCase *tc = tcase_create(name);
@@ -1890,6 +2162,8 @@ static Suite *config_suite(void)
 	tc = tcase(s, "durations and sizes");
 	tcase_add_test(tc, test_duration_suffixes_parse);
 	tcase_add_test(tc, test_ttls_are_stored_in_seconds);
+	tcase_add_test(tc, test_cache_policy_keys_parse_and_default);
+	tcase_add_test(tc, test_servfail_ttl_over_five_minutes_is_error);
 	tcase_add_test(tc, test_bad_duration_is_error_with_example);
 	tcase_add_test(tc, test_timeout_out_of_range_is_error);
 	tcase_add_test(tc, test_duration_overflow_is_error);
@@ -1963,6 +2237,13 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_counts_are_checked_against_their_limits);
 	tcase_add_test(tc, test_user_and_chroot_are_checked);
 
+	tc = tcase(s, "operations");
+	tcase_add_test(tc, test_operations_keys_are_parsed);
+	tcase_add_test(tc, test_operations_keys_get_defaults);
+	tcase_add_test(tc, test_metrics_takes_loopback_addresses_only);
+	tcase_add_test(tc, test_control_path_must_fit_a_socket_address);
+	tcase_add_test(tc, test_log_words_are_checked);
+
 	tc = tcase(s, "hostile input");
 	tcase_add_test(tc, test_nul_byte_is_error_with_line_and_column);
 	tcase_add_test(tc, test_control_characters_are_errors);
@@ -1987,6 +2268,16 @@ static Suite *config_suite(void)
 	tc = tcase(s, "defaults");
 	tcase_add_test(tc, test_default_listens_on_loopback);
 	tcase_add_test(tc, test_default_upstreams_are_authenticated_by_name);
+
+	tc = tcase(s, "selection and bootstrap");
+	tcase_add_test(tc, test_selection_keys_have_defaults);
+	tcase_add_test(tc, test_strategy_and_max_backoff_are_parsed);
+	tcase_add_test(tc, test_host_upstream_is_resolved_through_bootstrap);
+	tcase_add_test(tc, test_host_takes_a_port_and_keeps_an_explicit_tls_name);
+	tcase_add_test(tc, test_bad_hosts_are_errors);
+	tcase_add_test(tc, test_host_needs_bootstrap);
+	tcase_add_test(tc, test_upstream_needs_address_or_host);
+	tcase_add_test(tc, test_bootstrap_must_not_be_dotstub_itself);
 	return s;
 }
 

@@ -8,6 +8,9 @@
  * Inputs handed to the code under test live in heap buffers of their exact
  * length, so an ASan build catches any read past the end.
  */
+/* stdbool before ldns: ldns otherwise defines _Bool as signed char. */
+#include <stdbool.h>
+
 #include <check.h>
 #include <ldns/ldns.h>
 #include <stdint.h>
@@ -1021,6 +1024,105 @@ START_TEST(test_upstream_query_is_padded_to_128_byte_blocks)
 		ck_assert(ldns_pkt_edns(pkt));
 		ldns_pkt_free(pkt);
 	}
+}
+END_TEST
+
+/* www.example.com A with EDNS and an ECS option for 192.0.2.0/24. */
+static size_t ecs_query(uint8_t *b)
+{
+	static const uint8_t q[] = {
+		0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1,
+		3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
+		0, 1, 0, 1,
+		0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 11,
+		0, 8, 0, 7, 0, 1, 24, 0, 192, 0, 2,
+	};
+	memcpy(b, q, sizeof(q));
+	return sizeof(q);
+}
+
+/* The ECS option in an upstream query's OPT (after the question), or NULL. */
+static const uint8_t *find_ecs(const uint8_t *w, size_t n)
+{
+	size_t p = 12;
+	while (w[p])
+		p += w[p] + 1u;
+	p += 5 + DST_DNS_OPT_LEN;
+	while (p + 4 <= n) {
+		if (dst_dns_get16(w + p) == DST_DNS_EDNS_ECS)
+			return w + p;
+		p += 4u + dst_dns_get16(w + p + 2);
+	}
+	return NULL;
+}
+
+START_TEST(test_client_ecs_is_replaced_by_source_prefix_zero)
+{
+	uint8_t in[128], out[512];
+	struct dst_dns_query q;
+	size_t n = ecs_query(in);
+
+	ck_assert_int_eq(dst_dns_parse_query(in, n, &q), DST_DNS_QUERY_OK);
+	ck_assert_uint_eq(q.ecs_len, 11);
+	ssize_t len = dst_dns_upstream_query(in, &q, 1, out, sizeof(out));
+	ck_assert_int_gt(len, 0);
+	ck_assert_uint_eq((size_t)len % DST_DNS_PAD_BLOCK, 0);
+	const uint8_t *e = find_ecs(out, (size_t)len);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(dst_dns_get16(e + 2), 4);     /* no address bytes */
+	ck_assert_uint_eq(dst_dns_get16(e + 4), 1);     /* family IPv4 kept */
+	ck_assert_uint_eq(e[6], 0);                     /* source prefix 0 */
+	ck_assert_uint_eq(e[7], 0);
+	ldns_pkt *p = from_wire(out, (size_t)len);
+	ck_assert(ldns_pkt_edns(p));
+	ldns_pkt_free(p);
+}
+END_TEST
+
+START_TEST(test_client_ecs_is_forwarded_unchanged_with_pass)
+{
+	uint8_t in[128], out[512];
+	struct dst_dns_query q;
+	size_t n = ecs_query(in);
+
+	ck_assert_int_eq(dst_dns_parse_query(in, n, &q), DST_DNS_QUERY_OK);
+	ssize_t len = dst_dns_upstream_query_ex(in, &q, 1, DST_DNS_ECS_PASS, out, sizeof(out));
+	ck_assert_int_gt(len, 0);
+	const uint8_t *e = find_ecs(out, (size_t)len);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_mem_eq(e, in + n - 11, 11);
+}
+END_TEST
+
+START_TEST(test_no_ecs_is_added_when_the_client_sent_none)
+{
+	struct msg m;
+	struct dst_dns_query q;
+	uint8_t out[512];
+	client(&m, &q, true);
+	ck_assert_uint_eq(q.ecs_len, 0);
+	ssize_t len = dst_dns_upstream_query_ex(m.b, &q, 1, DST_DNS_ECS_PASS, out, sizeof(out));
+	ck_assert_int_gt(len, 0);
+	ck_assert_ptr_null(find_ecs(out, (size_t)len));
+}
+END_TEST
+
+START_TEST(test_oversized_ecs_is_not_forwarded)
+{
+	uint8_t in[160], out[512];
+	struct dst_dns_query q;
+	size_t n = ecs_query(in);
+
+	/* Grow the ECS option to 21 data bytes: longer than any valid one. */
+	memset(in + n, 0, 14);
+	n += 14;
+	dst_dns_put16(in + 42, 11 + 14);       /* OPT RDLENGTH */
+	dst_dns_put16(in + 46, 7 + 14);        /* ECS OPTION-LENGTH */
+	ck_assert_int_eq(dst_dns_parse_query(in, n, &q), DST_DNS_QUERY_OK);
+	ck_assert_uint_eq(q.ecs_len, 0);
+	ssize_t len = dst_dns_upstream_query_ex(in, &q, 1, DST_DNS_ECS_PASS, out, sizeof(out));
+	ck_assert_int_gt(len, 0);
+	ck_assert_ptr_null(find_ecs(out, (size_t)len));
 }
 END_TEST
 
@@ -2465,6 +2567,127 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------ */
+/* error_response_ede: Extended DNS Errors (RFC 8914)                  */
+/* ------------------------------------------------------------------ */
+
+/* The EDE option in a response we built: its info-code, text and length; false if none. */
+static bool find_ede(const uint8_t *w, size_t n, uint16_t *code, char *text, size_t *tlen)
+{
+	ldns_pkt *p = from_wire(w, n);
+	bool found = false;
+	ldns_rdf *d = ldns_pkt_edns_data(p);
+	if (d) {
+		const uint8_t *o = ldns_rdf_data(d);
+		size_t len = ldns_rdf_size(d);
+		for (size_t i = 0; i + 4 <= len;) {
+			uint16_t c = dst_dns_get16(o + i), l = dst_dns_get16(o + i + 2);
+			ck_assert_uint_le(i + 4 + l, len);
+			if (c == DST_DNS_EDNS_EDE) {
+				ck_assert_uint_ge(l, 2);
+				*code = dst_dns_get16(o + i + 4);
+				*tlen = l - 2u;
+				memcpy(text, o + i + 6, *tlen);
+				text[*tlen] = '\0';
+				found = true;
+			}
+			i += 4u + l;
+		}
+	}
+	ldns_pkt_free(p);
+	return found;
+}
+
+START_TEST(test_ede_carries_info_code_and_text_for_edns_clients)
+{
+	struct msg m;
+	struct dst_dns_query q;
+	uint8_t out[512];
+	char text[512];
+	uint16_t code = 0;
+	size_t tlen = 0;
+	static const char why[] = "dns.quad9.net: certificate expired";
+	struct dst_dns_ede ede = { DST_DNS_EDE_NETWORK_ERROR, why, sizeof(why) - 1 };
+	client(&m, &q, true);
+	ssize_t n = dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out, sizeof(out));
+	ck_assert_int_eq(n, 12 + QNAME_WIRE_LEN + 4 + DST_DNS_OPT_LEN + 6 + (ssize_t)sizeof(why) - 1);
+	ldns_pkt *p = from_wire(out, (size_t)n);
+	ck_assert_int_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
+	ck_assert_uint_eq(ldns_pkt_id(p), QID);
+	ck_assert(ldns_pkt_edns_do(p));
+	ck_assert_uint_eq(ldns_pkt_arcount(p), 0); /* ldns keeps the OPT out of the counts */
+	ldns_pkt_free(p);
+	ck_assert(find_ede(out, (size_t)n, &code, text, &tlen));
+	ck_assert_uint_eq(code, 23);
+	ck_assert_str_eq(text, why);
+}
+END_TEST
+
+START_TEST(test_ede_is_left_out_without_edns)
+{
+	struct msg m;
+	struct dst_dns_query q;
+	uint8_t out[512], plain[512];
+	struct dst_dns_ede ede = { DST_DNS_EDE_NETWORK_ERROR, "x: timed out", 12 };
+	client(&m, &q, false);
+	ssize_t n = dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out, sizeof(out));
+	ssize_t k = dst_dns_error_response(m.b, &q, DST_DNS_RCODE_SERVFAIL, plain, sizeof(plain));
+	ck_assert_int_eq(n, k);
+	ck_assert_mem_eq(out, plain, (size_t)k);
+}
+END_TEST
+
+START_TEST(test_ede_without_text_is_just_the_info_code)
+{
+	struct msg m;
+	struct dst_dns_query q;
+	uint8_t out[512];
+	char text[8];
+	uint16_t code = 0;
+	size_t tlen = 9;
+	struct dst_dns_ede ede = { DST_DNS_EDE_NO_REACHABLE_AUTHORITY, NULL, 0 };
+	client(&m, &q, true);
+	ssize_t n = dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out, sizeof(out));
+	ck_assert_int_eq(n, 12 + QNAME_WIRE_LEN + 4 + DST_DNS_OPT_LEN + 6);
+	ck_assert(find_ede(out, (size_t)n, &code, text, &tlen));
+	ck_assert_uint_eq(code, 22);
+	ck_assert_uint_eq(tlen, 0);
+}
+END_TEST
+
+START_TEST(test_ede_text_is_cut_to_fit_at_a_character_boundary)
+{
+	struct msg m;
+	struct dst_dns_query q;
+	uint8_t out[512];
+	char text[512], why[300];
+	uint16_t code = 0;
+	size_t tlen = 0, base = 12 + QNAME_WIRE_LEN + 4 + DST_DNS_OPT_LEN;
+	/* "é" (2 bytes) over and over: any cut must fall between two of them. */
+	for (size_t i = 0; i + 1 < sizeof(why); i += 2) {
+		why[i] = (char)0xc3;
+		why[i + 1] = (char)0xa9;
+	}
+	struct dst_dns_ede ede = { DST_DNS_EDE_NETWORK_ERROR, why, sizeof(why) };
+	client(&m, &q, true);
+	for (size_t cap = base; cap < base + 40; cap++) {
+		ssize_t n = dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out, cap);
+		ck_assert_int_gt(n, 0);
+		ck_assert_uint_le((size_t)n, cap);
+		if (cap < base + 6) {
+			ck_assert_int_eq(n, (ssize_t)base); /* no room for the option: plain SERVFAIL */
+			continue;
+		}
+		ck_assert(find_ede(out, (size_t)n, &code, text, &tlen));
+		ck_assert_uint_eq(code, 23);
+		ck_assert_uint_eq(tlen % 2, 0);
+		ck_assert_uint_ge(tlen + 1, cap - base - 6);
+	}
+	ck_assert_int_eq(dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out,
+						    base - 1), DST_ENOSPC);
+}
+END_TEST
+
 static Suite *dns_suite(void)
 {
 	Suite *s = suite_create("dns");
@@ -2534,6 +2757,10 @@ static Suite *dns_suite(void)
 	tcase_add_test(tc, test_upstream_query_needs_room_for_every_byte);
 	tcase_add_test(tc, test_upstream_query_is_padded_to_128_byte_blocks);
 	tcase_add_test(tc, test_edns_keepalive_is_found_in_answer_opt);
+	tcase_add_test(tc, test_client_ecs_is_replaced_by_source_prefix_zero);
+	tcase_add_test(tc, test_client_ecs_is_forwarded_unchanged_with_pass);
+	tcase_add_test(tc, test_no_ecs_is_added_when_the_client_sent_none);
+	tcase_add_test(tc, test_oversized_ecs_is_not_forwarded);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("prepare_answer");
@@ -2602,6 +2829,13 @@ static Suite *dns_suite(void)
 	tcase_add_test(tc, test_random_mutations_of_a_query_are_handled);
 	tcase_add_test(tc, test_every_prefix_of_an_answer_is_formerr);
 	tcase_add_test(tc, test_random_mutations_of_an_answer_are_handled);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("error_response_ede");
+	tcase_add_test(tc, test_ede_carries_info_code_and_text_for_edns_clients);
+	tcase_add_test(tc, test_ede_is_left_out_without_edns);
+	tcase_add_test(tc, test_ede_without_text_is_just_the_info_code);
+	tcase_add_test(tc, test_ede_text_is_cut_to_fit_at_a_character_boundary);
 	suite_add_tcase(s, tc);
 
 	return s;

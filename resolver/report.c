@@ -1,0 +1,365 @@
+/*
+ * Reports for the control socket (plain "key: value" lines) and /metrics
+ * (Prometheus text format 0.0.4), built from the same numbers: the
+ * server's counters (srv->stats, each upstream's failures by cause), the
+ * cache's statistics and each TLS pool's.
+ *
+ * Counters here count since start; a reload keeps the server's and the
+ * cache's (when the cache is kept), an upstream kept by a reload keeps
+ * its pool's, and a rebuilt upstream keeps its failure counts (by name)
+ * while its pool's counters start again (Prometheus sees a counter reset).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/err.h"
+#include "resolver/internal.h"
+#include "resolver/report.h"
+#include "resolver/upstream.h"
+
+static const char *const cause_names[DST_FAIL_NCAUSES] = {
+	[DST_FAIL_TIMEOUT] = "timeout",   [DST_FAIL_CONNECT] = "connect",
+	[DST_FAIL_TLS] = "tls",           [DST_FAIL_CERT] = "certificate",
+	[DST_FAIL_PIN] = "pin",           [DST_FAIL_SERVFAIL] = "servfail",
+	[DST_FAIL_OTHER] = "other",
+};
+
+static const char *const rcode_names[] = {"NOERROR", "FORMERR", "SERVFAIL",
+					  "NXDOMAIN", "NOTIMP", "REFUSED"};
+#define NRCODES (sizeof(rcode_names) / sizeof(rcode_names[0]))
+
+enum dst_fail_cause dst_server__fail_cause(int status)
+{
+	switch (status) {
+	case DST_ETIMEDOUT:
+		return DST_FAIL_TIMEOUT;
+	case DST_ETLS:
+		return DST_FAIL_TLS;
+	case DST_ECERTVERIFY:
+		return DST_FAIL_CERT;
+	case DST_EPINMISMATCH:
+		return DST_FAIL_PIN;
+	case DST_ESERVFAIL:
+		return DST_FAIL_SERVFAIL;
+	case DST_EEOF:
+		return DST_FAIL_CONNECT;
+	default:
+		/* errno values (refused, reset, unreachable) are the TCP side; ours are the rest. */
+		return status > -1000 && status < 0 ? DST_FAIL_CONNECT : DST_FAIL_OTHER;
+	}
+}
+
+void dst_buf_printf(struct dst_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->failed)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+		va_start(ap, fmt);
+		n = vsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		while (cap - b->len <= (size_t)n)
+			cap *= 2;
+		char *d = realloc(b->data, cap);
+		if (!d) {
+			b->failed = true;
+			return;
+		}
+		b->data = d;
+		b->cap = cap;
+	}
+}
+
+void dst_buf_free(struct dst_buf *b)
+{
+	free(b->data);
+	*b = (struct dst_buf){0};
+}
+
+static unsigned long long ull(uint64_t v)
+{
+	return (unsigned long long)v;
+}
+
+static uint64_t uptime_s(const struct dst_server *srv)
+{
+	return (uv_now(srv->loop) - srv->start_ms) / 1000;
+}
+
+static void cache_stats(const struct dst_server *srv, struct dst_cache_stats *cs)
+{
+	memset(cs, 0, sizeof(*cs));
+	if (srv->cache)
+		dst_cache_get_stats(srv->cache, cs);
+}
+
+/* Upstream i's health (upstream.h): state, smoothed RTT, backoff, cause. */
+static const struct dst_up_health *health(const struct dst_server *srv, const struct dst_upstream *up)
+{
+	return dst_upset_health(srv->upset, up->index);
+}
+
+void dst_report_status(struct dst_server *srv, struct dst_buf *b)
+{
+	const struct dst_config *cfg = srv->cfg;
+
+	dst_buf_printf(b, "version: %s\n", PACKAGE_VERSION);
+	dst_buf_printf(b, "uptime: %llus\n", ull(uptime_s(srv)));
+	dst_buf_printf(b, "config: %s\n", cfg->file ? cfg->file : "built-in defaults");
+	dst_buf_printf(b, "reloads: %u\n", srv->reloads);
+	for (const struct dst_listener *l = srv->listeners; l; l = l->next)
+		dst_buf_printf(b, "listen: %s (udp, tcp)\n", l->addr.text);
+	dst_buf_printf(b, "control: %s\n", cfg->control ? cfg->control : "off");
+	dst_buf_printf(b, "metrics: %s\n", cfg->metrics.len ? cfg->metrics.text : "off");
+	dst_buf_printf(b, "upstreams: %zu\n", srv->nups);
+	dst_buf_printf(b, "queries in flight: %zu\n", srv->npending);
+	dst_buf_printf(b, "tcp clients: %zu\n", srv->nclients);
+}
+
+void dst_report_upstreams(struct dst_server *srv, struct dst_buf *b)
+{
+	for (size_t i = 0; i < srv->nups; i++) {
+		const struct dst_upstream *up = &srv->ups[i];
+		const struct dst_config_upstream *u = up->cfg;
+		const struct dst_up_health *h = health(srv, up);
+		struct dst_tls_stats ts;
+		uint64_t now = uv_now(srv->loop);
+		const char *err = h->cause[0] ? h->cause : dst_tls_pool_last_error(up->pool);
+
+		dst_tls_pool_stats(up->pool, &ts);
+		dst_buf_printf(b, "%supstream %s\n", i ? "\n" : "", u->name);
+		dst_buf_printf(b, "  state: %s%s", dst_upset_state_name(h->state),
+			       h->available ? "" : ", no address yet");
+		if (h->state == DST_UP_DOWN && h->retry_ms > now)
+			dst_buf_printf(b, " (probed in %llu ms)", ull(h->retry_ms - now));
+		/* A state never changed since start has since_ms 0. */
+		uint64_t since = h->since_ms > srv->start_ms ? h->since_ms : srv->start_ms;
+		dst_buf_printf(b, " for %llu s\n", ull((now - since) / 1000));
+		if (h->have_rtt)
+			dst_buf_printf(b, "  srtt: %.1f ms (deviation %.1f ms)\n", h->srtt_us / 1000.0,
+				       h->rttvar_us / 1000.0);
+		else
+			dst_buf_printf(b, "  srtt: - (no answer timed yet)\n");
+		dst_buf_printf(b, "  addresses:");
+		for (size_t k = 0; k < u->naddrs; k++)
+			dst_buf_printf(b, "%s %s", k ? "," : "", u->addrs[k].text);
+		dst_buf_printf(b, "\n  authentication:");
+		if (u->tls_name)
+			dst_buf_printf(b, " name %s%s", u->tls_name, u->npins ? "," : "");
+		if (u->npins)
+			dst_buf_printf(b, " %zu pin%s", u->npins, u->npins == 1 ? "" : "s");
+		dst_buf_printf(b, "\n");
+		dst_buf_printf(b, "  queries: %llu\n  answers: %llu\n", ull(ts.queries),
+			       ull(ts.answers));
+		dst_buf_printf(b, "  failures:");
+		for (int c = 0; c < DST_FAIL_NCAUSES; c++)
+			dst_buf_printf(b, "%s %s %llu", c ? "," : "", cause_names[c],
+				       ull(up->fails[c]));
+		dst_buf_printf(b, "\n  connection failures: %llu\n", ull(ts.conn_failures));
+		dst_buf_printf(b, "  connections open: %u\n", ts.conns_open);
+		dst_buf_printf(b, "  handshakes: full %llu, resumed %llu\n", ull(ts.full_handshakes),
+			       ull(ts.resumed_handshakes));
+		dst_buf_printf(b, "  last error: %s\n", err[0] ? err : "-");
+	}
+}
+
+void dst_report_stats(struct dst_server *srv, struct dst_buf *b)
+{
+	const struct dst_server_stats *st = &srv->stats;
+	struct dst_cache_stats cs;
+	uint64_t other = 0;
+
+	cache_stats(srv, &cs);
+	for (size_t r = NRCODES; r < 16; r++)
+		other += st->rcodes[r];
+	dst_buf_printf(b, "queries: %llu\n", ull(st->queries));
+	dst_buf_printf(b, "cache hits: %llu\n", ull(cs.hits));
+	dst_buf_printf(b, "cache misses: %llu\n", ull(cs.misses));
+	dst_buf_printf(b, "stale answers: %llu\n", ull(st->stale));
+	dst_buf_printf(b, "prefetches: %llu\n", ull(st->prefetches));
+	dst_buf_printf(b, "answers:");
+	for (size_t r = 0; r < NRCODES; r++)
+		dst_buf_printf(b, "%s %s %llu", r ? "," : "", rcode_names[r], ull(st->rcodes[r]));
+	dst_buf_printf(b, ", other %llu\n", ull(other));
+	dst_buf_printf(b, "servfail: %llu\n", ull(st->rcodes[DST_DNS_RCODE_SERVFAIL]));
+	dst_buf_printf(b, "refused: %llu\n", ull(st->rcodes[DST_DNS_RCODE_REFUSED]));
+	dst_buf_printf(b, "rate limited: %llu\n", ull(st->ratelimited));
+	dst_buf_printf(b, "acl dropped: %llu\n", ull(st->acl_dropped));
+	dst_buf_printf(b, "acl refused tcp: %llu\n", ull(st->acl_refused_tcp));
+	dst_buf_printf(b, "any: %llu\n", ull(st->any));
+	dst_buf_printf(b, "max-pending servfail: %llu\n", ull(st->pending_full));
+	dst_buf_printf(b, "tcp clients evicted: %llu\n", ull(st->tcp_evicted));
+	dst_buf_printf(b, "tcp clients not reading: %llu\n", ull(st->tcp_not_reading));
+	dst_buf_printf(b, "cache entries: %zu\n", cs.entries);
+	dst_buf_printf(b, "cache bytes: %zu\n", cs.bytes);
+	dst_buf_printf(b, "cache max bytes: %llu\n", ull(srv->cache ? srv->cfg->cache_size : 0));
+	dst_buf_printf(b, "cache evictions: %llu\n", ull(cs.evictions));
+	dst_buf_printf(b, "queries in flight: %zu\n", srv->npending);
+}
+
+/* --- Prometheus ----------------------------------------------------------- */
+
+static void family(struct dst_buf *b, const char *name, const char *type, const char *help)
+{
+	dst_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void metric(struct dst_buf *b, const char *name, const char *type, const char *help,
+		   uint64_t v)
+{
+	family(b, name, type, help);
+	dst_buf_printf(b, "%s %llu\n", name, ull(v));
+}
+
+/* One family with a sample per upstream; get reads the value. */
+static void per_upstream(struct dst_server *srv, struct dst_buf *b, const char *name,
+			 const char *type, const char *help,
+			 uint64_t (*get)(const struct dst_upstream *, const struct dst_tls_stats *))
+{
+	family(b, name, type, help);
+	for (size_t i = 0; i < srv->nups; i++) {
+		struct dst_tls_stats ts;
+		dst_tls_pool_stats(srv->ups[i].pool, &ts);
+		dst_buf_printf(b, "%s{upstream=\"%s\"} %llu\n", name, srv->ups[i].cfg->name,
+			       ull(get(&srv->ups[i], &ts)));
+	}
+}
+
+static uint64_t get_up(const struct dst_upstream *up, const struct dst_tls_stats *ts)
+{
+	return dst_upset_health(up->srv->upset, up->index)->state == DST_UP_UP;
+}
+static uint64_t get_queries(const struct dst_upstream *up, const struct dst_tls_stats *ts)
+{
+	return ts->queries;
+}
+static uint64_t get_answers(const struct dst_upstream *up, const struct dst_tls_stats *ts)
+{
+	return ts->answers;
+}
+static uint64_t get_conns(const struct dst_upstream *up, const struct dst_tls_stats *ts)
+{
+	return ts->conns_open;
+}
+static uint64_t get_conn_failures(const struct dst_upstream *up, const struct dst_tls_stats *ts)
+{
+	return ts->conn_failures;
+}
+static uint64_t get_unmatched(const struct dst_upstream *up, const struct dst_tls_stats *ts)
+{
+	return ts->unmatched;
+}
+
+void dst_report_metrics(struct dst_server *srv, struct dst_buf *b)
+{
+	const struct dst_server_stats *st = &srv->stats;
+	struct dst_cache_stats cs;
+	uint64_t other = 0;
+
+	cache_stats(srv, &cs);
+	family(b, "dotstub_info", "gauge", "The running dotstub's version (always 1).");
+	dst_buf_printf(b, "dotstub_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
+	metric(b, "dotstub_uptime_seconds", "gauge", "Seconds since dotstub started.",
+	       uptime_s(srv));
+	metric(b, "dotstub_reloads_total", "counter", "Configuration reloads applied.",
+	       srv->reloads);
+	metric(b, "dotstub_queries_total", "counter",
+	       "Client messages received over UDP and TCP, refused and rate-limited ones included.",
+	       st->queries);
+	family(b, "dotstub_answers_total", "counter", "Answers sent to clients, by rcode.");
+	for (size_t r = 0; r < NRCODES; r++)
+		dst_buf_printf(b, "dotstub_answers_total{rcode=\"%s\"} %llu\n", rcode_names[r],
+			       ull(st->rcodes[r]));
+	for (size_t r = NRCODES; r < 16; r++)
+		other += st->rcodes[r];
+	dst_buf_printf(b, "dotstub_answers_total{rcode=\"other\"} %llu\n", ull(other));
+	metric(b, "dotstub_queries_in_flight", "gauge", "Queries waiting for an upstream.",
+	       srv->npending);
+	metric(b, "dotstub_tcp_clients", "gauge", "Client TCP connections open.", srv->nclients);
+	metric(b, "dotstub_cache_hits_total", "counter", "Answers served live from the cache.",
+	       cs.hits);
+	metric(b, "dotstub_cache_misses_total", "counter", "Cache lookups that found nothing live.",
+	       cs.misses);
+	metric(b, "dotstub_stale_answers_total", "counter",
+	       "Expired answers sent while upstreams were slow or failing (RFC 8767).", st->stale);
+	metric(b, "dotstub_prefetches_total", "counter",
+	       "Background refreshes of cache entries hit late in their life.", st->prefetches);
+	metric(b, "dotstub_cache_evictions_total", "counter",
+	       "Entries dropped to make room.", cs.evictions);
+	metric(b, "dotstub_cache_entries", "gauge", "Entries in the cache, stale ones included.",
+	       cs.entries);
+	metric(b, "dotstub_cache_bytes", "gauge", "Bytes the cache holds, its index included.",
+	       cs.bytes);
+	metric(b, "dotstub_cache_max_bytes", "gauge", "The cache's size limit ([cache] size).",
+	       srv->cache ? srv->cfg->cache_size : 0);
+	metric(b, "dotstub_ratelimited_total", "counter", "UDP queries over the rate limit.",
+	       st->ratelimited);
+	metric(b, "dotstub_acl_dropped_total", "counter",
+	       "UDP queries from clients the access list refuses, dropped.", st->acl_dropped);
+	metric(b, "dotstub_acl_refused_tcp_total", "counter",
+	       "TCP connections from clients the access list refuses.", st->acl_refused_tcp);
+	metric(b, "dotstub_any_total", "counter", "ANY queries answered as RFC 8482 says.",
+	       st->any);
+	metric(b, "dotstub_max_pending_servfail_total", "counter",
+	       "Cache misses answered SERVFAIL at once because max-pending was reached.",
+	       st->pending_full);
+	metric(b, "dotstub_tcp_evicted_total", "counter",
+	       "TCP clients closed to make room at max-tcp-clients.", st->tcp_evicted);
+	metric(b, "dotstub_tcp_not_reading_total", "counter",
+	       "TCP clients closed for not reading their answers.", st->tcp_not_reading);
+
+	per_upstream(srv, b, "dotstub_upstream_up", "gauge",
+		     "1 while the upstream is up, 0 while it is suspect, down or being probed.",
+		     get_up);
+	family(b, "dotstub_upstream_srtt_seconds", "gauge",
+	       "Smoothed answer time of the upstream (absent until one answer was timed).");
+	for (size_t i = 0; i < srv->nups; i++) {
+		const struct dst_up_health *h = health(srv, &srv->ups[i]);
+		if (h->have_rtt)
+			dst_buf_printf(b, "dotstub_upstream_srtt_seconds{upstream=\"%s\"} %.6f\n",
+				       srv->ups[i].cfg->name, h->srtt_us / 1e6);
+	}
+	per_upstream(srv, b, "dotstub_upstream_queries_total", "counter",
+		     "Queries handed to the upstream's connection pool.", get_queries);
+	per_upstream(srv, b, "dotstub_upstream_answers_total", "counter",
+		     "Answers received from the upstream.", get_answers);
+	per_upstream(srv, b, "dotstub_upstream_unmatched_total", "counter",
+		     "Answers that matched no query (late or unknown), dropped.", get_unmatched);
+	per_upstream(srv, b, "dotstub_upstream_connections", "gauge",
+		     "TLS connections open to the upstream.", get_conns);
+	per_upstream(srv, b, "dotstub_upstream_connection_failures_total", "counter",
+		     "Connections that failed before they were ready.", get_conn_failures);
+	family(b, "dotstub_upstream_handshakes_total", "counter",
+	       "TLS handshakes completed, full or resumed.");
+	for (size_t i = 0; i < srv->nups; i++) {
+		struct dst_tls_stats ts;
+		dst_tls_pool_stats(srv->ups[i].pool, &ts);
+		dst_buf_printf(b, "dotstub_upstream_handshakes_total{upstream=\"%s\",kind=\"full\"} "
+			       "%llu\n", srv->ups[i].cfg->name, ull(ts.full_handshakes));
+		dst_buf_printf(b, "dotstub_upstream_handshakes_total{upstream=\"%s\",kind=\"resumed\"}"
+			       " %llu\n", srv->ups[i].cfg->name, ull(ts.resumed_handshakes));
+	}
+	family(b, "dotstub_upstream_failures_total", "counter",
+	       "Query attempts at the upstream that failed, by cause.");
+	for (size_t i = 0; i < srv->nups; i++)
+		for (int c = 0; c < DST_FAIL_NCAUSES; c++)
+			dst_buf_printf(b, "dotstub_upstream_failures_total{upstream=\"%s\","
+				       "cause=\"%s\"} %llu\n", srv->ups[i].cfg->name,
+				       cause_names[c], ull(srv->ups[i].fails[c]));
+}

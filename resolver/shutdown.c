@@ -1,0 +1,131 @@
+/*
+ * Shutting down (SIGTERM, SIGINT): in two halves, so that queries in flight
+ * are answered.
+ *
+ * dst_server_stop stops taking queries at once: the control socket and
+ * /metrics close, UDP listeners stop reading (their sockets stay open: the
+ * answers owed go out through them), TCP listeners close, TCP clients are
+ * no longer read and close as soon as they owe nothing. Then the queries
+ * in flight get up to DRAIN_MS. finish_stop, when the last one has ended
+ * (or the time is up, or a second signal came), drops whatever is left and
+ * closes every handle, after which uv_run returns.
+ *
+ * Nothing here costs anything while dotstub runs: the timer and the check
+ * handle that watch the wait are created by dst_server_stop.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "resolver/control.h"
+#include "resolver/internal.h"
+#include "resolver/log.h"
+#include "resolver/metrics.h"
+#include "resolver/notify.h"
+#include "resolver/server.h"
+
+#define DRAIN_MS 1000 /* how long a shutdown waits for queries in flight */
+
+static void on_handle_freed(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* Shutdown, second half: what is still in flight is dropped and every handle closes. */
+static void finish_stop(struct dst_server *srv)
+{
+	struct dst_listener *l, *next;
+
+	if (srv->stopped)
+		return;
+	srv->stopped = true;
+	if (srv->drain_timer)
+		uv_close((uv_handle_t *)srv->drain_timer, on_handle_freed);
+	if (srv->drain_check)
+		uv_close((uv_handle_t *)srv->drain_check, on_handle_freed);
+	srv->drain_timer = NULL;
+	srv->drain_check = NULL;
+	dst_server__log_stats(srv);
+	uv_close((uv_handle_t *)&srv->sigint, NULL);
+	uv_close((uv_handle_t *)&srv->sigterm, NULL);
+	uv_close((uv_handle_t *)&srv->sighup, NULL);
+	for (l = srv->listeners; l; l = next) {
+		next = l->next;
+		dst_server__listener_close(l);
+	}
+	srv->listeners = NULL;
+	while (srv->clients)
+		dst_server__client_close(srv->clients);
+	dst_query_abort_all(srv);
+	dst_uplink_stop(srv);
+	for (size_t i = 0; i < srv->nups; i++)
+		dst_tls_pool_close(srv->ups[i].pool);
+	dst_reload__retire_all(srv);
+}
+
+static void on_drain_check(uv_check_t *h)
+{
+	struct dst_server *srv = h->data;
+
+	if (srv->npending == 0)
+		finish_stop(srv);
+}
+
+static void on_drain_timeout(uv_timer_t *t)
+{
+	struct dst_server *srv = t->data;
+
+	dst_log(DST_LOG_NOTICE, "%zu queries still unanswered after %d ms: dropped", srv->npending,
+		DRAIN_MS);
+	finish_stop(srv);
+}
+
+/*
+ * Shutdown, first half: stop taking queries (listeners stop, TCP clients
+ * are no longer read and close once they owe nothing) and let the ones in
+ * flight finish for up to DRAIN_MS. A check handle, which costs nothing
+ * while the loop sleeps, sees the last one end; both handles exist only
+ * during the wait.
+ */
+void dst_server_stop(struct dst_server *srv)
+{
+	struct dst_tcp_client *c, *next;
+
+	if (srv->stopping) {
+		finish_stop(srv); /* a second signal: no more waiting */
+		return;
+	}
+	srv->stopping = true;
+	dst_notify("STOPPING=1\nSTATUS=stopping");
+	dst_control_close(srv->control);
+	dst_metrics_close(srv->metrics);
+	srv->control = NULL;
+	srv->metrics = NULL;
+	for (struct dst_listener *l = srv->listeners; l; l = l->next)
+		dst_server__listener_quiesce(l);
+	for (c = srv->clients; c; c = next) {
+		next = c->next;
+		dst_server__client_stop_reading(c);
+	}
+	if (srv->npending == 0) {
+		finish_stop(srv);
+		return;
+	}
+	srv->drain_timer = malloc(sizeof(*srv->drain_timer));
+	srv->drain_check = malloc(sizeof(*srv->drain_check));
+	if (!srv->drain_timer || !srv->drain_check) {
+		free(srv->drain_timer);
+		free(srv->drain_check);
+		srv->drain_timer = NULL;
+		srv->drain_check = NULL;
+		finish_stop(srv);
+		return;
+	}
+	uv_timer_init(srv->loop, srv->drain_timer);
+	uv_check_init(srv->loop, srv->drain_check);
+	srv->drain_timer->data = srv->drain_check->data = srv;
+	uv_timer_start(srv->drain_timer, on_drain_timeout, DRAIN_MS, 0);
+	uv_check_start(srv->drain_check, on_drain_check);
+	dst_log(DST_LOG_INFO, "waiting up to %d ms for %zu queries in flight", DRAIN_MS,
+		srv->npending);
+}

@@ -1,0 +1,164 @@
+/*
+ * Upstream selection and health: which upstream a query tries next, how
+ * long an attempt may take, and each upstream's state. No I/O and no libuv:
+ * the caller passes the time (ms) and an RNG, and reports what happened,
+ * so the unit suite drives it with injected time (tests/unit/check_upstream.c).
+ *
+ * States (docs/upstream-health.md has the diagram):
+ *   UP       answering; picked by the strategy.
+ *   SUSPECT  one failure since its last answer; not picked while an UP
+ *            upstream is left; the next query sends it a probe.
+ *   DOWN     a probe failed too; backing off (1 s doubling to max-backoff,
+ *            with jitter); a probe may go once the backoff is over.
+ *   PROBING  one probe is out; its result decides (UP, or DOWN with the
+ *            backoff doubled).
+ * Any answer brings an upstream UP. A failure of an attempt sent before
+ * the upstream's last change of state says nothing new and is ignored, so
+ * a burst of queries failing together on one dead connection counts once.
+ * When no untried upstream is UP, a query still gets one: a SUSPECT or
+ * PROBING one, else the DOWN one whose last failure is the oldest. There
+ * is never a "no upstream" state, only "every upstream tried".
+ *
+ * A SERVFAIL (or REFUSED) answer proves the upstream alive; it counts as a
+ * failure only when most of its recent answers (at least 8 of the last 16)
+ * were SERVFAIL.
+ */
+#ifndef DST_RESOLVER_UPSTREAM_H
+#define DST_RESOLVER_UPSTREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DST_UP_MAX 64                   /* upstreams in a set (one bit each in a tried mask) */
+#define DST_UP_INITIAL_TIMEOUT_MS 750   /* attempt timeout before any answer was timed */
+#define DST_UP_MIN_TIMEOUT_MS 100
+#define DST_UP_BACKOFF_START_MS 1000
+#define DST_UP_EXPLORE 50               /* fastest: 1 first attempt in this many goes elsewhere */
+#define DST_UP_SERVFAIL_WINDOW 16       /* recent answers looked at for the SERVFAIL rule */
+#define DST_UP_SERVFAIL_MIN 8           /* ... of which at least this many must be there */
+#define DST_UP_CAUSE_LEN 160
+
+enum dst_up_state {
+	DST_UP_UP = 0,
+	DST_UP_SUSPECT,
+	DST_UP_DOWN,
+	DST_UP_PROBING,
+};
+
+enum dst_up_strategy {
+	DST_UP_FASTEST = 0,  /* lowest smoothed RTT; 1 in DST_UP_EXPLORE to another UP one */
+	DST_UP_ORDERED,      /* the first UP one in file order */
+	DST_UP_ROUND_ROBIN,  /* the UP ones in turn */
+};
+
+/* One upstream's health, readable through dst_upset_health(). */
+struct dst_up_health {
+	enum dst_up_state state;
+	bool available;        /* has addresses (a host= upstream is not until resolved) */
+	bool have_rtt;         /* srtt/rttvar hold at least one sample */
+	uint32_t srtt_us;      /* smoothed answer time (EWMA 1/8) */
+	uint32_t rttvar_us;    /* its mean deviation (EWMA 1/4) */
+	uint64_t since_ms;     /* when the state was entered */
+	uint64_t retry_ms;     /* DOWN: a probe may go from then on */
+	uint32_t backoff_ms;   /* the backoff last used; 0 once it answers */
+	uint64_t last_fail_ms; /* 0: never failed */
+	int last_status;       /* of the last failure counted */
+	uint16_t sf_bits;      /* recent answers, newest in bit 0: 1 = SERVFAIL */
+	uint8_t sf_n;          /* how many of the bits are answers */
+	char cause[DST_UP_CAUSE_LEN]; /* why it last failed, for logs and EDE; "" when UP */
+};
+
+struct dst_upset;
+
+struct dst_upset_opts {
+	enum dst_up_strategy strategy;
+	uint32_t max_backoff_ms;   /* 0: 5 minutes */
+	uint32_t query_timeout_ms; /* attempt timeouts never exceed it; 0: 4000 */
+	/* Uniformly random 32 bits (jitter, exploration). */
+	uint32_t (*rand)(void *arg);
+	void *rand_arg;
+	/*
+	 * Optional: told of every change of state, and of a new cause while
+	 * DOWN (so a log says why once per change, not once per query). from
+	 * is the old state; h is the upstream's health after the change. It
+	 * may call any dst_upset_ function but dst_upset_free.
+	 */
+	void (*changed)(void *arg, unsigned i, enum dst_up_state from, const struct dst_up_health *h);
+	void *changed_arg;
+};
+
+/*
+ * A set of n upstreams (1 to DST_UP_MAX), all UP and available. Room for
+ * DST_UP_MAX is allocated at once, so that a reload never needs memory.
+ * Returns 0, DST_ENOMEM or DST_EINVAL.
+ */
+int dst_upset_new(const struct dst_upset_opts *o, size_t n, struct dst_upset **out);
+void dst_upset_free(struct dst_upset *s);
+size_t dst_upset_size(const struct dst_upset *s);
+const struct dst_up_health *dst_upset_health(const struct dst_upset *s, unsigned i);
+const char *dst_upset_state_name(enum dst_up_state st);
+
+/*
+ * Re-shapes the set for a new configuration (a reload): n upstreams (1 to
+ * DST_UP_MAX, else nothing changes), new options, and upstream i keeps the
+ * health of old upstream from[i], or starts UP and available when from[i]
+ * is -1. Allocates nothing; cannot fail.
+ */
+void dst_upset_reconfigure(struct dst_upset *s, const struct dst_upset_opts *o, size_t n,
+			   const int *from);
+
+/* An unavailable upstream is never picked or probed (no addresses yet). */
+void dst_upset_set_available(struct dst_upset *s, unsigned i, bool available);
+
+/*
+ * The upstream for a query's next attempt, among those not in tried (bit i
+ * for upstream i): an UP one by the strategy, else a SUSPECT or PROBING
+ * one, else the DOWN one that failed longest ago. -1 when every available
+ * upstream is in tried.
+ */
+int dst_upset_pick(struct dst_upset *s, uint64_t tried, uint64_t now_ms);
+
+/*
+ * An upstream a probe should be sent to now, or -1: a SUSPECT one, or a
+ * DOWN one whose backoff is over, while at least one other is UP (with
+ * none UP, queries themselves go to the others and decide). The one
+ * returned is PROBING from now on; report the probe's outcome like any
+ * attempt's, with sent_ms = now_ms.
+ */
+int dst_upset_probe_due(struct dst_upset *s, uint64_t now_ms);
+
+/*
+ * How long an attempt at upstream i may take before the query moves on
+ * (its request is kept, and its answer still used if it comes first):
+ * 3 x SRTT + 4 x RTTVAR, DST_UP_INITIAL_TIMEOUT_MS before the first timed
+ * answer, clamped to [DST_UP_MIN_TIMEOUT_MS, query-timeout].
+ */
+uint32_t dst_upset_attempt_timeout_ms(const struct dst_upset *s, unsigned i);
+
+/* Upstream i answered (not SERVFAIL) rtt_us after the query went out. */
+void dst_upset_success(struct dst_upset *s, unsigned i, uint32_t rtt_us, uint64_t now_ms);
+
+/*
+ * Upstream i answered SERVFAIL or REFUSED. Returns true when that counted
+ * as a failure (most recent answers were SERVFAIL), false when it only
+ * proved the upstream alive.
+ */
+bool dst_upset_servfail(struct dst_upset *s, unsigned i, uint64_t now_ms);
+
+/*
+ * An attempt sent at sent_ms failed with status (DST_ETIMEDOUT, a connect,
+ * TLS or authentication error...); cause says why in words (NULL: none).
+ * DST_ECANCELED is not a failure and is ignored.
+ */
+void dst_upset_failure(struct dst_upset *s, unsigned i, int status, const char *cause,
+		       uint64_t sent_ms, uint64_t now_ms);
+
+/*
+ * The network changed or the machine resumed: every upstream is UP again
+ * with no backoff and no RTT (the next queries measure anew); failures of
+ * attempts sent before now are ignored.
+ */
+void dst_upset_reset(struct dst_upset *s, uint64_t now_ms);
+
+#endif
