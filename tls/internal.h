@@ -31,6 +31,7 @@ struct dst_tls_req {
 	uint16_t caller_id;            /* the ID the caller's query had */
 	uint16_t wire_id;              /* the ID used on the connection */
 	bool retried;                  /* already re-sent once after a lost connection */
+	bool failing;                  /* in a batch whose callbacks are being run */
 	bool written;
 	uint64_t answers_at_write;     /* the connection's answer count when written */
 	size_t len;                    /* DNS message length (without prefix) */
@@ -61,6 +62,7 @@ struct dst_tls_conn {
 	unsigned handles_open;
 	gnutls_session_t session;
 	bool doomed;                   /* presumed dead: close at the next flush */
+	bool reset;                    /* doomed by dst_tls_pool_reset, not by a failure */
 	bool ticket_saved;
 	bool keepalive_seen;           /* the server's edns-tcp-keepalive was looked for */
 	uint32_t idle_ms;              /* ours, lowered by the server's keepalive timeout */

@@ -207,10 +207,17 @@ static struct dst_tls_conn *least_loaded(struct dst_tls_pool *p, bool *opening)
 	return best;
 }
 
+/*
+ * Fails a batch of requests taken off their queues. A callback may cancel
+ * another request of the same batch: marked failing, it is only silenced
+ * (cb NULL) and freed here in turn.
+ */
 static void fail_all(struct dst_tls_reqq *q, int status)
 {
 	struct dst_tls_req *r;
 
+	for (r = q->head; r; r = r->next)
+		r->failing = true;
 	while ((r = q_pop(q))) {
 		dst_tls_answer_cb cb = r->cb;
 		void *arg = r->arg;
@@ -278,7 +285,7 @@ static void on_flush(uv_idle_t *h)
 	for (struct dst_tls_conn *c = p->conns, *next; c; c = next) {
 		next = c->next;
 		if (c->doomed)
-			dst_tls__conn_lost(c, DST_ETIMEDOUT);
+			dst_tls__conn_lost(c, c->reset ? DST_ECANCELED : DST_ETIMEDOUT);
 		else if (c->state == DST_CONN_READY && c->sendq.len)
 			write_batch(c);
 	}
@@ -351,8 +358,9 @@ void dst_tls__conn_lost(struct dst_tls_conn *c, int status)
 		c->slots[i] = NULL;
 		if (!r->cb) {
 			free(r);
-		} else if (!r->retried && !p->closing) {
-			r->retried = true;
+		} else if ((!r->retried || c->reset) && !p->closing) {
+			/* Our own reset (network change) does not use up the one retry. */
+			r->retried |= !c->reset;
 			r->written = false;
 			r->conn = NULL;
 			q_push_front(&p->pending, r);
@@ -569,6 +577,10 @@ void dst_tls_cancel(struct dst_tls_req *r, int reason)
 	struct dst_tls_pool *p = r->pool;
 	struct dst_tls_conn *c = r->conn;
 
+	if (r->failing) {
+		r->cb = NULL;
+		return;
+	}
 	if (!c) {
 		q_remove(&p->pending, r);
 		free(r);
@@ -598,7 +610,7 @@ void dst_tls_pool_reset(struct dst_tls_pool *p)
 {
 	for (struct dst_tls_conn *c = p->conns; c; c = c->next)
 		if (!c->doomed) {
-			c->doomed = true;
+			c->doomed = c->reset = true;
 			start_flush(p);
 		}
 }

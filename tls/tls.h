@@ -77,12 +77,16 @@ int dst_tls_send(struct dst_tls_pool *p, const uint8_t *wire, size_t len, dst_tl
  * Withdraws a request; its callback will not fire. reason DST_ETIMEDOUT
  * says the caller gave up waiting: when the connection has received
  * nothing since the query was written, it is presumed dead and replaced.
+ * Safe from inside any callback, also for a request of the same pool whose
+ * failure callback has not run yet (it then never runs).
  */
 void dst_tls_cancel(struct dst_tls_req *req, int reason);
 
 /*
  * Drops every connection (after a network change or resume): their
- * in-flight requests are re-sent on a fresh connection.
+ * in-flight requests are re-sent on a fresh connection, without using up
+ * their one retry; a request that cannot be re-sent fails with
+ * DST_ECANCELED, which is not the upstream's fault.
  */
 void dst_tls_pool_reset(struct dst_tls_pool *p);
 
