@@ -9,7 +9,9 @@ TESTS += tests/unit/check_upstream
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
-tests_unit_check_dns_SOURCES = tests/unit/check_dns.c
+tests_unit_check_dns_SOURCES = tests/unit/check_dns.c tests/unit/dns_test_util.h \
+	tests/unit/check_dns_query.c tests/unit/check_dns_answer.c tests/unit/check_dns_finish.c \
+	tests/unit/check_dns_hostile.c tests/unit/check_dns_misc.c
 tests_unit_check_dns_CFLAGS = $(UNIT_CFLAGS) $(LDNS_CFLAGS)
 tests_unit_check_dns_LDADD = dns/libdst_dns.a $(CHECK_LIBS) $(LDNS_LIBS)
 
@@ -17,7 +19,8 @@ tests_unit_check_config_SOURCES = tests/unit/check_config.c
 tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_config_LDADD = config/libdst_config.a dns/libdst_dns.a $(CHECK_LIBS) $(GNUTLS_LIBS)
 
-tests_unit_check_cache_SOURCES = tests/unit/check_cache.c
+tests_unit_check_cache_SOURCES = tests/unit/check_cache.c tests/unit/cache_test_util.h \
+	tests/unit/check_cache_core.c tests/unit/check_cache_policy.c
 tests_unit_check_cache_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_cache_LDADD = cache/libdst_cache.a dns/libdst_dns.a $(CHECK_LIBS)
 
