@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Selection strategies, with two healthy testup upstreams that answer
 # different addresses (first 192.0.2.1, second 192.0.2.2):
-#   - fastest (the default): the first is 80 ms slow, the second answers
+#   - fastest (the default): the first is 250 ms slow, the second answers
 #     at once; after measuring both, queries go to the second, except
 #     about 1 in 50 sent to the other to keep its RTT known;
 #   - ordered: everything to the first, however slow;
@@ -13,7 +13,7 @@
 it_need kdig certtool
 
 it_make_pki dot dot.test
-it_start_testup P dot --a 192.0.2.1 --mode delay=80
+it_start_testup P dot --a 192.0.2.1 --mode delay=250
 it_start_testup S dot --a 192.0.2.2
 conf() {
 	it_conf_server
