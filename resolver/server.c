@@ -610,7 +610,12 @@ static int bind_listeners(struct dst_server *srv)
 
 static void on_tls_event(void *arg, const char *upstream, const char *msg)
 {
-	dst_log(DST_LOG_INFO, "upstream %s: %s", upstream, msg);
+	static const char warn[] = "warning: ";
+
+	if (strncmp(msg, warn, sizeof(warn) - 1) == 0)
+		dst_log(DST_LOG_WARN, "upstream %s: %s", upstream, msg + sizeof(warn) - 1);
+	else
+		dst_log(DST_LOG_INFO, "upstream %s: %s", upstream, msg);
 }
 
 int dst_server__upstream_init(struct dst_server *srv, const struct dst_config *cfg,

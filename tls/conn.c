@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dns/err.h"
 #include "tls/internal.h"
@@ -451,6 +452,23 @@ static int spki_pin(gnutls_x509_crt_t crt, uint8_t out[DST_TLS_PIN_LEN])
 	return r < 0 ? -1 : 0;
 }
 
+/*
+ * Remembers when the pinned certificate expires, and says so when that is
+ * within 30 days: the pin set then needs the next key's pin before the
+ * server switches, or the upstream fails from that day on.
+ */
+static void pin_matched(struct dst_tls_pool *p, int64_t not_after)
+{
+	int64_t left = not_after - (int64_t)time(NULL);
+
+	p->stats.pin_not_after = not_after;
+	if (not_after && left < 30 * 86400)
+		dst_tls__event(p, "warning: the pinned certificate %s in %lld days: "
+			       "add the next key's pin-sha256 (see dotstub pin)",
+			       left < 0 ? "expired" : "expires",
+			       (long long)((left < 0 ? -left : left) / 86400));
+}
+
 static int verify_pins(struct dst_tls_pool *p, gnutls_session_t s)
 {
 	unsigned n = 0;
@@ -461,13 +479,16 @@ static int verify_pins(struct dst_tls_pool *p, gnutls_session_t s)
 	for (unsigned i = 0; chain && i < n; i++) {
 		gnutls_x509_crt_t crt;
 		uint8_t pin[DST_TLS_PIN_LEN];
+		time_t not_after = 0;
 		bool ok = false;
 
 		if (gnutls_x509_crt_init(&crt) < 0)
 			break;
 		if (gnutls_x509_crt_import(crt, &chain[i], GNUTLS_X509_FMT_DER) >= 0 &&
-		    spki_pin(crt, pin) == 0)
+		    spki_pin(crt, pin) == 0) {
 			ok = true;
+			not_after = gnutls_x509_crt_get_expiration_time(crt);
+		}
 		gnutls_x509_crt_deinit(crt);
 		if (!ok)
 			continue;
@@ -476,8 +497,10 @@ static int verify_pins(struct dst_tls_pool *p, gnutls_session_t s)
 			have_leaf = true;
 		}
 		for (size_t k = 0; k < p->npins; k++)
-			if (memcmp(pin, p->pins[k], DST_TLS_PIN_LEN) == 0)
+			if (memcmp(pin, p->pins[k], DST_TLS_PIN_LEN) == 0) {
+				pin_matched(p, not_after == (time_t)-1 ? 0 : not_after);
 				return 0;
+			}
 	}
 	gnutls_datum_t in = {leaf, sizeof(leaf)}, b64 = {NULL, 0};
 	if (have_leaf && gnutls_base64_encode2(&in, &b64) >= 0) {

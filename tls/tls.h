@@ -38,7 +38,10 @@ struct dst_tls_opts {
 	unsigned max_inflight;                 /* per connection; 0: 128 */
 	uint32_t handshake_timeout_ms;         /* TCP connect + TLS handshake; 0: 5000 */
 	uint32_t idle_timeout_ms;              /* close a connection idle this long; 0: 10000 */
-	/* Optional: told of connection events ("connected to ... (resumed)"), for logs. */
+	/*
+	 * Optional: told of connection events ("connected to ... (resumed)"), for
+	 * logs. A message that starts with "warning: " deserves a warning level.
+	 */
 	void (*event_cb)(void *arg, const char *upstream, const char *msg);
 	void *event_arg;
 };
@@ -108,6 +111,8 @@ struct dst_tls_stats {
 	uint64_t resumed_handshakes;
 	uint64_t conn_failures;
 	unsigned conns_open;
+	int64_t pin_not_after;     /* expiry (Unix seconds) of the certificate that matched a
+				    * pin in the last full handshake; 0: none */
 };
 void dst_tls_pool_stats(const struct dst_tls_pool *p, struct dst_tls_stats *st);
 
