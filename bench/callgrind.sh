@@ -146,6 +146,7 @@ for sys in $SYSTEMS; do
 	cp "$SUT_LOG" "$OUT/raw/callgrind-$sys.log"
 done
 
+echo "{\"seconds\": $(($(date +%s) - START)), \"date\": \"$(date -Iseconds)\"}" >"$OUT/callgrind-meta.json"
 "${BU[@]}" summarize "$OUT" || true
 b_log "done in $(($(date +%s) - START)) s"
 "${BU[@]}" callgrind-table "$CG"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for bench/run.sh and bench/callgrind.sh (sourced by bash).
 #
 # Everything runs on loopback, in the foreground, from a private temp dir
@@ -64,6 +65,8 @@ b_need() {
 	done
 }
 
+# b_ports [N]: N free loopback ports (default 1).
+# shellcheck disable=SC2120 # N is optional
 b_ports() { "${BU[@]}" ports "$@"; }
 
 # --- PKI -----------------------------------------------------------------
@@ -286,13 +289,14 @@ b_version() {
 # (with the log tail on stderr) if it does not come up.
 B_RUNS=0
 b_start() {
-	local sys=$1 i attempt
+	local sys=$1 i
+	local -a cmd
 	shift
 	B_RUNS=$((B_RUNS + 1))
 	SUT_DIR=$B_TMP/$sys-$B_RUNS
 	mkdir -p "$SUT_DIR"
 	SUT_LOG=$SUT_DIR/log
-	for attempt in 1 2 3; do
+	for _ in 1 2 3; do
 		SUT_PORT=$(b_ports)
 		"b_conf_$sys" "$SUT_DIR" "$SUT_PORT"
 		mapfile -t cmd < <("b_cmd_$sys" "$SUT_DIR" "$SUT_PORT")

@@ -194,14 +194,13 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 kill -0 "$UP_PID" 2>/dev/null || b_log "WARNING: the upstream unbound died during the run"
-python3 - "$OUT/meta.json" <<'EOF'
+python3 - "$OUT/meta.json" "$(($(date +%s) - START))" <<'EOF'
 import json, sys
 m = json.load(open(sys.argv[1]))
 m["loadavg_end"] = " ".join(open("/proc/loadavg").read().split()[:3])
+m["run_seconds"] = int(sys.argv[2])
 json.dump(m, open(sys.argv[1], "w"), indent=1)
 EOF
 "${BU[@]}" summarize "$OUT" || b_die "summarize failed"
-END=$(date +%s)
-echo "Total time: $((END - START)) s" >>"$OUT/summary.md"
-b_log "done in $((END - START)) s: $OUT/summary.md"
+b_log "done in $(($(date +%s) - START)) s: $OUT/summary.md"
 cat "$OUT/summary.md"
