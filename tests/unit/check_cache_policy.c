@@ -156,7 +156,7 @@ END_TEST
 
 /* ---- serve-stale ---- */
 
-START_TEST(test_expired_entry_served_stale_within_window_with_ttl_30)
+START_TEST(test_expired_entry_served_stale_within_window_with_ttl_30s)
 {
 	struct dst_cache *c = dst_cache_new(BIG, 0, 86400);
 	static const uint32_t ttls[] = {60, 3600};
@@ -639,7 +639,7 @@ TCase *cache_tcase_stale(void)
 {
 	TCase *tc = tcase_create("stale");
 
-	tcase_add_test(tc, test_expired_entry_served_stale_within_window_with_ttl_30);
+	tcase_add_test(tc, test_expired_entry_served_stale_within_window_with_ttl_30s);
 	tcase_add_test(tc, test_stale_lookup_misses_after_window);
 	tcase_add_test(tc, test_normal_lookup_misses_expired_entry_even_with_stale_on);
 	tcase_add_test(tc, test_stale_lookup_serves_live_entry_normally);

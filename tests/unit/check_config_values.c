@@ -258,7 +258,7 @@ START_TEST(test_addresses_fill_the_sockaddr)
 }
 END_TEST
 
-START_TEST(test_upstream_address_defaults_to_port_853)
+START_TEST(test_upstream_address_defaults_to_the_dot_port)
 {
 	struct dst_config *cfg = parse_ok("[upstream u]\n"
 					  "address = 9.9.9.9\n"
@@ -409,7 +409,7 @@ TCase *config_tcase_addresses(void)
 
 	tcase_add_test(tc, test_listen_address_forms);
 	tcase_add_test(tc, test_addresses_fill_the_sockaddr);
-	tcase_add_test(tc, test_upstream_address_defaults_to_port_853);
+	tcase_add_test(tc, test_upstream_address_defaults_to_the_dot_port);
 	tcase_add_test(tc, test_port_zero_or_too_large_is_error);
 	tcase_add_test(tc, test_bad_address_forms_are_errors);
 	tcase_add_test(tc, test_duplicate_address_is_error);

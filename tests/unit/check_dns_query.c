@@ -409,7 +409,7 @@ START_TEST(test_do_bit_comes_only_from_bit_15_of_opt_flags)
 }
 END_TEST
 
-START_TEST(test_small_edns_payload_size_is_raised_to_512)
+START_TEST(test_small_edns_payload_size_is_raised_to_512_bytes)
 {
 	struct msg m;
 	struct dst_dns_query q;
@@ -490,7 +490,7 @@ START_TEST(test_opt_option_overrunning_rdata_is_formerr)
 }
 END_TEST
 
-START_TEST(test_badvers_for_edns_version_1)
+START_TEST(test_badvers_for_an_edns_version_above_0)
 {
 	struct msg m;
 	struct dst_dns_query q;
@@ -820,12 +820,12 @@ TCase *dns_tcase_parse_query(void)
 	tcase_add_test(tc, test_truncated_opt_is_formerr);
 	tcase_add_test(tc, test_edns_query_gives_payload_size_and_do_bit);
 	tcase_add_test(tc, test_do_bit_comes_only_from_bit_15_of_opt_flags);
-	tcase_add_test(tc, test_small_edns_payload_size_is_raised_to_512);
+	tcase_add_test(tc, test_small_edns_payload_size_is_raised_to_512_bytes);
 	tcase_add_test(tc, test_two_opt_records_give_formerr);
 	tcase_add_test(tc, test_opt_with_non_root_owner_is_formerr);
 	tcase_add_test(tc, test_opt_with_well_formed_options_is_accepted);
 	tcase_add_test(tc, test_opt_option_overrunning_rdata_is_formerr);
-	tcase_add_test(tc, test_badvers_for_edns_version_1);
+	tcase_add_test(tc, test_badvers_for_an_edns_version_above_0);
 	tcase_add_test(tc, test_formerr_wins_over_badvers);
 	tcase_add_test(tc, test_trailing_bytes_after_query_are_ignored);
 	tcase_add_test(tc, test_other_additional_records_are_skipped);
