@@ -490,7 +490,7 @@ START_TEST(test_opt_option_overrunning_rdata_is_formerr)
 }
 END_TEST
 
-START_TEST(test_badvers_for_an_edns_version_above_0)
+START_TEST(test_badvers_for_an_unknown_edns_version)
 {
 	struct msg m;
 	struct dst_dns_query q;
@@ -825,7 +825,7 @@ TCase *dns_tcase_parse_query(void)
 	tcase_add_test(tc, test_opt_with_non_root_owner_is_formerr);
 	tcase_add_test(tc, test_opt_with_well_formed_options_is_accepted);
 	tcase_add_test(tc, test_opt_option_overrunning_rdata_is_formerr);
-	tcase_add_test(tc, test_badvers_for_an_edns_version_above_0);
+	tcase_add_test(tc, test_badvers_for_an_unknown_edns_version);
 	tcase_add_test(tc, test_formerr_wins_over_badvers);
 	tcase_add_test(tc, test_trailing_bytes_after_query_are_ignored);
 	tcase_add_test(tc, test_other_additional_records_are_skipped);
