@@ -733,6 +733,15 @@ ssize_t dst_cache_lookup_ex(struct dst_cache *c, const struct dst_cache_key *key
 	return lookup(c, key, now_ms, out, cap, false, true, flags);
 }
 
+bool dst_cache_has_stale(const struct dst_cache *c, const struct dst_cache_key *key,
+			 uint64_t now_ms)
+{
+	uint64_t h = hash_key(c->seed, key->data, key->len);
+	const struct entry *e = *find_link((struct dst_cache *)c, key->data, key->len, h);
+
+	return e && e->nttl && now_ms >= e->expire_ms && now_ms - e->expire_ms < c->stale_ms;
+}
+
 ssize_t dst_cache_lookup_stale(struct dst_cache *c, const struct dst_cache_key *key,
 			       uint64_t now_ms, uint8_t *out, size_t cap, unsigned *flags)
 {

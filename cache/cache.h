@@ -124,6 +124,13 @@ ssize_t dst_cache_lookup_ex(struct dst_cache *c, const struct dst_cache_key *key
 ssize_t dst_cache_lookup_stale(struct dst_cache *c, const struct dst_cache_key *key,
 			       uint64_t now_ms, uint8_t *out, size_t cap, unsigned *flags);
 
+/*
+ * Tells, without copying, counting or reordering anything, whether key has
+ * an expired entry that dst_cache_lookup_stale would still serve at now_ms.
+ */
+bool dst_cache_has_stale(const struct dst_cache *c, const struct dst_cache_key *key,
+			 uint64_t now_ms);
+
 struct dst_cache_stats {
 	size_t entries;       /* stale (expired, not yet dropped) ones included */
 	size_t bytes;         /* bytes counted against max_bytes */

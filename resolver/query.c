@@ -620,14 +620,10 @@ static void start_stale_timer(struct dst_query *q)
 {
 	struct dst_server *srv = q->srv;
 	const struct dst_config *cfg = srv->cfg;
-	unsigned flags;
 
 	if (!srv->cache || !cfg->cache_serve_stale_ms || !cfg->cache_stale_timeout_ms ||
-	    !(q->udp || q->tcp) || cfg->cache_stale_timeout_ms >= cfg->query_timeout_ms)
-		return;
-	/* Probe without copying much: a stale hit needs the room of the entry. */
-	if (dst_cache_lookup_stale(srv->cache, &q->key, uv_now(srv->loop), srv->scratch,
-				   sizeof(srv->scratch), &flags) <= 0)
+	    !(q->udp || q->tcp) || cfg->cache_stale_timeout_ms >= cfg->query_timeout_ms ||
+	    !dst_cache_has_stale(srv->cache, &q->key, uv_now(srv->loop)))
 		return;
 	uv_timer_init(srv->loop, &q->stale_timer);
 	q->stale_timer.data = q;

@@ -208,6 +208,29 @@ START_TEST(test_stale_lookup_misses_after_window)
 }
 END_TEST
 
+START_TEST(test_stale_probe_changes_nothing)
+{
+	struct dst_cache *c = dst_cache_new(BIG, 0, 86400);
+	struct dst_cache_key k;
+
+	dst_cache_set_stale(c, 10000);
+	ck_assert_int_eq(store_one(c, "example.com", 60, T0), 0);
+	make_key(&k, "example.com", DST_DNS_TYPE_A, false, false);
+	ck_assert(!dst_cache_has_stale(c, &k, T0 + 59999)); /* live: not stale */
+	ck_assert(dst_cache_has_stale(c, &k, T0 + 60000));
+	ck_assert(dst_cache_has_stale(c, &k, T0 + 69999));
+	ck_assert(!dst_cache_has_stale(c, &k, T0 + 70000)); /* past the window */
+	make_key(&k, "other.example", DST_DNS_TYPE_A, false, false);
+	ck_assert(!dst_cache_has_stale(c, &k, T0 + 60000));
+	/* A probe is no lookup: nothing counted, nothing dropped. */
+	ck_assert_uint_eq(stats(c).stale_hits, 0);
+	ck_assert_uint_eq(stats(c).hits, 0);
+	ck_assert_uint_eq(stats(c).misses, 0);
+	ck_assert_uint_eq(stats(c).entries, 1);
+	dst_cache_free(c);
+}
+END_TEST
+
 START_TEST(test_normal_lookup_misses_expired_entry_even_with_stale_on)
 {
 	struct dst_cache *c = dst_cache_new(BIG, 0, 86400);
@@ -641,6 +664,7 @@ TCase *cache_tcase_stale(void)
 
 	tcase_add_test(tc, test_expired_entry_served_stale_within_window_with_ttl_30s);
 	tcase_add_test(tc, test_stale_lookup_misses_after_window);
+	tcase_add_test(tc, test_stale_probe_changes_nothing);
 	tcase_add_test(tc, test_normal_lookup_misses_expired_entry_even_with_stale_on);
 	tcase_add_test(tc, test_stale_lookup_serves_live_entry_normally);
 	tcase_add_test(tc, test_stale_off_drops_expired_entry_on_stale_lookup);
