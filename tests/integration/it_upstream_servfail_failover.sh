@@ -17,15 +17,8 @@
 . "$(dirname "$0")/testup.sh"
 it_need kdig certtool
 
-it_make_pki dot dot.test
-it_start_testup P dot --a 192.0.2.1 --mode servfail
-it_start_testup S dot --a 192.0.2.2
+it_primary_secondary servfail
 IT_QUERY_TIMEOUT=4s
-conf() {
-	it_conf_server
-	it_conf_testup primary P dot
-	it_conf_testup secondary S dot
-}
 
 # 1. SERVFAIL from the primary.
 it_start_dotstub conf

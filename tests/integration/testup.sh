@@ -124,3 +124,17 @@ it_dig_ms() {
 	ms=$(printf '%s\n' "$IT_OUT" | sed -n 's/^;; From .* in \([0-9.]*\) ms$/\1/p' | head -n 1)
 	if [ -n "$ms" ]; then echo "${ms%.*}"; else echo -; fi
 }
+
+# it_primary_secondary MODE: the failover set-up. A PKI, testup P in MODE
+# answering 192.0.2.1 and testup S answering 192.0.2.2 (so a test can
+# tell who answered), and conf(), a configuration listing P then S.
+it_primary_secondary() {
+	it_make_pki dot dot.test
+	it_start_testup P dot --a 192.0.2.1 --mode "$1"
+	it_start_testup S dot --a 192.0.2.2
+	conf() {
+		it_conf_server
+		it_conf_testup primary P dot
+		it_conf_testup secondary S dot
+	}
+}
