@@ -25,9 +25,18 @@
  *
  * Ownership: the cache owns its entries and its table. Store copies the key
  * and the wire; lookup copies out into the caller's buffer. Time is whatever
- * monotonic milliseconds the caller passes. Not thread-safe.
+ * monotonic milliseconds the caller passes.
+ *
+ * Threads: after dst_cache_set_shared every public call holds one mutex for
+ * its whole run. A hit holds it for a few hundred nanoseconds (hash, copy,
+ * LRU move), so with the few loops dotstub runs (threads, at most 64, by
+ * default 4) one lock is cheaper than striping: striping would need one LRU
+ * list and byte budget per stripe, and a stripe's budget would then evict
+ * while others have room. An unshared cache takes no lock at all.
  */
 #include "cache/cache.h"
+
+#include <pthread.h>
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -111,7 +120,21 @@ struct dst_cache {
 	size_t table_bytes;
 	size_t max_bytes;
 	uint32_t min_ttl, max_ttl;
+	bool shared;          /* lock taken by every public call */
+	pthread_mutex_t lock;
 };
+
+static inline void cache_lock(const struct dst_cache *c)
+{
+	if (c->shared)
+		pthread_mutex_lock(&((struct dst_cache *)c)->lock);
+}
+
+static inline void cache_unlock(const struct dst_cache *c)
+{
+	if (c->shared)
+		pthread_mutex_unlock(&((struct dst_cache *)c)->lock);
+}
 
 static inline size_t pad2(size_t n)
 {
@@ -377,7 +400,7 @@ struct dst_cache *dst_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max
 	return c;
 }
 
-void dst_cache_clear(struct dst_cache *c)
+static void clear(struct dst_cache *c)
 {
 	struct link *l = c->lru.next;
 
@@ -394,16 +417,33 @@ void dst_cache_clear(struct dst_cache *c)
 	c->bytes = c->table_bytes;
 }
 
+void dst_cache_clear(struct dst_cache *c)
+{
+	cache_lock(c);
+	clear(c);
+	cache_unlock(c);
+}
+
+void dst_cache_set_shared(struct dst_cache *c)
+{
+	if (c->shared)
+		return;
+	pthread_mutex_init(&c->lock, NULL);
+	c->shared = true;
+}
+
 size_t dst_cache_flush_name(struct dst_cache *c, const uint8_t *name, size_t len)
 {
 	uint8_t lower[DST_DNS_MAX_NAME];
-	struct link *l = c->lru.next;
+	struct link *l;
 	size_t n = 0;
 
 	if (len == 0 || len > sizeof lower)
 		return 0;
 	memcpy(lower, name, len);
 	dst_dns_name_lower(lower, len);
+	cache_lock(c);
+	l = c->lru.next;
 	while (l != &c->lru) {
 		struct entry *e = LRU_ENTRY(l), **pp;
 
@@ -417,21 +457,26 @@ size_t dst_cache_flush_name(struct dst_cache *c, const uint8_t *name, size_t len
 		drop(c, pp);
 		n++;
 	}
+	cache_unlock(c);
 	return n;
 }
 
 void dst_cache_set_stale(struct dst_cache *c, uint64_t window_ms)
 {
+	cache_lock(c);
 	c->stale_ms = window_ms;
+	cache_unlock(c);
 }
 
 void dst_cache_free(struct dst_cache *c)
 {
 	if (!c)
 		return;
-	dst_cache_clear(c);
+	clear(c);
 	if (c->nbuckets > 0)
 		free(c->table);
+	if (c->shared)
+		pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 
@@ -593,17 +638,27 @@ out:
 int dst_cache_store(struct dst_cache *c, const struct dst_cache_key *key, const uint8_t *wire,
 		    size_t len, const uint16_t *ttl_offs, size_t nttl, uint64_t now_ms)
 {
+	int r;
+
 	if (nttl == 0)
 		return DST_EINVAL;
-	return store(c, key, wire, len, ttl_offs, nttl, now_ms, c->min_ttl, c->max_ttl);
+	cache_lock(c);
+	r = store(c, key, wire, len, ttl_offs, nttl, now_ms, c->min_ttl, c->max_ttl);
+	cache_unlock(c);
+	return r;
 }
 
 int dst_cache_store_capped(struct dst_cache *c, const struct dst_cache_key *key,
 			   const uint8_t *wire, size_t len, const uint16_t *ttl_offs, size_t nttl,
 			   uint64_t now_ms, uint32_t cap_ttl)
 {
-	return store(c, key, wire, len, ttl_offs, nttl, now_ms, 0,
-		     cap_ttl < c->max_ttl ? cap_ttl : c->max_ttl);
+	int r;
+
+	cache_lock(c);
+	r = store(c, key, wire, len, ttl_offs, nttl, now_ms, 0,
+		  cap_ttl < c->max_ttl ? cap_ttl : c->max_ttl);
+	cache_unlock(c);
+	return r;
 }
 
 /*
@@ -724,32 +779,53 @@ static ALWAYS_INLINE ssize_t lookup(struct dst_cache *c, const struct dst_cache_
 ssize_t dst_cache_lookup(struct dst_cache *c, const struct dst_cache_key *key, uint64_t now_ms,
 			 uint8_t *out, size_t cap)
 {
-	return lookup(c, key, now_ms, out, cap, false, false, NULL);
+	ssize_t n;
+
+	cache_lock(c);
+	n = lookup(c, key, now_ms, out, cap, false, false, NULL);
+	cache_unlock(c);
+	return n;
 }
 
 ssize_t dst_cache_lookup_ex(struct dst_cache *c, const struct dst_cache_key *key, uint64_t now_ms,
 			    uint8_t *out, size_t cap, unsigned *flags)
 {
-	return lookup(c, key, now_ms, out, cap, false, true, flags);
+	ssize_t n;
+
+	cache_lock(c);
+	n = lookup(c, key, now_ms, out, cap, false, true, flags);
+	cache_unlock(c);
+	return n;
 }
 
 bool dst_cache_has_stale(const struct dst_cache *c, const struct dst_cache_key *key,
 			 uint64_t now_ms)
 {
 	uint64_t h = hash_key(c->seed, key->data, key->len);
-	const struct entry *e = *find_link((struct dst_cache *)c, key->data, key->len, h);
+	const struct entry *e;
+	bool r;
 
-	return e && e->nttl && now_ms >= e->expire_ms && now_ms - e->expire_ms < c->stale_ms;
+	cache_lock(c);
+	e = *find_link((struct dst_cache *)c, key->data, key->len, h);
+	r = e && e->nttl && now_ms >= e->expire_ms && now_ms - e->expire_ms < c->stale_ms;
+	cache_unlock(c);
+	return r;
 }
 
 ssize_t dst_cache_lookup_stale(struct dst_cache *c, const struct dst_cache_key *key,
 			       uint64_t now_ms, uint8_t *out, size_t cap, unsigned *flags)
 {
-	return lookup(c, key, now_ms, out, cap, true, true, flags);
+	ssize_t n;
+
+	cache_lock(c);
+	n = lookup(c, key, now_ms, out, cap, true, true, flags);
+	cache_unlock(c);
+	return n;
 }
 
 void dst_cache_get_stats(const struct dst_cache *c, struct dst_cache_stats *st)
 {
+	cache_lock(c);
 	st->entries = c->count;
 	st->bytes = c->bytes;
 	st->hits = c->hits;
@@ -757,4 +833,5 @@ void dst_cache_get_stats(const struct dst_cache *c, struct dst_cache_stats *st)
 	st->misses = c->misses;
 	st->prefetches = c->prefetches;
 	st->evictions = c->evictions;
+	cache_unlock(c);
 }

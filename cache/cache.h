@@ -13,7 +13,7 @@
  * kept, still counted in max_bytes, until it is older than its expiry plus
  * the window; only dst_cache_lookup_stale serves it. A live hit late in an
  * entry's life can ask the caller to refresh it (DST_CACHE_PREFETCH).
- * Not thread-safe.
+ * Not thread-safe until dst_cache_set_shared.
  */
 #ifndef DST_CACHE_H
 #define DST_CACHE_H
@@ -56,6 +56,13 @@ void dst_cache_key_make(struct dst_cache_key *key, const struct dst_dns_query *q
  */
 struct dst_cache *dst_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max_ttl);
 void dst_cache_free(struct dst_cache *c);
+
+/*
+ * Makes every later call take one internal lock, so that several threads
+ * may use c at once (dst_cache_free excepted: no other thread may be using
+ * it then). Cannot be undone; calling it again does nothing.
+ */
+void dst_cache_set_shared(struct dst_cache *c);
 
 /*
  * Sets how long, in milliseconds, expired entries stay servable by

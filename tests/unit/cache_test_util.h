@@ -177,6 +177,7 @@ TCase *cache_tcase_budget(void);
 TCase *cache_tcase_capped(void);
 TCase *cache_tcase_stale(void);
 TCase *cache_tcase_prefetch(void);
+TCase *cache_tcase_threads(void);
 TCase *cache_tcase_input(void);
 
 #endif

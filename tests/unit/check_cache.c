@@ -7,6 +7,7 @@
  * each exposing a cache_tcase_<name>() that builds its TCase:
  *   check_cache_core.c    key, lookup, ttl, expiry, replace, eviction, budget
  *   check_cache_policy.c  capped, stale, prefetch, input
+ *   check_cache_threads.c one cache shared by several threads
  * Answer-building helpers shared between them are in cache_test_util.h.
  * This file only puts the TCases together, in a fixed order.
  */
@@ -30,6 +31,7 @@ static Suite *cache_suite(void)
 	suite_add_tcase(s, cache_tcase_stale());
 	suite_add_tcase(s, cache_tcase_prefetch());
 	suite_add_tcase(s, cache_tcase_input());
+	suite_add_tcase(s, cache_tcase_threads());
 	return s;
 }
 
