@@ -121,6 +121,8 @@ static const struct key keys[] = {
 	  COUNT(1, 65535) },
 	{ SEC_SERVER, "max-pending", dst_config__set_number, CFG(max_pending), 0,
 	  COUNT(1, 1048576) },
+	{ SEC_SERVER, "threads", dst_config__set_number, CFG(threads), 0,
+	  COUNT(0, 64) },
 	{ SEC_SERVER, "ratelimit", dst_config__set_number, CFG(ratelimit), 0, 0, 1000000,
 	  dst_config__rate_units, 1, .expect = "a rate like 20/s, or 0 for no limit" },
 	{ SEC_SERVER, "ratelimit-action", dst_config__set_choice, CFG(ratelimit_action),

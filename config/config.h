@@ -98,6 +98,7 @@ struct dst_config {
 	uint32_t max_tcp_clients;         /* default 256 */
 	uint32_t max_tcp_pipeline;        /* queries in flight per TCP client; default 100 */
 	uint32_t max_pending;             /* queries waiting upstream, in total; default 4096 */
+	uint32_t threads;                 /* event loops taking UDP queries; 0 (default): cores, at most 4 */
 	char *user;                       /* NULL: do not change user */
 	char *chroot;                     /* absolute path; NULL: no chroot */
 	uint8_t strategy;                 /* enum dst_config_strategy; default FASTEST */

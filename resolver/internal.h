@@ -42,6 +42,8 @@ struct dst_query;
 struct dst_control;
 struct dst_metrics;
 struct dst_retired;
+struct dst_udp_batch;
+struct dst_workers;
 
 /* Why an attempt at an upstream failed, as counted for the control socket and /metrics. */
 enum dst_fail_cause {
@@ -87,7 +89,10 @@ struct dst_upstream {
 };
 
 struct dst_udp_listener {
-	uv_udp_t udp;
+	uv_udp_t udp;                  /* sends, and queues what the kernel cannot take yet */
+	uv_poll_t rpoll;               /* batched reads, on rfd (open while rfd >= 0) */
+	int fd;                        /* udp's socket */
+	int rfd;                       /* a dup of fd, for rpoll */
 	struct dst_server *srv;
 };
 
@@ -266,6 +271,9 @@ struct dst_server {
 	uv_timer_t *drain_timer;               /* these two exist only during shutdown */
 	uv_check_t *drain_check;
 	bool stopped;                          /* shutdown's second half has run */
+	struct dst_udp_batch *batch;           /* this loop's UDP reads and batched answers */
+	bool batching;                         /* UDP answers queue in batch until its end */
+	struct dst_workers *workers;           /* threads > 1: the other loops (workers.h) */
 	uint16_t ttl_offs[DST_MAX_TTLS];
 	uint8_t rbuf[DST_DNS_MAX_MSG + 1];     /* UDP receive buffer, shared */
 	uint8_t scratch[DST_SCRATCH_LEN];      /* answers are built here */
@@ -275,6 +283,16 @@ struct dst_server {
 void dst_server__send(struct dst_server *srv, const struct dst_reply_to *to, const uint8_t *wire,
 		      size_t len);
 void dst_server__client_query_done(struct dst_tcp_client *c);
+/*
+ * One UDP datagram from peer on l: access list, rate limit, then the query
+ * path. counted: a worker loop already counted it in its queries.
+ */
+void dst_server__udp_query(struct dst_udp_listener *l, const uint8_t *wire, size_t len,
+			   const struct sockaddr *peer, bool counted);
+void dst_server__udp_batch_begin(struct dst_server *srv);
+void dst_server__udp_batch_end(struct dst_server *srv);
+/* srv->stats plus what the worker loops counted, for reports. */
+void dst_server__stats_total(const struct dst_server *srv, struct dst_server_stats *sum);
 /* Binds one listen address (UDP and TCP) and starts serving it. */
 int dst_server__listener_open(struct dst_server *srv, const struct dst_config_addr *a,
 			      struct dst_listener **out);
@@ -358,6 +376,11 @@ void dst_query_hedge(struct dst_server *srv, struct dst_upstream *up);
 void dst_query_kick(struct dst_server *srv);
 void dst_query_handle(struct dst_server *srv, const uint8_t *wire, size_t len,
 		      const struct dst_reply_to *to);
+/* dst_query_handle for a query a worker loop looked up in the cache already (workers.h). */
+void dst_query_handle_missed(struct dst_server *srv, const uint8_t *wire, size_t len,
+			     const struct dst_reply_to *to);
+/* A worker loop answered wire from an entry due for a refresh: refresh it, with no client. */
+void dst_query_prefetch(struct dst_server *srv, const uint8_t *wire, size_t len);
 void dst_query_abort_all(struct dst_server *srv);
 /*
  * Answers a client message without looking it up: with rcode (REFUSED for a

@@ -714,8 +714,8 @@ static void query_start(struct dst_server *srv, const uint8_t *wire, size_t len,
  * Every client message comes through here, UDP or TCP. Errors, ANY and
  * cache hits are answered at once from srv->scratch; a miss becomes a query.
  */
-void dst_query_handle(struct dst_server *srv, const uint8_t *wire, size_t len,
-		      const struct dst_reply_to *to)
+static void handle(struct dst_server *srv, const uint8_t *wire, size_t len,
+		   const struct dst_reply_to *to, bool cache_missed)
 {
 	struct dst_dns_query dq;
 	ssize_t n;
@@ -742,7 +742,7 @@ void dst_query_handle(struct dst_server *srv, const uint8_t *wire, size_t len,
 
 	struct dst_cache_key key;
 	dst_cache_key_make(&key, &dq);
-	if (srv->cache && !ecs_passed(srv, &dq)) {
+	if (srv->cache && !cache_missed && !ecs_passed(srv, &dq)) {
 		unsigned flags = 0;
 		n = dst_cache_lookup_ex(srv->cache, &key, uv_now(srv->loop), srv->scratch,
 					sizeof(srv->scratch), &flags);
@@ -761,6 +761,32 @@ void dst_query_handle(struct dst_server *srv, const uint8_t *wire, size_t len,
 		}
 	}
 	query_start(srv, wire, len, &dq, &key, to);
+}
+
+void dst_query_handle(struct dst_server *srv, const uint8_t *wire, size_t len,
+		      const struct dst_reply_to *to)
+{
+	handle(srv, wire, len, to, false);
+}
+
+void dst_query_handle_missed(struct dst_server *srv, const uint8_t *wire, size_t len,
+			     const struct dst_reply_to *to)
+{
+	handle(srv, wire, len, to, true);
+}
+
+void dst_query_prefetch(struct dst_server *srv, const uint8_t *wire, size_t len)
+{
+	static const struct dst_reply_to nobody;
+	struct dst_dns_query dq;
+	struct dst_cache_key key;
+
+	if (!srv->cfg->cache_prefetch ||
+	    dst_dns_parse_query(wire, len, &dq) != DST_DNS_QUERY_OK)
+		return;
+	dst_cache_key_make(&key, &dq);
+	srv->stats.prefetches++;
+	query_start(srv, wire, len, &dq, &key, &nobody);
 }
 
 void dst_query_hedge(struct dst_server *srv, struct dst_upstream *up)

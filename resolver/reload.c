@@ -34,6 +34,7 @@
 #include "resolver/metrics.h"
 #include "resolver/notify.h"
 #include "resolver/server.h"
+#include "resolver/workers.h"
 
 #define RETIRE_SLACK_MS 100 /* after the last deadline: the query's own timer goes first */
 
@@ -436,7 +437,10 @@ int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char 
 	size_t nlisten = p.cfg->nlisten, nups = p.cfg->nupstreams;
 	unsigned kept_l = p.kept_listeners, kept_u = p.kept_ups;
 	bool cache_new = p.cache_new;
+	/* Workers hold the access list and cache that commit may free: stopped meanwhile. */
+	dst_workers_pause(srv);
 	commit(srv, &p, ret);
+	dst_workers_start(srv);
 	srv->reloads++;
 	dst_log(DST_LOG_NOTICE, "reloaded %s: %zu listeners (%u kept), %zu upstreams (%u kept), "
 		"cache %s", name, nlisten, kept_l, nups, kept_u,

@@ -19,6 +19,7 @@
 #include "dns/err.h"
 #include "resolver/internal.h"
 #include "resolver/report.h"
+#include "resolver/workers.h"
 #include "resolver/upstream.h"
 
 static const char *const cause_names[DST_FAIL_NCAUSES] = {
@@ -181,10 +182,12 @@ void dst_report_upstreams(struct dst_server *srv, struct dst_buf *b)
 
 void dst_report_stats(struct dst_server *srv, struct dst_buf *b)
 {
-	const struct dst_server_stats *st = &srv->stats;
+	struct dst_server_stats total;
+	const struct dst_server_stats *st = &total;
 	struct dst_cache_stats cs;
 	uint64_t other = 0;
 
+	dst_server__stats_total(srv, &total);
 	cache_stats(srv, &cs);
 	for (size_t r = NRCODES; r < 16; r++)
 		other += st->rcodes[r];
@@ -211,6 +214,17 @@ void dst_report_stats(struct dst_server *srv, struct dst_buf *b)
 	dst_buf_printf(b, "cache max bytes: %llu\n", ull(srv->cache ? srv->cfg->cache_size : 0));
 	dst_buf_printf(b, "cache evictions: %llu\n", ull(cs.evictions));
 	dst_buf_printf(b, "queries in flight: %zu\n", srv->npending);
+
+	/* The main loop's own count: the total less what the workers took. */
+	uint64_t wq[64], main_q = st->queries;
+	unsigned nw = dst_workers_queries(srv, wq, 64);
+	for (unsigned i = 0; i < nw; i++)
+		main_q -= wq[i];
+	dst_buf_printf(b, "threads: %u\n", nw + 1);
+	dst_buf_printf(b, "queries by thread: %llu", ull(main_q));
+	for (unsigned i = 0; i < nw; i++)
+		dst_buf_printf(b, " %llu", ull(wq[i]));
+	dst_buf_printf(b, "\n");
 }
 
 /* --- Prometheus ----------------------------------------------------------- */
@@ -268,10 +282,12 @@ static uint64_t get_unmatched(const struct dst_upstream *up, const struct dst_tl
 
 void dst_report_metrics(struct dst_server *srv, struct dst_buf *b)
 {
-	const struct dst_server_stats *st = &srv->stats;
+	struct dst_server_stats total;
+	const struct dst_server_stats *st = &total;
 	struct dst_cache_stats cs;
 	uint64_t other = 0;
 
+	dst_server__stats_total(srv, &total);
 	cache_stats(srv, &cs);
 	family(b, "dotstub_info", "gauge", "The running dotstub's version (always 1).");
 	dst_buf_printf(b, "dotstub_info{version=\"%s\"} 1\n", PACKAGE_VERSION);

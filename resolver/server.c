@@ -1,8 +1,11 @@
 /*
  * The server: UDP and TCP listeners, TCP clients, upstream health, signals.
  *
- * UDP datagrams are read into srv->rbuf and handled synchronously, so one
- * buffer serves every listener. TCP clients may pipeline: each framed
+ * UDP datagrams are read in batches (udpbatch.h) into srv->batch and handled
+ * synchronously; the answers made meanwhile (errors, cache hits) go out
+ * together when the batch is done. With threads > 1, worker loops
+ * (workers.c) read the same addresses through their own SO_REUSEPORT
+ * sockets, answer hits themselves and pass the rest here. TCP clients may pipeline: each framed
  * message becomes an independent query and answers go back in whatever
  * order they complete (RFC 7766). A client is closed after
  * tcp-idle-timeout without traffic, on error, or once it has half-closed
@@ -29,12 +32,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "dns/err.h"
 #include "resolver/control.h"
@@ -42,6 +47,8 @@
 #include "resolver/log.h"
 #include "resolver/metrics.h"
 #include "resolver/server.h"
+#include "resolver/udpbatch.h"
+#include "resolver/workers.h"
 
 #define TCP_BACKLOG 128
 
@@ -81,16 +88,13 @@ static void on_udp_sent(uv_udp_send_t *req, int status)
 	free(req);
 }
 
-static void send_udp(struct dst_udp_listener *l, const struct sockaddr *peer, const uint8_t *wire,
-		     size_t len)
+/* The socket buffer is full: queue a copy for libuv to send when it drains. */
+static void queue_udp(void *owner, const struct sockaddr *peer, const uint8_t *wire, size_t len)
 {
-	uv_buf_t b = uv_buf_init((char *)wire, (unsigned)len);
-	int r = uv_udp_try_send(&l->udp, &b, 1, peer);
-
-	if (r >= 0 || (r != UV_EAGAIN && r != UV_ENOSYS))
-		return;
-	/* The socket buffer is full: queue a copy. */
+	struct dst_udp_listener *l = owner;
 	struct udp_send *s = malloc(sizeof(*s) + len);
+	uv_buf_t b;
+
 	if (!s)
 		return;
 	memcpy(s->data, wire, len);
@@ -99,24 +103,42 @@ static void send_udp(struct dst_udp_listener *l, const struct sockaddr *peer, co
 		free(s);
 }
 
-static void on_udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+static void send_udp(struct dst_udp_listener *l, const struct sockaddr *peer, const uint8_t *wire,
+		     size_t len)
 {
-	struct dst_udp_listener *l = h->data;
+	struct dst_server *srv = l->srv;
 
-	*buf = uv_buf_init((char *)l->srv->rbuf, sizeof(l->srv->rbuf));
+	if (srv->batching && dst_udp_batch_add(srv->batch, l->fd, l, peer, wire, len))
+		return;
+
+	uv_buf_t b = uv_buf_init((char *)wire, (unsigned)len);
+	int r = uv_udp_try_send(&l->udp, &b, 1, peer);
+
+	if (r >= 0 || (r != UV_EAGAIN && r != UV_ENOSYS))
+		return;
+	queue_udp(l, peer, wire, len);
 }
 
-static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *peer,
-			unsigned flags)
+/* Answers made from here until dst_server__udp_batch_end go out in one sendmmsg. */
+void dst_server__udp_batch_begin(struct dst_server *srv)
 {
-	struct dst_udp_listener *l = h->data;
+	srv->batching = true;
+}
+
+void dst_server__udp_batch_end(struct dst_server *srv)
+{
+	srv->batching = false;
+	dst_udp_batch_flush(srv->batch);
+}
+
+void dst_server__udp_query(struct dst_udp_listener *l, const uint8_t *wire, size_t len,
+			   const struct sockaddr *peer, bool counted)
+{
 	struct dst_server *srv = l->srv;
-	const uint8_t *wire = (const uint8_t *)buf->base;
 	char ip[INET6_ADDRSTRLEN];
 
-	if (nread <= 0 || !peer || (flags & UV_UDP_PARTIAL))
-		return;
-	srv->stats.queries++;
+	if (!counted)
+		srv->stats.queries++;
 	/* No answer at all to a refused client: its address may be spoofed. */
 	if (!dst_acl_allows(srv->acl, peer)) {
 		dst_server__count(&srv->stats.acl_dropped,
@@ -129,11 +151,39 @@ static void on_udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const s
 		dst_server__count(&srv->stats.ratelimited, "UDP query from %s over the rate limit",
 				  peer_text(peer, ip));
 		if (srv->cfg->ratelimit_action == DST_CONFIG_RL_TRUNCATE)
-			dst_query_reject(srv, wire, (size_t)nread, &to, DST_DNS_RCODE_NOERROR,
-					 true);
+			dst_query_reject(srv, wire, len, &to, DST_DNS_RCODE_NOERROR, true);
 		return;
 	}
-	dst_query_handle(srv, wire, (size_t)nread, &to);
+	dst_query_handle(srv, wire, len, &to);
+}
+
+/*
+ * Reads what waits, a batch at a time, and answers it. A full batch is
+ * followed by another read, a few at most, so that other handles get their
+ * turn; a short one means the socket is empty (the poll is level-triggered:
+ * anything arriving meanwhile wakes it again).
+ */
+static void on_udp_readable(uv_poll_t *p, int status, int events)
+{
+	struct dst_udp_listener *l = p->data;
+	struct dst_server *srv = l->srv;
+	struct dst_udp_batch *b = srv->batch;
+
+	if (status < 0 || !(events & UV_READABLE))
+		return;
+	for (unsigned round = 0; round < 4; round++) {
+		int n = dst_udp_batch_recv(b, l->rfd);
+
+		if (n <= 0)
+			break;
+		dst_server__udp_batch_begin(srv);
+		for (int i = 0; i < n; i++)
+			dst_server__udp_query(l, b->in_buf[i], b->in[i].msg_len,
+					      (const struct sockaddr *)&b->in_peer[i], false);
+		dst_server__udp_batch_end(srv);
+		if (n < DST_UDP_BATCH)
+			break;
+	}
 }
 
 /* TCP clients */
@@ -522,11 +572,14 @@ static void grow_rcvbuf(uv_udp_t *udp, const char *name)
 
 static void on_listener_closed(uv_handle_t *h)
 {
-	struct dst_listener *l = h->type == UV_UDP
+	/* The UDP handle and the poll point at l->udp, which starts l. */
+	struct dst_listener *l = h->type != UV_TCP
 					 ? (struct dst_listener *)h->data
 					 : (struct dst_listener *)((char *)h->data -
 								   offsetof(struct dst_listener, tcp));
 
+	if (h->type == UV_POLL)
+		close(l->udp.rfd);
 	if (--l->handles_open == 0)
 		free(l);
 }
@@ -539,6 +592,8 @@ static void close_handle(uv_handle_t *h)
 
 void dst_server__listener_close(struct dst_listener *l)
 {
+	if (l->udp.rfd >= 0)
+		close_handle((uv_handle_t *)&l->udp.rpoll);
 	close_handle((uv_handle_t *)&l->udp.udp);
 	close_handle((uv_handle_t *)&l->tcp.tcp);
 }
@@ -549,8 +604,8 @@ void dst_server__listener_close(struct dst_listener *l)
  */
 void dst_server__listener_quiesce(struct dst_listener *l)
 {
-	if (!uv_is_closing((uv_handle_t *)&l->udp.udp))
-		uv_udp_recv_stop(&l->udp.udp);
+	if (l->udp.rfd >= 0 && !uv_is_closing((uv_handle_t *)&l->udp.rpoll))
+		uv_poll_stop(&l->udp.rpoll);
 	close_handle((uv_handle_t *)&l->tcp.tcp);
 }
 
@@ -567,16 +622,36 @@ int dst_server__listener_open(struct dst_server *srv, const struct dst_config_ad
 		return DST_ENOMEM;
 	l->addr = *a;
 	l->udp.srv = l->tcp.srv = srv;
+	l->udp.fd = l->udp.rfd = -1;
 	uv_udp_init(srv->loop, &l->udp.udp);
 	uv_tcp_init(srv->loop, &l->tcp.tcp);
 	l->udp.udp.data = &l->udp;
 	l->tcp.tcp.data = &l->tcp;
 	l->handles_open = 2;
-	r = uv_udp_bind(&l->udp.udp, sa, v6 ? UV_UDP_IPV6ONLY : 0);
+	r = dst_udp_socket_bind(sa, a->len);
+	if (r >= 0) {
+		l->udp.fd = r;
+		r = uv_udp_open(&l->udp.udp, l->udp.fd);
+		if (r < 0)
+			close(l->udp.fd);
+	}
 	if (r == 0)
 		grow_rcvbuf(&l->udp.udp, a->text);
-	if (r == 0)
-		r = uv_udp_recv_start(&l->udp.udp, on_udp_alloc, on_udp_recv);
+	/*
+	 * libuv's UDP handle sends (and queues when the buffer is full); a
+	 * poll on a second descriptor of the same socket reads in batches.
+	 */
+	if (r == 0) {
+		l->udp.rfd = dup(l->udp.fd);
+		if (l->udp.rfd < 0)
+			r = -errno;
+	}
+	if (r == 0) {
+		uv_poll_init(srv->loop, &l->udp.rpoll, l->udp.rfd);
+		l->udp.rpoll.data = &l->udp;
+		l->handles_open++;
+		r = uv_poll_start(&l->udp.rpoll, UV_READABLE, on_udp_readable);
+	}
 	if (r < 0) {
 		dst_log(DST_LOG_ERR, "listen %s (udp): %s", a->text, uv_strerror(r));
 		dst_server__listener_close(l);
@@ -718,7 +793,10 @@ int dst_server__make_limits(const struct dst_config *cfg, struct dst_acl **acl,
 /* One line of what the limits did, if they did anything. */
 void dst_server__log_stats(const struct dst_server *srv)
 {
-	const struct dst_server_stats *st = &srv->stats;
+	struct dst_server_stats total;
+	const struct dst_server_stats *st = &total;
+
+	dst_server__stats_total(srv, &total);
 	const struct {
 		uint64_t n;
 		const char *what;
@@ -743,6 +821,12 @@ void dst_server__log_stats(const struct dst_server *srv)
 						items[i].what);
 	if (len)
 		dst_log(DST_LOG_NOTICE, "limits: %s", line);
+}
+
+void dst_server__stats_total(const struct dst_server *srv, struct dst_server_stats *sum)
+{
+	*sum = srv->stats;
+	dst_workers_add_stats(srv, sum);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -775,6 +859,9 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 	if (!srv->inflight)
 		return DST_ENOMEM;
 	srv->inflight_mask = DST_INFLIGHT_BUCKETS - 1;
+	srv->batch = dst_udp_batch_new(queue_udp);
+	if (!srv->batch)
+		return DST_ENOMEM;
 	if (cfg->cache_size) {
 		srv->cache = dst_cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl);
 		if (!srv->cache)
@@ -795,6 +882,8 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 		r = dst_uplink_start(srv);
 	if (r == 0)
 		r = bind_listeners(srv);
+	if (r == 0)
+		r = dst_workers_start(srv);
 	if (r == 0 && cfg->control)
 		r = dst_control_open(srv, cfg->control, &srv->control);
 	if (r == 0 && cfg->metrics.len)
@@ -809,6 +898,7 @@ void dst_server_free(struct dst_server *srv)
 	if (srv->cache)
 		dst_cache_free(srv->cache);
 	free(srv->inflight);
+	dst_udp_batch_free(srv->batch);
 	dst_acl_free(srv->acl);
 	dst_ratelimit_free(srv->ratelimit);
 	dst_uplink_free(srv);

@@ -23,6 +23,7 @@
 #include "resolver/metrics.h"
 #include "resolver/notify.h"
 #include "resolver/server.h"
+#include "resolver/workers.h"
 
 #define DRAIN_MS 1000 /* how long a shutdown waits for queries in flight */
 
@@ -101,6 +102,7 @@ void dst_server_stop(struct dst_server *srv)
 	dst_metrics_close(srv->metrics);
 	srv->control = NULL;
 	srv->metrics = NULL;
+	dst_workers_close(srv);
 	for (struct dst_listener *l = srv->listeners; l; l = l->next)
 		dst_server__listener_quiesce(l);
 	for (c = srv->clients; c; c = next) {

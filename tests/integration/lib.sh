@@ -380,6 +380,8 @@ it_conf_server() {
 	echo "query-timeout = ${IT_QUERY_TIMEOUT:-$((3 * IT_SLOW))s}"
 	echo "tcp-idle-timeout = ${IT_TCP_IDLE_TIMEOUT:-10s}"
 	echo "strategy = ${IT_STRATEGY:-ordered}"
+	# Two loops whatever the machine's cores: every test also covers the workers.
+	echo "threads = ${IT_THREADS:-2}"
 	if [ -n "${IT_SERVER_EXTRA:-}" ]; then printf '%s\n' "$IT_SERVER_EXTRA"; fi
 	echo
 	echo "[cache]"

@@ -36,7 +36,7 @@
 /* The valid keys, as unknown-key messages list them. */
 #define SERVER_KEYS                                                                              \
 	"listen, allow, deny, query-timeout, tcp-idle-timeout, max-tcp-clients, "                \
-	"max-tcp-pipeline, max-pending, ratelimit, ratelimit-action, ecs, user, chroot, "      \
+	"max-tcp-pipeline, max-pending, threads, ratelimit, ratelimit-action, ecs, user, chroot, "      \
 	"control, metrics, log, log-level, log-queries, strategy, max-backoff or bootstrap"
 #define UPSTREAM_KEYS                                                                            \
 	"address, host, tls-name, pin-sha256, ca-file, max-connections, max-inflight or "   \
