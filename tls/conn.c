@@ -104,21 +104,41 @@ static void on_write(uv_write_t *req, int status)
 		conn_error(c, status);
 }
 
-/* Hands everything GnuTLS produced so far to one uv_write. */
+/*
+ * Hands everything GnuTLS produced so far to the kernel: written at once
+ * when it takes it all (the usual case: no request, no allocation, and no
+ * epoll change, which libuv makes after every finished uv_write), else
+ * what is left goes to one uv_write.
+ */
 void dst_tls__conn_flush(struct dst_tls_conn *c)
 {
 	if (c->out_len == 0 || c->state == DST_CONN_CLOSING)
 		return;
+	uv_buf_t b = uv_buf_init((char *)c->out, (unsigned)c->out_len);
+	int r = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+	size_t done = 0;
+
+	if (r >= 0)
+		done = (size_t)r;
+	else if (r != UV_EAGAIN && r != UV_ENOSYS) {
+		c->out_len = 0;
+		conn_error(c, r);
+		return;
+	}
+	if (done == c->out_len) {
+		c->out_len = 0;
+		return;
+	}
 	struct write_req *w = malloc(sizeof(*w));
 	if (!w) {
 		conn_error(c, DST_ENOMEM);
 		return;
 	}
 	w->buf = c->out;
-	uv_buf_t b = uv_buf_init((char *)c->out, (unsigned)c->out_len);
+	b = uv_buf_init((char *)c->out + done, (unsigned)(c->out_len - done));
 	c->out = NULL;
 	c->out_len = c->out_cap = 0;
-	int r = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
+	r = uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
 	if (r < 0) {
 		free(w->buf);
 		free(w);
@@ -246,7 +266,8 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
  * its second answer until the first is acknowledged (Nagle), and with
  * nothing of ours to send the kernel would delay that ACK by ~40 ms: every
  * burst of queries would stall. The flag does not stick, so it is set again
- * after each read.
+ * after each read that leaves answers still to come (with none to come,
+ * nothing waits for the ACK, and the system call is saved).
  */
 static void quickack(struct dst_tls_conn *c)
 {
@@ -271,13 +292,17 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		conn_error(c, nread == UV_EOF ? DST_EEOF : (int)nread);
 		return;
 	}
-	quickack(c);
 	c->in = (const uint8_t *)buf->base;
 	c->in_len = (size_t)nread;
-	if (c->state == DST_CONN_HANDSHAKE)
+	if (c->state == DST_CONN_HANDSHAKE) {
+		quickack(c);
 		handshake(c);
-	else if (c->state == DST_CONN_READY)
+	} else if (c->state == DST_CONN_READY) {
 		recv_records(c);
+		/* c may be closing now, but its handle is still open until the close callback. */
+		if (c->inflight > 0 && c->state == DST_CONN_READY)
+			quickack(c);
+	}
 	c->in_len = 0;
 }
 
