@@ -297,7 +297,7 @@ def record(jsonl, dnsperf_out, kv):
 
 # --- summary -----------------------------------------------------------------
 
-ORDER = ["dotstub", "stubby", "unbound", "dnsdist", "kresd", "floor", "ceiling"]
+ORDER = ["dotstub", "dotstub1", "stubby", "unbound", "dnsdist", "kresd", "floor", "ceiling"]
 WORKLOAD_TEXT = {
     "miss": "all-miss (every name unique)",
     "hit": "all-hit (100 names, repeated)",

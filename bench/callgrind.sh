@@ -129,7 +129,7 @@ EOF
 
 for sys in $SYSTEMS; do
 	case $sys in
-	dotstub) [ -x "$DOTSTUB" ] || { b_log "SKIP dotstub: no $DOTSTUB"; continue; } ;;
+	dotstub | dotstub1) [ -x "$DOTSTUB" ] || { b_log "SKIP dotstub: no $DOTSTUB"; continue; } ;;
 	floor) [ -x "$FLOOR" ] || { b_log "SKIP floor: no $FLOOR"; continue; } ;;
 	*) command -v "$sys" >/dev/null 2>&1 || { b_log "SKIP $sys: not installed"; continue; } ;;
 	esac

@@ -156,10 +156,12 @@ EOF
 # prints the command line (one word a line). Each config names only
 # loopback addresses.
 
+# dotstub takes as many threads as cores (at most 4); dotstub1 is the same with threads = 1.
 b_conf_dotstub() {
 	cat >"$1/dotstub.conf" <<EOF
 [server]
 listen = 127.0.0.1:$2
+threads = ${3:-0}
 
 [cache]
 size = 64m
@@ -172,6 +174,8 @@ pin-sha256 = $B_PIN
 EOF
 }
 b_cmd_dotstub() { printf '%s\n' "$DOTSTUB" -c "$1/dotstub.conf"; }
+b_conf_dotstub1() { b_conf_dotstub "$1" "$2" 1; }
+b_cmd_dotstub1() { b_cmd_dotstub "$@"; }
 
 # Stubby: strict (authentication required), pinned, TLS only, no DNSSEC
 # (so no trust-anchor fetch: this getdns build has no trust_anchors_url
@@ -272,7 +276,7 @@ b_cmd_floor() { printf '%s\n' "$FLOOR" "$2"; }
 
 b_version() {
 	case $1 in
-	dotstub) "$DOTSTUB" -V 2>&1 | head -n 1 ;;
+	dotstub | dotstub1) "$DOTSTUB" -V 2>&1 | head -n 1 ;;
 	stubby) echo "$(stubby -V 2>&1 | head -n 1) (Debian package stubby $(dpkg-query -W -f '${Version}' stubby 2>/dev/null), getdns $(dpkg-query -W -f '${Version}' libgetdns10 2>/dev/null))" ;;
 	unbound) unbound -V 2>&1 | sed -n 's/^Version /unbound /p' | head -n 1 ;;
 	dnsdist) dnsdist --version 2>&1 | head -n 1 ;;

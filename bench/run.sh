@@ -8,6 +8,7 @@
 #   DURATION   seconds per dnsperf run [8]
 #   ROUNDS     interleaved rounds; the summary reports medians [3]
 #   SYSTEMS    systems under test [dotstub stubby unbound dnsdist kresd];
+#              dotstub1 is dotstub with threads = 1 (dotstub: as many as cores);
 #              floor (hit workload) and ceiling (miss workload, max mode)
 #              are added unless NO_FLOOR=1 / NO_CEILING=1
 #   WORKLOADS  [miss hit mixed]
@@ -54,7 +55,7 @@ b_need unbound certtool dnsperf python3 ss timeout
 avail=() skipped=()
 for s in $SYSTEMS; do
 	case $s in
-	dotstub) avail+=("$s") ;;
+	dotstub | dotstub1) avail+=("$s") ;;
 	*) if command -v "$s" >/dev/null 2>&1; then avail+=("$s"); else
 		b_log "SKIP $s: not installed"
 		skipped+=("$s")

@@ -273,6 +273,9 @@ struct dst_server {
 	bool stopped;                          /* shutdown's second half has run */
 	struct dst_udp_batch *batch;           /* this loop's UDP reads and batched answers */
 	bool batching;                         /* UDP answers queue in batch until its end */
+	bool flush_armed;                      /* flush_check and flush_prepare will flush batch */
+	uv_check_t flush_check;
+	uv_prepare_t flush_prepare;
 	struct dst_workers *workers;           /* threads > 1: the other loops (workers.h) */
 	uint16_t ttl_offs[DST_MAX_TTLS];
 	uint8_t rbuf[DST_DNS_MAX_MSG + 1];     /* UDP receive buffer, shared */

@@ -88,6 +88,29 @@ static void on_udp_sent(uv_udp_send_t *req, int status)
 	free(req);
 }
 
+/*
+ * Answers queued outside a receive batch (misses answered from upstream,
+ * timeouts) go out together at the end of the loop iteration: one sendmmsg
+ * for all the answers one upstream read produced.
+ */
+static void flush_now(struct dst_server *srv)
+{
+	uv_check_stop(&srv->flush_check);
+	uv_prepare_stop(&srv->flush_prepare);
+	srv->flush_armed = false;
+	dst_udp_batch_flush(srv->batch);
+}
+
+static void on_flush_check(uv_check_t *h)
+{
+	flush_now(h->data);
+}
+
+static void on_flush_prepare(uv_prepare_t *h)
+{
+	flush_now(h->data);
+}
+
 /* The socket buffer is full: queue a copy for libuv to send when it drains. */
 static void queue_udp(void *owner, const struct sockaddr *peer, const uint8_t *wire, size_t len)
 {
@@ -108,8 +131,15 @@ static void send_udp(struct dst_udp_listener *l, const struct sockaddr *peer, co
 {
 	struct dst_server *srv = l->srv;
 
-	if (srv->batching && dst_udp_batch_add(srv->batch, l->fd, l, peer, wire, len))
+	if (dst_udp_batch_add(srv->batch, l->fd, l, peer, wire, len)) {
+		if (!srv->batching && !srv->flush_armed) {
+			/* After this loop iteration's callbacks, or before it sleeps. */
+			uv_check_start(&srv->flush_check, on_flush_check);
+			uv_prepare_start(&srv->flush_prepare, on_flush_prepare);
+			srv->flush_armed = true;
+		}
 		return;
+	}
 
 	uv_buf_t b = uv_buf_init((char *)wire, (unsigned)len);
 	int r = uv_udp_try_send(&l->udp, &b, 1, peer);
@@ -592,6 +622,8 @@ static void close_handle(uv_handle_t *h)
 
 void dst_server__listener_close(struct dst_listener *l)
 {
+	/* Answers queued for its socket go before the socket does. */
+	dst_udp_batch_flush(l->udp.srv->batch);
 	if (l->udp.rfd >= 0)
 		close_handle((uv_handle_t *)&l->udp.rpoll);
 	close_handle((uv_handle_t *)&l->udp.udp);
@@ -855,6 +887,17 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 	srv->loop = loop;
 	srv->cfg = cfg;
 	srv->start_ms = uv_now(loop);
+	/* Handles first: dst_server_stop closes them whatever failed below. */
+	uv_check_init(loop, &srv->flush_check);
+	uv_prepare_init(loop, &srv->flush_prepare);
+	srv->flush_check.data = srv->flush_prepare.data = srv;
+	uv_signal_init(loop, &srv->sigint);
+	uv_signal_init(loop, &srv->sigterm);
+	uv_signal_init(loop, &srv->sighup);
+	srv->sigint.data = srv->sigterm.data = srv->sighup.data = srv;
+	uv_signal_start(&srv->sigint, on_signal, SIGINT);
+	uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
+	uv_signal_start(&srv->sighup, on_signal, SIGHUP);
 	srv->inflight = calloc(DST_INFLIGHT_BUCKETS, sizeof(*srv->inflight));
 	if (!srv->inflight)
 		return DST_ENOMEM;
@@ -868,13 +911,6 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 			return DST_ENOMEM;
 		dst_cache_set_stale(srv->cache, cfg->cache_serve_stale_ms);
 	}
-	uv_signal_init(loop, &srv->sigint);
-	uv_signal_init(loop, &srv->sigterm);
-	uv_signal_init(loop, &srv->sighup);
-	srv->sigint.data = srv->sigterm.data = srv->sighup.data = srv;
-	uv_signal_start(&srv->sigint, on_signal, SIGINT);
-	uv_signal_start(&srv->sigterm, on_signal, SIGTERM);
-	uv_signal_start(&srv->sighup, on_signal, SIGHUP);
 	r = dst_server__make_limits(cfg, &srv->acl, &srv->ratelimit);
 	if (r == 0)
 		r = make_upstreams(srv);

@@ -50,6 +50,8 @@ static void finish_stop(struct dst_server *srv)
 	uv_close((uv_handle_t *)&srv->sigint, NULL);
 	uv_close((uv_handle_t *)&srv->sigterm, NULL);
 	uv_close((uv_handle_t *)&srv->sighup, NULL);
+	uv_close((uv_handle_t *)&srv->flush_check, NULL);
+	uv_close((uv_handle_t *)&srv->flush_prepare, NULL);
 	for (l = srv->listeners; l; l = next) {
 		next = l->next;
 		dst_server__listener_close(l);

@@ -26,6 +26,7 @@ struct dst_udp_batch *dst_udp_batch_new(dst_udp_unsent_fn *unsent)
 		b->in[i].msg_hdr.msg_iov = &b->in_iov[i];
 		b->in[i].msg_hdr.msg_iovlen = 1;
 		b->in[i].msg_hdr.msg_name = &b->in_peer[i];
+		b->in[i].msg_hdr.msg_namelen = sizeof(b->in_peer[i]);
 		b->out_iov[i].iov_base = b->out_buf[i];
 		b->out[i].msg_hdr.msg_iov = &b->out_iov[i];
 		b->out[i].msg_hdr.msg_iovlen = 1;
@@ -45,13 +46,13 @@ int dst_udp_batch_recv(struct dst_udp_batch *b, int fd)
 {
 	int n;
 
-	for (unsigned i = 0; i < DST_UDP_BATCH; i++) {
+	/* The kernel changes the address length of the datagrams it fills in only. */
+	for (unsigned i = 0; i < b->nin; i++)
 		b->in[i].msg_hdr.msg_namelen = sizeof(b->in_peer[i]);
-		b->in[i].msg_hdr.msg_flags = 0;
-	}
 	do
 		n = recvmmsg(fd, b->in, DST_UDP_BATCH, MSG_DONTWAIT, NULL);
 	while (n < 0 && errno == EINTR);
+	b->nin = n > 0 ? (unsigned)n : 0;
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
 	return n;

@@ -36,6 +36,7 @@ struct dst_udp_batch {
 	struct mmsghdr out[DST_UDP_BATCH];
 	struct iovec out_iov[DST_UDP_BATCH];
 	struct sockaddr_storage out_peer[DST_UDP_BATCH];
+	unsigned nin;                  /* datagrams the last receive got */
 	unsigned nout;
 	int out_fd;                    /* the socket queued answers go out of */
 	void *owner;                   /* passed to unsent, with out_fd */
