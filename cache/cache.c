@@ -34,9 +34,14 @@
  * list and byte budget per stripe, and a stripe's budget would then evict
  * while others have room. An unshared cache takes no lock at all.
  */
+#include "config.h"
+
 #include "cache/cache.h"
 
 #include <pthread.h>
+#ifdef HAVE_MALLOC_USABLE_SIZE
+#include <malloc.h>
+#endif
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -134,6 +139,20 @@ static inline void cache_unlock(const struct dst_cache *c)
 {
 	if (c->shared)
 		pthread_mutex_unlock(&((struct dst_cache *)c)->lock);
+}
+
+/*
+ * What an allocation of n bytes takes from the heap: the budget counts
+ * that, not n, so that it bounds the process's memory. This is the usual
+ * shape (a size word before each chunk, chunks a multiple of 16 bytes, at
+ * least 32); with malloc_usable_size the real figure replaces it after the
+ * allocation.
+ */
+static inline size_t heap_cost(size_t n)
+{
+	size_t c = (n + sizeof(size_t) + 15) & ~(size_t)15;
+
+	return c < 32 ? 32 : c;
 }
 
 static inline size_t pad2(size_t n)
@@ -553,7 +572,7 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 	uint32_t lifetime = hi;
 	struct entry **pp, *e;
 	uint64_t h, life_ms;
-	size_t size;
+	size_t size, charge;
 	uint8_t *p;
 	int err;
 
@@ -576,7 +595,8 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 		drop(c, pp);
 
 	size = offsetof(struct entry, data) + pad2(key->len) + nttl * sizeof(uint16_t) + len;
-	if (size > c->max_bytes / ENTRY_SHARE) {
+	charge = heap_cost(size);
+	if (charge > c->max_bytes / ENTRY_SHARE) {
 		err = DST_ENOSPC;
 		goto out;
 	}
@@ -588,9 +608,9 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 	}
 	if (lifetime == 0)
 		goto out;
-	while (c->bytes + size > c->max_bytes && c->count > 0)
+	while (c->bytes + charge > c->max_bytes && c->count > 0)
 		evict_one(c, now_ms);
-	if (c->bytes + size > c->max_bytes) {
+	if (c->bytes + charge > c->max_bytes) {
 		err = DST_ENOSPC;
 		goto out;
 	}
@@ -599,9 +619,20 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 		err = DST_ENOMEM;
 		goto out;
 	}
+#ifdef HAVE_MALLOC_USABLE_SIZE
+	/* What the allocator really set aside, if more than the estimate. */
+	charge = malloc_usable_size(e) + sizeof(size_t);
+	while (c->bytes + charge > c->max_bytes && c->count > 0)
+		evict_one(c, now_ms);
+	if (c->bytes + charge > c->max_bytes) {
+		free(e);
+		err = DST_ENOSPC;
+		goto out;
+	}
+#endif
 
 	e->hash = h;
-	e->size = (uint32_t)size;
+	e->size = (uint32_t)charge;
 	e->key_len = key->len;
 	e->wire_len = (uint16_t)len;
 	e->nttl = (uint16_t)nttl;
@@ -628,7 +659,7 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 	*pp = e;
 	lru_push_front(&c->lru, &e->lru);
 	c->count++;
-	c->bytes += size;
+	c->bytes += charge;
 	maybe_grow(c, now_ms);
 out:
 	free(sorted);
