@@ -417,6 +417,8 @@ int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char 
 	}
 	if (!same_str(p.cfg->user, srv->cfg->user) || !same_str(p.cfg->chroot, srv->cfg->chroot))
 		dst_log(DST_LOG_WARN, "reload: user and chroot take effect at the next start");
+	/* New upstreams read their ca-file or the system store anew (they may have changed). */
+	dst_tls_trust_refresh();
 	r = plan_listeners(srv, &p);
 	if (r == 0)
 		r = plan_upstreams(srv, &p);

@@ -20,6 +20,7 @@
 #include "tls/tls.h"
 
 struct dst_tls_conn;
+struct dst_tls_trust;
 
 struct dst_tls_req {
 	struct dst_tls_pool *pool;
@@ -104,7 +105,8 @@ struct dst_tls_pool {
 	void (*event_cb)(void *arg, const char *upstream, const char *msg);
 	void *event_arg;
 
-	gnutls_certificate_credentials_t creds;
+	struct dst_tls_trust *trust;    /* shared with pools that name the same store */
+	gnutls_certificate_credentials_t creds; /* trust's */
 	gnutls_priority_t prio;
 	gnutls_datum_t session_data;   /* for resumption */
 

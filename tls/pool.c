@@ -430,10 +430,110 @@ void dst_tls__conn_answer(struct dst_tls_conn *c, const uint8_t *wire, size_t le
 	}
 }
 
+/*
+ * Trust stores: one set of credentials per store (a ca-file path, the
+ * system's, or none for a pin-only upstream), shared by reference count
+ * among the pools of one generation. Pools live on one thread, so no lock.
+ */
+enum trust_kind { TRUST_NONE, TRUST_SYSTEM, TRUST_FILE };
+
+struct dst_tls_trust {
+	struct dst_tls_trust *next;
+	enum trust_kind kind;
+	char *ca_file;
+	unsigned generation;
+	unsigned refs;
+	gnutls_certificate_credentials_t creds;
+};
+
+static struct dst_tls_trust *trusts;
+static unsigned trust_generation;
+
+void dst_tls_trust_refresh(void)
+{
+	trust_generation++;
+}
+
+static void trust_put(struct dst_tls_trust *t)
+{
+	if (!t || --t->refs > 0)
+		return;
+	for (struct dst_tls_trust **pp = &trusts; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+	gnutls_certificate_free_credentials(t->creds);
+	free(t->ca_file);
+	free(t);
+}
+
+static int trust_load(struct dst_tls_pool *p, struct dst_tls_trust *t)
+{
+	int r;
+
+	if (gnutls_certificate_allocate_credentials(&t->creds) < 0)
+		return DST_ENOMEM;
+	if (t->kind == TRUST_FILE) {
+		r = gnutls_certificate_set_x509_trust_file(t->creds, t->ca_file, GNUTLS_X509_FMT_PEM);
+		if (r <= 0) {
+			dst_tls__set_error(p, "%s: no usable CA certificate (%s)", t->ca_file,
+					   r < 0 ? gnutls_strerror(r) : "none found");
+			return DST_EINVAL;
+		}
+	} else if (t->kind == TRUST_SYSTEM) {
+		r = gnutls_certificate_set_x509_system_trust(t->creds);
+		if (r <= 0) {
+			dst_tls__set_error(p, "system trust store is empty or unreadable");
+			return DST_EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int trust_get(struct dst_tls_pool *p, const struct dst_tls_opts *o)
+{
+	enum trust_kind kind = o->ca_file ? TRUST_FILE : o->tls_name ? TRUST_SYSTEM : TRUST_NONE;
+	struct dst_tls_trust *t;
+	int r;
+
+	for (t = trusts; t; t = t->next)
+		if (t->generation == trust_generation && t->kind == kind &&
+		    (kind != TRUST_FILE || strcmp(t->ca_file, o->ca_file) == 0)) {
+			t->refs++;
+			p->trust = t;
+			p->creds = t->creds;
+			return 0;
+		}
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return DST_ENOMEM;
+	t->kind = kind;
+	t->refs = 1;
+	t->generation = trust_generation;
+	if (kind == TRUST_FILE && !(t->ca_file = strdup(o->ca_file))) {
+		free(t);
+		return DST_ENOMEM;
+	}
+	r = trust_load(p, t);
+	if (r < 0) {
+		if (t->creds)
+			gnutls_certificate_free_credentials(t->creds);
+		free(t->ca_file);
+		free(t);
+		return r;
+	}
+	t->next = trusts;
+	trusts = t;
+	p->trust = t;
+	p->creds = t->creds;
+	return 0;
+}
+
 static void pool_free(struct dst_tls_pool *p)
 {
 	gnutls_free(p->session_data.data);
-	gnutls_certificate_free_credentials(p->creds);
+	trust_put(p->trust);
 	gnutls_priority_deinit(p->prio);
 	free(p->addrs);
 	free(p->pins);
@@ -476,8 +576,7 @@ int dst_tls_pool_new(uv_loop_t *loop, const struct dst_tls_opts *o, struct dst_t
 	p->addrs = calloc(o->naddrs ? o->naddrs : 1, sizeof(*p->addrs));
 	p->tls_name = o->tls_name ? strdup(o->tls_name) : NULL;
 	p->pins = calloc(o->npins ? o->npins : 1, sizeof(*p->pins));
-	if (!p->name || !p->addrs || !p->pins || (o->tls_name && !p->tls_name) ||
-	    gnutls_certificate_allocate_credentials(&p->creds) < 0) {
+	if (!p->name || !p->addrs || !p->pins || (o->tls_name && !p->tls_name)) {
 		r = DST_ENOMEM;
 		goto fail;
 	}
@@ -498,22 +597,9 @@ int dst_tls_pool_new(uv_loop_t *loop, const struct dst_tls_opts *o, struct dst_t
 	p->event_arg = o->event_arg;
 	p->rnd_used = sizeof(p->rnd);
 
-	if (o->ca_file) {
-		r = gnutls_certificate_set_x509_trust_file(p->creds, o->ca_file, GNUTLS_X509_FMT_PEM);
-		if (r <= 0) {
-			dst_tls__set_error(p, "%s: no usable CA certificate (%s)", o->ca_file,
-					   r < 0 ? gnutls_strerror(r) : "none found");
-			r = DST_EINVAL;
-			goto fail;
-		}
-	} else if (o->tls_name) {
-		r = gnutls_certificate_set_x509_system_trust(p->creds);
-		if (r <= 0) {
-			dst_tls__set_error(p, "system trust store is empty or unreadable");
-			r = DST_EINVAL;
-			goto fail;
-		}
-	}
+	r = trust_get(p, o);
+	if (r < 0)
+		goto fail;
 	if (gnutls_priority_init(&p->prio, tls_priority, NULL) < 0) {
 		r = DST_ETLS;
 		goto fail;
@@ -526,8 +612,7 @@ int dst_tls_pool_new(uv_loop_t *loop, const struct dst_tls_opts *o, struct dst_t
 fail:
 	if (p->last_error[0])
 		fprintf(stderr, "dotstub: upstream %s: %s\n", p->name ? p->name : "?", p->last_error);
-	if (p->creds)
-		gnutls_certificate_free_credentials(p->creds);
+	trust_put(p->trust);
 	free(p->addrs);
 	free(p->pins);
 	free(p->tls_name);

@@ -69,6 +69,14 @@ int dst_tls_pool_new(uv_loop_t *loop, const struct dst_tls_opts *opts, struct ds
 void dst_tls_pool_close(struct dst_tls_pool *p);
 
 /*
+ * Pools made from now on read their trust store (ca-file or the system's)
+ * afresh instead of sharing the one already loaded: for a reload. Pools
+ * share a store's parsed certificates otherwise (the system's takes about
+ * 4 MB).
+ */
+void dst_tls_trust_refresh(void);
+
+/*
  * Queues a query (len bytes of DNS message, at least a header; copied).
  * *out receives a handle usable with dst_tls_cancel until the callback has
  * fired. Returns 0, DST_ENOMEM or DST_EMSGSIZE.
