@@ -164,7 +164,7 @@ listen = 127.0.0.1:$2
 threads = ${3:-0}
 
 [cache]
-size = 64m
+size = ${DOTSTUB_CACHE:-64m}
 
 [upstream bench]
 address = 127.0.0.1:$UP_PORT
