@@ -29,6 +29,7 @@
 #define MAX_THREADS 64
 #define DEFAULT_MAX_THREADS 4
 #define ROUNDS 4 /* batches read per wake-up before other handles get a turn */
+#define INBOX_MIN 4096 /* datagrams waiting for the main loop, at least */
 
 enum fwd_kind {
 	FWD_FULL,     /* the whole path: rate limit, query log, ... */
@@ -145,9 +146,10 @@ static void reply(struct worker *w, struct wsock *s, const struct sockaddr *peer
 }
 
 /*
- * Hands a datagram to the main loop. When the inbox holds max-pending
- * already (the main loop is that far behind), the client gets SERVFAIL at
- * once, as the main loop itself answers past max-pending.
+ * Hands a datagram to the main loop. When the inbox is full (the main
+ * loop is that far behind: INBOX_MIN or max-pending datagrams, whichever
+ * is more), the client gets SERVFAIL at once, as the main loop itself
+ * answers past max-pending: memory stays bounded.
  */
 static void forward(struct worker *w, struct wsock *s, const uint8_t *wire, size_t len,
 		    const struct sockaddr *peer, enum fwd_kind kind)
@@ -184,7 +186,10 @@ static void forward(struct worker *w, struct wsock *s, const uint8_t *wire, size
 	struct dst_dns_query dq;
 	if (dst_dns_parse_query(wire, len, &dq) != DST_DNS_QUERY_OK)
 		return;
-	stat_inc(&w->st->pending_full);
+	uint64_t k = __atomic_add_fetch(&w->st->pending_full, 1, __ATOMIC_RELAXED);
+	if (!(k & (k - 1)))
+		dst_log(DST_LOG_WARN, "the main loop is %zu queries behind: SERVFAIL at once (%llu so far)",
+			set->max, (unsigned long long)k);
 	ssize_t n = dst_dns_error_response(wire, &dq, DST_DNS_RCODE_SERVFAIL, w->scratch,
 					   sizeof(w->scratch));
 	if (n > 0)
@@ -203,9 +208,9 @@ static void acl_dropped(struct worker *w, const struct sockaddr *peer)
 		return;
 	if (!inet_ntop(peer->sa_family, a, ip, sizeof(ip)))
 		strcpy(ip, "?");
-	dst_log(DST_LOG_WARN,
-		"UDP query from %s dropped: not allowed by the access list (%llu so far, thread %u)",
-		ip, (unsigned long long)n, w->index + 1);
+	/* The main loop's words; the count is this loop's (the total is in stats). */
+	dst_log(DST_LOG_WARN, "UDP query from %s dropped: not allowed by the access list (%llu so far)",
+		ip, (unsigned long long)n);
 }
 
 /* The worker's share of dst_server__udp_query and dst_query_handle: what needs no upstream. */
@@ -477,7 +482,7 @@ int dst_workers_start(struct dst_server *srv)
 		set->inbox_async.data = set;
 		srv->workers = set;
 	}
-	set->max = srv->cfg->max_pending;
+	set->max = srv->cfg->max_pending > INBOX_MIN ? srv->cfg->max_pending : INBOX_MIN;
 	if (n > 1 && srv->cache)
 		dst_cache_set_shared(srv->cache);
 	for (unsigned i = 0; i + 1 < n; i++) {
