@@ -235,6 +235,7 @@ struct dst_server_stats {
 	uint64_t rcodes[16];           /* answers sent, by rcode */
 	uint64_t stale;                /* answers served stale (RFC 8767) */
 	uint64_t prefetches;           /* background refreshes started */
+	uint64_t udp_errors;           /* errors reported on a UDP socket while reading */
 };
 
 struct dst_server {

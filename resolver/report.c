@@ -215,11 +215,9 @@ void dst_report_stats(struct dst_server *srv, struct dst_buf *b)
 	dst_buf_printf(b, "cache evictions: %llu\n", ull(cs.evictions));
 	dst_buf_printf(b, "queries in flight: %zu\n", srv->npending);
 
-	/* The main loop's own count: the total less what the workers took. */
-	uint64_t wq[64], main_q = st->queries;
+	/* The main loop counts only what it read itself (not what workers passed on). */
+	uint64_t wq[64], main_q = srv->stats.queries;
 	unsigned nw = dst_workers_queries(srv, wq, 64);
-	for (unsigned i = 0; i < nw; i++)
-		main_q -= wq[i];
 	dst_buf_printf(b, "threads: %u\n", nw + 1);
 	dst_buf_printf(b, "queries by thread: %llu", ull(main_q));
 	for (unsigned i = 0; i < nw; i++)

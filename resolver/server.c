@@ -131,6 +131,9 @@ static void send_udp(struct dst_udp_listener *l, const struct sockaddr *peer, co
 {
 	struct dst_server *srv = l->srv;
 
+	/* Closing: its descriptor may already be gone (shutdown, reload). */
+	if (uv_is_closing((uv_handle_t *)&l->udp))
+		return;
 	if (dst_udp_batch_add(srv->batch, l->fd, l, peer, wire, len)) {
 		if (!srv->batching && !srv->flush_armed) {
 			/* After this loop iteration's callbacks, or before it sleeps. */
@@ -199,7 +202,13 @@ static void on_udp_readable(uv_poll_t *p, int status, int events)
 	struct dst_server *srv = l->srv;
 	struct dst_udp_batch *b = srv->batch;
 
-	if (status < 0 || !(events & UV_READABLE))
+	if (status < 0) {
+		/* libuv stopped the poll: log, and read on (the error is the socket's, for one datagram). */
+		dst_server__count(&srv->stats.udp_errors, "UDP socket error: %s", uv_strerror(status));
+		uv_poll_start(p, UV_READABLE, on_udp_readable);
+		return;
+	}
+	if (!(events & UV_READABLE))
 		return;
 	for (unsigned round = 0; round < 4; round++) {
 		int n = dst_udp_batch_recv(b, l->rfd);
@@ -662,10 +671,19 @@ int dst_server__listener_open(struct dst_server *srv, const struct dst_config_ad
 	l->handles_open = 2;
 	r = dst_udp_socket_bind(sa, a->len);
 	if (r >= 0) {
+		int off = 0;
+
 		l->udp.fd = r;
 		r = uv_udp_open(&l->udp.udp, l->udp.fd);
 		if (r < 0)
 			close(l->udp.fd);
+		/*
+		 * uv_udp_open sets SO_REUSEADDR, with which a process of any
+		 * user could bind this address too and take the datagrams.
+		 * SO_REUSEPORT alone admits only this user.
+		 */
+		else if (setsockopt(l->udp.fd, SOL_SOCKET, SO_REUSEADDR, &off, sizeof(off)) < 0)
+			r = -errno;
 	}
 	if (r == 0)
 		grow_rcvbuf(&l->udp.udp, a->text);
@@ -679,7 +697,13 @@ int dst_server__listener_open(struct dst_server *srv, const struct dst_config_ad
 			r = -errno;
 	}
 	if (r == 0) {
-		uv_poll_init(srv->loop, &l->udp.rpoll, l->udp.rfd);
+		r = uv_poll_init(srv->loop, &l->udp.rpoll, l->udp.rfd);
+		if (r < 0) {
+			close(l->udp.rfd);
+			l->udp.rfd = -1;
+		}
+	}
+	if (r == 0) {
 		l->udp.rpoll.data = &l->udp;
 		l->handles_open++;
 		r = uv_poll_start(&l->udp.rpoll, UV_READABLE, on_udp_readable);
@@ -837,6 +861,7 @@ void dst_server__log_stats(const struct dst_server *srv)
 		{ st->acl_refused_tcp, "TCP connections from refused clients" },
 		{ st->ratelimited, "UDP queries over the rate limit" },
 		{ st->any, "ANY queries answered (RFC 8482)" },
+		{ st->udp_errors, "UDP socket errors" },
 		{ st->pending_full, "SERVFAIL at max-pending" },
 		{ st->tcp_evicted, "TCP clients closed at max-tcp-clients" },
 		{ st->tcp_paused, "TCP clients paused at max-tcp-pipeline" },

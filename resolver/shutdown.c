@@ -50,8 +50,6 @@ static void finish_stop(struct dst_server *srv)
 	uv_close((uv_handle_t *)&srv->sigint, NULL);
 	uv_close((uv_handle_t *)&srv->sigterm, NULL);
 	uv_close((uv_handle_t *)&srv->sighup, NULL);
-	uv_close((uv_handle_t *)&srv->flush_check, NULL);
-	uv_close((uv_handle_t *)&srv->flush_prepare, NULL);
 	for (l = srv->listeners; l; l = next) {
 		next = l->next;
 		dst_server__listener_close(l);
@@ -64,6 +62,9 @@ static void finish_stop(struct dst_server *srv)
 	for (size_t i = 0; i < srv->nups; i++)
 		dst_tls_pool_close(srv->ups[i].pool);
 	dst_reload__retire_all(srv);
+	/* Last: anything above may still have sent (the listeners flush first). */
+	uv_close((uv_handle_t *)&srv->flush_check, NULL);
+	uv_close((uv_handle_t *)&srv->flush_prepare, NULL);
 }
 
 static void on_drain_check(uv_check_t *h)

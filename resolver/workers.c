@@ -76,7 +76,9 @@ struct worker {
 	struct dst_cache *cache;
 	bool pass_all;   /* rate limit or query log: the main loop sees every query */
 	bool ecs_pass;
+	bool prefetch;   /* [cache] prefetch */
 	bool forwarded;  /* something went to the inbox in this wake-up */
+	bool gave_up;    /* this flush already waited in vain for room to send */
 	uint8_t scratch[DST_SCRATCH_LEN];
 };
 
@@ -123,15 +125,28 @@ unsigned dst_workers_threads(uint32_t configured)
 
 /* Worker side */
 
-/* The kernel would not take an answer: wait a little for room, once, else drop it. */
+/*
+ * The kernel would not take an answer: wait up to 10 ms for room, once
+ * per flush (a full buffer drops the rest as it would have dropped them).
+ */
 static void worker_unsent(void *owner, const struct sockaddr *peer, const uint8_t *wire,
 			  size_t len)
 {
 	struct wsock *s = owner;
 	struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
 
-	if (poll(&pfd, 1, 10) > 0)
-		(void)sendto(s->fd, wire, len, MSG_DONTWAIT, peer, sa_len(peer));
+	if (s->w->gave_up)
+		return;
+	if (poll(&pfd, 1, 10) <= 0 ||
+	    (sendto(s->fd, wire, len, MSG_DONTWAIT, peer, sa_len(peer)) < 0 &&
+	     (errno == EAGAIN || errno == EWOULDBLOCK)))
+		s->w->gave_up = true;
+}
+
+static void worker_flush(struct worker *w)
+{
+	w->gave_up = false;
+	dst_udp_batch_flush(w->batch);
 }
 
 static void reply(struct worker *w, struct wsock *s, const struct sockaddr *peer,
@@ -141,8 +156,10 @@ static void reply(struct worker *w, struct wsock *s, const struct sockaddr *peer
 	if (dst_udp_batch_add(w->batch, s->fd, s, peer, wire, len))
 		return;
 	if (sendto(s->fd, wire, len, MSG_DONTWAIT, peer, sa_len(peer)) < 0 &&
-	    (errno == EAGAIN || errno == EWOULDBLOCK))
+	    (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		w->gave_up = false;
 		worker_unsent(s, peer, wire, len);
+	}
 }
 
 /*
@@ -264,7 +281,7 @@ static void worker_query(struct worker *w, struct wsock *s, const uint8_t *wire,
 		return;
 	}
 	reply(w, s, peer, w->scratch, (size_t)n);
-	if (flags & DST_CACHE_PREFETCH)
+	if ((flags & DST_CACHE_PREFETCH) && w->prefetch)
 		forward(w, s, wire, len, peer, FWD_PREFETCH);
 }
 
@@ -274,7 +291,14 @@ static void on_worker_readable(uv_poll_t *p, int status, int events)
 	struct worker *w = s->w;
 	struct dst_udp_batch *b = w->batch;
 
-	if (status < 0 || !(events & UV_READABLE))
+	if (status < 0) {
+		/* libuv stopped the poll: read on (the error was one datagram's). */
+		dst_log(DST_LOG_WARN, "thread %u: UDP socket error: %s", w->index + 2,
+			uv_strerror(status));
+		uv_poll_start(p, UV_READABLE, on_worker_readable);
+		return;
+	}
+	if (!(events & UV_READABLE))
 		return;
 	w->forwarded = false;
 	for (unsigned round = 0; round < ROUNDS; round++) {
@@ -285,7 +309,7 @@ static void on_worker_readable(uv_poll_t *p, int status, int events)
 		for (int i = 0; i < n; i++)
 			worker_query(w, s, b->in_buf[i], b->in[i].msg_len,
 				     (const struct sockaddr *)&b->in_peer[i]);
-		dst_udp_batch_flush(b);
+		worker_flush(w);
 		if (n < DST_UDP_BATCH)
 			break;
 	}
@@ -413,7 +437,7 @@ static void worker_free(struct dst_workers *set, struct worker *w)
 {
 	uv_run(&w->loop, UV_RUN_DEFAULT); /* the close callbacks, if the thread never ran */
 	if (uv_loop_close(&w->loop) != 0)
-		dst_log(DST_LOG_WARN, "thread %u: handles left open", w->index + 1);
+		dst_log(DST_LOG_WARN, "thread %u: handles left open", w->index + 2);
 	struct wsock **tail = &set->kept[w->index];
 	while (*tail)
 		tail = &(*tail)->next;
@@ -441,8 +465,18 @@ static struct worker *worker_new(struct dst_workers *set, unsigned index)
 	w->cache = srv->cache;
 	w->pass_all = srv->ratelimit || srv->cfg->log_queries;
 	w->ecs_pass = srv->cfg->ecs == DST_CONFIG_ECS_PASS;
-	uv_loop_init(&w->loop);
-	uv_async_init(&w->loop, &w->stop, on_worker_stop);
+	w->prefetch = srv->cfg->cache_prefetch;
+	if (uv_loop_init(&w->loop) != 0) {
+		dst_udp_batch_free(w->batch);
+		free(w);
+		return NULL;
+	}
+	if (uv_async_init(&w->loop, &w->stop, on_worker_stop) != 0) {
+		uv_loop_close(&w->loop);
+		dst_udp_batch_free(w->batch);
+		free(w);
+		return NULL;
+	}
 	w->stop.data = w;
 	for (struct dst_listener *l = srv->listeners; l; l = l->next) {
 		if (l->udp.rfd < 0 || !uv_is_active((uv_handle_t *)&l->udp.rpoll))
@@ -452,12 +486,21 @@ static struct worker *worker_new(struct dst_workers *set, unsigned index)
 			s = open_sock(l);
 		if (!s)
 			continue;
+		if (uv_poll_init(&w->loop, &s->poll, s->fd) != 0) {
+			close_socks(s);
+			continue;
+		}
 		s->w = w;
 		s->next = w->socks;
 		w->socks = s;
-		uv_poll_init(&w->loop, &s->poll, s->fd);
 		s->poll.data = s;
 		uv_poll_start(&s->poll, UV_READABLE, on_worker_readable);
+	}
+	if (!w->socks) {
+		/* Nothing to read: not worth a thread. */
+		on_worker_stop(&w->stop);
+		worker_free(set, w);
+		return NULL;
 	}
 	return w;
 }
@@ -472,13 +515,20 @@ int dst_workers_start(struct dst_server *srv)
 	if (n <= 1 && !set)
 		return 0;
 	if (!set) {
-		set = calloc(1, sizeof(*set));
+		/* Aligned, so that each worker's counters have a cache line of their own. */
+		size_t size = (sizeof(*set) + 63) & ~(size_t)63;
+
+		set = aligned_alloc(64, size);
 		if (!set)
 			return DST_ENOMEM;
+		memset(set, 0, size);
 		set->srv = srv;
 		set->tail = &set->head;
+		if (uv_async_init(srv->loop, &set->inbox_async, on_inbox) != 0) {
+			free(set);
+			return DST_ENOMEM;
+		}
 		pthread_mutex_init(&set->lock, NULL);
-		uv_async_init(srv->loop, &set->inbox_async, on_inbox);
 		set->inbox_async.data = set;
 		srv->workers = set;
 	}
@@ -490,7 +540,14 @@ int dst_workers_start(struct dst_server *srv)
 		int r;
 
 		if (!w) {
-			dst_log(DST_LOG_ERR, "threads: out of memory for thread %u", i + 2);
+			/*
+			 * No socket could join the listen addresses' groups: after
+			 * privileges are dropped, only a socket of the same user
+			 * as the first may (and below port 1024, not even that).
+			 */
+			dst_log(DST_LOG_WARN, "threads: thread %u not started (no memory, or no UDP "
+				"socket could join the listen addresses without the privileges dotstub "
+				"started with); %u threads until the next start", i + 2, i + 1);
 			break;
 		}
 		r = pthread_create(&w->thread, NULL, worker_main, w);
@@ -526,6 +583,8 @@ void dst_workers_pause(struct dst_server *srv)
 		set->w[i] = NULL;
 	}
 	set->n = 0;
+	/* What they passed on is handled now, while its listener surely exists. */
+	on_inbox(&set->inbox_async);
 }
 
 static void on_inbox_closed(uv_handle_t *h)
@@ -547,8 +606,6 @@ void dst_workers_close(struct dst_server *srv)
 		close_socks(set->kept[i]);
 		set->kept[i] = NULL;
 	}
-	/* Queries the workers took before this are the main loop's to answer (or drain). */
-	on_inbox(&set->inbox_async);
 	/* Later reports (the last log line) still count what the workers did. */
 	dst_workers_add_stats(srv, &srv->stats);
 	srv->workers = NULL;

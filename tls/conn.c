@@ -118,13 +118,12 @@ void dst_tls__conn_flush(struct dst_tls_conn *c)
 	int r = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
 	size_t done = 0;
 
+	/*
+	 * Any error is left for uv_write to report through on_write, later:
+	 * callers go on using c after a flush, so it must not close c here.
+	 */
 	if (r >= 0)
 		done = (size_t)r;
-	else if (r != UV_EAGAIN && r != UV_ENOSYS) {
-		c->out_len = 0;
-		conn_error(c, r);
-		return;
-	}
 	if (done == c->out_len) {
 		c->out_len = 0;
 		return;

@@ -6,8 +6,9 @@
 # whose socket answers) and then as cache hits (each loop answers its own
 # from the one shared cache: the upstream sees every name once); the
 # control socket shows both loops took queries. A reload to threads = 3
-# adds a socket and a loop, one to threads = 1 leaves one socket, and the
-# answers stay right throughout; dotstub then stops cleanly.
+# adds a socket and a loop, one to threads = 1 leaves one socket (which
+# another user cannot bind beside it), and the answers stay right
+# throughout; dotstub then stops cleanly.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=testup.sh
@@ -80,6 +81,28 @@ it_expect_eq "stats: 3 threads" 3 "$(it_ctl_field threads)"
 
 reload_to 1
 it_expect_eq "threads = 1: one UDP socket" 1 "$(udp_sockets)"
+# Another user must not be able to bind the address and take datagrams
+# (SO_REUSEADDR, which libuv sets, is cleared; SO_REUSEPORT admits only root).
+if [ "$(id -u)" = 0 ]; then
+	for opt in SO_REUSEADDR SO_REUSEPORT; do
+		got=$(python3 - "$DS_PORT" "$opt" <<'PY'
+import os, socket, sys
+os.setgid(65534)
+os.setuid(65534)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, getattr(socket, sys.argv[2]), 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+    print("bound")
+except OSError as e:
+    print("refused" if e.errno == 98 else "error %d" % e.errno)
+PY
+)
+		it_expect_eq "another user cannot bind the listen address with $opt" refused "$got"
+	done
+else
+	it_log "not root: the other-user bind check is skipped"
+fi
 burst one "threads = 1: 400 new misses, each right"
 it_ctl stats
 it_expect_eq "stats: 1 thread" 1 "$(it_ctl_field threads)"
