@@ -7,14 +7,18 @@ noinst_LIBRARIES += %reldir%/libdst_acl.a
 noinst_LIBRARIES += %reldir%/libdst_upstream.a
 %canon_reldir%_libdst_upstream_a_SOURCES = %reldir%/upstream.c %reldir%/upstream.h
 
+# Batched UDP (recvmmsg/sendmmsg): plain sockets, so check_udpbatch links it alone.
+noinst_LIBRARIES += %reldir%/libdst_udpbatch.a
+%canon_reldir%_libdst_udpbatch_a_SOURCES = %reldir%/udpbatch.c %reldir%/udpbatch.h
+
 # Daemon and administration tool: section 8, sbin (see docs/operations.md).
 sbin_PROGRAMS += dotstub
 dotstub_SOURCES = %reldir%/main.c %reldir%/log.c %reldir%/log.h \
 	%reldir%/server.c %reldir%/server.h %reldir%/query.c %reldir%/internal.h \
 	%reldir%/privilege.c %reldir%/privilege.h \
-	%reldir%/udpbatch.c %reldir%/udpbatch.h %reldir%/workers.c %reldir%/workers.h
+	%reldir%/workers.c %reldir%/workers.h
 dotstub_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(GNUTLS_CFLAGS) $(CARES_CFLAGS) $(LDNS_CFLAGS)
-dotstub_LDADD = resolver/libdst_acl.a resolver/libdst_upstream.a tls/libdst_tls.a cache/libdst_cache.a config/libdst_config.a dns/libdst_dns.a \
+dotstub_LDADD = resolver/libdst_acl.a resolver/libdst_upstream.a resolver/libdst_udpbatch.a tls/libdst_tls.a cache/libdst_cache.a config/libdst_config.a dns/libdst_dns.a \
 	$(LIBUV_LIBS) $(GNUTLS_LIBS) $(CARES_LIBS) $(LDNS_LIBS)
 # Upstreams at run time: pools, health reports and probes, bootstrap (c-ares), network changes.
 dotstub_SOURCES += %reldir%/uplink.c %reldir%/netwatch.c %reldir%/netwatch.h \

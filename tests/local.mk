@@ -4,8 +4,8 @@ check_PROGRAMS += tests/unit/check_dns tests/unit/check_config tests/unit/check_
 	tests/unit/check_frame tests/unit/check_acl
 TESTS += tests/unit/check_dns tests/unit/check_config tests/unit/check_cache \
 	tests/unit/check_frame tests/unit/check_acl
-check_PROGRAMS += tests/unit/check_upstream
-TESTS += tests/unit/check_upstream
+check_PROGRAMS += tests/unit/check_upstream tests/unit/check_udpbatch
+TESTS += tests/unit/check_upstream tests/unit/check_udpbatch
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -38,6 +38,10 @@ tests_unit_check_acl_LDADD = resolver/libdst_acl.a dns/libdst_dns.a $(CHECK_LIBS
 tests_unit_check_upstream_SOURCES = tests/unit/check_upstream.c
 tests_unit_check_upstream_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_upstream_LDADD = resolver/libdst_upstream.a dns/libdst_dns.a $(CHECK_LIBS)
+
+tests_unit_check_udpbatch_SOURCES = tests/unit/check_udpbatch.c
+tests_unit_check_udpbatch_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_udpbatch_LDADD = resolver/libdst_udpbatch.a $(CHECK_LIBS)
 
 include tests/integration/local.mk
 include tests/tools/local.mk

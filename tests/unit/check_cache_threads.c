@@ -28,13 +28,13 @@ static void *hammer(void *p)
 		unsigned r = rand_r(&w->seed);
 		struct dst_cache_key k;
 		struct answer a;
-		uint32_t ttl = 300;
+		const uint32_t ttls[4] = {300, 300, 300, 300};
 		uint8_t qname[DST_DNS_MAX_NAME];
 
 		nth_name(r % NAMES, name, sizeof name);
 		make_key(&k, name, DST_DNS_TYPE_A, false, false);
 		if (r % 3 == 0) {
-			make_answer(&a, name, &ttl, 1 + r % 4);
+			make_answer(&a, name, ttls, 1 + r % 4);
 			dst_cache_store(w->c, &k, a.wire, a.len, a.offs, a.nttl, T0 + i);
 		} else if (r % 997 == 1) {
 			size_t len = name_to_wire(name, qname);
