@@ -97,6 +97,7 @@ struct entry {
 	uint64_t expire_ms; /* stored_ms + lifetime: dead at or after this */
 	uint32_t size;      /* malloc size: what the entry counts against the budget */
 	uint32_t prefetch_age_s; /* a hit this old (s) flags a prefetch; UINT32_MAX: no more */
+	uint32_t promoted;  /* the cache's clock when last put at the front */
 	uint16_t key_len;
 	uint16_t wire_len;
 	uint16_t nttl;
@@ -108,25 +109,35 @@ _Static_assert(offsetof(struct entry, data) % 2 == 0, "entry data must start at 
 
 #define LRU_ENTRY(l) ((struct entry *)(void *)((char *)(l) - offsetof(struct entry, lru)))
 
+/*
+ * Three cache lines: what every lookup reads and only stores change; what
+ * stores and promotions write; what hits write. Threads sharing the cache
+ * then do not invalidate each other's copy of the first on every hit.
+ */
 struct dst_cache {
-	/* What a lookup touches comes first. */
+	/* Read by every lookup. */
 	struct entry **table;
 	size_t mask;          /* nbuckets - 1, or 0 with no table */
 	uint64_t seed[3];
-	struct link lru;      /* sentinel */
-	uint64_t hits, misses, evictions;
-	uint64_t stale_hits, prefetches;
 	uint64_t stale_ms;    /* serve-stale window after expiry; 0: off */
-
-	size_t nbuckets;      /* 0: no table, table points at empty_bucket */
-	struct entry *empty_bucket;
-	size_t count;
-	size_t bytes;
-	size_t table_bytes;
-	size_t max_bytes;
 	uint32_t min_ttl, max_ttl;
 	bool shared;          /* lock taken by every public call */
-	pthread_mutex_t lock;
+
+	/* Written by stores, evictions and promotions. */
+	_Alignas(64) struct link lru; /* sentinel */
+	uint32_t clock;       /* puts at the front so far (wraps) */
+	size_t count;
+	size_t bytes;
+	size_t nbuckets;      /* 0: no table, table points at empty_bucket */
+	struct entry *empty_bucket;
+	size_t table_bytes;
+	size_t max_bytes;
+
+	/* Written by lookups. */
+	_Alignas(64) uint64_t hits, misses, evictions;
+	uint64_t stale_hits, prefetches;
+
+	_Alignas(64) pthread_mutex_t lock;
 };
 
 static inline void cache_lock(const struct dst_cache *c)
@@ -252,6 +263,18 @@ static inline void lru_unlink(struct link *l)
 {
 	l->prev->next = l->next;
 	l->next->prev = l->prev;
+}
+
+/*
+ * A hit moves its entry to the front only if it is not among the most
+ * recent quarter of entries put there: hot entries stay near the front
+ * without being relinked (and their neighbours' and the list head's
+ * memory written) on every hit. Eviction order stays LRU for everything
+ * older than that quarter.
+ */
+static inline bool wants_promotion(const struct dst_cache *c, const struct entry *e)
+{
+	return (uint32_t)(c->clock - e->promoted) > c->count / 4;
 }
 
 static inline void lru_push_front(struct link *head, struct link *l)
@@ -390,11 +413,13 @@ void dst_cache_key_make(struct dst_cache_key *key, const struct dst_dns_query *q
  */
 struct dst_cache *dst_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max_ttl)
 {
-	struct dst_cache *c = calloc(1, sizeof *c);
+	size_t csize = (sizeof(struct dst_cache) + 63) & ~(size_t)63;
+	struct dst_cache *c = aligned_alloc(64, csize);
 	size_t nb = INITIAL_BUCKETS;
 
 	if (!c)
 		return NULL;
+	memset(c, 0, csize);
 	while (nb > 0 && nb * sizeof(struct entry *) > max_bytes / 16)
 		nb /= 2;
 	if (nb > 0) {
@@ -447,7 +472,15 @@ void dst_cache_set_shared(struct dst_cache *c)
 {
 	if (c->shared)
 		return;
-	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutexattr_t attr;
+
+	pthread_mutexattr_init(&attr);
+#ifdef PTHREAD_MUTEX_ADAPTIVE_NP
+	/* Spin a little before sleeping: the holder is done within a microsecond. */
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+#endif
+	pthread_mutex_init(&c->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
 	c->shared = true;
 }
 
@@ -658,6 +691,7 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 	e->next = *pp;
 	*pp = e;
 	lru_push_front(&c->lru, &e->lru);
+	e->promoted = ++c->clock;
 	c->count++;
 	c->bytes += charge;
 	maybe_grow(c, now_ms);
@@ -727,9 +761,10 @@ static ssize_t lookup_expired(struct dst_cache *c, struct entry **pp, uint64_t n
 	for (const uint16_t *o = offs; o < end; o++)
 		memcpy(out + *o, stale_ttl, sizeof stale_ttl);
 	/* Serving it is a use: in an outage, what clients still ask for stays. */
-	if (c->lru.next != &e->lru) {
+	if (wants_promotion(c, e)) {
 		lru_unlink(&e->lru);
 		lru_push_front(&c->lru, &e->lru);
+		e->promoted = ++c->clock;
 	}
 	c->stale_hits++;
 	if (flags)
@@ -797,9 +832,10 @@ static ALWAYS_INLINE ssize_t lookup(struct dst_cache *c, const struct dst_cache_
 			f = DST_CACHE_PREFETCH;
 		}
 	}
-	if (c->lru.next != &e->lru) {
+	if (wants_promotion(c, e)) {
 		lru_unlink(&e->lru);
 		lru_push_front(&c->lru, &e->lru);
+		e->promoted = ++c->clock;
 	}
 	c->hits++;
 	if (want_flags)
