@@ -5,8 +5,9 @@
  * synchronously; the answers made meanwhile (errors, cache hits) go out
  * together when the batch is done. With threads > 1, worker loops
  * (workers.c) read the same addresses through their own SO_REUSEPORT
- * sockets, answer hits themselves and pass the rest here. TCP clients may pipeline: each framed
- * message becomes an independent query and answers go back in whatever
+ * sockets, answer hits themselves and pass the rest here.
+ *
+ * TCP clients may pipeline: each framed message becomes an independent query and answers go back in whatever
  * order they complete (RFC 7766). A client is closed after
  * tcp-idle-timeout without traffic, on error, or once it has half-closed
  * and every answer it waits for is written.
@@ -595,17 +596,11 @@ static void on_tcp_connection(uv_stream_t *server, int status)
  */
 static void grow_rcvbuf(uv_udp_t *udp, const char *name)
 {
-	int size = DST_UDP_RCVBUF, fd;
-	uv_os_fd_t osfd;
+	uv_os_fd_t fd;
 
-	if (uv_fileno((uv_handle_t *)udp, &osfd) < 0)
+	if (uv_fileno((uv_handle_t *)udp, &fd) < 0)
 		return;
-	fd = osfd;
-#ifdef SO_RCVBUFFORCE
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == 0)
-		return;
-#endif
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+	if (dst_udp_grow_rcvbuf(fd, DST_UDP_RCVBUF) < 0)
 		dst_log(DST_LOG_INFO, "listen %s: cannot grow the receive buffer", name);
 }
 

@@ -111,6 +111,15 @@ void dst_udp_batch_flush(struct dst_udp_batch *b)
 	b->nout = 0;
 }
 
+int dst_udp_grow_rcvbuf(int fd, int size)
+{
+#ifdef SO_RCVBUFFORCE
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == 0)
+		return 0;
+#endif
+	return setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) == 0 ? 0 : -errno;
+}
+
 int dst_udp_socket_bind(const struct sockaddr *sa, socklen_t len)
 {
 	int fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), on = 1;

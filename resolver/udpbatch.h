@@ -75,4 +75,10 @@ void dst_udp_batch_flush(struct dst_udp_batch *b);
  */
 int dst_udp_socket_bind(const struct sockaddr *sa, socklen_t len);
 
+/*
+ * Asks for a receive buffer of size bytes: SO_RCVBUFFORCE while still
+ * privileged, else SO_RCVBUF (capped by net.core.rmem_max). 0 or -errno.
+ */
+int dst_udp_grow_rcvbuf(int fd, int size);
+
 #endif

@@ -412,11 +412,7 @@ static struct wsock *open_sock(const struct dst_listener *l)
 		return NULL;
 	}
 	/* As the main loop's listener does; capped by net.core.rmem_max once unprivileged. */
-	int size = DST_UDP_RCVBUF;
-#ifdef SO_RCVBUFFORCE
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
-#endif
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	(void)dst_udp_grow_rcvbuf(fd, DST_UDP_RCVBUF);
 	s->addr = l->addr;
 	s->fd = fd;
 	return s;
