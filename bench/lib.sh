@@ -287,6 +287,19 @@ b_version() {
 	esac
 }
 
+# b_versions_json SYSTEM...: the closing "versions" member of a meta.json
+# object (each system's b_version, then the upstream's), ending the object.
+b_versions_json() {
+	local s sep=
+	printf ' "versions": {'
+	for s in "$@"; do
+		# shellcheck disable=SC1003 # a quote and a backslash, deleted
+		printf '%s"%s": "%s"' "$sep" "$s" "$(b_version "$s" | tr -d '"\\')"
+		sep=", "
+	done
+	printf ', "upstream": "%s"}}\n' "$(b_version unbound) (1 thread, redirect local-zone)"
+}
+
 # b_start SYSTEM [WRAPPER...]: a fresh instance of SYSTEM on a free port,
 # waited for until it answers a query end to end (which also opens its
 # upstream connection). Sets SUT_PID, SUT_PORT, SUT_DIR, SUT_LOG. Returns 1

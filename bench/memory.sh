@@ -547,13 +547,7 @@ START=$(date +%s)
 	printf ' "source_tree": "%s", "dotstub_binary": "%s",\n' \
 		"$(git -C "$B_SELF_DIR/.." describe --always --dirty 2>/dev/null || echo unknown)" \
 		"$DOTSTUB, built $(date -r "$DOTSTUB" '+%Y-%m-%d %H:%M')"
-	printf ' "versions": {'
-	sep=
-	for s in dotstub unbound kresd dnsperf; do
-		printf '%s"%s": "%s"' "$sep" "$s" "$(b_version "$s" | tr -d "\"\\\\")"
-		sep=", "
-	done
-	printf ', "upstream": "%s"}}\n' "$(b_version unbound) (1 thread, redirect local-zone)"
+	b_versions_json dotstub unbound kresd dnsperf
 } >"$OUT/meta.json"
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$OUT/meta.json" || b_die "bad meta.json"
 

@@ -89,13 +89,7 @@ START=$(date +%s)
 	printf ' "rounds": %s, "duration": %s, "clients": %s, "outstanding": %s,\n' "$ROUNDS" \
 		"$DURATION" "$CLIENTS" "$OUTSTANDING"
 	printf ' "fixed_qps": {"miss": %s, "hit": %s, "mixed": %s},\n' "$MISS_QPS" "$HIT_QPS" "$MIXED_QPS"
-	printf ' "versions": {'
-	sep=
-	for s in "${avail[@]}" floor dnsperf; do
-		printf '%s"%s": "%s"' "$sep" "$s" "$(b_version "$s" | tr -d '"\\')"
-		sep=", "
-	done
-	printf ', "upstream": "%s"}}\n' "$(b_version unbound) (1 thread, redirect local-zone)"
+	b_versions_json "${avail[@]}" floor dnsperf
 } >"$OUT/meta.json"
 python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$OUT/meta.json" || b_die "bad meta.json"
 
