@@ -1,37 +1,59 @@
 /*
  * The TTL cache: wire answers indexed by (qname, qtype, qclass, DO, CD).
  *
- * Every entry is one malloc block: struct entry, then the key bytes (padded
- * to an even length), the TTL offsets (uint16, ascending) and the wire bytes.
- * The index is a power-of-two array of bucket heads, chaining entries through
- * entry->next. Every entry is also on one circular LRU list whose sentinel
- * lives in struct dst_cache: lru.next is the most recently used entry,
- * lru.prev the least.
+ * Entries live in one ring of memory, a log: each store appends its entry
+ * (struct entry, then the key bytes padded to an even length, the TTL
+ * offsets (uint16, ascending) and the wire, rounded up to 8 bytes) at the
+ * head, and room is made at the tail. Eviction is CLOCK in log order (FIFO
+ * with reinsertion): the entry at the tail leaves unless it was used since
+ * it was last there and is still servable; then it is moved to the head
+ * with its mark cleared (its "second chance"). The index is a power-of-two
+ * array of bucket heads chaining entries through entry->next.
+ *
+ * Why a log and not malloc per entry: memory. The ring is reserved once and
+ * its pages are touched only as far as entries have reached, so the process
+ * never holds more than the budget for entries, whatever mix of sizes a
+ * flood brings (glibc held 20% more than it had in use under a flood, and
+ * that overhead grew with the budget). An entry also costs no allocator
+ * header or 16-byte rounding, and a hit writes one mark in the entry's
+ * header instead of relinking a list.
+ *
+ * Ring layout: not wrapped, the records are [tail, head); wrapped, they are
+ * [tail, wrap_at) then [0, head), with head <= tail. A record is an entry
+ * in the index or a hole (an entry dropped by a lookup, a replacement or a
+ * flush): holes keep their size so that the tail can step over them, and
+ * count in `used` until it has. The head wraps to 0 when the next record
+ * would pass ring_end, which is the budget less the index (8-aligned).
  *
  * Invariants between calls:
- *  - each entry is in exactly one chain (table[hash & mask]) and once on the
- *    LRU list; count is the number of entries, expired ones included;
- *  - bytes == table_bytes + the sum of entry->size, and bytes <= max_bytes;
+ *  - each entry in the index is in exactly one chain (table[hash & mask])
+ *    and is a record of the ring; count is their number, expired ones
+ *    included;
+ *  - used == the sum of the record sizes (holes included) and
+ *    bytes() == table_bytes + used <= max_bytes; used == 0 implies
+ *    head == tail == 0 and not wrapped;
  *  - stored TTL fields are already clamped (into [min_ttl, max_ttl], or to
  *    at most a capped store's cap) and none is below the entry's lifetime,
  *    so subtracting an age shorter than the lifetime never underflows;
  *  - prefetch_age_s is below the lifetime, or UINT32_MAX once the entry has
  *    flagged DST_CACHE_PREFETCH or if it never will;
- *  - the table is resized only by a store, never by a lookup.
+ *  - the table is resized only by a store, never by a lookup; entries move
+ *    only in a store (reinsertion), so a lookup's pointers stay valid for
+ *    the call.
  *
  * Expired entries are freed lazily: by a lookup that finds them past the
- * stale window (at once with no window), or by eviction, which takes an
- * expired entry from near the LRU end before a live one.
+ * stale window (at once with no window), or when the tail reaches them;
+ * an entry past its stale window never gets a second chance.
  *
- * Ownership: the cache owns its entries and its table. Store copies the key
+ * Ownership: the cache owns its ring and its table. Store copies the key
  * and the wire; lookup copies out into the caller's buffer. Time is whatever
  * monotonic milliseconds the caller passes.
  *
  * Threads: after dst_cache_set_shared every public call holds one mutex for
  * its whole run. A hit holds it for a few hundred nanoseconds (hash, copy,
- * LRU move), so with the few loops dotstub runs (threads, at most 64, by
- * default 4) one lock is cheaper than striping: striping would need one LRU
- * list and byte budget per stripe, and a stripe's budget would then evict
+ * mark), so with the few loops dotstub runs (threads, at most 64, by
+ * default 4) one lock is cheaper than striping: striping would need one
+ * ring and byte budget per stripe, and a stripe's budget would then evict
  * while others have room. An unshared cache takes no lock at all.
  */
 #include "config.h"
@@ -39,9 +61,7 @@
 #include "cache/cache.h"
 
 #include <pthread.h>
-#ifdef HAVE_MALLOC_USABLE_SIZE
-#include <malloc.h>
-#endif
+#include <sys/mman.h>
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -66,11 +86,15 @@
 /*
  * The table doubles when entries outnumber buckets and the budget has room
  * for it. Past MAX_LOAD entries per bucket it doubles anyway, evicting the
- * least recently used entries to pay for the larger table.
+ * oldest entries to pay for the larger table.
  */
 #define MAX_LOAD 2
-/* Eviction looks this many entries in from the LRU end for an expired one. */
-#define EVICT_SCAN 8
+/*
+ * One store moves at most this many marked entries from the tail to the
+ * head before it evicts one whatever its mark: a store's cost stays bounded
+ * even when every entry in the cache has been used since the last pass.
+ */
+#define MAX_SPARED 32
 /*
  * Entries living fewer seconds than this never ask for a prefetch: a refresh
  * would barely have time to arrive. Below 10 s, whole-second ages alone
@@ -85,34 +109,35 @@
 #define ALWAYS_INLINE inline
 #endif
 
-struct link {
-	struct link *prev, *next;
+/* entry->state */
+enum {
+	ENTRY_HOLE = 0,    /* not in the index: space for the tail to reclaim */
+	ENTRY_INDEXED = 1, /* in the index, not used since stored or spared */
+	ENTRY_USED = 2,    /* in the index and used since: spared once at the tail */
 };
 
 struct entry {
 	struct entry *next; /* bucket chain */
-	struct link lru;
 	uint64_t hash;
 	uint64_t stored_ms;
 	uint64_t expire_ms; /* stored_ms + lifetime: dead at or after this */
-	uint32_t size;      /* malloc size: what the entry counts against the budget */
+	uint32_t size;      /* bytes the record takes in the ring, a multiple of 8 */
 	uint32_t prefetch_age_s; /* a hit this old (s) flags a prefetch; UINT32_MAX: no more */
-	uint32_t promoted;  /* the cache's clock when last put at the front */
 	uint16_t key_len;
 	uint16_t wire_len;
 	uint16_t nttl;
+	uint16_t state;     /* ENTRY_*: 16 bits keep data at an even offset */
 	uint8_t data[];     /* key, pad to even, uint16 TTL offsets, wire */
 };
 
 /* Keeps the TTL offsets after an even-padded key 2-byte aligned. */
 _Static_assert(offsetof(struct entry, data) % 2 == 0, "entry data must start at an even offset");
-
-#define LRU_ENTRY(l) ((struct entry *)(void *)((char *)(l) - offsetof(struct entry, lru)))
+_Static_assert(_Alignof(struct entry) <= 8, "records are 8-aligned in the ring");
 
 /*
  * Three cache lines: what every lookup reads and only stores change; what
- * stores and promotions write; what hits write. Threads sharing the cache
- * then do not invalidate each other's copy of the first on every hit.
+ * stores write; what hits write. Threads sharing the cache then do not
+ * invalidate each other's copy of the first on every hit.
  */
 struct dst_cache {
 	/* Read by every lookup. */
@@ -123,11 +148,15 @@ struct dst_cache {
 	uint32_t min_ttl, max_ttl;
 	bool shared;          /* lock taken by every public call */
 
-	/* Written by stores, evictions and promotions. */
-	_Alignas(64) struct link lru; /* sentinel */
-	uint32_t clock;       /* puts at the front so far (wraps) */
+	/* Written by stores and evictions. */
+	_Alignas(64) uint8_t *ring; /* ring_cap bytes reserved, NULL if none */
+	size_t ring_cap;      /* the reservation: max_bytes rounded up to pages */
+	size_t ring_end;      /* the head wraps before passing this */
+	size_t head, tail, wrap_at;
+	size_t used;          /* bytes of records in the ring, holes included */
+	size_t touched;       /* pages below this may be resident */
+	bool wrapped;
 	size_t count;
-	size_t bytes;
 	size_t nbuckets;      /* 0: no table, table points at empty_bucket */
 	struct entry *empty_bucket;
 	size_t table_bytes;
@@ -152,18 +181,9 @@ static inline void cache_unlock(const struct dst_cache *c)
 		pthread_mutex_unlock(&((struct dst_cache *)c)->lock);
 }
 
-/*
- * What an allocation of n bytes takes from the heap: the budget counts
- * that, not n, so that it bounds the process's memory. This is the usual
- * shape (a size word before each chunk, chunks a multiple of 16 bytes, at
- * least 32); with malloc_usable_size the real figure replaces it after the
- * allocation.
- */
-static inline size_t heap_cost(size_t n)
+static inline size_t round8(size_t n)
 {
-	size_t c = (n + sizeof(size_t) + 15) & ~(size_t)15;
-
-	return c < 32 ? 32 : c;
+	return (n + 7) & ~(size_t)7;
 }
 
 static inline size_t pad2(size_t n)
@@ -259,110 +279,242 @@ static inline struct entry **find_link(struct dst_cache *c, const uint8_t *key, 
 	return pp;
 }
 
-static inline void lru_unlink(struct link *l)
+static inline struct entry *record_at(const struct dst_cache *c, size_t off)
 {
-	l->prev->next = l->next;
-	l->next->prev = l->prev;
+	return (struct entry *)(void *)(c->ring + off);
+}
+
+/* The link that points at e, which is in the index. */
+static inline struct entry **link_to(struct dst_cache *c, const struct entry *e)
+{
+	struct entry **pp = &c->table[e->hash & c->mask];
+
+	while (*pp != e)
+		pp = &(*pp)->next;
+	return pp;
 }
 
 /*
- * A hit moves its entry to the front only if it is not among the most
- * recent quarter of entries put there: hot entries stay near the front
- * without being relinked (and their neighbours' and the list head's
- * memory written) on every hit. Eviction order stays LRU for everything
- * older than that quarter.
+ * Gives pages the ring no longer uses back to the kernel: those from the
+ * larger of head and ring_end up to what was touched. Called when the
+ * records are all below head (not wrapped, tail at 0 or empty); needed
+ * only after the index grew and ring_end came down.
  */
-static inline bool wants_promotion(const struct dst_cache *c, const struct entry *e)
+static void release_above(struct dst_cache *c, size_t keep)
 {
-	return (uint32_t)(c->clock - e->promoted) > c->count / 4;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t lo = (keep + page - 1) & ~(page - 1);
+	size_t hi = (c->touched + page - 1) & ~(page - 1);
+
+	if (hi > c->ring_cap)
+		hi = c->ring_cap;
+	if (hi > lo)
+		madvise(c->ring + lo, hi - lo, MADV_DONTNEED);
+	if (c->touched > keep)
+		c->touched = keep;
 }
 
-static inline void lru_push_front(struct link *head, struct link *l)
+/* The tail steps over size bytes; an emptied ring starts again at 0. */
+static void tail_skip(struct dst_cache *c, size_t size)
 {
-	l->prev = head;
-	l->next = head->next;
-	head->next->prev = l;
-	head->next = l;
+	c->tail += size;
+	c->used -= size;
+	if (c->used == 0) {
+		c->head = c->tail = 0;
+		c->wrapped = false;
+		if (c->touched > c->ring_end)
+			release_above(c, c->ring_end);
+	}
 }
 
-/* Unlinks the entry *pp points at from the index and the LRU list; frees it. */
+/* A wrapped tail that reached the wrap point goes on at 0. */
+static bool tail_wrap(struct dst_cache *c)
+{
+	if (!c->wrapped || c->tail != c->wrap_at)
+		return false;
+	c->tail = 0;
+	c->wrapped = false;
+	if (c->touched > c->ring_end && c->touched > c->head)
+		release_above(c, c->head > c->ring_end ? c->head : c->ring_end);
+	return true;
+}
+
+/* Steps the tail over holes and the wrap point: they hold no entry. */
+static void tail_trim(struct dst_cache *c)
+{
+	while (c->used > 0) {
+		if (tail_wrap(c))
+			continue;
+		if (record_at(c, c->tail)->state != ENTRY_HOLE)
+			break;
+		tail_skip(c, record_at(c, c->tail)->size);
+	}
+}
+
+/*
+ * Takes the entry *pp points at out of the index. Its record becomes a
+ * hole; a hole at either end of the ring is reclaimed at once.
+ */
 static void drop(struct dst_cache *c, struct entry **pp)
 {
 	struct entry *e = *pp;
 
 	*pp = e->next;
-	lru_unlink(&e->lru);
 	c->count--;
-	c->bytes -= e->size;
-	free(e);
+	e->state = ENTRY_HOLE;
+	if ((uint8_t *)e + e->size == c->ring + c->head && c->used > e->size) {
+		c->head -= e->size;
+		c->used -= e->size;
+	}
+	tail_trim(c);
 }
 
 /*
- * Frees one entry to make room: the first expired one (stale or past its
- * window) among the EVICT_SCAN least recently used, else the least recently
- * used. The scan is bounded, so expired entries further in age out through
- * the LRU order like live ones.
+ * Is the entry worth a second chance at the tail: used since it was last
+ * there, and still servable, live or within the stale window (an entry
+ * with no TTLs, a cached SERVFAIL, is never served stale).
  */
-static void evict_one(struct dst_cache *c, uint64_t now_ms)
+static inline bool worth_sparing(const struct dst_cache *c, const struct entry *e,
+				 uint64_t now_ms)
 {
-	struct link *l = c->lru.prev;
-	struct entry *e = LRU_ENTRY(l), **pp;
+	if (e->state != ENTRY_USED)
+		return false;
+	if (now_ms < e->expire_ms)
+		return true;
+	return e->nttl > 0 && now_ms - e->expire_ms < c->stale_ms;
+}
 
-	assert(c->count > 0);
-	for (unsigned i = 0; i < EVICT_SCAN && l != &c->lru; i++, l = l->prev) {
-		if (now_ms >= LRU_ENTRY(l)->expire_ms) {
-			e = LRU_ENTRY(l);
-			break;
-		}
+/*
+ * Moves the tail record, an entry in the index, to the head. The space it
+ * leaves at the tail is what it takes at the head, so the free space does
+ * not change: only its place does. memmove: the two may overlap.
+ */
+static void reinsert_tail(struct dst_cache *c)
+{
+	struct entry *e = record_at(c, c->tail), **pp = link_to(c, e);
+	size_t size = e->size;
+	struct entry *to;
+
+	if (!c->wrapped && c->head + size > c->ring_end) {
+		c->wrap_at = c->head;
+		c->head = 0;
+		c->wrapped = true;
 	}
-	pp = &c->table[e->hash & c->mask];
-	while (*pp != e)
-		pp = &(*pp)->next;
-	drop(c, pp);
-	c->evictions++;
+	to = record_at(c, c->head);
+	memmove(to, e, size);
+	to->state = ENTRY_INDEXED;
+	*pp = to;
+	c->head += size;
+	if (!c->wrapped && c->head > c->touched)
+		c->touched = c->head;
+	c->tail += size;
+}
+
+/*
+ * Makes progress at the tail: steps over the wrap point or a hole, spares a
+ * used entry (while *spared is below MAX_SPARED), or evicts the entry.
+ */
+static void tail_advance(struct dst_cache *c, uint64_t now_ms, unsigned *spared)
+{
+	struct entry *e;
+
+	assert(c->used > 0);
+	if (tail_wrap(c))
+		return;
+	e = record_at(c, c->tail);
+	if (e->state != ENTRY_HOLE) {
+		if (*spared < MAX_SPARED && worth_sparing(c, e, now_ms)) {
+			(*spared)++;
+			reinsert_tail(c);
+			return;
+		}
+		*link_to(c, e) = e->next;
+		c->count--;
+		c->evictions++;
+	}
+	tail_skip(c, e->size);
+}
+
+/*
+ * Finds size contiguous bytes at the head within the budget, advancing the
+ * tail as needed; returns their offset, which the caller must fill at once,
+ * or SIZE_MAX when size cannot fit at all.
+ */
+static size_t ring_take(struct dst_cache *c, size_t size, uint64_t now_ms)
+{
+	unsigned spared = 0;
+	size_t off;
+
+	if (size > c->ring_end)
+		return SIZE_MAX;
+	for (;;) {
+		if (c->table_bytes + c->used + size <= c->max_bytes) {
+			if (!c->wrapped) {
+				if (c->head + size <= c->ring_end)
+					break;
+				/* used > 0 here: an empty ring has head 0. */
+				c->wrap_at = c->head;
+				c->head = 0;
+				c->wrapped = true;
+				continue;
+			}
+			if (c->head + size <= c->tail)
+				break;
+		}
+		tail_advance(c, now_ms, &spared);
+	}
+	off = c->head;
+	c->head += size;
+	c->used += size;
+	if (!c->wrapped && c->head > c->touched)
+		c->touched = c->head;
+	return off;
 }
 
 /*
  * Doubles the table once entries outnumber buckets, if the budget allows;
- * past MAX_LOAD it makes room by evicting. A failed allocation keeps the
- * old table: lookups stay correct, only chains grow longer.
+ * past MAX_LOAD it makes room by evicting the oldest entries, sparing none
+ * (the entry just stored is the newest, so it stays). A failed allocation
+ * keeps the old table: lookups stay correct, only chains grow longer.
  */
 static void maybe_grow(struct dst_cache *c, uint64_t now_ms)
 {
 	size_t nb = c->nbuckets * 2, extra = c->table_bytes;
+	unsigned no_sparing = MAX_SPARED;
 	struct entry **t;
 
 	if (c->count <= c->nbuckets)
 		return;
 	assert(c->nbuckets > 0);
-	if (c->bytes + extra > c->max_bytes) {
+	if (c->table_bytes + c->used + extra > c->max_bytes) {
 		if (c->count <= MAX_LOAD * c->nbuckets)
 			return;
-		/*
-		 * count > 1 keeps the entry just stored: it is the MRU one, and
-		 * not expired, so the scan in evict_one never picks it either.
-		 */
-		while (c->bytes + extra > c->max_bytes && c->count > 1)
-			evict_one(c, now_ms);
-		if (c->bytes + extra > c->max_bytes)
+		while (c->table_bytes + c->used + extra > c->max_bytes && c->count > 1)
+			tail_advance(c, now_ms, &no_sparing);
+		if (c->table_bytes + c->used + extra > c->max_bytes)
 			return;
 	}
 	t = calloc(nb, sizeof *t);
 	if (!t)
 		return;
-	for (struct link *l = c->lru.next; l != &c->lru; l = l->next) {
-		struct entry *e = LRU_ENTRY(l);
-		struct entry **b = &t[e->hash & (nb - 1)];
+	for (size_t i = 0; i < c->nbuckets; i++) {
+		struct entry *e = c->table[i], *next;
 
-		e->next = *b;
-		*b = e;
+		for (; e; e = next) {
+			struct entry **b = &t[e->hash & (nb - 1)];
+
+			next = e->next;
+			e->next = *b;
+			*b = e;
+		}
 	}
 	free(c->table);
 	c->table = t;
 	c->nbuckets = nb;
 	c->mask = nb - 1;
 	c->table_bytes += extra;
-	c->bytes += extra;
+	/* Within the budget: table_bytes + used <= max_bytes was just checked. */
+	c->ring_end = (c->max_bytes - c->table_bytes) & ~(size_t)7;
 }
 
 static void seed_init(uint64_t seed[3])
@@ -409,7 +561,11 @@ void dst_cache_key_make(struct dst_cache_key *key, const struct dst_dns_query *q
 /*
  * The table starts at INITIAL_BUCKETS, halved until it takes at most 1/16 of
  * the budget; a budget too small for even one bucket (under 128 bytes, 0
- * included) gets no table, and then no answer fits in it either.
+ * included) gets no table and no ring, and then no answer fits in it.
+ *
+ * The ring is reserved, not allocated: MAP_NORESERVE, and the kernel gives
+ * it pages only as entries reach them, so an idle or small cache costs
+ * little whatever `size` says.
  */
 struct dst_cache *dst_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max_ttl)
 {
@@ -423,11 +579,21 @@ struct dst_cache *dst_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max
 	while (nb > 0 && nb * sizeof(struct entry *) > max_bytes / 16)
 		nb /= 2;
 	if (nb > 0) {
+		size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		void *ring;
+
+		c->ring_cap = (max_bytes + page - 1) & ~(page - 1);
+		ring = mmap(NULL, c->ring_cap, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		c->table = calloc(nb, sizeof *c->table);
-		if (!c->table) {
+		if (ring == MAP_FAILED || !c->table) {
+			if (ring != MAP_FAILED)
+				munmap(ring, c->ring_cap);
+			free(c->table);
 			free(c);
 			return NULL;
 		}
+		c->ring = ring;
 		c->mask = nb - 1;
 	} else {
 		/* A lookup finds an empty chain here without a special case. */
@@ -435,30 +601,24 @@ struct dst_cache *dst_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max
 	}
 	c->nbuckets = nb;
 	c->table_bytes = nb * sizeof(struct entry *);
-	c->bytes = c->table_bytes;
 	c->max_bytes = max_bytes;
+	c->ring_end = c->ring ? (max_bytes - c->table_bytes) & ~(size_t)7 : 0;
 	c->min_ttl = min_ttl;
 	c->max_ttl = max_ttl;
-	c->lru.prev = c->lru.next = &c->lru;
 	seed_init(c->seed);
 	return c;
 }
 
+/* Empties the ring and gives all its pages back; the table keeps its size. */
 static void clear(struct dst_cache *c)
 {
-	struct link *l = c->lru.next;
-
-	while (l != &c->lru) {
-		struct entry *e = LRU_ENTRY(l);
-
-		l = l->next;
-		free(e);
-	}
-	c->lru.prev = c->lru.next = &c->lru;
 	if (c->nbuckets > 0)
 		memset(c->table, 0, c->table_bytes);
 	c->count = 0;
-	c->bytes = c->table_bytes;
+	c->used = c->head = c->tail = 0;
+	c->wrapped = false;
+	if (c->ring && c->touched > 0)
+		release_above(c, 0);
 }
 
 void dst_cache_clear(struct dst_cache *c)
@@ -487,7 +647,6 @@ void dst_cache_set_shared(struct dst_cache *c)
 size_t dst_cache_flush_name(struct dst_cache *c, const uint8_t *name, size_t len)
 {
 	uint8_t lower[DST_DNS_MAX_NAME];
-	struct link *l;
 	size_t n = 0;
 
 	if (len == 0 || len > sizeof lower)
@@ -495,19 +654,18 @@ size_t dst_cache_flush_name(struct dst_cache *c, const uint8_t *name, size_t len
 	memcpy(lower, name, len);
 	dst_dns_name_lower(lower, len);
 	cache_lock(c);
-	l = c->lru.next;
-	while (l != &c->lru) {
-		struct entry *e = LRU_ENTRY(l), **pp;
+	for (size_t i = 0; i < c->nbuckets; i++) {
+		struct entry **pp = &c->table[i], *e;
 
-		l = l->next;
-		/* The key is the lower-cased name, then 5 bytes of type, class and flags. */
-		if (e->key_len != len + 5 || memcmp(e->data, lower, len) != 0)
-			continue;
-		pp = &c->table[e->hash & c->mask];
-		while (*pp != e)
-			pp = &(*pp)->next;
-		drop(c, pp);
-		n++;
+		while ((e = *pp) != NULL) {
+			/* The key is the lower-cased name, then 5 bytes of type, class and flags. */
+			if (e->key_len == len + 5 && memcmp(e->data, lower, len) == 0) {
+				drop(c, pp);
+				n++;
+			} else {
+				pp = &e->next;
+			}
+		}
 	}
 	cache_unlock(c);
 	return n;
@@ -524,7 +682,8 @@ void dst_cache_free(struct dst_cache *c)
 {
 	if (!c)
 		return;
-	clear(c);
+	if (c->ring)
+		munmap(c->ring, c->ring_cap);
 	if (c->nbuckets > 0)
 		free(c->table);
 	if (c->shared)
@@ -605,7 +764,7 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 	uint32_t lifetime = hi;
 	struct entry **pp, *e;
 	uint64_t h, life_ms;
-	size_t size, charge;
+	size_t size, off;
 	uint8_t *p;
 	int err;
 
@@ -627,9 +786,8 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 	if (*pp)
 		drop(c, pp);
 
-	size = offsetof(struct entry, data) + pad2(key->len) + nttl * sizeof(uint16_t) + len;
-	charge = heap_cost(size);
-	if (charge > c->max_bytes / ENTRY_SHARE) {
+	size = round8(offsetof(struct entry, data) + pad2(key->len) + nttl * sizeof(uint16_t) + len);
+	if (size > c->max_bytes / ENTRY_SHARE) {
 		err = DST_ENOSPC;
 		goto out;
 	}
@@ -641,31 +799,15 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 	}
 	if (lifetime == 0)
 		goto out;
-	while (c->bytes + charge > c->max_bytes && c->count > 0)
-		evict_one(c, now_ms);
-	if (c->bytes + charge > c->max_bytes) {
+	off = ring_take(c, size, now_ms);
+	if (off == SIZE_MAX) {
 		err = DST_ENOSPC;
 		goto out;
 	}
-	e = malloc(size);
-	if (!e) {
-		err = DST_ENOMEM;
-		goto out;
-	}
-#ifdef HAVE_MALLOC_USABLE_SIZE
-	/* What the allocator really set aside, if more than the estimate. */
-	charge = malloc_usable_size(e) + sizeof(size_t);
-	while (c->bytes + charge > c->max_bytes && c->count > 0)
-		evict_one(c, now_ms);
-	if (c->bytes + charge > c->max_bytes) {
-		free(e);
-		err = DST_ENOSPC;
-		goto out;
-	}
-#endif
-
+	e = record_at(c, off);
 	e->hash = h;
-	e->size = (uint32_t)charge;
+	e->size = (uint32_t)size;
+	e->state = ENTRY_INDEXED;
 	e->key_len = key->len;
 	e->wire_len = (uint16_t)len;
 	e->nttl = (uint16_t)nttl;
@@ -690,10 +832,7 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 	pp = &c->table[h & c->mask];
 	e->next = *pp;
 	*pp = e;
-	lru_push_front(&c->lru, &e->lru);
-	e->promoted = ++c->clock;
 	c->count++;
-	c->bytes += charge;
 	maybe_grow(c, now_ms);
 out:
 	free(sorted);
@@ -761,11 +900,8 @@ static ssize_t lookup_expired(struct dst_cache *c, struct entry **pp, uint64_t n
 	for (const uint16_t *o = offs; o < end; o++)
 		memcpy(out + *o, stale_ttl, sizeof stale_ttl);
 	/* Serving it is a use: in an outage, what clients still ask for stays. */
-	if (wants_promotion(c, e)) {
-		lru_unlink(&e->lru);
-		lru_push_front(&c->lru, &e->lru);
-		e->promoted = ++c->clock;
-	}
+	if (e->state != ENTRY_USED)
+		e->state = ENTRY_USED;
 	c->stale_hits++;
 	if (flags)
 		*flags = DST_CACHE_STALE;
@@ -774,8 +910,8 @@ static ssize_t lookup_expired(struct dst_cache *c, struct entry **pp, uint64_t n
 
 /*
  * The hot path: one hash, one chain walk, one copy, one pass over the TTL
- * offsets. A live entry too large for cap counts as a miss and stays where
- * it is in the LRU order. Inlined into each public lookup with constant
+ * offsets. A live entry too large for cap counts as a miss and is not
+ * marked used. Inlined into each public lookup with constant
  * stale_ok and want_flags, so that dst_cache_lookup pays for neither.
  * *flags is written once, on the way out: a pointer kept live across the
  * calls to memcmp and memcpy costs a register, and spills, on every hit.
@@ -832,11 +968,9 @@ static ALWAYS_INLINE ssize_t lookup(struct dst_cache *c, const struct dst_cache_
 			f = DST_CACHE_PREFETCH;
 		}
 	}
-	if (wants_promotion(c, e)) {
-		lru_unlink(&e->lru);
-		lru_push_front(&c->lru, &e->lru);
-		e->promoted = ++c->clock;
-	}
+	/* Checked first: a hot entry's header is then not written on every hit. */
+	if (e->state != ENTRY_USED)
+		e->state = ENTRY_USED;
 	c->hits++;
 	if (want_flags)
 		*flags = f;
@@ -894,7 +1028,7 @@ void dst_cache_get_stats(const struct dst_cache *c, struct dst_cache_stats *st)
 {
 	cache_lock(c);
 	st->entries = c->count;
-	st->bytes = c->bytes;
+	st->bytes = c->table_bytes + c->used;
 	st->hits = c->hits;
 	st->stale_hits = c->stale_hits;
 	st->misses = c->misses;

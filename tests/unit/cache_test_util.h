@@ -173,6 +173,7 @@ TCase *cache_tcase_ttl(void);
 TCase *cache_tcase_expiry(void);
 TCase *cache_tcase_replace(void);
 TCase *cache_tcase_eviction(void);
+TCase *cache_tcase_ring(void);
 TCase *cache_tcase_budget(void);
 TCase *cache_tcase_capped(void);
 TCase *cache_tcase_stale(void);

@@ -1,5 +1,5 @@
 /*
- * Unit suite for cache/: keys, TTL arithmetic, expiry, replacement, LRU
+ * Unit suite for cache/: keys, TTL arithmetic, expiry, replacement, eviction
  * eviction and the byte budget; capped stores (negative answers, SERVFAIL),
  * serve-stale and prefetch flags.
  *
@@ -26,6 +26,7 @@ static Suite *cache_suite(void)
 	suite_add_tcase(s, cache_tcase_expiry());
 	suite_add_tcase(s, cache_tcase_replace());
 	suite_add_tcase(s, cache_tcase_eviction());
+	suite_add_tcase(s, cache_tcase_ring());
 	suite_add_tcase(s, cache_tcase_budget());
 	suite_add_tcase(s, cache_tcase_capped());
 	suite_add_tcase(s, cache_tcase_stale());

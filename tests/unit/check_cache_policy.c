@@ -502,29 +502,35 @@ END_TEST
 
 /* ---- stale entries and eviction ---- */
 
-START_TEST(test_expired_entry_evicted_before_live_lru_entry)
+/*
+ * Name 0 was used, but by the time the tail reaches it it has expired and
+ * there is no stale window: it is evicted, not given a second chance, and
+ * name 1 (live, never used) stays.
+ */
+START_TEST(test_expired_entry_gets_no_second_chance)
 {
 	struct dst_cache *c = dst_cache_new(4096, 0, 86400);
-	unsigned n = capacity(4096), flags;
+	unsigned n = capacity(4096);
 	const uint64_t later = T0 + 20000;
 	char name[64];
 
-	dst_cache_set_stale(c, 86400000);
-	/* name 0 is the LRU entry, name 1 the next, and the only short-lived one */
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t ttl = i == 1 ? 10 : 300;
+		uint32_t ttl = i == 0 ? 10 : 300;
 
 		ck_assert_int_eq(store_one(c, nth_name(i, name, sizeof name), ttl, T0), 0);
 	}
+	ck_assert_int_gt(lookup_one(c, nth_name(0, name, sizeof name), T0), 0);
 	ck_assert_int_eq(store_one(c, nth_name(n, name, sizeof name), 300, later), 0);
 	ck_assert_uint_eq(stats(c).evictions, 1);
-	ck_assert_int_eq(lookup_stale_one(c, nth_name(1, name, sizeof name), later, &flags), 0);
-	ck_assert_int_gt(lookup_one(c, nth_name(0, name, sizeof name), later), 0);
+	ck_assert_uint_eq(stats(c).entries, n);
+	ck_assert_int_gt(lookup_one(c, nth_name(1, name, sizeof name), later), 0);
+	ck_assert_int_gt(lookup_one(c, nth_name(n, name, sizeof name), later), 0);
 	dst_cache_free(c);
 }
 END_TEST
 
-START_TEST(test_stale_entries_age_out_through_lru_order)
+/* The same entry within a stale window: used, so it is kept, and name 1 goes. */
+START_TEST(test_used_stale_entry_gets_a_second_chance)
 {
 	struct dst_cache *c = dst_cache_new(4096, 0, 86400);
 	unsigned n = capacity(4096), flags;
@@ -532,10 +538,33 @@ START_TEST(test_stale_entries_age_out_through_lru_order)
 	char name[64];
 
 	dst_cache_set_stale(c, 86400000);
-	/* every entry expired: eviction has no live one to spare, takes the LRU */
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t ttl = i == 0 ? 10 : 300;
+
+		ck_assert_int_eq(store_one(c, nth_name(i, name, sizeof name), ttl, T0), 0);
+	}
+	ck_assert_int_gt(lookup_one(c, nth_name(0, name, sizeof name), T0), 0);
+	ck_assert_int_eq(store_one(c, nth_name(n, name, sizeof name), 300, later), 0);
+	ck_assert_uint_eq(stats(c).evictions, 1);
+	ck_assert_int_gt(lookup_stale_one(c, nth_name(0, name, sizeof name), later, &flags), 0);
+	ck_assert_uint_eq(flags, DST_CACHE_STALE);
+	ck_assert_int_eq(lookup_one(c, nth_name(1, name, sizeof name), later), 0);
+	dst_cache_free(c);
+}
+END_TEST
+
+START_TEST(test_stale_entries_age_out_in_log_order)
+{
+	struct dst_cache *c = dst_cache_new(4096, 0, 86400);
+	unsigned n = capacity(4096), flags;
+	const uint64_t later = T0 + 20000;
+	char name[64];
+
+	dst_cache_set_stale(c, 86400000);
+	/* every entry expired: nothing was used, so the oldest goes */
 	for (unsigned i = 0; i < n; i++)
 		ck_assert_int_eq(store_one(c, nth_name(i, name, sizeof name), 10, T0 + i), 0);
-	/* serving name 0 stale makes it the most recently used */
+	/* serving name 0 stale is a use: it gets a second chance */
 	ck_assert_int_gt(lookup_stale_one(c, nth_name(0, name, sizeof name), later, &flags), 0);
 	ck_assert_int_eq(store_one(c, nth_name(n, name, sizeof name), 300, later), 0);
 	ck_assert_uint_eq(stats(c).evictions, 1);
@@ -673,8 +702,9 @@ TCase *cache_tcase_stale(void)
 	tcase_add_test(tc, test_store_replaces_stale_entry);
 	tcase_add_test(tc, test_shorter_stale_window_applies_to_stored_entries);
 	tcase_add_test(tc, test_small_out_buffer_for_stale_entry_gives_enospc);
-	tcase_add_test(tc, test_expired_entry_evicted_before_live_lru_entry);
-	tcase_add_test(tc, test_stale_entries_age_out_through_lru_order);
+	tcase_add_test(tc, test_expired_entry_gets_no_second_chance);
+	tcase_add_test(tc, test_used_stale_entry_gets_a_second_chance);
+	tcase_add_test(tc, test_stale_entries_age_out_in_log_order);
 	return tc;
 }
 
