@@ -6,8 +6,10 @@
  * bytes out with every TTL lowered by the entry's age: no allocation, no
  * parsing. The cache knows nothing of time sources or I/O: callers pass now
  * in milliseconds from any monotonic clock. Memory is bounded by max_bytes,
- * which covers the entries and the index; least recently used entries are
- * evicted to make room, expired ones first among the least recently used.
+ * which covers the entries and the index; the oldest entries not used since
+ * they were stored (or last spared) are evicted to make room (CLOCK). The
+ * budget is reserved as address space at creation, and becomes resident
+ * only as entries fill it.
  *
  * With a stale window (dst_cache_set_stale, RFC 8767) an expired entry is
  * kept, still counted in max_bytes, until it is older than its expiry plus
@@ -52,7 +54,8 @@ void dst_cache_key_make(struct dst_cache_key *key, const struct dst_dns_query *q
 /*
  * Creates a cache of at most max_bytes (entries + index). TTLs are clamped
  * into [min_ttl, max_ttl] seconds when stored. max_bytes 0 gives a cache
- * that stores nothing (every lookup misses). Returns NULL when out of memory.
+ * that stores nothing (every lookup misses). Returns NULL when out of memory
+ * or when max_bytes of address space cannot be reserved.
  */
 struct dst_cache *dst_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max_ttl);
 void dst_cache_free(struct dst_cache *c);

@@ -205,8 +205,11 @@ static int plan_rest(struct dst_server *srv, struct plan *p)
 		p->cache = srv->cache;
 	} else if (cfg->cache_size) {
 		p->cache = dst_cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl);
-		if (!p->cache)
+		if (!p->cache) {
+			dst_log(DST_LOG_ERR, "cannot reserve %llu bytes for the cache: lower [cache] size",
+				(unsigned long long)cfg->cache_size);
 			return DST_ENOMEM;
+		}
 		p->cache_new = true;
 	}
 	if (same_str(cfg->control, old->control)) {

@@ -927,8 +927,12 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 		return DST_ENOMEM;
 	if (cfg->cache_size) {
 		srv->cache = dst_cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl);
-		if (!srv->cache)
+		if (!srv->cache) {
+			/* The cache reserves its whole budget of address space up front. */
+			dst_log(DST_LOG_ERR, "cannot reserve %llu bytes for the cache: lower [cache] size",
+				(unsigned long long)cfg->cache_size);
 			return DST_ENOMEM;
+		}
 		dst_cache_set_stale(srv->cache, cfg->cache_serve_stale_ms);
 	}
 	r = dst_server__make_limits(cfg, &srv->acl, &srv->ratelimit);
