@@ -156,30 +156,56 @@ static void put_opt(uint8_t *p, unsigned ext_rcode, bool do_bit)
 /* ------------------------------------------------------------------ */
 
 /*
+ * Copies n bytes, lower-casing ASCII letters, eight at a time: a byte of
+ * the word gets 0x20 added when it lies in 'A'..'Z' (its low seven bits
+ * are, and its top bit is clear). Label length bytes (under 0x40) and
+ * bytes over 0x7f never change, so a whole wire name can go through it.
+ */
+static void lower_copy(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101u, top = 0x8080808080808080u;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, low7, ge_a, gt_z;
+
+		memcpy(&x, src + i, 8);
+		low7 = x & ~top;
+		/* Neither sum carries out of a byte: each low7 byte is at most 0x7f. */
+		ge_a = low7 + (0x80 - 'A') * ones;
+		gt_z = low7 + (0x80 - 'Z' - 1) * ones;
+		x |= ((ge_a & ~gt_z & ~x & top) >> 2);
+		memcpy(dst + i, &x, 8);
+	}
+	for (; i < n; i++)
+		dst[i] = lower(src[i]);
+}
+
+/*
  * Reads the question name at the cursor into q->qname_lower, lower-cased.
  * A query has nothing before its qname to point at, so a compression
- * pointer there is an error, as are the reserved label types.
+ * pointer there is an error, as are the reserved label types. The labels
+ * are checked first and the name then copied in one pass: this runs for
+ * every client query, cache hits included.
  */
 static int read_qname(struct dst_dns_cursor *c, struct dst_dns_query *q)
 {
 	const uint8_t *w = c->wire;
-	size_t pos = c->pos, n = 0;
+	size_t start = c->pos, pos = start;
 
 	for (;;) {
 		if (pos >= c->len || w[pos] >= 0x40)
 			return DST_EFORMAT;
 		size_t lab = w[pos];
-		if (n + 1 + lab > DST_DNS_MAX_NAME || c->len - pos < 1 + lab)
+		if (pos - start + 1 + lab > DST_DNS_MAX_NAME || c->len - pos < 1 + lab)
 			return DST_EFORMAT;
-		q->qname_lower[n++] = (uint8_t)lab;
-		for (size_t i = 1; i <= lab; i++)
-			q->qname_lower[n++] = lower(w[pos + i]);
 		pos += 1 + lab;
 		if (lab == 0)
 			break;
 	}
+	lower_copy(q->qname_lower, w + start, pos - start);
 	c->pos = pos;
-	q->qname_len = (uint16_t)n;
+	q->qname_len = (uint16_t)(pos - start);
 	return 0;
 }
 

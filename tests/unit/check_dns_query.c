@@ -133,6 +133,47 @@ START_TEST(test_name_lower_changes_only_ascii_letters)
 }
 END_TEST
 
+/*
+ * parse_query lower-cases the qname eight bytes at a time. Every byte value
+ * 0-255, at every offset within a word, must come out as the byte-wise rule
+ * says: 'A'-'Z' lowered, everything else (length bytes, 0x80-0xff, '@', '[')
+ * unchanged.
+ */
+START_TEST(test_parsed_qname_lowers_every_byte_value_as_bytewise)
+{
+	for (unsigned shift = 0; shift < 8; shift++) {
+		for (unsigned part = 0; part < 2; part++) {
+			uint8_t wire[12 + 256 + 4] = {0}, want[256];
+			size_t pos = 12, n = 0;
+			struct dst_dns_query q;
+
+			wire[5] = 1; /* QDCOUNT */
+			/* short labels first move the long ones within the words */
+			for (unsigned i = 0; i < shift; i++) {
+				wire[pos++] = 1;
+				wire[pos++] = 'Q';
+			}
+			/* values part * 128 + 0..128, in 3 labels of 43 */
+			for (unsigned l = 0; l < 3; l++) {
+				wire[pos++] = 43;
+				for (unsigned k = 0; k < 43; k++)
+					wire[pos++] = (uint8_t)(part * 128 + l * 43 + k);
+			}
+			wire[pos++] = 0;
+			for (size_t i = 12; i < pos; i++, n++) {
+				uint8_t b = wire[i];
+				want[n] = (b >= 'A' && b <= 'Z') ? (uint8_t)(b + 32) : b;
+			}
+			wire[pos + 1] = 1; /* type A */
+			wire[pos + 3] = 1; /* class IN */
+			ck_assert_int_eq(dst_dns_parse_query(wire, pos + 4, &q), DST_DNS_QUERY_OK);
+			ck_assert_uint_eq(q.qname_len, n);
+			ck_assert_mem_eq(q.qname_lower, want, n);
+		}
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* parse_query                                                         */
 /* ------------------------------------------------------------------ */
@@ -796,6 +837,7 @@ TCase *dns_tcase_cursor(void)
 	tcase_add_test(tc, test_skip_name_enforces_the_255_byte_limit);
 	tcase_add_test(tc, test_skip_name_with_missing_label_bytes_is_error);
 	tcase_add_test(tc, test_name_lower_changes_only_ascii_letters);
+	tcase_add_test(tc, test_parsed_qname_lowers_every_byte_value_as_bytewise);
 	return tc;
 }
 
