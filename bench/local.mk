@@ -4,4 +4,5 @@ noinst_PROGRAMS += %reldir%/floor
 %canon_reldir%_floor_SOURCES = %reldir%/floor.c
 EXTRA_DIST += %reldir%/README.md %reldir%/RESULTS.md %reldir%/run.sh \
 	%reldir%/callgrind.sh %reldir%/lib.sh %reldir%/benchutil.py \
-	%reldir%/install-tools.sh %reldir%/failover.sh %reldir%/failover_load.py
+	%reldir%/install-tools.sh %reldir%/failover.sh %reldir%/failover_load.py \
+	%reldir%/memory.sh %reldir%/floor-epoll.sh
