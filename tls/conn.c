@@ -572,7 +572,11 @@ int dst_tls__verify(struct dst_tls_pool *p, gnutls_session_t s)
 		return 0;
 	if (p->tls_name) {
 		unsigned status = 0;
-		int r = gnutls_certificate_verify_peers3(s, p->tls_name, &status);
+		int r = dst_tls__trust_begin(p, s);
+		if (r < 0)
+			return r;
+		r = gnutls_certificate_verify_peers3(s, p->tls_name, &status);
+		dst_tls__trust_end(p);
 		if (r < 0) {
 			dst_tls__set_error(p, "certificate verification failed: %s", gnutls_strerror(r));
 			return DST_ECERTVERIFY;

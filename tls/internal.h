@@ -131,6 +131,15 @@ void dst_tls__conn_flush(struct dst_tls_conn *c);
 void dst_tls__conn_close(struct dst_tls_conn *c, int status);
 void dst_tls__conn_arm_idle(struct dst_tls_conn *c);
 int dst_tls__verify(struct dst_tls_pool *p, gnutls_session_t s);
+/*
+ * Around a verification with p's credentials: when the trust store is a
+ * bundle read per full handshake, begin puts the bundle's certificates that
+ * issued one of s's peer certificates into the credentials (DST_ECERTVERIFY
+ * if the bundle cannot be read) and end empties them again. Both do nothing
+ * for a store the credentials hold.
+ */
+int dst_tls__trust_begin(struct dst_tls_pool *p, gnutls_session_t s);
+void dst_tls__trust_end(struct dst_tls_pool *p);
 
 /* pool.c */
 void dst_tls__conn_ready(struct dst_tls_conn *c);

@@ -24,6 +24,16 @@ it_run_auth "a CA the certificate does not chain to" q3.dotstub.test SERVFAIL \
 	"tls-name = dot.test" "ca-file = $IT_DIR/other-ca.pem"
 it_expect_match "the log says the certificate check failed" "$verify_re" "$(cat "$DS_LOG")"
 
+# The store is read at each full handshake and only the CAs that issued
+# the upstream's certificates are kept: the right one among others works,
+# and the system store (without the test CA) fails closed.
+cat "$IT_DIR/other-ca.pem" "$IT_DIR/dot-ca.pem" "$IT_DIR/other-ca.pem" >"$IT_DIR/bundle.pem"
+it_run_auth "a bundle with the right CA among others" q5.dotstub.test NOERROR \
+	"tls-name = dot.test" "ca-file = $IT_DIR/bundle.pem"
+it_run_auth "tls-name alone: the system store, which lacks the test CA" q6.dotstub.test SERVFAIL \
+	"tls-name = dot.test"
+it_expect_match "the log says the certificate check failed" "$verify_re" "$(cat "$DS_LOG")"
+
 # The same mistake the other way round: the configuration is right, but
 # the upstream presents a certificate (from the trusted CA) for another name.
 it_kill_pid "$UB_PID"
