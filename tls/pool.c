@@ -516,6 +516,7 @@ static int read_whole(int fd, gnutls_datum_t *out)
 			/* A CA bundle is a few hundred kB; refuse anything absurd. */
 			if (cap >= (64u << 20) || !(nb = realloc(buf, cap * 2))) {
 				free(buf);
+				errno = cap >= (64u << 20) ? EFBIG : ENOMEM;
 				return GNUTLS_E_FILE_ERROR;
 			}
 			buf = nb;
@@ -525,7 +526,10 @@ static int read_whole(int fd, gnutls_datum_t *out)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
+			int e = errno;
+
 			free(buf);
+			errno = e;
 			return GNUTLS_E_FILE_ERROR;
 		}
 		if (n == 0)
@@ -612,7 +616,8 @@ static bool bundle_open(struct dst_tls_trust *t, const char *path, int *err)
 #define MAX_PEER_CERTS 16
 
 struct issuers {
-	gnutls_datum_t dn[MAX_PEER_CERTS];
+	/* Each peer certificate's issuer and its own subject. */
+	gnutls_datum_t dn[2 * MAX_PEER_CERTS];
 	unsigned n;
 	gnutls_x509_trust_list_t tl;
 	int err;
@@ -654,9 +659,17 @@ int dst_tls__trust_begin(struct dst_tls_pool *p, gnutls_session_t s)
 
 		if (gnutls_x509_crt_init(&crt) < 0)
 			break;
-		if (gnutls_x509_crt_import(crt, &raw[i], GNUTLS_X509_FMT_DER) == 0 &&
-		    gnutls_x509_crt_get_raw_issuer_dn(crt, &is.dn[is.n]) == 0)
-			is.n++;
+		/*
+		 * The subject too: GnuTLS also trusts a certificate that is
+		 * itself in the store (a ca-file holding the upstream's own
+		 * certificate), found by the certificate's own DN.
+		 */
+		if (gnutls_x509_crt_import(crt, &raw[i], GNUTLS_X509_FMT_DER) == 0) {
+			if (gnutls_x509_crt_get_raw_issuer_dn(crt, &is.dn[is.n]) == 0)
+				is.n++;
+			if (gnutls_x509_crt_get_raw_dn(crt, &is.dn[is.n]) == 0)
+				is.n++;
+		}
 		gnutls_x509_crt_deinit(crt);
 	}
 	r = gnutls_x509_trust_list_init(&is.tl, 0);

@@ -30,6 +30,10 @@ it_expect_match "the log says the certificate check failed" "$verify_re" "$(cat 
 cat "$IT_DIR/other-ca.pem" "$IT_DIR/dot-ca.pem" "$IT_DIR/other-ca.pem" >"$IT_DIR/bundle.pem"
 it_run_auth "a bundle with the right CA among others" q5.dotstub.test NOERROR \
 	"tls-name = dot.test" "ca-file = $IT_DIR/bundle.pem"
+# GnuTLS also trusts a certificate that is itself in the store: a ca-file
+# holding only the upstream's own (CA-issued) certificate.
+it_run_auth "a ca-file holding the upstream's own certificate" q7.dotstub.test NOERROR \
+	"tls-name = dot.test" "ca-file = $IT_DIR/dot-cert.pem"
 it_run_auth "tls-name alone: the system store, which lacks the test CA" q6.dotstub.test SERVFAIL \
 	"tls-name = dot.test"
 it_expect_match "the log says the certificate check failed" "$verify_re" "$(cat "$DS_LOG")"
