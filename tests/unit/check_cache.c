@@ -1,12 +1,13 @@
 /*
  * Unit suite for cache/: keys, TTL arithmetic, expiry, replacement, eviction
- * eviction and the byte budget; capped stores (negative answers, SERVFAIL),
+ * and the byte budget, the ring; capped stores (negative answers, SERVFAIL),
  * serve-stale and prefetch flags.
  *
  * One Suite ("cache"), one program. The TCases live in one file per area,
  * each exposing a cache_tcase_<name>() that builds its TCase:
  *   check_cache_core.c    key, lookup, ttl, expiry, replace, eviction, budget
  *   check_cache_policy.c  capped, stale, prefetch, input
+ *   check_cache_ring.c    ring (randomized model test, resident memory)
  *   check_cache_threads.c one cache shared by several threads
  * Answer-building helpers shared between them are in cache_test_util.h.
  * This file only puts the TCases together, in a fixed order.

@@ -503,6 +503,22 @@ END_TEST
 /* ---- stale entries and eviction ---- */
 
 /*
+ * Stores names 0 .. n-1 at T0, name 0 for 10 s and the others for 300 s,
+ * and hits name 0 so that it is marked used.
+ */
+static void store_short_lived_first_and_use_it(struct dst_cache *c, unsigned n)
+{
+	char name[64];
+
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t ttl = i == 0 ? 10 : 300;
+
+		ck_assert_int_eq(store_one(c, nth_name(i, name, sizeof name), ttl, T0), 0);
+	}
+	ck_assert_int_gt(lookup_one(c, nth_name(0, name, sizeof name), T0), 0);
+}
+
+/*
  * Name 0 was used, but by the time the tail reaches it it has expired and
  * there is no stale window: it is evicted, not given a second chance, and
  * name 1 (live, never used) stays.
@@ -514,12 +530,7 @@ START_TEST(test_expired_entry_gets_no_second_chance)
 	const uint64_t later = T0 + 20000;
 	char name[64];
 
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t ttl = i == 0 ? 10 : 300;
-
-		ck_assert_int_eq(store_one(c, nth_name(i, name, sizeof name), ttl, T0), 0);
-	}
-	ck_assert_int_gt(lookup_one(c, nth_name(0, name, sizeof name), T0), 0);
+	store_short_lived_first_and_use_it(c, n);
 	ck_assert_int_eq(store_one(c, nth_name(n, name, sizeof name), 300, later), 0);
 	ck_assert_uint_eq(stats(c).evictions, 1);
 	ck_assert_uint_eq(stats(c).entries, n);
@@ -538,12 +549,7 @@ START_TEST(test_used_stale_entry_gets_a_second_chance)
 	char name[64];
 
 	dst_cache_set_stale(c, 86400000);
-	for (unsigned i = 0; i < n; i++) {
-		uint32_t ttl = i == 0 ? 10 : 300;
-
-		ck_assert_int_eq(store_one(c, nth_name(i, name, sizeof name), ttl, T0), 0);
-	}
-	ck_assert_int_gt(lookup_one(c, nth_name(0, name, sizeof name), T0), 0);
+	store_short_lived_first_and_use_it(c, n);
 	ck_assert_int_eq(store_one(c, nth_name(n, name, sizeof name), 300, later), 0);
 	ck_assert_uint_eq(stats(c).evictions, 1);
 	ck_assert_int_gt(lookup_stale_one(c, nth_name(0, name, sizeof name), later, &flags), 0);
