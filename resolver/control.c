@@ -25,8 +25,8 @@
 #include "dns/err.h"
 #include "resolver/control.h"
 #include "resolver/internal.h"
-#include "resolver/log.h"
-#include "resolver/reqsrv.h"
+#include "resolver/base/log.h"
+#include "resolver/io/reqsrv.h"
 #include "resolver/server.h"
 
 #define MAX_REQUEST 1024

@@ -24,8 +24,8 @@
 #include "cache/cache.h"
 #include "config/config.h"
 #include "dns/dns.h"
-#include "resolver/acl.h"
-#include "resolver/ratelimit.h"
+#include "resolver/listen/acl.h"
+#include "resolver/listen/ratelimit.h"
 #include "tls/frame.h"
 #include "tls/tls.h"
 
@@ -221,7 +221,7 @@ struct dst_query {
 	uint8_t req[];                         /* the client's query */
 };
 
-/* What the limits did, for the log (see dst_server__count). */
+/* What the limits did, for the log (see dst_count_log). */
 struct dst_server_stats {
 	uint64_t acl_dropped;          /* UDP queries from refused clients, dropped */
 	uint64_t acl_refused_tcp;      /* TCP connections from refused clients */
@@ -319,13 +319,6 @@ void dst_server__log_stats(const struct dst_server *srv);
 
 /* report.c: which DST_FAIL_* a failed attempt's status counts as. */
 enum dst_fail_cause dst_server__fail_cause(int status);
-/*
- * Counts one event in *counter and logs the message (printf-style, with
- * "(N so far)" added) when the count is a power of two: a flood costs a
- * few log lines, not one per packet.
- */
-void dst_server__count(uint64_t *counter, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 /* reload.c */
 /* The old generations still referenced by queries: closed and freed (at shutdown too). */

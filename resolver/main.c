@@ -20,9 +20,9 @@
 
 #include "config/config.h"
 #include "dns/err.h"
-#include "resolver/log.h"
-#include "resolver/notify.h"
-#include "resolver/pincmd.h"
+#include "resolver/base/log.h"
+#include "resolver/base/notify.h"
+#include "resolver/cli/pincmd.h"
 #include "resolver/privilege.h"
 #include "resolver/server.h"
 

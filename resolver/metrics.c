@@ -17,9 +17,9 @@
 
 #include "dns/err.h"
 #include "resolver/internal.h"
-#include "resolver/log.h"
+#include "resolver/base/log.h"
 #include "resolver/metrics.h"
-#include "resolver/reqsrv.h"
+#include "resolver/io/reqsrv.h"
 
 #define MAX_REQUEST 4096
 #define MAX_CONNS 8

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "dns/err.h"
-#include "resolver/log.h"
+#include "resolver/base/log.h"
 #include "resolver/privilege.h"
 
 /* What we switch to, read from the user database before any chroot. */

@@ -29,9 +29,10 @@
 #include <string.h>
 
 #include "dns/err.h"
+#include "resolver/base/addr.h"
 #include "resolver/internal.h"
-#include "resolver/log.h"
-#include "resolver/upstream.h"
+#include "resolver/base/log.h"
+#include "resolver/upstream/select.h"
 
 #define MAX_SERVFAILS 2 /* a SERVFAIL is retried once on another upstream */
 
@@ -649,7 +650,7 @@ static void query_start(struct dst_server *srv, const uint8_t *wire, size_t len,
 	if (srv->npending >= srv->cfg->max_pending) {
 		if (!client)
 			return;
-		dst_server__count(&srv->stats.pending_full,
+		dst_count_log(&srv->stats.pending_full,
 				  "max-pending (%u queries waiting upstream) reached: "
 				  "SERVFAIL at once", (unsigned)srv->cfg->max_pending);
 		answer_now(srv, wire, dq, DST_DNS_RCODE_SERVFAIL, to);

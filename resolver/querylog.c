@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "resolver/internal.h"
-#include "resolver/log.h"
+#include "resolver/base/log.h"
 
 static const char *type_name(uint16_t t, char buf[16])
 {

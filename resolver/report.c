@@ -20,7 +20,7 @@
 #include "resolver/internal.h"
 #include "resolver/report.h"
 #include "resolver/workers.h"
-#include "resolver/upstream.h"
+#include "resolver/upstream/select.h"
 
 static const char *const cause_names[DST_FAIL_NCAUSES] = {
 	[DST_FAIL_TIMEOUT] = "timeout",   [DST_FAIL_CONNECT] = "connect",
@@ -52,45 +52,6 @@ enum dst_fail_cause dst_server__fail_cause(int status)
 		/* errno values (refused, reset, unreachable) are the TCP side; ours are the rest. */
 		return status > -1000 && status < 0 ? DST_FAIL_CONNECT : DST_FAIL_OTHER;
 	}
-}
-
-void dst_buf_printf(struct dst_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->failed)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-		va_start(ap, fmt);
-		n = vsnprintf(b->data ? b->data + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->failed = true;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		while (cap - b->len <= (size_t)n)
-			cap *= 2;
-		char *d = realloc(b->data, cap);
-		if (!d) {
-			b->failed = true;
-			return;
-		}
-		b->data = d;
-		b->cap = cap;
-	}
-}
-
-void dst_buf_free(struct dst_buf *b)
-{
-	free(b->data);
-	*b = (struct dst_buf){0};
 }
 
 static unsigned long long ull(uint64_t v)

@@ -9,17 +9,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "resolver/base/buf.h"
+
 struct dst_server;
 
-/* A growing text buffer; a failed allocation sets failed and drops later text. */
-struct dst_buf {
-	char *data;
-	size_t len, cap;
-	bool failed;
-};
-
-void dst_buf_printf(struct dst_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void dst_buf_free(struct dst_buf *b);
 
 /* "key: value" lines for dotstub-control status, upstreams and stats. */
 void dst_report_status(struct dst_server *srv, struct dst_buf *b);

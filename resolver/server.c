@@ -43,39 +43,16 @@
 #include <unistd.h>
 
 #include "dns/err.h"
+#include "resolver/base/addr.h"
 #include "resolver/control.h"
 #include "resolver/internal.h"
-#include "resolver/log.h"
+#include "resolver/base/log.h"
 #include "resolver/metrics.h"
 #include "resolver/server.h"
-#include "resolver/udpbatch.h"
+#include "resolver/io/udpbatch.h"
 #include "resolver/workers.h"
 
 #define TCP_BACKLOG 128
-
-void dst_server__count(uint64_t *counter, const char *fmt, ...)
-{
-	uint64_t n = ++*counter;
-	char msg[512];
-	va_list ap;
-
-	if (n & (n - 1))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	dst_log(DST_LOG_WARN, "%s (%llu so far)", msg, (unsigned long long)n);
-}
-
-/* The client's address as text, for logs. */
-static const char *peer_text(const struct sockaddr *sa, char buf[INET6_ADDRSTRLEN])
-{
-	int r = sa->sa_family == AF_INET6
-			? uv_ip6_name((const struct sockaddr_in6 *)sa, buf, INET6_ADDRSTRLEN)
-			: uv_ip4_name((const struct sockaddr_in *)sa, buf, INET6_ADDRSTRLEN);
-
-	return r == 0 ? buf : "?";
-}
 
 /* UDP */
 
@@ -175,15 +152,15 @@ void dst_server__udp_query(struct dst_udp_listener *l, const uint8_t *wire, size
 		srv->stats.queries++;
 	/* No answer at all to a refused client: its address may be spoofed. */
 	if (!dst_acl_allows(srv->acl, peer)) {
-		dst_server__count(&srv->stats.acl_dropped,
+		dst_count_log(&srv->stats.acl_dropped,
 				  "UDP query from %s dropped: not allowed by the access list",
-				  peer_text(peer, ip));
+				  dst_addr_text(peer, ip));
 		return;
 	}
 	struct dst_reply_to to = {.udp = l, .peer = peer};
 	if (srv->ratelimit && !dst_ratelimit_take(srv->ratelimit, peer, uv_now(srv->loop))) {
-		dst_server__count(&srv->stats.ratelimited, "UDP query from %s over the rate limit",
-				  peer_text(peer, ip));
+		dst_count_log(&srv->stats.ratelimited, "UDP query from %s over the rate limit",
+				  dst_addr_text(peer, ip));
 		if (srv->cfg->ratelimit_action == DST_CONFIG_RL_TRUNCATE)
 			dst_query_reject(srv, wire, len, &to, DST_DNS_RCODE_NOERROR, true);
 		return;
@@ -205,7 +182,7 @@ static void on_udp_readable(uv_poll_t *p, int status, int events)
 
 	if (status < 0) {
 		/* libuv stopped the poll: log, and read on (the error is the socket's, for one datagram). */
-		dst_server__count(&srv->stats.udp_errors, "UDP socket error: %s", uv_strerror(status));
+		dst_count_log(&srv->stats.udp_errors, "UDP socket error: %s", uv_strerror(status));
 		uv_poll_start(p, UV_READABLE, on_udp_readable);
 		return;
 	}
@@ -282,7 +259,7 @@ static void send_tcp(struct dst_tcp_client *c, const uint8_t *wire, size_t len)
 	c->writes_pending++;
 	/* What the kernel would not take yet: a client that does not read. */
 	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > DST_TCP_MAX_WRITE_QUEUE) {
-		dst_server__count(&c->srv->stats.tcp_not_reading,
+		dst_count_log(&c->srv->stats.tcp_not_reading,
 				  "TCP client closed: over %d KiB of answers it does not read",
 				  DST_TCP_MAX_WRITE_QUEUE / 1024);
 		client_close(c);
@@ -371,7 +348,7 @@ static void client_pause(struct dst_tcp_client *c)
 		return;
 	c->paused = true;
 	uv_read_stop((uv_stream_t *)&c->tcp);
-	dst_server__count(&c->srv->stats.tcp_paused,
+	dst_count_log(&c->srv->stats.tcp_paused,
 			  "TCP client reached max-tcp-pipeline (%u): reading paused",
 			  (unsigned)c->srv->cfg->max_tcp_pipeline);
 }
@@ -520,7 +497,7 @@ static void evict_one(struct dst_server *srv, struct dst_tcp_client *except)
 	struct dst_tcp_client *victim = refused ? refused : idle ? idle : oldest;
 	if (!victim)
 		return;
-	dst_server__count(&srv->stats.tcp_evicted,
+	dst_count_log(&srv->stats.tcp_evicted,
 			  "max-tcp-clients (%u) reached: closed the oldest %s client",
 			  (unsigned)srv->cfg->max_tcp_clients,
 			  victim == refused ? "refused" : victim == idle ? "idle" : "busy");
@@ -538,9 +515,9 @@ static bool client_allowed(struct dst_tcp_client *c)
 		return false;
 	if (dst_acl_allows(c->srv->acl, (struct sockaddr *)&ss))
 		return true;
-	dst_server__count(&c->srv->stats.acl_refused_tcp,
+	dst_count_log(&c->srv->stats.acl_refused_tcp,
 			  "TCP connection from %s: not allowed by the access list, "
-			  "answering REFUSED", peer_text((struct sockaddr *)&ss, ip));
+			  "answering REFUSED", dst_addr_text((struct sockaddr *)&ss, ip));
 	return false;
 }
 

@@ -19,9 +19,9 @@
 
 #include "resolver/control.h"
 #include "resolver/internal.h"
-#include "resolver/log.h"
+#include "resolver/base/log.h"
 #include "resolver/metrics.h"
-#include "resolver/notify.h"
+#include "resolver/base/notify.h"
 #include "resolver/server.h"
 #include "resolver/workers.h"
 

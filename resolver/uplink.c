@@ -32,11 +32,11 @@
 #include <string.h>
 
 #include "dns/err.h"
-#include "resolver/bootstrap.h"
+#include "resolver/io/bootstrap.h"
 #include "resolver/internal.h"
-#include "resolver/log.h"
-#include "resolver/netwatch.h"
-#include "resolver/upstream.h"
+#include "resolver/base/log.h"
+#include "resolver/io/netwatch.h"
+#include "resolver/upstream/select.h"
 
 #define MAX_TLS_ADDRS 16
 #define BOOT_MIN_TTL_S 10

@@ -22,8 +22,9 @@
 
 #include "dns/err.h"
 #include "resolver/internal.h"
-#include "resolver/log.h"
-#include "resolver/udpbatch.h"
+#include "resolver/base/addr.h"
+#include "resolver/base/log.h"
+#include "resolver/io/udpbatch.h"
 #include "resolver/workers.h"
 
 #define MAX_THREADS 64
@@ -104,11 +105,6 @@ static uint64_t stat_get(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
-static socklen_t sa_len(const struct sockaddr *sa)
-{
-	return sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-}
-
 unsigned dst_workers_threads(uint32_t configured)
 {
 	unsigned n = configured;
@@ -138,7 +134,7 @@ static void worker_unsent(void *owner, const struct sockaddr *peer, const uint8_
 	if (s->w->gave_up)
 		return;
 	if (poll(&pfd, 1, 10) <= 0 ||
-	    (sendto(s->fd, wire, len, MSG_DONTWAIT, peer, sa_len(peer)) < 0 &&
+	    (sendto(s->fd, wire, len, MSG_DONTWAIT, peer, dst_addr_len(peer)) < 0 &&
 	     (errno == EAGAIN || errno == EWOULDBLOCK)))
 		s->w->gave_up = true;
 }
@@ -155,7 +151,7 @@ static void reply(struct worker *w, struct wsock *s, const struct sockaddr *peer
 	stat_inc(&w->st->rcodes[dst_dns_rcode(wire)]);
 	if (dst_udp_batch_add(w->batch, s->fd, s, peer, wire, len))
 		return;
-	if (sendto(s->fd, wire, len, MSG_DONTWAIT, peer, sa_len(peer)) < 0 &&
+	if (sendto(s->fd, wire, len, MSG_DONTWAIT, peer, dst_addr_len(peer)) < 0 &&
 	    (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		w->gave_up = false;
 		worker_unsent(s, peer, wire, len);
@@ -179,7 +175,7 @@ static void forward(struct worker *w, struct wsock *s, const uint8_t *wire, size
 		f->next = NULL;
 		memcpy(&f->local, &s->addr.ss, s->addr.len);
 		f->local_len = s->addr.len;
-		memcpy(&f->peer, peer, sa_len(peer));
+		memcpy(&f->peer, peer, dst_addr_len(peer));
 		f->kind = kind;
 		f->len = len;
 		memcpy(f->data, wire, len);
@@ -203,10 +199,8 @@ static void forward(struct worker *w, struct wsock *s, const uint8_t *wire, size
 	struct dst_dns_query dq;
 	if (dst_dns_parse_query(wire, len, &dq) != DST_DNS_QUERY_OK)
 		return;
-	uint64_t k = __atomic_add_fetch(&w->st->pending_full, 1, __ATOMIC_RELAXED);
-	if (!(k & (k - 1)))
-		dst_log(DST_LOG_WARN, "the main loop is %zu queries behind: SERVFAIL at once (%llu so far)",
-			set->max, (unsigned long long)k);
+	dst_count_log_atomic(&w->st->pending_full, "the main loop is %zu queries behind: SERVFAIL at once",
+			     set->max);
 	ssize_t n = dst_dns_error_response(wire, &dq, DST_DNS_RCODE_SERVFAIL, w->scratch,
 					   sizeof(w->scratch));
 	if (n > 0)
@@ -215,19 +209,12 @@ static void forward(struct worker *w, struct wsock *s, const uint8_t *wire, size
 
 static void acl_dropped(struct worker *w, const struct sockaddr *peer)
 {
-	uint64_t n = __atomic_add_fetch(&w->st->acl_dropped, 1, __ATOMIC_RELAXED);
-	char ip[INET6_ADDRSTRLEN];
-	const void *a = peer->sa_family == AF_INET6
-				? (const void *)&((const struct sockaddr_in6 *)peer)->sin6_addr
-				: (const void *)&((const struct sockaddr_in *)peer)->sin_addr;
+	char ip[DST_ADDR_TEXT_LEN];
 
-	if (n & (n - 1))
-		return;
-	if (!inet_ntop(peer->sa_family, a, ip, sizeof(ip)))
-		strcpy(ip, "?");
 	/* The main loop's words; the count is this loop's (the total is in stats). */
-	dst_log(DST_LOG_WARN, "UDP query from %s dropped: not allowed by the access list (%llu so far)",
-		ip, (unsigned long long)n);
+	dst_count_log_atomic(&w->st->acl_dropped,
+			     "UDP query from %s dropped: not allowed by the access list",
+			     dst_addr_text(peer, ip));
 }
 
 /* The worker's share of dst_server__udp_query and dst_query_handle: what needs no upstream. */

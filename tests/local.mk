@@ -33,15 +33,15 @@ tests_unit_check_frame_LDADD = tls/libdst_tls.a dns/libdst_dns.a $(CHECK_LIBS) $
 
 tests_unit_check_acl_SOURCES = tests/unit/check_acl.c
 tests_unit_check_acl_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_check_acl_LDADD = resolver/libdst_acl.a dns/libdst_dns.a $(CHECK_LIBS)
+tests_unit_check_acl_LDADD = resolver/listen/libdst_acl.a dns/libdst_dns.a $(CHECK_LIBS)
 
 tests_unit_check_upstream_SOURCES = tests/unit/check_upstream.c
 tests_unit_check_upstream_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_check_upstream_LDADD = resolver/libdst_upstream.a dns/libdst_dns.a $(CHECK_LIBS)
+tests_unit_check_upstream_LDADD = resolver/upstream/libdst_select.a dns/libdst_dns.a $(CHECK_LIBS)
 
 tests_unit_check_udpbatch_SOURCES = tests/unit/check_udpbatch.c
 tests_unit_check_udpbatch_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_check_udpbatch_LDADD = resolver/libdst_udpbatch.a $(CHECK_LIBS)
+tests_unit_check_udpbatch_LDADD = resolver/io/libdst_udpbatch.a $(CHECK_LIBS)
 
 include tests/integration/local.mk
 include tests/tools/local.mk

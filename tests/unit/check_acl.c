@@ -17,8 +17,8 @@
 #include <sys/un.h>
 
 #include "dns/err.h"
-#include "resolver/acl.h"
-#include "resolver/ratelimit.h"
+#include "resolver/listen/acl.h"
+#include "resolver/listen/ratelimit.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                             */

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "resolver/udpbatch.h"
+#include "resolver/io/udpbatch.h"
 
 /* A UDP socket on 127.0.0.1, any port; its address in *sa. */
 static int udp_on_loopback(struct sockaddr_in *sa)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "dns/err.h"
-#include "resolver/upstream.h"
+#include "resolver/upstream/select.h"
 
 /* The fake RNG: returns script[] in turn, then fill forever. */
 static uint32_t script[16];

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "dns/err.h"
-#include "resolver/bootstrap.h"
+#include "resolver/io/bootstrap.h"
 
 #define ARES_TRY_MS 1000 /* per server and try */
 #define ARES_TRIES 2

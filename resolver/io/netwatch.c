@@ -33,8 +33,8 @@
 #endif
 
 #include "dns/err.h"
-#include "resolver/log.h"
-#include "resolver/netwatch.h"
+#include "resolver/base/log.h"
+#include "resolver/io/netwatch.h"
 
 #define MAX_ADDRS 64
 #define MAX_ROUTES 16

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "resolver/pincmd.h"
+#include "resolver/cli/pincmd.h"
 #include "tls/pin.h"
 
 #define DEFAULT_PORT 853

@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "resolver/log.h"
-#include "resolver/notify.h"
+#include "resolver/base/log.h"
+#include "resolver/base/notify.h"
 
 static int notify_fd = -1;
 

@@ -13,7 +13,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "resolver/log.h"
+#include "resolver/base/log.h"
 
 int dst_log_threshold = DST_LOG_NOTICE;
 int dst_log_verbose;

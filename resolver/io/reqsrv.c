@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "dns/err.h"
-#include "resolver/reqsrv.h"
+#include "resolver/io/reqsrv.h"
 
 #define LINGER_MS 1000
 

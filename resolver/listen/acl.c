@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "dns/err.h"
-#include "resolver/acl.h"
+#include "resolver/listen/acl.h"
 
 #define DEFAULT_MAX 8 /* loopback (2) and the four private ranges, with room */
 

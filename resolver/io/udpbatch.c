@@ -3,7 +3,7 @@
  */
 #include "config.h"
 
-#include "resolver/udpbatch.h"
+#include "resolver/io/udpbatch.h"
 
 #include <errno.h>
 #include <fcntl.h>

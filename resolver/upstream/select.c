@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "dns/err.h"
-#include "resolver/upstream.h"
+#include "resolver/upstream/select.h"
 
 #define DEFAULT_MAX_BACKOFF_MS (5 * 60 * 1000)
 #define DEFAULT_QUERY_TIMEOUT_MS 4000

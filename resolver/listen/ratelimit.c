@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "dns/err.h"
-#include "resolver/ratelimit.h"
+#include "resolver/listen/ratelimit.h"
 
 #define WAYS 4     /* slots per set */
 #define MILLI 1000 /* thousandths of a token per token */
