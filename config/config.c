@@ -30,7 +30,6 @@
 
 #define MAX_ERRORS 50          /* problems reported before giving up */
 #define MAX_FILE (1024 * 1024) /* dst_config_load refuses larger files */
-#define MAX_UPSTREAMS 64       /* as many as resolver/ can use (DST_MAX_UPSTREAMS) */
 #define MAX_ACL 256            /* allow and deny lines together */
 #define MAX_BOOTSTRAP 8        /* bootstrap servers */
 
@@ -350,8 +349,8 @@ static int open_upstream(struct parser *p, const char *name)
 		     dst_config__quote(qb, name), MAX_NAME);
 		return 0;
 	}
-	if (cfg->nupstreams >= MAX_UPSTREAMS) {
-		perr(p, "more than %d upstreams", MAX_UPSTREAMS);
+	if (cfg->nupstreams >= DST_CONFIG_MAX_UPSTREAMS) {
+		perr(p, "more than %d upstreams", DST_CONFIG_MAX_UPSTREAMS);
 		return 0;
 	}
 	/* A repeated name is reported, but its section is still checked. */

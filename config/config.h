@@ -61,6 +61,9 @@ enum dst_config_ecs {
 	DST_CONFIG_ECS_PASS,              /* forwarded as the client sent it */
 };
 
+/* Upstream sections a configuration may have (resolver/ keeps one bit per upstream). */
+#define DST_CONFIG_MAX_UPSTREAMS 64
+
 struct dst_config_upstream {
 	char *name;                       /* from "[upstream NAME]" */
 	unsigned line;                    /* line of the section header */

@@ -17,13 +17,15 @@
 
 #include <stdlib.h>
 
-#include "resolver/control.h"
-#include "resolver/internal.h"
+#include "resolver/admin/control.h"
+#include "resolver/admin/metrics.h"
 #include "resolver/base/log.h"
-#include "resolver/metrics.h"
 #include "resolver/base/notify.h"
+#include "resolver/internal.h"
+#include "resolver/listen/listen.h"
+#include "resolver/query/query.h"
 #include "resolver/server.h"
-#include "resolver/workers.h"
+#include "resolver/upstream/upstream.h"
 
 #define DRAIN_MS 1000 /* how long a shutdown waits for queries in flight */
 
@@ -32,11 +34,14 @@ static void on_handle_freed(uv_handle_t *h)
 	free(h);
 }
 
+static size_t pending(const struct dst_server *srv)
+{
+	return srv->queries ? dst_queries_pending(srv->queries) : 0;
+}
+
 /* Shutdown, second half: what is still in flight is dropped and every handle closes. */
 static void finish_stop(struct dst_server *srv)
 {
-	struct dst_listener *l, *next;
-
 	if (srv->stopped)
 		return;
 	srv->stopped = true;
@@ -46,32 +51,25 @@ static void finish_stop(struct dst_server *srv)
 		uv_close((uv_handle_t *)srv->drain_check, on_handle_freed);
 	srv->drain_timer = NULL;
 	srv->drain_check = NULL;
-	dst_server__log_stats(srv);
+	if (srv->queries && srv->listen)
+		dst_server__log_stats(srv);
 	uv_close((uv_handle_t *)&srv->sigint, NULL);
 	uv_close((uv_handle_t *)&srv->sigterm, NULL);
 	uv_close((uv_handle_t *)&srv->sighup, NULL);
-	for (l = srv->listeners; l; l = next) {
-		next = l->next;
-		dst_server__listener_close(l);
-	}
-	srv->listeners = NULL;
-	while (srv->clients)
-		dst_server__client_close(srv->clients);
-	dst_query_abort_all(srv);
-	dst_uplink_stop(srv);
-	for (size_t i = 0; i < srv->nups; i++)
-		dst_tls_pool_close(srv->ups[i].pool);
+	dst_listen_close(srv->listen);
+	if (srv->queries)
+		dst_queries_abort_all(srv->queries);
+	dst_uplinks_close(srv->uplinks);
 	dst_reload__retire_all(srv);
 	/* Last: anything above may still have sent (the listeners flush first). */
-	uv_close((uv_handle_t *)&srv->flush_check, NULL);
-	uv_close((uv_handle_t *)&srv->flush_prepare, NULL);
+	dst_listen_close_handles(srv->listen);
 }
 
 static void on_drain_check(uv_check_t *h)
 {
 	struct dst_server *srv = h->data;
 
-	if (srv->npending == 0)
+	if (pending(srv) == 0)
 		finish_stop(srv);
 }
 
@@ -79,7 +77,7 @@ static void on_drain_timeout(uv_timer_t *t)
 {
 	struct dst_server *srv = t->data;
 
-	dst_log(DST_LOG_NOTICE, "%zu queries still unanswered after %d ms: dropped", srv->npending,
+	dst_log(DST_LOG_NOTICE, "%zu queries still unanswered after %d ms: dropped", pending(srv),
 		DRAIN_MS);
 	finish_stop(srv);
 }
@@ -93,8 +91,6 @@ static void on_drain_timeout(uv_timer_t *t)
  */
 void dst_server_stop(struct dst_server *srv)
 {
-	struct dst_tcp_client *c, *next;
-
 	if (srv->stopping) {
 		finish_stop(srv); /* a second signal: no more waiting */
 		return;
@@ -105,14 +101,9 @@ void dst_server_stop(struct dst_server *srv)
 	dst_metrics_close(srv->metrics);
 	srv->control = NULL;
 	srv->metrics = NULL;
-	dst_workers_close(srv);
-	for (struct dst_listener *l = srv->listeners; l; l = l->next)
-		dst_server__listener_quiesce(l);
-	for (c = srv->clients; c; c = next) {
-		next = c->next;
-		dst_server__client_stop_reading(c);
-	}
-	if (srv->npending == 0) {
+	if (srv->listen)
+		dst_listen_stop(srv->listen);
+	if (pending(srv) == 0) {
 		finish_stop(srv);
 		return;
 	}
@@ -132,5 +123,5 @@ void dst_server_stop(struct dst_server *srv)
 	uv_timer_start(srv->drain_timer, on_drain_timeout, DRAIN_MS, 0);
 	uv_check_start(srv->drain_check, on_drain_check);
 	dst_log(DST_LOG_INFO, "waiting up to %d ms for %zu queries in flight", DRAIN_MS,
-		srv->npending);
+		pending(srv));
 }

@@ -4,8 +4,8 @@ check_PROGRAMS += tests/unit/check_dns tests/unit/check_config tests/unit/check_
 	tests/unit/check_frame tests/unit/check_acl
 TESTS += tests/unit/check_dns tests/unit/check_config tests/unit/check_cache \
 	tests/unit/check_frame tests/unit/check_acl
-check_PROGRAMS += tests/unit/check_upstream tests/unit/check_udpbatch
-TESTS += tests/unit/check_upstream tests/unit/check_udpbatch
+check_PROGRAMS += tests/unit/check_upstream tests/unit/check_udpbatch tests/unit/check_query
+TESTS += tests/unit/check_upstream tests/unit/check_udpbatch tests/unit/check_query
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -42,6 +42,14 @@ tests_unit_check_upstream_LDADD = resolver/upstream/libdst_select.a dns/libdst_d
 tests_unit_check_udpbatch_SOURCES = tests/unit/check_udpbatch.c
 tests_unit_check_udpbatch_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_udpbatch_LDADD = resolver/io/libdst_udpbatch.a $(CHECK_LIBS)
+
+# The query engine alone: upstream/ is replaced by fakes in the test itself,
+# so only query/, the cache, config and the wire helpers are linked.
+tests_unit_check_query_SOURCES = tests/unit/check_query.c tests/unit/dns_test_util.h
+tests_unit_check_query_CFLAGS = $(UNIT_CFLAGS) $(LIBUV_CFLAGS) $(LDNS_CFLAGS)
+tests_unit_check_query_LDADD = resolver/query/libdst_query.a resolver/base/libdst_base.a \
+	cache/libdst_cache.a config/libdst_config.a dns/libdst_dns.a \
+	$(CHECK_LIBS) $(LIBUV_LIBS) $(LDNS_LIBS) $(GNUTLS_LIBS)
 
 include tests/integration/local.mk
 include tests/tools/local.mk

@@ -5,7 +5,7 @@
  * The socket is -s PATH, else the control key of the configuration file
  * (-c FILE, default the one dotstub reads), else /run/dotstub/control.
  * The protocol is one line out, text back until the server closes (see
- * resolver/control.h). Exit status: 0 the command succeeded, 1 dotstub
+ * resolver/admin/control.h). Exit status: 0 the command succeeded, 1 dotstub
  * answered with an error, 2 usage, 3 no answer (not running, no access,
  * timeout).
  */

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <uv.h>
 
-#include "resolver/report.h"
+#include "resolver/base/buf.h"
 
 struct dst_reqsrv;
 

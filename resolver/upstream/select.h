@@ -23,14 +23,17 @@
  * failure only when most of its recent answers (at least 8 of the last 16)
  * were SERVFAIL.
  */
-#ifndef DST_RESOLVER_UPSTREAM_H
-#define DST_RESOLVER_UPSTREAM_H
+#ifndef DST_UPSTREAM_SELECT_H
+#define DST_UPSTREAM_SELECT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define DST_UP_MAX 64                   /* upstreams in a set (one bit each in a tried mask) */
+#include "config/config.h"
+
+/* Upstreams in a set (one bit each in a tried mask): as many as a config may have. */
+#define DST_UP_MAX DST_CONFIG_MAX_UPSTREAMS
 #define DST_UP_INITIAL_TIMEOUT_MS 750   /* attempt timeout before any answer was timed */
 #define DST_UP_MIN_TIMEOUT_MS 100
 #define DST_UP_BACKOFF_START_MS 1000
@@ -160,5 +163,14 @@ void dst_upset_failure(struct dst_upset *s, unsigned i, int status, const char *
  * attempts sent before now are ignored.
  */
 void dst_upset_reset(struct dst_upset *s, uint64_t now_ms);
+
+/*
+ * Whether two upstream sections (with the query-timeout of their
+ * configurations) make the same TLS pool, so that a reload can keep the
+ * running one: name, addresses, host, tls-name, ca-file, pins and pool
+ * limits all equal.
+ */
+bool dst_upstream_same_transport(const struct dst_config_upstream *a, uint32_t a_timeout_ms,
+				 const struct dst_config_upstream *b, uint32_t b_timeout_ms);
 
 #endif

@@ -23,18 +23,18 @@
 #include <unistd.h>
 
 #include "dns/err.h"
-#include "resolver/control.h"
-#include "resolver/internal.h"
+#include "resolver/admin/control.h"
+#include "resolver/admin/report.h"
+#include "resolver/admin/admin.h"
 #include "resolver/base/log.h"
 #include "resolver/io/reqsrv.h"
-#include "resolver/server.h"
 
 #define MAX_REQUEST 1024
 #define MAX_CONNS 8
 #define TIMEOUT_MS 5000
 
 struct dst_control {
-	struct dst_server *srv;
+	const struct dst_admin_src *src;
 	struct dst_reqsrv *rs;
 	char *path;
 };
@@ -66,19 +66,19 @@ static size_t name_to_wire(const char *s, uint8_t out[DST_DNS_MAX_NAME])
 	return n;
 }
 
-static void flush(struct dst_server *srv, const char *name, struct dst_buf *out)
+static void flush(const struct dst_admin_src *src, const char *name, struct dst_buf *out)
 {
 	uint8_t wire[DST_DNS_MAX_NAME];
 	struct dst_cache_stats cs;
 	size_t len;
 
-	if (!srv->cache) {
+	if (!src->cache) {
 		dst_buf_printf(out, "error: the cache is off ([cache] size = 0)\n");
 		return;
 	}
 	if (!name) {
-		dst_cache_get_stats(srv->cache, &cs);
-		dst_cache_clear(srv->cache);
+		dst_cache_get_stats(src->cache, &cs);
+		dst_cache_clear(src->cache);
 		dst_log(DST_LOG_NOTICE, "control: cache flushed (%zu entries)", cs.entries);
 		dst_buf_printf(out, "ok\nflushed: %zu entries\n", cs.entries);
 		return;
@@ -88,7 +88,7 @@ static void flush(struct dst_server *srv, const char *name, struct dst_buf *out)
 			       name);
 		return;
 	}
-	size_t n = dst_cache_flush_name(srv->cache, wire, len);
+	size_t n = dst_cache_flush_name(src->cache, wire, len);
 	dst_log(DST_LOG_NOTICE, "control: %s flushed from the cache (%zu entries)", name, n);
 	dst_buf_printf(out, "ok\nflushed: %zu entries for %s\n", n, name);
 }
@@ -101,16 +101,16 @@ static void on_reload_error(void *arg, const char *msg)
 	dst_buf_printf(errs, "%s\n", msg);
 }
 
-static void reload(struct dst_server *srv, struct dst_buf *out)
+static void reload(const struct dst_admin_src *src, struct dst_buf *out)
 {
 	struct dst_buf errs = {0};
 	int r;
 
 	dst_log(DST_LOG_NOTICE, "control: reloading the configuration");
-	r = dst_server_reload(srv, on_reload_error, &errs);
+	r = src->reload(src->reload_arg, on_reload_error, &errs);
 	if (r == 0)
 		dst_buf_printf(out, "ok\nreloaded: %s\n",
-			       srv->cfg->file ? srv->cfg->file : "built-in defaults");
+			       src->cfg->file ? src->cfg->file : "built-in defaults");
 	else
 		dst_buf_printf(out, "error: reload failed (%s): still running with the previous "
 			       "configuration\n%s", dst_strerror(r), errs.data ? errs.data : "");
@@ -120,7 +120,7 @@ static void reload(struct dst_server *srv, struct dst_buf *out)
 static bool on_request(void *arg, const char *req, size_t len, bool overflow, struct dst_buf *out)
 {
 	struct dst_control *ctl = arg;
-	struct dst_server *srv = ctl->srv;
+	const struct dst_admin_src *src = ctl->src;
 	char line[MAX_REQUEST + 1], *words[3] = {NULL}, *save = NULL;
 	const char *nl = memchr(req, '\n', len);
 	size_t n = 0;
@@ -142,17 +142,17 @@ static bool on_request(void *arg, const char *req, size_t len, bool overflow, st
 	}
 	if (strcmp(words[0], "status") == 0) {
 		dst_buf_printf(out, "ok\n");
-		dst_report_status(srv, out);
+		dst_report_status(src, out);
 	} else if (strcmp(words[0], "upstreams") == 0) {
 		dst_buf_printf(out, "ok\n");
-		dst_report_upstreams(srv, out);
+		dst_report_upstreams(src, out);
 	} else if (strcmp(words[0], "stats") == 0) {
 		dst_buf_printf(out, "ok\n");
-		dst_report_stats(srv, out);
+		dst_report_stats(src, out);
 	} else if (strcmp(words[0], "flush") == 0) {
-		flush(srv, words[1], out);
+		flush(src, words[1], out);
 	} else if (strcmp(words[0], "reload") == 0) {
-		reload(srv, out);
+		reload(src, out);
 	} else if (strcmp(words[0], "help") == 0) {
 		dst_buf_printf(out, "ok\n%s\n", usage);
 	} else {
@@ -194,7 +194,7 @@ static int clear_path(const char *path, const struct sockaddr_un *sun)
 	return unlink(path) == 0 || errno == ENOENT ? 0 : -errno;
 }
 
-int dst_control_open(struct dst_server *srv, const char *path, struct dst_control **out)
+int dst_control_open(const struct dst_admin_src *src, const char *path, struct dst_control **out)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct dst_control *ctl = calloc(1, sizeof(*ctl));
@@ -214,7 +214,7 @@ int dst_control_open(struct dst_server *srv, const char *path, struct dst_contro
 					: "another process is serving this socket");
 		goto fail;
 	}
-	uv_pipe_init(srv->loop, pipe, 0);
+	uv_pipe_init(src->loop, pipe, 0);
 	mode_t old = umask(0077);
 	r = uv_pipe_bind(pipe, path);
 	umask(old);
@@ -225,7 +225,7 @@ int dst_control_open(struct dst_server *srv, const char *path, struct dst_contro
 		uv_close((uv_handle_t *)pipe, on_handle_free);
 		goto fail_closing;
 	}
-	ctl->srv = srv;
+	ctl->src = src;
 	struct dst_reqsrv_opts o = {
 		.max_request = MAX_REQUEST,
 		.max_conns = MAX_CONNS,
@@ -234,7 +234,7 @@ int dst_control_open(struct dst_server *srv, const char *path, struct dst_contro
 		.freed = on_freed,
 		.arg = ctl,
 	};
-	r = dst_reqsrv_start(srv->loop, (uv_stream_t *)pipe, &o, &ctl->rs);
+	r = dst_reqsrv_start(src->loop, (uv_stream_t *)pipe, &o, &ctl->rs);
 	if (r < 0) {
 		dst_log(DST_LOG_ERR, "control %s: %s", path, uv_strerror(r));
 		unlink(path);

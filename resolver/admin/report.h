@@ -11,15 +11,15 @@
 
 #include "resolver/base/buf.h"
 
-struct dst_server;
+struct dst_admin_src;
 
 
 /* "key: value" lines for dotstub-control status, upstreams and stats. */
-void dst_report_status(struct dst_server *srv, struct dst_buf *b);
-void dst_report_upstreams(struct dst_server *srv, struct dst_buf *b);
-void dst_report_stats(struct dst_server *srv, struct dst_buf *b);
+void dst_report_status(const struct dst_admin_src *src, struct dst_buf *b);
+void dst_report_upstreams(const struct dst_admin_src *src, struct dst_buf *b);
+void dst_report_stats(const struct dst_admin_src *src, struct dst_buf *b);
 
 /* The Prometheus text exposition format, version 0.0.4. */
-void dst_report_metrics(struct dst_server *srv, struct dst_buf *b);
+void dst_report_metrics(const struct dst_admin_src *src, struct dst_buf *b);
 
 #endif

@@ -2,14 +2,14 @@
  * One client query's life: parse, answer from cache, or forward upstream
  * with failover, then answer exactly once.
  *
- * The fast path (dst_query_handle) answers errors and cache hits straight
- * from the receive callback, building the answer in srv->scratch: no
- * allocation. Only a miss creates a struct dst_query, which then moves
+ * The fast path (dst_query_handle, through answer.c, which the worker
+ * loops share) answers errors and cache hits straight from the receive
+ * callback, building the answer in qs->scratch: no allocation. Only a miss creates a struct dst_query, which then moves
  * through query_step, the one switch on its state. libuv and tls/
  * callbacks only translate into events.
  *
  * Failover is decided in start_attempt(): the upstream selector
- * (upstream.c, through uplink.c) names one this query has not tried, by
+ * (upstream/select.c, through upstream/upstreams.c) names one this query has not tried, by
  * strategy and health; there is never a hard "no upstream" state. Each
  * attempt may take the upstream's adaptive timeout (from its measured
  * RTT); then the query moves on but keeps that request: whichever answer
@@ -30,9 +30,9 @@
 
 #include "dns/err.h"
 #include "resolver/base/addr.h"
-#include "resolver/internal.h"
 #include "resolver/base/log.h"
-#include "resolver/upstream/select.h"
+#include "resolver/query/internal.h"
+#include "resolver/upstream/upstream.h"
 
 #define MAX_SERVFAILS 2 /* a SERVFAIL is retried once on another upstream */
 
@@ -41,43 +41,55 @@ static void cancel_attempt(struct dst_attempt *a);
 static void query_finish(struct dst_query *q);
 static void answer_one(struct dst_query *q, uint8_t *wire, size_t len);
 
-/*
- * With ecs = pass a client's subnet goes upstream and the answer may be
- * tailored to it: such answers stay out of the shared cache.
- */
-static bool ecs_passed(const struct dst_server *srv, const struct dst_dns_query *dq)
-{
-	return dq->ecs_len && srv->cfg->ecs == DST_CONFIG_ECS_PASS;
-}
-
 static unsigned ecs_flags(const struct dst_query *q)
 {
-	return ecs_passed(q->srv, &q->dq) ? DST_DNS_ECS_PASS : 0;
+	return dst_query__ecs_passed(q->qs, &q->dq) ? DST_DNS_ECS_PASS : 0;
 }
 
 static size_t reply_limit(const struct dst_query *q)
 {
-	return q->udp ? q->dq.udp_size : DST_DNS_MAX_MSG;
+	return q->to.udp ? q->dq.udp_size : DST_DNS_MAX_MSG;
 }
 
 /* Where q's answer goes; nowhere once a stale answer went out, or for a prefetch. */
 static void reply_to_of(struct dst_query *q, struct dst_reply_to *to)
 {
-	to->udp = q->answered ? NULL : q->udp;
-	to->peer = (const struct sockaddr *)&q->peer;
-	to->tcp = q->answered ? NULL : q->tcp;
-	to->q = q;
+	*to = q->to;
+	if (q->answered)
+		to->udp = NULL, to->tcp = NULL;
+	to->from_query = true;
+	to->upstream = q->up ? dst_upstream_config(q->up)->name : NULL;
+	to->start_ms = q->start_ms;
+}
+
+static void send_to(struct dst_queries *qs, const struct dst_reply_to *to, const uint8_t *wire,
+		    size_t len)
+{
+	qs->ops.send(qs->ops.arg, to, wire, len);
 }
 
 static void respond_error(struct dst_query *q, unsigned rcode)
 {
-	struct dst_server *srv = q->srv;
+	struct dst_queries *qs = q->qs;
 	struct dst_reply_to to;
-	ssize_t n = dst_dns_error_response(q->req, &q->dq, rcode, srv->scratch, sizeof(srv->scratch));
+	ssize_t n = dst_dns_error_response(q->req, &q->dq, rcode, qs->scratch, sizeof(qs->scratch));
 
 	reply_to_of(q, &to);
 	if (n > 0 && (to.udp || to.tcp))
-		dst_server__send(srv, &to, srv->scratch, (size_t)n);
+		send_to(qs, &to, qs->scratch, (size_t)n);
+}
+
+/* The next query riding on leader, unlinked from it (it still has to be answered and finished). */
+static struct dst_query *pop_waiter(struct dst_query *leader)
+{
+	struct dst_query *w = leader->waiters;
+
+	if (w) {
+		leader->waiters = w->join_next;
+		w->join_next = NULL;
+		w->leader = NULL;
+	}
+	return w;
 }
 
 static void on_timer_closed(uv_handle_t *h)
@@ -95,31 +107,28 @@ static void on_timer_closed(uv_handle_t *h)
  */
 static bool serve_stale(struct dst_query *q)
 {
-	struct dst_server *srv = q->srv;
+	struct dst_queries *qs = q->qs;
 	unsigned flags;
 
-	if (q->answered || !srv->cache || !srv->cfg->cache_serve_stale_ms)
+	if (q->answered || !qs->cache || !qs->cfg->cache_serve_stale_ms)
 		return false;
-	ssize_t n = dst_cache_lookup_stale(srv->cache, &q->key, uv_now(srv->loop), srv->scratch,
-					   sizeof(srv->scratch), &flags);
+	ssize_t n = dst_cache_lookup_stale(qs->cache, &q->key, qs->now(qs->now_arg), qs->scratch,
+					   sizeof(qs->scratch), &flags);
 	if (n <= 0)
 		return false;
 	/* finish_answer works in place: keep the entry's bytes for each client. */
 	uint8_t *stale = malloc((size_t)n);
 	if (!stale)
 		return false;
-	memcpy(stale, srv->scratch, (size_t)n);
-	answer_one(q, srv->scratch, (size_t)n);
+	memcpy(stale, qs->scratch, (size_t)n);
+	answer_one(q, qs->scratch, (size_t)n);
 	q->answered = true;
-	srv->stats.stale++;
+	qs->stats.stale++;
 	struct dst_query *w;
-	while ((w = q->waiters)) {
-		q->waiters = w->join_next;
-		w->join_next = NULL;
-		w->leader = NULL;
-		memcpy(srv->scratch, stale, (size_t)n);
-		answer_one(w, srv->scratch, (size_t)n);
-		srv->stats.stale++;
+	while ((w = pop_waiter(q))) {
+		memcpy(qs->scratch, stale, (size_t)n);
+		answer_one(w, qs->scratch, (size_t)n);
+		qs->stats.stale++;
 		query_finish(w);
 	}
 	free(stale);
@@ -140,9 +149,9 @@ static uint32_t key_hash(const struct dst_cache_key *k)
 	return h;
 }
 
-static struct dst_query *find_leader(struct dst_server *srv, const struct dst_cache_key *k, uint32_t h)
+static struct dst_query *find_leader(struct dst_queries *qs, const struct dst_cache_key *k, uint32_t h)
 {
-	for (struct dst_query *l = srv->inflight[h & srv->inflight_mask]; l; l = l->join_next)
+	for (struct dst_query *l = qs->inflight[h & qs->inflight_mask]; l; l = l->join_next)
 		if (l->key_hash == h && l->key.len == k->len && memcmp(l->key.data, k->data, k->len) == 0)
 			return l;
 	return NULL;
@@ -155,7 +164,7 @@ static void unlink_join(struct dst_query *q)
 	if (q->state == DST_Q_WAIT_JOIN)
 		pp = q->leader ? &q->leader->waiters : NULL;
 	else
-		pp = &q->srv->inflight[q->key_hash & q->srv->inflight_mask];
+		pp = &q->qs->inflight[q->key_hash & q->qs->inflight_mask];
 	for (; pp && *pp; pp = &(*pp)->join_next) {
 		if (*pp == q) {
 			*pp = q->join_next;
@@ -166,18 +175,12 @@ static void unlink_join(struct dst_query *q)
 	q->leader = NULL;
 }
 
-static void query_finish(struct dst_query *q);
-static void answer_one(struct dst_query *q, uint8_t *wire, size_t len);
-
 /* The leader could not get an answer: everyone riding on it gets SERVFAIL. */
 static void fail_waiters(struct dst_query *leader)
 {
 	struct dst_query *w;
 
-	while ((w = leader->waiters)) {
-		leader->waiters = w->join_next;
-		w->join_next = NULL;
-		w->leader = NULL;
+	while ((w = pop_waiter(leader))) {
 		respond_error(w, DST_DNS_RCODE_SERVFAIL);
 		query_finish(w);
 	}
@@ -186,12 +189,12 @@ static void fail_waiters(struct dst_query *leader)
 /* The one teardown: detach from everything, close the timer, free later. */
 static void query_finish(struct dst_query *q)
 {
-	struct dst_server *srv = q->srv;
-	struct dst_tcp_client *c = q->tcp;
+	struct dst_queries *qs = q->qs;
+	struct dst_tcp_client *c = q->to.tcp;
 
 	if (q->state == DST_Q_DONE)
 		return;
-	srv->npending--;
+	qs->npending--;
 	unlink_join(q);
 	if (q->waiters)
 		fail_waiters(q);
@@ -201,24 +204,26 @@ static void query_finish(struct dst_query *q)
 	if (q->prev)
 		q->prev->next = q->next;
 	else
-		srv->queries = q->next;
+		qs->list = q->next;
 	if (q->next)
 		q->next->prev = q->prev;
 	if (c) {
+		struct dst_query_list *l = q->to.tcp_queries;
 		if (q->tcp_prev)
 			q->tcp_prev->tcp_next = q->tcp_next;
 		else
-			c->queries = q->tcp_next;
+			l->head = q->tcp_next;
 		if (q->tcp_next)
 			q->tcp_next->tcp_prev = q->tcp_prev;
-		c->nqueries--;
-		q->tcp = NULL;
+		l->n--;
+		q->to.tcp = NULL;
+		q->to.tcp_queries = NULL;
 	}
 	uv_close((uv_handle_t *)&q->timer, on_timer_closed);
 	if (q->has_stale)
 		uv_close((uv_handle_t *)&q->stale_timer, on_timer_closed);
 	if (c)
-		dst_server__client_query_done(c);
+		qs->ops.tcp_done(qs->ops.arg, c);
 }
 
 static void on_attempt_timeout(uv_timer_t *t)
@@ -265,7 +270,7 @@ static void note_failure(struct dst_query *q, const struct dst_upstream *up, int
 {
 	q->last_status = status;
 	if (status != DST_ECANCELED && q->nfails < DST_QUERY_MAX_FAILS) {
-		q->fails[q->nfails].up = up->index;
+		q->fails[q->nfails].up = (struct dst_upstream *)up;
 		q->fails[q->nfails].status = status;
 		q->nfails++;
 	}
@@ -279,34 +284,34 @@ static void note_failure(struct dst_query *q, const struct dst_upstream *up, int
  */
 static bool start_attempt(struct dst_query *q)
 {
-	struct dst_server *srv = q->srv;
+	struct dst_queries *qs = q->qs;
 	/* The largest padded query: a 255-byte name rounds up to 384 bytes. */
 	uint8_t buf[3 * DST_DNS_PAD_BLOCK];
-	uint64_t now = uv_now(srv->loop);
+	uint64_t now = qs->now(qs->now_arg);
 
 	if (now >= q->deadline_ms)
 		return false;
-	struct dst_upstream *up = dst_uplink_pick(srv, q->tried);
+	struct dst_upstream *up = dst_uplinks_pick(qs->uplinks, q->tried);
 	if (!up)
 		return false;
 	struct dst_attempt *a = &q->att[q->cur ^ 1];
 	cancel_attempt(a);
 	ssize_t n = dst_dns_upstream_query_ex(q->req, &q->dq, 0, ecs_flags(q), buf, sizeof(buf));
-	int r = n < 0 ? (int)n : dst_tls_send(up->pool, buf, (size_t)n, on_upstream_answer, a, &a->treq);
+	int r = n < 0 ? (int)n : dst_upstream_send(up, buf, (size_t)n, on_upstream_answer, a, &a->treq);
 	if (r < 0) {
 		/* Our own trouble (memory, a message we cannot build): no upstream is to blame. */
 		a->treq = NULL;
 		q->last_status = r;
 		return false;
 	}
-	q->tried |= UINT64_C(1) << up->index;
+	q->tried |= UINT64_C(1) << dst_upstream_index(up);
 	a->q = q;
 	a->up = up;
 	a->sent_ms = now;
 	a->sent_ns = uv_hrtime();
 	a->moved_on = false;
 	q->cur ^= 1;
-	uint64_t t = dst_uplink_attempt_timeout(srv, up);
+	uint64_t t = dst_uplinks_attempt_timeout(qs->uplinks, up);
 	if (t > q->deadline_ms - now)
 		t = q->deadline_ms - now;
 	uv_timer_start(&q->timer, on_attempt_timeout, t, 0);
@@ -314,63 +319,10 @@ static bool start_attempt(struct dst_query *q)
 	return true;
 }
 
-/*
- * Caches what may be cached: NOERROR and NXDOMAIN without TC. A negative
- * answer is cached only with an SOA, for min(SOA TTL, MINIMUM) (RFC 2308),
- * which is also written into the SOA's TTL so clients see it count down.
- */
-static void cache_answer(struct dst_query *q, uint8_t *wire, size_t len,
-			 const struct dst_dns_answer_info *info)
-{
-	struct dst_server *srv = q->srv;
-	const struct dst_config *cfg = srv->cfg;
-
-	if (!srv->cache || info->tc || info->nttl == 0 || ecs_passed(srv, &q->dq))
-		return;
-	if (info->rcode != DST_DNS_RCODE_NOERROR && info->rcode != DST_DNS_RCODE_NXDOMAIN)
-		return;
-	if (!info->negative) {
-		dst_cache_store(srv->cache, &q->key, wire, len, srv->ttl_offs, info->nttl,
-				uv_now(srv->loop));
-		return;
-	}
-	if (!info->has_soa)
-		return;
-	uint32_t ttl = dst_dns_get32(wire + info->soa_ttl_off);
-	if (ttl & 0x80000000u)
-		ttl = 0;
-	if (info->soa_minimum < ttl)
-		dst_dns_put32(wire + info->soa_ttl_off, info->soa_minimum);
-	/* Negative answers: min-ttl does not raise them, negative-max-ttl caps them. */
-	dst_cache_store_capped(srv->cache, &q->key, wire, len, srv->ttl_offs, info->nttl,
-			       uv_now(srv->loop), cfg->cache_negative_max_ttl);
-}
-
-/*
- * Every upstream answered SERVFAIL (not merely failed to answer): remember
- * that for servfail-ttl (RFC 9520) so a broken domain costs one round of
- * upstream queries, not one per client retry. Stored without OPT, like
- * every entry; never over a stale entry that could still be served.
- */
-static void cache_servfail(struct dst_query *q)
-{
-	struct dst_server *srv = q->srv;
-	struct dst_dns_query plain = q->dq;
-	uint8_t buf[DST_DNS_HEADER_LEN + DST_DNS_MAX_NAME + 4];
-
-	if (!srv->cache || !srv->cfg->cache_servfail_ttl || q->answered || ecs_passed(srv, &q->dq))
-		return;
-	plain.edns = false;
-	ssize_t n = dst_dns_error_response(q->req, &plain, DST_DNS_RCODE_SERVFAIL, buf, sizeof(buf));
-	if (n > 0)
-		dst_cache_store_capped(srv->cache, &q->key, buf, (size_t)n, NULL, 0, uv_now(srv->loop),
-				       srv->cfg->cache_servfail_ttl);
-}
-
-/* Sends a prepared answer (in srv->scratch) to q's client, made its own. */
+/* Sends a prepared answer (in qs->scratch) to q's client, made its own. */
 static void answer_one(struct dst_query *q, uint8_t *wire, size_t len)
 {
-	struct dst_server *srv = q->srv;
+	struct dst_queries *qs = q->qs;
 	struct dst_reply_to to;
 
 	reply_to_of(q, &to);
@@ -380,23 +332,24 @@ static void answer_one(struct dst_query *q, uint8_t *wire, size_t len)
 	if (n < 0)
 		respond_error(q, DST_DNS_RCODE_SERVFAIL);
 	else
-		dst_server__send(srv, &to, wire, (size_t)n);
+		send_to(qs, &to, wire, (size_t)n);
 }
 
 /* Returns true when the answer was sent to the client (and its waiters). */
 static bool take_answer(struct dst_query *q)
 {
-	struct dst_server *srv = q->srv;
+	struct dst_queries *qs = q->qs;
 	struct dst_dns_answer_info info;
 	size_t len = q->ev_len;
 
 	if (len > DST_DNS_MAX_MSG)
 		return false;
-	memcpy(srv->scratch, q->ev_wire, len);
-	int r = dst_dns_prepare_answer(srv->scratch, &len, 0, &q->dq, srv->ttl_offs, DST_MAX_TTLS, &info);
+	memcpy(qs->scratch, q->ev_wire, len);
+	int r = dst_dns_prepare_answer(qs->scratch, &len, 0, &q->dq, qs->ttl_offs, DST_MAX_TTLS, &info);
 	if (r < 0 && r != DST_ENOSPC) {
 		note_failure(q, q->up, r);
-		dst_log(DST_LOG_INFO, "upstream %s: unusable answer: %s", q->up->cfg->name, dst_strerror(r));
+		dst_log(DST_LOG_INFO, "upstream %s: unusable answer: %s", dst_upstream_config(q->up)->name,
+			dst_strerror(r));
 		return false;
 	}
 	if (info.rcode > 15) {
@@ -407,35 +360,31 @@ static bool take_answer(struct dst_query *q)
 	if (info.rcode == DST_DNS_RCODE_SERVFAIL || info.rcode == DST_DNS_RCODE_REFUSED) {
 		/* Another upstream may do better; this one is alive, unless it mostly says this. */
 		q->got_servfail = true;
-		q->up->fails[DST_FAIL_SERVFAIL]++;
 		q->nservfail++;
 		note_failure(q, q->up, DST_ESERVFAIL);
-		dst_uplink_servfail(srv, q->up);
+		dst_uplinks_servfail(qs->uplinks, q->up);
 		return false;
 	}
-	dst_uplink_ok(srv, q->up, q->ev_att->sent_ns);
+	dst_uplinks_ok(qs->uplinks, q->up, q->ev_att->sent_ns);
 	if (r == 0)
-		cache_answer(q, srv->scratch, len, &info);
+		dst_query__cache_answer(q, qs->scratch, len, &info);
 
 	if (!q->waiters) {
-		answer_one(q, srv->scratch, len);
+		answer_one(q, qs->scratch, len);
 		return true;
 	}
 	/* finish_answer works in place: keep the prepared answer for each waiter. */
 	uint8_t *prepared = malloc(len);
 	if (!prepared) {
-		answer_one(q, srv->scratch, len);
+		answer_one(q, qs->scratch, len);
 		return true;
 	}
-	memcpy(prepared, srv->scratch, len);
-	answer_one(q, srv->scratch, len);
+	memcpy(prepared, qs->scratch, len);
+	answer_one(q, qs->scratch, len);
 	struct dst_query *w;
-	while ((w = q->waiters)) {
-		q->waiters = w->join_next;
-		w->join_next = NULL;
-		w->leader = NULL;
-		memcpy(srv->scratch, prepared, len);
-		answer_one(w, srv->scratch, len);
+	while ((w = pop_waiter(q))) {
+		memcpy(qs->scratch, prepared, len);
+		answer_one(w, qs->scratch, len);
 		query_finish(w);
 	}
 	free(prepared);
@@ -445,15 +394,15 @@ static bool take_answer(struct dst_query *q)
 /* SERVFAIL with the EDE, within what the client can take (its UDP payload size). */
 static void respond_servfail(struct dst_query *q, const struct dst_dns_ede *ede)
 {
-	struct dst_server *srv = q->srv;
+	struct dst_queries *qs = q->qs;
 	struct dst_reply_to to;
-	size_t cap = reply_limit(q) < sizeof(srv->scratch) ? reply_limit(q) : sizeof(srv->scratch);
+	size_t cap = reply_limit(q) < sizeof(qs->scratch) ? reply_limit(q) : sizeof(qs->scratch);
 
 	reply_to_of(q, &to);
 	ssize_t n = dst_dns_error_response_ede(q->req, &q->dq, DST_DNS_RCODE_SERVFAIL, ede,
-					       srv->scratch, cap);
+					       qs->scratch, cap);
 	if (n > 0 && (to.udp || to.tcp))
-		dst_server__send(srv, &to, srv->scratch, (size_t)n);
+		send_to(qs, &to, qs->scratch, (size_t)n);
 }
 
 /* The SERVFAIL with its EDE, to q's client and everyone who joined it; then q is done. */
@@ -463,16 +412,13 @@ static void respond_ede(struct dst_query *q)
 	char text[400];
 	struct dst_query *w;
 
-	dst_uplink_ede(q, &ede, text, sizeof(text));
+	dst_query__ede(q, &ede, text, sizeof(text));
 	/* Per query, so debug only: the upstreams' changes of state are logged once each. */
 	if (dst_log_enabled(DST_LOG_DEBUG))
 		dst_log(DST_LOG_DEBUG, "no upstream answered (%.*s): SERVFAIL", (int)ede.text_len,
 			ede.text);
 	respond_servfail(q, &ede);
-	while ((w = q->waiters)) {
-		q->waiters = w->join_next;
-		w->join_next = NULL;
-		w->leader = NULL;
+	while ((w = pop_waiter(q))) {
 		respond_servfail(w, &ede);
 		query_finish(w);
 	}
@@ -486,7 +432,7 @@ static void give_up(struct dst_query *q)
 		return;
 	}
 	if (q->got_servfail)
-		cache_servfail(q);
+		dst_query__cache_servfail(q);
 	respond_ede(q);
 }
 
@@ -497,11 +443,11 @@ static void give_up(struct dst_query *q)
  */
 static void move_on(struct dst_query *q)
 {
-	uint64_t now = uv_now(q->srv->loop);
+	uint64_t now = q->qs->now(q->qs->now_arg);
 
 	if (q->nservfail < MAX_SERVFAILS && start_attempt(q))
 		return;
-	if (now < q->deadline_ms && (attempt_live(q) || dst_uplink_resolving(q->srv))) {
+	if (now < q->deadline_ms && (attempt_live(q) || dst_uplinks_resolving(q->qs->uplinks))) {
 		q->state = DST_Q_WAIT_REPLY;
 		uv_timer_start(&q->timer, on_attempt_timeout, q->deadline_ms - now, 0);
 		return;
@@ -523,10 +469,10 @@ static void on_reply_event(struct dst_query *q, enum dst_qevent ev, int status)
 		break;
 	case DST_EV_FAILED:
 		note_failure(q, q->up, status);
-		dst_uplink_failed(q->srv, q->up, status, q->ev_att->sent_ms);
+		dst_uplinks_failed(q->qs->uplinks, q->up, status, q->ev_att->sent_ms);
 		break;
 	case DST_EV_TIMEOUT:
-		if (uv_now(q->srv->loop) >= q->deadline_ms) {
+		if (q->qs->now(q->qs->now_arg) >= q->deadline_ms) {
 			give_up(q);
 			return;
 		}
@@ -534,7 +480,7 @@ static void on_reply_event(struct dst_query *q, enum dst_qevent ev, int status)
 			/* Marked first: the report may move every query off this upstream. */
 			cur->moved_on = true;
 			note_failure(q, cur->up, DST_ETIMEDOUT);
-			dst_uplink_failed(q->srv, cur->up, DST_ETIMEDOUT, cur->sent_ms);
+			dst_uplinks_failed(q->qs->uplinks, cur->up, DST_ETIMEDOUT, cur->sent_ms);
 		}
 		break;
 	case DST_EV_HEDGE:
@@ -569,7 +515,7 @@ static void query_step(struct dst_query *q, enum dst_qevent ev, int status)
 			dst_strerror(status));
 	switch (q->state) {
 	case DST_Q_NEW:
-		dst_uplink_query_starts(q->srv, q);
+		dst_uplinks_query_starts(q->qs->uplinks, q->req, &q->dq);
 		move_on(q);
 		return;
 	case DST_Q_WAIT_REPLY:
@@ -585,31 +531,14 @@ static void query_step(struct dst_query *q, enum dst_qevent ev, int status)
 	}
 }
 
-/* Answers with rcode straight away (from srv->scratch). */
-static void answer_now(struct dst_server *srv, const uint8_t *wire, const struct dst_dns_query *dq,
+/* Answers with rcode straight away (from qs->scratch). */
+void dst_query__answer_now(struct dst_queries *qs, const uint8_t *wire, const struct dst_dns_query *dq,
 		       unsigned rcode, const struct dst_reply_to *to)
 {
-	ssize_t n = dst_dns_error_response(wire, dq, rcode, srv->scratch, sizeof(srv->scratch));
+	ssize_t n = dst_dns_error_response(wire, dq, rcode, qs->scratch, sizeof(qs->scratch));
 
 	if (n > 0)
-		dst_server__send(srv, to, srv->scratch, (size_t)n);
-}
-
-void dst_query_reject(struct dst_server *srv, const uint8_t *wire, size_t len,
-		      const struct dst_reply_to *to, unsigned rcode, bool tc)
-{
-	struct dst_dns_query dq;
-	enum dst_dns_verdict v = dst_dns_parse_query(wire, len, &dq);
-
-	if (v == DST_DNS_QUERY_DROP || (tc && v != DST_DNS_QUERY_OK))
-		return;
-	ssize_t n = dst_dns_error_response(wire, &dq, rcode, srv->scratch, sizeof(srv->scratch));
-	/* Header + question (+ a bare OPT) is never more than the query held. */
-	if (n <= 0 || (size_t)n > len)
-		return;
-	if (tc)
-		srv->scratch[2] |= 0x02; /* TC: the client retries over TCP */
-	dst_server__send(srv, to, srv->scratch, (size_t)n);
+		send_to(qs, to, qs->scratch, (size_t)n);
 }
 
 /*
@@ -619,14 +548,14 @@ void dst_query_reject(struct dst_server *srv, const uint8_t *wire, size_t len,
  */
 static void start_stale_timer(struct dst_query *q)
 {
-	struct dst_server *srv = q->srv;
-	const struct dst_config *cfg = srv->cfg;
+	struct dst_queries *qs = q->qs;
+	const struct dst_config *cfg = qs->cfg;
 
-	if (!srv->cache || !cfg->cache_serve_stale_ms || !cfg->cache_stale_timeout_ms ||
-	    !(q->udp || q->tcp) || cfg->cache_stale_timeout_ms >= cfg->query_timeout_ms ||
-	    !dst_cache_has_stale(srv->cache, &q->key, uv_now(srv->loop)))
+	if (!qs->cache || !cfg->cache_serve_stale_ms || !cfg->cache_stale_timeout_ms ||
+	    !(q->to.udp || q->to.tcp) || cfg->cache_stale_timeout_ms >= cfg->query_timeout_ms ||
+	    !dst_cache_has_stale(qs->cache, &q->key, qs->now(qs->now_arg)))
 		return;
-	uv_timer_init(srv->loop, &q->stale_timer);
+	uv_timer_init(qs->loop, &q->stale_timer);
 	q->stale_timer.data = q;
 	q->has_stale = true;
 	q->handles++;
@@ -638,62 +567,62 @@ static void start_stale_timer(struct dst_query *q)
  * is already waiting upstream. With no client in to (a prefetch), the
  * answer only refreshes the cache.
  */
-static void query_start(struct dst_server *srv, const uint8_t *wire, size_t len,
+void dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
 			const struct dst_dns_query *dq, const struct dst_cache_key *key,
 			const struct dst_reply_to *to)
 {
 	bool client = to->udp || to->tcp;
 	uint32_t h = key_hash(key);
 
-	if (!client && find_leader(srv, key, h))
+	if (!client && find_leader(qs, key, h))
 		return;
-	if (srv->npending >= srv->cfg->max_pending) {
+	if (qs->npending >= qs->cfg->max_pending) {
 		if (!client)
 			return;
-		dst_count_log(&srv->stats.pending_full,
+		dst_count_log(&qs->stats.pending_full,
 				  "max-pending (%u queries waiting upstream) reached: "
-				  "SERVFAIL at once", (unsigned)srv->cfg->max_pending);
-		answer_now(srv, wire, dq, DST_DNS_RCODE_SERVFAIL, to);
+				  "SERVFAIL at once", (unsigned)qs->cfg->max_pending);
+		dst_query__answer_now(qs, wire, dq, DST_DNS_RCODE_SERVFAIL, to);
 		return;
 	}
 	struct dst_query *q = malloc(sizeof(*q) + len);
 	if (!q) {
 		if (client)
-			answer_now(srv, wire, dq, DST_DNS_RCODE_SERVFAIL, to);
+			dst_query__answer_now(qs, wire, dq, DST_DNS_RCODE_SERVFAIL, to);
 		return;
 	}
 	memset(q, 0, sizeof(*q));
 	q->key = *key;
-	q->srv = srv;
+	q->qs = qs;
 	q->dq = *dq;
 	q->req_len = len;
 	memcpy(q->req, wire, len);
-	q->udp = to->udp;
+	q->to = *to;
+	q->to.peer = (const struct sockaddr *)&q->peer;
 	if (to->udp)
-		memcpy(&q->peer, to->peer,
-		       to->peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						       : sizeof(struct sockaddr_in));
-	q->tcp = to->tcp;
-	if (q->tcp) {
-		q->tcp_next = q->tcp->queries;
+		memcpy(&q->peer, to->peer, dst_addr_len(to->peer));
+	if (to->tcp) {
+		struct dst_query_list *l = to->tcp_queries;
+		q->tcp_next = l->head;
 		if (q->tcp_next)
 			q->tcp_next->tcp_prev = q;
-		q->tcp->queries = q;
-		q->tcp->nqueries++;
+		l->head = q;
+		l->n++;
 	}
-	q->next = srv->queries;
+	q->next = qs->list;
 	if (q->next)
 		q->next->prev = q;
-	srv->queries = q;
-	srv->npending++;
-	uv_timer_init(srv->loop, &q->timer);
+	qs->list = q;
+	qs->npending++;
+	uv_timer_init(qs->loop, &q->timer);
 	q->timer.data = q;
 	q->handles = 1;
-	q->deadline_ms = uv_now(srv->loop) + srv->cfg->query_timeout_ms;
+	q->start_ms = qs->now(qs->now_arg);
+	q->deadline_ms = q->start_ms + qs->cfg->query_timeout_ms;
 	q->key_hash = h;
 	/* A forwarded subnet makes the answer this client's own: no joining. */
-	bool own = ecs_passed(srv, dq);
-	struct dst_query *leader = own ? NULL : find_leader(srv, &q->key, q->key_hash);
+	bool own = dst_query__ecs_passed(qs, dq);
+	struct dst_query *leader = own ? NULL : find_leader(qs, &q->key, q->key_hash);
 	if (leader) {
 		q->state = DST_Q_WAIT_JOIN;
 		q->leader = leader;
@@ -702,7 +631,7 @@ static void query_start(struct dst_server *srv, const uint8_t *wire, size_t len,
 		return;
 	}
 	if (!own) {
-		struct dst_query **bucket = &srv->inflight[q->key_hash & srv->inflight_mask];
+		struct dst_query **bucket = &qs->inflight[q->key_hash & qs->inflight_mask];
 		q->join_next = *bucket;
 		*bucket = q;
 	}
@@ -711,111 +640,17 @@ static void query_start(struct dst_server *srv, const uint8_t *wire, size_t len,
 	query_step(q, DST_EV_START, 0);
 }
 
-/*
- * Every client message comes through here, UDP or TCP. Errors, ANY and
- * cache hits are answered at once from srv->scratch; a miss becomes a query.
- */
-static void handle(struct dst_server *srv, const uint8_t *wire, size_t len,
-		   const struct dst_reply_to *to, bool cache_missed)
+void dst_query__step(struct dst_query *q, enum dst_qevent ev, int status)
 {
-	struct dst_dns_query dq;
-	ssize_t n;
-
-	switch (dst_dns_parse_query(wire, len, &dq)) {
-	case DST_DNS_QUERY_DROP:
-		return;
-	case DST_DNS_QUERY_ERROR:
-		n = dst_dns_error_response(wire, &dq, dq.rcode, srv->scratch, sizeof(srv->scratch));
-		if (n > 0)
-			dst_server__send(srv, to, srv->scratch, (size_t)n);
-		return;
-	case DST_DNS_QUERY_OK:
-		break;
-	}
-
-	if (dq.qtype == DST_DNS_TYPE_ANY) {
-		srv->stats.any++;
-		n = dst_dns_any_answer(wire, &dq, srv->scratch, sizeof(srv->scratch));
-		if (n > 0)
-			dst_server__send(srv, to, srv->scratch, (size_t)n);
-		return;
-	}
-
-	struct dst_cache_key key;
-	dst_cache_key_make(&key, &dq);
-	if (srv->cache && !cache_missed && !ecs_passed(srv, &dq)) {
-		unsigned flags = 0;
-		n = dst_cache_lookup_ex(srv->cache, &key, uv_now(srv->loop), srv->scratch,
-					sizeof(srv->scratch), &flags);
-		if (n > 0)
-			n = dst_dns_finish_answer(srv->scratch, (size_t)n, sizeof(srv->scratch), wire, &dq,
-						  to->udp ? dq.udp_size : DST_DNS_MAX_MSG);
-		if (n > 0) {
-			dst_server__send(srv, to, srv->scratch, (size_t)n);
-			if ((flags & DST_CACHE_PREFETCH) && srv->cfg->cache_prefetch) {
-				/* A popular name near expiry: refresh it with no client waiting. */
-				static const struct dst_reply_to nobody;
-				srv->stats.prefetches++;
-				query_start(srv, wire, len, &dq, &key, &nobody);
-			}
-			return;
-		}
-	}
-	query_start(srv, wire, len, &dq, &key, to);
+	query_step(q, ev, status);
 }
 
-void dst_query_handle(struct dst_server *srv, const uint8_t *wire, size_t len,
-		      const struct dst_reply_to *to)
+void dst_query__finish(struct dst_query *q)
 {
-	handle(srv, wire, len, to, false);
+	query_finish(q);
 }
 
-void dst_query_handle_missed(struct dst_server *srv, const uint8_t *wire, size_t len,
-			     const struct dst_reply_to *to)
+bool dst_query__attempt_live(const struct dst_query *q)
 {
-	handle(srv, wire, len, to, true);
-}
-
-void dst_query_prefetch(struct dst_server *srv, const uint8_t *wire, size_t len)
-{
-	static const struct dst_reply_to nobody;
-	struct dst_dns_query dq;
-	struct dst_cache_key key;
-
-	if (!srv->cfg->cache_prefetch ||
-	    dst_dns_parse_query(wire, len, &dq) != DST_DNS_QUERY_OK)
-		return;
-	dst_cache_key_make(&key, &dq);
-	srv->stats.prefetches++;
-	query_start(srv, wire, len, &dq, &key, &nobody);
-}
-
-void dst_query_hedge(struct dst_server *srv, struct dst_upstream *up)
-{
-	for (struct dst_query *q = srv->queries, *next; q; q = next) {
-		next = q->next;
-		if (q->state == DST_Q_WAIT_REPLY && q->att[q->cur].treq && q->att[q->cur].up == up)
-			query_step(q, DST_EV_HEDGE, 0);
-	}
-}
-
-void dst_query_kick(struct dst_server *srv)
-{
-	/* A query given up here may finish others (its waiters): they are only unlinked, not freed. */
-	for (struct dst_query *q = srv->queries, *next; q; q = next) {
-		next = q->next;
-		if (q->state == DST_Q_WAIT_REPLY && !attempt_live(q))
-			query_step(q, DST_EV_KICK, 0);
-	}
-}
-
-void dst_query_abort_all(struct dst_server *srv)
-{
-	while (srv->queries) {
-		struct dst_query *q = srv->queries;
-		if (q->state == DST_Q_WAIT_REPLY || q->state == DST_Q_WAIT_JOIN)
-			query_step(q, DST_EV_ABORT, DST_ECANCELED);
-		else
-			query_finish(q);
-	}
+	return attempt_live(q);
 }

@@ -1,6 +1,6 @@
 /*
  * The query log ([server] log-queries = yes): one line per answer sent to
- * a client, written from dst_server__send, so every answer is logged
+ * a client, written from the listeners' send, so every answer is logged
  * exactly once whichever path produced it:
  *
  *   query 192.0.2.7 udp www.example.com. A NOERROR cache 0ms
@@ -22,8 +22,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "resolver/internal.h"
+#include "resolver/base/addr.h"
 #include "resolver/base/log.h"
+#include "resolver/listen/internal.h"
 
 static const char *type_name(uint16_t t, char buf[16])
 {
@@ -85,8 +86,7 @@ static size_t name_text(const uint8_t *wire, size_t len, size_t off, char *out)
 	return off + 1;
 }
 
-void dst_querylog(struct dst_server *srv, const struct dst_reply_to *to, const uint8_t *wire,
-		  size_t len)
+void dst_querylog(const struct dst_reply_to *to, const uint8_t *wire, size_t len, uint64_t now_ms)
 {
 	char name[4 * 255 + 2], ip[INET6_ADDRSTRLEN] = "?", tb[16], rb[16], from[96];
 	struct sockaddr_storage ss;
@@ -108,18 +108,14 @@ void dst_querylog(struct dst_server *srv, const struct dst_reply_to *to, const u
 			       ? (const struct sockaddr *)&ss
 			       : NULL;
 	}
-	if (peer && peer->sa_family == AF_INET6)
-		uv_ip6_name((const struct sockaddr_in6 *)peer, ip, sizeof(ip));
-	else if (peer && peer->sa_family == AF_INET)
-		uv_ip4_name((const struct sockaddr_in *)peer, ip, sizeof(ip));
+	if (peer && (peer->sa_family == AF_INET6 || peer->sa_family == AF_INET))
+		dst_addr_text(peer, ip);
 
 	unsigned rcode = dst_dns_rcode(wire);
-	if (to->q) {
-		/* The deadline is the arrival plus query-timeout (as it was then). */
-		uint64_t start = to->q->deadline_ms - srv->cfg->query_timeout_ms;
-		uint64_t now = uv_now(srv->loop);
-		ms = now > start ? now - start : 0;
-		snprintf(from, sizeof(from), "upstream:%s", to->q->up ? to->q->up->cfg->name : "-");
+	if (to->from_query) {
+		/* From the query's own arrival: a reload since may have changed query-timeout. */
+		ms = now_ms > to->start_ms ? now_ms - to->start_ms : 0;
+		snprintf(from, sizeof(from), "upstream:%s", to->upstream ? to->upstream : "-");
 	} else if ((rcode == DST_DNS_RCODE_NOERROR || rcode == DST_DNS_RCODE_NXDOMAIN) &&
 		   qtype != DST_DNS_TYPE_ANY) {
 		snprintf(from, sizeof(from), dst_dns_tc(wire) ? "tc" : "cache");

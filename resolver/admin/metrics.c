@@ -16,9 +16,10 @@
 #include <string.h>
 
 #include "dns/err.h"
-#include "resolver/internal.h"
+#include "resolver/admin/admin.h"
 #include "resolver/base/log.h"
-#include "resolver/metrics.h"
+#include "resolver/admin/metrics.h"
+#include "resolver/admin/report.h"
 #include "resolver/io/reqsrv.h"
 
 #define MAX_REQUEST 4096
@@ -26,7 +27,7 @@
 #define TIMEOUT_MS 5000
 
 struct dst_metrics {
-	struct dst_server *srv;
+	const struct dst_admin_src *src;
 	struct dst_reqsrv *rs;
 };
 
@@ -78,7 +79,7 @@ static bool on_request(void *arg, const char *req, size_t len, bool overflow, st
 		return true;
 	}
 	struct dst_buf body = {0};
-	dst_report_metrics(m->srv, &body);
+	dst_report_metrics(m->src, &body);
 	reply(out, "200 OK", "text/plain; version=0.0.4; charset=utf-8", "", &body, head);
 	dst_buf_free(&body);
 	return true;
@@ -94,7 +95,7 @@ static void on_handle_free(uv_handle_t *h)
 	free(h);
 }
 
-int dst_metrics_open(struct dst_server *srv, const struct dst_config_addr *addr,
+int dst_metrics_open(const struct dst_admin_src *src, const struct dst_config_addr *addr,
 		     struct dst_metrics **out)
 {
 	struct dst_metrics *m = calloc(1, sizeof(*m));
@@ -108,8 +109,8 @@ int dst_metrics_open(struct dst_server *srv, const struct dst_config_addr *addr,
 		free(tcp);
 		return DST_ENOMEM;
 	}
-	m->srv = srv;
-	uv_tcp_init(srv->loop, tcp);
+	m->src = src;
+	uv_tcp_init(src->loop, tcp);
 	r = uv_tcp_bind(tcp, sa, sa->sa_family == AF_INET6 ? UV_TCP_IPV6ONLY : 0);
 	struct dst_reqsrv_opts o = {
 		.max_request = MAX_REQUEST,
@@ -123,7 +124,7 @@ int dst_metrics_open(struct dst_server *srv, const struct dst_config_addr *addr,
 	if (r < 0)
 		uv_close((uv_handle_t *)tcp, on_handle_free);
 	else
-		r = dst_reqsrv_start(srv->loop, (uv_stream_t *)tcp, &o, &m->rs);
+		r = dst_reqsrv_start(src->loop, (uv_stream_t *)tcp, &o, &m->rs);
 	if (r < 0) {
 		/* On failure the reqsrv freed the listener and never calls freed. */
 		dst_log(DST_LOG_ERR, "metrics %s: %s", addr->text, uv_strerror(r));

@@ -21,11 +21,10 @@
 #include <unistd.h>
 
 #include "dns/err.h"
-#include "resolver/internal.h"
 #include "resolver/base/addr.h"
 #include "resolver/base/log.h"
 #include "resolver/io/udpbatch.h"
-#include "resolver/workers.h"
+#include "resolver/listen/internal.h"
 
 #define MAX_THREADS 64
 #define DEFAULT_MAX_THREADS 4
@@ -80,11 +79,11 @@ struct worker {
 	bool prefetch;   /* [cache] prefetch */
 	bool forwarded;  /* something went to the inbox in this wake-up */
 	bool gave_up;    /* this flush already waited in vain for room to send */
-	uint8_t scratch[DST_SCRATCH_LEN];
+	uint8_t scratch[DST_LISTEN_SCRATCH_LEN];
 };
 
 struct dst_workers {
-	struct dst_server *srv;
+	struct dst_listen *ls;
 	struct worker *w[MAX_THREADS];
 	unsigned n;
 	struct wsock *kept[MAX_THREADS]; /* sockets of stopped workers, by index */
@@ -217,14 +216,11 @@ static void acl_dropped(struct worker *w, const struct sockaddr *peer)
 			     dst_addr_text(peer, ip));
 }
 
-/* The worker's share of dst_server__udp_query and dst_query_handle: what needs no upstream. */
+/* The worker's share of dst_listen__udp_query and dst_query_handle: what needs no upstream. */
 static void worker_query(struct worker *w, struct wsock *s, const uint8_t *wire, size_t len,
 			 const struct sockaddr *peer)
 {
-	struct dst_dns_query dq;
-	struct dst_cache_key key;
-	unsigned flags = 0;
-	ssize_t n;
+	struct dst_fast f;
 
 	stat_inc(&w->st->queries);
 	if (!dst_acl_allows(w->acl, peer)) {
@@ -235,40 +231,27 @@ static void worker_query(struct worker *w, struct wsock *s, const uint8_t *wire,
 		forward(w, s, wire, len, peer, FWD_FULL);
 		return;
 	}
-	switch (dst_dns_parse_query(wire, len, &dq)) {
-	case DST_DNS_QUERY_DROP:
+	f.cache = w->cache;
+	f.ecs_pass = w->ecs_pass;
+	f.udp = true;
+	f.now_ms = uv_now(&w->loop);
+	f.scratch = w->scratch;
+	f.cap = sizeof(w->scratch);
+	enum dst_fast_verdict v = dst_answer_fast(&f, wire, len);
+	if (f.any)
+		stat_inc(&w->st->any);
+	switch (v) {
+	case DST_FAST_DROP:
 		return;
-	case DST_DNS_QUERY_ERROR:
-		n = dst_dns_error_response(wire, &dq, dq.rcode, w->scratch, sizeof(w->scratch));
-		if (n > 0)
-			reply(w, s, peer, w->scratch, (size_t)n);
+	case DST_FAST_MISS:
+		forward(w, s, wire, len, peer, FWD_MISSED);
 		return;
-	case DST_DNS_QUERY_OK:
+	case DST_FAST_REPLY:
+	case DST_FAST_HIT:
+		reply(w, s, peer, w->scratch, f.len);
 		break;
 	}
-	if (dq.qtype == DST_DNS_TYPE_ANY) {
-		stat_inc(&w->st->any);
-		n = dst_dns_any_answer(wire, &dq, w->scratch, sizeof(w->scratch));
-		if (n > 0)
-			reply(w, s, peer, w->scratch, (size_t)n);
-		return;
-	}
-	if (!w->cache || (dq.ecs_len && w->ecs_pass)) {
-		forward(w, s, wire, len, peer, FWD_MISSED);
-		return;
-	}
-	dst_cache_key_make(&key, &dq);
-	n = dst_cache_lookup_ex(w->cache, &key, uv_now(&w->loop), w->scratch, sizeof(w->scratch),
-				&flags);
-	if (n > 0)
-		n = dst_dns_finish_answer(w->scratch, (size_t)n, sizeof(w->scratch), wire, &dq,
-					  dq.udp_size);
-	if (n <= 0) {
-		forward(w, s, wire, len, peer, FWD_MISSED);
-		return;
-	}
-	reply(w, s, peer, w->scratch, (size_t)n);
-	if ((flags & DST_CACHE_PREFETCH) && w->prefetch)
+	if (f.prefetch && w->prefetch)
 		forward(w, s, wire, len, peer, FWD_PREFETCH);
 }
 
@@ -323,9 +306,9 @@ static void *worker_main(void *arg)
 
 /* Main loop side */
 
-static struct dst_listener *find_listener(struct dst_server *srv, const struct fwd *f)
+static struct dst_listener *find_listener(struct dst_listen *ls, const struct fwd *f)
 {
-	for (struct dst_listener *l = srv->listeners; l; l = l->next)
+	for (struct dst_listener *l = ls->listeners; l; l = l->next)
 		if (l->udp.rfd >= 0 && uv_is_active((uv_handle_t *)&l->udp.rpoll) &&
 		    l->addr.len == f->local_len && memcmp(&l->addr.ss, &f->local, f->local_len) == 0)
 			return l;
@@ -335,7 +318,7 @@ static struct dst_listener *find_listener(struct dst_server *srv, const struct f
 static void on_inbox(uv_async_t *a)
 {
 	struct dst_workers *set = a->data;
-	struct dst_server *srv = set->srv;
+	struct dst_listen *ls = set->ls;
 	struct fwd *f, *next;
 
 	pthread_mutex_lock(&set->lock);
@@ -344,22 +327,22 @@ static void on_inbox(uv_async_t *a)
 	set->tail = &set->head;
 	set->len = 0;
 	pthread_mutex_unlock(&set->lock);
-	dst_server__udp_batch_begin(srv);
+	dst_listen__batch_begin(ls);
 	for (; f; f = next) {
-		struct dst_listener *l = find_listener(srv, f);
+		struct dst_listener *l = find_listener(ls, f);
 		const struct sockaddr *peer = (const struct sockaddr *)&f->peer;
 		struct dst_reply_to to = {.udp = l ? &l->udp : NULL, .peer = peer};
 
 		next = f->next;
 		if (l && f->kind == FWD_FULL)
-			dst_server__udp_query(&l->udp, f->data, f->len, peer, true);
+			dst_listen__udp_query(&l->udp, f->data, f->len, peer, true);
 		else if (l && f->kind == FWD_MISSED)
-			dst_query_handle_missed(srv, f->data, f->len, &to);
+			dst_query_handle_missed(ls->queries, f->data, f->len, &to);
 		else if (l)
-			dst_query_prefetch(srv, f->data, f->len);
+			dst_query_prefetch(ls->queries, f->data, f->len);
 		free(f);
 	}
-	dst_server__udp_batch_end(srv);
+	dst_listen__batch_end(ls);
 }
 
 static struct wsock *take_kept(struct dst_workers *set, unsigned index,
@@ -431,7 +414,7 @@ static void worker_free(struct dst_workers *set, struct worker *w)
 
 static struct worker *worker_new(struct dst_workers *set, unsigned index)
 {
-	struct dst_server *srv = set->srv;
+	struct dst_listen *ls = set->ls;
 	struct worker *w = calloc(1, sizeof(*w));
 
 	if (!w)
@@ -444,11 +427,11 @@ static struct worker *worker_new(struct dst_workers *set, unsigned index)
 	w->set = set;
 	w->index = index;
 	w->st = &set->st[index];
-	w->acl = srv->acl;
-	w->cache = srv->cache;
-	w->pass_all = srv->ratelimit || srv->cfg->log_queries;
-	w->ecs_pass = srv->cfg->ecs == DST_CONFIG_ECS_PASS;
-	w->prefetch = srv->cfg->cache_prefetch;
+	w->acl = ls->acl;
+	w->cache = ls->cache;
+	w->pass_all = ls->ratelimit || ls->cfg->log_queries;
+	w->ecs_pass = ls->cfg->ecs == DST_CONFIG_ECS_PASS;
+	w->prefetch = ls->cfg->cache_prefetch;
 	if (uv_loop_init(&w->loop) != 0) {
 		dst_udp_batch_free(w->batch);
 		free(w);
@@ -461,7 +444,7 @@ static struct worker *worker_new(struct dst_workers *set, unsigned index)
 		return NULL;
 	}
 	w->stop.data = w;
-	for (struct dst_listener *l = srv->listeners; l; l = l->next) {
+	for (struct dst_listener *l = ls->listeners; l; l = l->next) {
 		if (l->udp.rfd < 0 || !uv_is_active((uv_handle_t *)&l->udp.rpoll))
 			continue;
 		struct wsock *s = take_kept(set, index, &l->addr);
@@ -488,10 +471,10 @@ static struct worker *worker_new(struct dst_workers *set, unsigned index)
 	return w;
 }
 
-int dst_workers_start(struct dst_server *srv)
+int dst_workers_start(struct dst_listen *ls)
 {
-	unsigned n = dst_workers_threads(srv->cfg->threads);
-	struct dst_workers *set = srv->workers;
+	unsigned n = dst_workers_threads(ls->cfg->threads);
+	struct dst_workers *set = ls->workers;
 
 	if (n > MAX_THREADS)
 		n = MAX_THREADS;
@@ -505,19 +488,19 @@ int dst_workers_start(struct dst_server *srv)
 		if (!set)
 			return DST_ENOMEM;
 		memset(set, 0, size);
-		set->srv = srv;
+		set->ls = ls;
 		set->tail = &set->head;
-		if (uv_async_init(srv->loop, &set->inbox_async, on_inbox) != 0) {
+		if (uv_async_init(ls->loop, &set->inbox_async, on_inbox) != 0) {
 			free(set);
 			return DST_ENOMEM;
 		}
 		pthread_mutex_init(&set->lock, NULL);
 		set->inbox_async.data = set;
-		srv->workers = set;
+		ls->workers = set;
 	}
-	set->max = srv->cfg->max_pending > INBOX_MIN ? srv->cfg->max_pending : INBOX_MIN;
-	if (n > 1 && srv->cache)
-		dst_cache_set_shared(srv->cache);
+	set->max = ls->cfg->max_pending > INBOX_MIN ? ls->cfg->max_pending : INBOX_MIN;
+	if (n > 1 && ls->cache)
+		dst_cache_set_shared(ls->cache);
 	for (unsigned i = 0; i + 1 < n; i++) {
 		struct worker *w = worker_new(set, i);
 		int r;
@@ -552,9 +535,9 @@ int dst_workers_start(struct dst_server *srv)
 	return 0;
 }
 
-void dst_workers_pause(struct dst_server *srv)
+void dst_workers_pause(struct dst_listen *ls)
 {
-	struct dst_workers *set = srv->workers;
+	struct dst_workers *set = ls->workers;
 
 	if (!set)
 		return;
@@ -578,26 +561,26 @@ static void on_inbox_closed(uv_handle_t *h)
 	free(set);
 }
 
-void dst_workers_close(struct dst_server *srv)
+void dst_workers_close(struct dst_listen *ls)
 {
-	struct dst_workers *set = srv->workers;
+	struct dst_workers *set = ls->workers;
 
 	if (!set)
 		return;
-	dst_workers_pause(srv);
+	dst_workers_pause(ls);
 	for (unsigned i = 0; i < MAX_THREADS; i++) {
 		close_socks(set->kept[i]);
 		set->kept[i] = NULL;
 	}
 	/* Later reports (the last log line) still count what the workers did. */
-	dst_workers_add_stats(srv, &srv->stats);
-	srv->workers = NULL;
+	dst_workers_add_stats(ls, &ls->stats);
+	ls->workers = NULL;
 	uv_close((uv_handle_t *)&set->inbox_async, on_inbox_closed);
 }
 
-unsigned dst_workers_queries(const struct dst_server *srv, uint64_t *out, unsigned max)
+unsigned dst_workers_queries(const struct dst_listen *ls, uint64_t *out, unsigned max)
 {
-	const struct dst_workers *set = srv->workers;
+	const struct dst_workers *set = ls->workers;
 	unsigned n = 0;
 
 	for (; set && n < set->n && n < max; n++)
@@ -605,9 +588,9 @@ unsigned dst_workers_queries(const struct dst_server *srv, uint64_t *out, unsign
 	return n;
 }
 
-void dst_workers_add_stats(const struct dst_server *srv, struct dst_server_stats *sum)
+void dst_workers_add_stats(const struct dst_listen *ls, struct dst_stats *sum)
 {
-	const struct dst_workers *set = srv->workers;
+	const struct dst_workers *set = ls->workers;
 
 	if (!set)
 		return;

@@ -10,7 +10,7 @@
 #ifndef DST_CONTROL_H
 #define DST_CONTROL_H
 
-struct dst_server;
+struct dst_admin_src;
 struct dst_control;
 
 /*
@@ -18,7 +18,7 @@ struct dst_control;
  * is replaced; a live one, or anything that is not a socket, is an error)
  * and starts serving it. Errors are logged. *out is NULL on failure.
  */
-int dst_control_open(struct dst_server *srv, const char *path, struct dst_control **out);
+int dst_control_open(const struct dst_admin_src *src, const char *path, struct dst_control **out);
 
 /*
  * Stops listening and removes the socket file (when it still can). A

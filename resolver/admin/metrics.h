@@ -11,11 +11,11 @@
 
 #include "config/config.h"
 
-struct dst_server;
+struct dst_admin_src;
 struct dst_metrics;
 
 /* Binds and listens on addr. Errors are logged. *out is NULL on failure. */
-int dst_metrics_open(struct dst_server *srv, const struct dst_config_addr *addr,
+int dst_metrics_open(const struct dst_admin_src *src, const struct dst_config_addr *addr,
 		     struct dst_metrics **out);
 
 /* Stops listening; open connections finish their response. NULL is a no-op. */

@@ -1,7 +1,7 @@
 /*
  * Reports for the control socket (plain "key: value" lines) and /metrics
  * (Prometheus text format 0.0.4), built from the same numbers: the
- * server's counters (srv->stats, each upstream's failures by cause), the
+ * parts' counters (the listeners', the query engine's, each upstream's failures by cause), the
  * cache's statistics and each TLS pool's.
  *
  * Counters here count since start; a reload keeps the server's and the
@@ -17,10 +17,11 @@
 #include <string.h>
 
 #include "dns/err.h"
-#include "resolver/internal.h"
-#include "resolver/report.h"
-#include "resolver/workers.h"
-#include "resolver/upstream/select.h"
+#include "resolver/admin/admin.h"
+#include "resolver/admin/report.h"
+#include "resolver/listen/listen.h"
+#include "resolver/query/query.h"
+#include "resolver/upstream/upstream.h"
 
 static const char *const cause_names[DST_FAIL_NCAUSES] = {
 	[DST_FAIL_TIMEOUT] = "timeout",   [DST_FAIL_CONNECT] = "connect",
@@ -33,85 +34,73 @@ static const char *const rcode_names[] = {"NOERROR", "FORMERR", "SERVFAIL",
 					  "NXDOMAIN", "NOTIMP", "REFUSED"};
 #define NRCODES (sizeof(rcode_names) / sizeof(rcode_names[0]))
 
-enum dst_fail_cause dst_server__fail_cause(int status)
-{
-	switch (status) {
-	case DST_ETIMEDOUT:
-		return DST_FAIL_TIMEOUT;
-	case DST_ETLS:
-		return DST_FAIL_TLS;
-	case DST_ECERTVERIFY:
-		return DST_FAIL_CERT;
-	case DST_EPINMISMATCH:
-		return DST_FAIL_PIN;
-	case DST_ESERVFAIL:
-		return DST_FAIL_SERVFAIL;
-	case DST_EEOF:
-		return DST_FAIL_CONNECT;
-	default:
-		/* errno values (refused, reset, unreachable) are the TCP side; ours are the rest. */
-		return status > -1000 && status < 0 ? DST_FAIL_CONNECT : DST_FAIL_OTHER;
-	}
-}
-
 static unsigned long long ull(uint64_t v)
 {
 	return (unsigned long long)v;
 }
 
-static uint64_t uptime_s(const struct dst_server *srv)
+static uint64_t uptime_s(const struct dst_admin_src *src)
 {
-	return (uv_now(srv->loop) - srv->start_ms) / 1000;
+	return (uv_now(src->loop) - src->start_ms) / 1000;
 }
 
-static void cache_stats(const struct dst_server *srv, struct dst_cache_stats *cs)
+static void cache_stats(const struct dst_admin_src *src, struct dst_cache_stats *cs)
 {
 	memset(cs, 0, sizeof(*cs));
-	if (srv->cache)
-		dst_cache_get_stats(srv->cache, cs);
+	if (src->cache)
+		dst_cache_get_stats(src->cache, cs);
 }
 
 /* Upstream i's health (upstream.h): state, smoothed RTT, backoff, cause. */
-static const struct dst_up_health *health(const struct dst_server *srv, const struct dst_upstream *up)
+static const struct dst_up_health *health(const struct dst_admin_src *src,
+					  const struct dst_upstream *up)
 {
-	return dst_upset_health(srv->upset, up->index);
+	return dst_uplinks_health(src->uplinks, up);
 }
 
-void dst_report_status(struct dst_server *srv, struct dst_buf *b)
+/* Every part's counters added up. */
+static void stats_total(const struct dst_admin_src *src, struct dst_stats *sum)
 {
-	const struct dst_config *cfg = srv->cfg;
+	*sum = *dst_queries_stats(src->queries);
+	dst_listen_add_stats(src->listen, sum);
+}
+
+void dst_report_status(const struct dst_admin_src *src, struct dst_buf *b)
+{
+	const struct dst_config *cfg = src->cfg;
 
 	dst_buf_printf(b, "version: %s\n", PACKAGE_VERSION);
-	dst_buf_printf(b, "uptime: %llus\n", ull(uptime_s(srv)));
+	dst_buf_printf(b, "uptime: %llus\n", ull(uptime_s(src)));
 	dst_buf_printf(b, "config: %s\n", cfg->file ? cfg->file : "built-in defaults");
-	dst_buf_printf(b, "reloads: %u\n", srv->reloads);
-	for (const struct dst_listener *l = srv->listeners; l; l = l->next)
-		dst_buf_printf(b, "listen: %s (udp, tcp)\n", l->addr.text);
+	dst_buf_printf(b, "reloads: %u\n", src->reloads);
+	const struct dst_config_addr *a;
+	for (size_t i = 0; (a = dst_listen_addr(src->listen, i)); i++)
+		dst_buf_printf(b, "listen: %s (udp, tcp)\n", a->text);
 	dst_buf_printf(b, "control: %s\n", cfg->control ? cfg->control : "off");
 	dst_buf_printf(b, "metrics: %s\n", cfg->metrics.len ? cfg->metrics.text : "off");
-	dst_buf_printf(b, "upstreams: %zu\n", srv->nups);
-	dst_buf_printf(b, "queries in flight: %zu\n", srv->npending);
-	dst_buf_printf(b, "tcp clients: %zu\n", srv->nclients);
+	dst_buf_printf(b, "upstreams: %zu\n", dst_uplinks_count(src->uplinks));
+	dst_buf_printf(b, "queries in flight: %zu\n", dst_queries_pending(src->queries));
+	dst_buf_printf(b, "tcp clients: %zu\n", dst_listen_tcp_clients(src->listen));
 }
 
-void dst_report_upstreams(struct dst_server *srv, struct dst_buf *b)
+void dst_report_upstreams(const struct dst_admin_src *src, struct dst_buf *b)
 {
-	for (size_t i = 0; i < srv->nups; i++) {
-		const struct dst_upstream *up = &srv->ups[i];
-		const struct dst_config_upstream *u = up->cfg;
-		const struct dst_up_health *h = health(srv, up);
+	for (size_t i = 0; i < dst_uplinks_count(src->uplinks); i++) {
+		const struct dst_upstream *up = dst_uplinks_at(src->uplinks, i);
+		const struct dst_config_upstream *u = dst_upstream_config(up);
+		const struct dst_up_health *h = health(src, up);
 		struct dst_tls_stats ts;
-		uint64_t now = uv_now(srv->loop);
-		const char *err = h->cause[0] ? h->cause : dst_tls_pool_last_error(up->pool);
+		uint64_t now = uv_now(src->loop);
+		const char *err = h->cause[0] ? h->cause : dst_tls_pool_last_error(dst_upstream_pool(up));
 
-		dst_tls_pool_stats(up->pool, &ts);
+		dst_tls_pool_stats(dst_upstream_pool(up), &ts);
 		dst_buf_printf(b, "%supstream %s\n", i ? "\n" : "", u->name);
 		dst_buf_printf(b, "  state: %s%s", dst_upset_state_name(h->state),
 			       h->available ? "" : ", no address yet");
 		if (h->state == DST_UP_DOWN && h->retry_ms > now)
 			dst_buf_printf(b, " (probed in %llu ms)", ull(h->retry_ms - now));
 		/* A state never changed since start has since_ms 0. */
-		uint64_t since = h->since_ms > srv->start_ms ? h->since_ms : srv->start_ms;
+		uint64_t since = h->since_ms > src->start_ms ? h->since_ms : src->start_ms;
 		dst_buf_printf(b, " for %llu s\n", ull((now - since) / 1000));
 		if (h->have_rtt)
 			dst_buf_printf(b, "  srtt: %.1f ms (deviation %.1f ms)\n", h->srtt_us / 1000.0,
@@ -132,7 +121,7 @@ void dst_report_upstreams(struct dst_server *srv, struct dst_buf *b)
 		dst_buf_printf(b, "  failures:");
 		for (int c = 0; c < DST_FAIL_NCAUSES; c++)
 			dst_buf_printf(b, "%s %s %llu", c ? "," : "", cause_names[c],
-				       ull(up->fails[c]));
+				       ull(dst_upstream_fails(up)[c]));
 		dst_buf_printf(b, "\n  connection failures: %llu\n", ull(ts.conn_failures));
 		dst_buf_printf(b, "  connections open: %u\n", ts.conns_open);
 		dst_buf_printf(b, "  handshakes: full %llu, resumed %llu\n", ull(ts.full_handshakes),
@@ -141,15 +130,15 @@ void dst_report_upstreams(struct dst_server *srv, struct dst_buf *b)
 	}
 }
 
-void dst_report_stats(struct dst_server *srv, struct dst_buf *b)
+void dst_report_stats(const struct dst_admin_src *src, struct dst_buf *b)
 {
-	struct dst_server_stats total;
-	const struct dst_server_stats *st = &total;
+	struct dst_stats total;
+	const struct dst_stats *st = &total;
 	struct dst_cache_stats cs;
 	uint64_t other = 0;
 
-	dst_server__stats_total(srv, &total);
-	cache_stats(srv, &cs);
+	stats_total(src, &total);
+	cache_stats(src, &cs);
 	for (size_t r = NRCODES; r < 16; r++)
 		other += st->rcodes[r];
 	dst_buf_printf(b, "queries: %llu\n", ull(st->queries));
@@ -172,13 +161,13 @@ void dst_report_stats(struct dst_server *srv, struct dst_buf *b)
 	dst_buf_printf(b, "tcp clients not reading: %llu\n", ull(st->tcp_not_reading));
 	dst_buf_printf(b, "cache entries: %zu\n", cs.entries);
 	dst_buf_printf(b, "cache bytes: %zu\n", cs.bytes);
-	dst_buf_printf(b, "cache max bytes: %llu\n", ull(srv->cache ? srv->cfg->cache_size : 0));
+	dst_buf_printf(b, "cache max bytes: %llu\n", ull(src->cache ? src->cfg->cache_size : 0));
 	dst_buf_printf(b, "cache evictions: %llu\n", ull(cs.evictions));
-	dst_buf_printf(b, "queries in flight: %zu\n", srv->npending);
+	dst_buf_printf(b, "queries in flight: %zu\n", dst_queries_pending(src->queries));
 
 	/* The main loop counts only what it read itself (not what workers passed on). */
-	uint64_t wq[64], main_q = srv->stats.queries;
-	unsigned nw = dst_workers_queries(srv, wq, 64);
+	uint64_t wq[64], main_q = dst_listen_stats(src->listen)->queries;
+	unsigned nw = dst_listen_worker_queries(src->listen, wq, 64);
 	dst_buf_printf(b, "threads: %u\n", nw + 1);
 	dst_buf_printf(b, "queries by thread: %llu", ull(main_q));
 	for (unsigned i = 0; i < nw; i++)
@@ -201,59 +190,67 @@ static void metric(struct dst_buf *b, const char *name, const char *type, const 
 }
 
 /* One family with a sample per upstream; get reads the value. */
-static void per_upstream(struct dst_server *srv, struct dst_buf *b, const char *name,
+static void per_upstream(const struct dst_admin_src *src, struct dst_buf *b, const char *name,
 			 const char *type, const char *help,
-			 uint64_t (*get)(const struct dst_upstream *, const struct dst_tls_stats *))
+			 uint64_t (*get)(const struct dst_admin_src *, const struct dst_upstream *,
+					 const struct dst_tls_stats *))
 {
 	family(b, name, type, help);
-	for (size_t i = 0; i < srv->nups; i++) {
+	for (size_t i = 0; i < dst_uplinks_count(src->uplinks); i++) {
 		struct dst_tls_stats ts;
-		dst_tls_pool_stats(srv->ups[i].pool, &ts);
-		dst_buf_printf(b, "%s{upstream=\"%s\"} %llu\n", name, srv->ups[i].cfg->name,
-			       ull(get(&srv->ups[i], &ts)));
+		const struct dst_upstream *up = dst_uplinks_at(src->uplinks, i);
+		dst_tls_pool_stats(dst_upstream_pool(up), &ts);
+		dst_buf_printf(b, "%s{upstream=\"%s\"} %llu\n", name, dst_upstream_config(up)->name,
+			       ull(get(src, up, &ts)));
 	}
 }
 
-static uint64_t get_up(const struct dst_upstream *up, const struct dst_tls_stats *ts)
+static uint64_t get_up(const struct dst_admin_src *src, const struct dst_upstream *up,
+			 const struct dst_tls_stats *ts)
 {
-	return dst_upset_health(up->srv->upset, up->index)->state == DST_UP_UP;
+	return health(src, up)->state == DST_UP_UP;
 }
-static uint64_t get_queries(const struct dst_upstream *up, const struct dst_tls_stats *ts)
+static uint64_t get_queries(const struct dst_admin_src *src, const struct dst_upstream *up,
+			 const struct dst_tls_stats *ts)
 {
 	return ts->queries;
 }
-static uint64_t get_answers(const struct dst_upstream *up, const struct dst_tls_stats *ts)
+static uint64_t get_answers(const struct dst_admin_src *src, const struct dst_upstream *up,
+			 const struct dst_tls_stats *ts)
 {
 	return ts->answers;
 }
-static uint64_t get_conns(const struct dst_upstream *up, const struct dst_tls_stats *ts)
+static uint64_t get_conns(const struct dst_admin_src *src, const struct dst_upstream *up,
+			 const struct dst_tls_stats *ts)
 {
 	return ts->conns_open;
 }
-static uint64_t get_conn_failures(const struct dst_upstream *up, const struct dst_tls_stats *ts)
+static uint64_t get_conn_failures(const struct dst_admin_src *src, const struct dst_upstream *up,
+			 const struct dst_tls_stats *ts)
 {
 	return ts->conn_failures;
 }
-static uint64_t get_unmatched(const struct dst_upstream *up, const struct dst_tls_stats *ts)
+static uint64_t get_unmatched(const struct dst_admin_src *src, const struct dst_upstream *up,
+			 const struct dst_tls_stats *ts)
 {
 	return ts->unmatched;
 }
 
-void dst_report_metrics(struct dst_server *srv, struct dst_buf *b)
+void dst_report_metrics(const struct dst_admin_src *src, struct dst_buf *b)
 {
-	struct dst_server_stats total;
-	const struct dst_server_stats *st = &total;
+	struct dst_stats total;
+	const struct dst_stats *st = &total;
 	struct dst_cache_stats cs;
 	uint64_t other = 0;
 
-	dst_server__stats_total(srv, &total);
-	cache_stats(srv, &cs);
+	stats_total(src, &total);
+	cache_stats(src, &cs);
 	family(b, "dotstub_info", "gauge", "The running dotstub's version (always 1).");
 	dst_buf_printf(b, "dotstub_info{version=\"%s\"} 1\n", PACKAGE_VERSION);
 	metric(b, "dotstub_uptime_seconds", "gauge", "Seconds since dotstub started.",
-	       uptime_s(srv));
+	       uptime_s(src));
 	metric(b, "dotstub_reloads_total", "counter", "Configuration reloads applied.",
-	       srv->reloads);
+	       src->reloads);
 	metric(b, "dotstub_queries_total", "counter",
 	       "Client messages received over UDP and TCP, refused and rate-limited ones included.",
 	       st->queries);
@@ -265,8 +262,8 @@ void dst_report_metrics(struct dst_server *srv, struct dst_buf *b)
 		other += st->rcodes[r];
 	dst_buf_printf(b, "dotstub_answers_total{rcode=\"other\"} %llu\n", ull(other));
 	metric(b, "dotstub_queries_in_flight", "gauge", "Queries waiting for an upstream.",
-	       srv->npending);
-	metric(b, "dotstub_tcp_clients", "gauge", "Client TCP connections open.", srv->nclients);
+	       dst_queries_pending(src->queries));
+	metric(b, "dotstub_tcp_clients", "gauge", "Client TCP connections open.", dst_listen_tcp_clients(src->listen));
 	metric(b, "dotstub_cache_hits_total", "counter", "Answers served live from the cache.",
 	       cs.hits);
 	metric(b, "dotstub_cache_misses_total", "counter", "Cache lookups that found nothing live.",
@@ -282,7 +279,7 @@ void dst_report_metrics(struct dst_server *srv, struct dst_buf *b)
 	metric(b, "dotstub_cache_bytes", "gauge", "Bytes the cache holds, its index included.",
 	       cs.bytes);
 	metric(b, "dotstub_cache_max_bytes", "gauge", "The cache's size limit ([cache] size).",
-	       srv->cache ? srv->cfg->cache_size : 0);
+	       src->cache ? src->cfg->cache_size : 0);
 	metric(b, "dotstub_ratelimited_total", "counter", "UDP queries over the rate limit.",
 	       st->ratelimited);
 	metric(b, "dotstub_acl_dropped_total", "counter",
@@ -299,42 +296,47 @@ void dst_report_metrics(struct dst_server *srv, struct dst_buf *b)
 	metric(b, "dotstub_tcp_not_reading_total", "counter",
 	       "TCP clients closed for not reading their answers.", st->tcp_not_reading);
 
-	per_upstream(srv, b, "dotstub_upstream_up", "gauge",
+	per_upstream(src, b, "dotstub_upstream_up", "gauge",
 		     "1 while the upstream is up, 0 while it is suspect, down or being probed.",
 		     get_up);
 	family(b, "dotstub_upstream_srtt_seconds", "gauge",
 	       "Smoothed answer time of the upstream (absent until one answer was timed).");
-	for (size_t i = 0; i < srv->nups; i++) {
-		const struct dst_up_health *h = health(srv, &srv->ups[i]);
+	for (size_t i = 0; i < dst_uplinks_count(src->uplinks); i++) {
+		const struct dst_upstream *up = dst_uplinks_at(src->uplinks, i);
+		const struct dst_up_health *h = health(src, up);
 		if (h->have_rtt)
 			dst_buf_printf(b, "dotstub_upstream_srtt_seconds{upstream=\"%s\"} %.6f\n",
-				       srv->ups[i].cfg->name, h->srtt_us / 1e6);
+				       dst_upstream_config(up)->name, h->srtt_us / 1e6);
 	}
-	per_upstream(srv, b, "dotstub_upstream_queries_total", "counter",
+	per_upstream(src, b, "dotstub_upstream_queries_total", "counter",
 		     "Queries handed to the upstream's connection pool.", get_queries);
-	per_upstream(srv, b, "dotstub_upstream_answers_total", "counter",
+	per_upstream(src, b, "dotstub_upstream_answers_total", "counter",
 		     "Answers received from the upstream.", get_answers);
-	per_upstream(srv, b, "dotstub_upstream_unmatched_total", "counter",
+	per_upstream(src, b, "dotstub_upstream_unmatched_total", "counter",
 		     "Answers that matched no query (late or unknown), dropped.", get_unmatched);
-	per_upstream(srv, b, "dotstub_upstream_connections", "gauge",
+	per_upstream(src, b, "dotstub_upstream_connections", "gauge",
 		     "TLS connections open to the upstream.", get_conns);
-	per_upstream(srv, b, "dotstub_upstream_connection_failures_total", "counter",
+	per_upstream(src, b, "dotstub_upstream_connection_failures_total", "counter",
 		     "Connections that failed before they were ready.", get_conn_failures);
 	family(b, "dotstub_upstream_handshakes_total", "counter",
 	       "TLS handshakes completed, full or resumed.");
-	for (size_t i = 0; i < srv->nups; i++) {
+	for (size_t i = 0; i < dst_uplinks_count(src->uplinks); i++) {
+		const struct dst_upstream *up = dst_uplinks_at(src->uplinks, i);
+		const char *name = dst_upstream_config(up)->name;
 		struct dst_tls_stats ts;
-		dst_tls_pool_stats(srv->ups[i].pool, &ts);
+		dst_tls_pool_stats(dst_upstream_pool(up), &ts);
 		dst_buf_printf(b, "dotstub_upstream_handshakes_total{upstream=\"%s\",kind=\"full\"} "
-			       "%llu\n", srv->ups[i].cfg->name, ull(ts.full_handshakes));
+			       "%llu\n", name, ull(ts.full_handshakes));
 		dst_buf_printf(b, "dotstub_upstream_handshakes_total{upstream=\"%s\",kind=\"resumed\"}"
-			       " %llu\n", srv->ups[i].cfg->name, ull(ts.resumed_handshakes));
+			       " %llu\n", name, ull(ts.resumed_handshakes));
 	}
 	family(b, "dotstub_upstream_failures_total", "counter",
 	       "Query attempts at the upstream that failed, by cause.");
-	for (size_t i = 0; i < srv->nups; i++)
+	for (size_t i = 0; i < dst_uplinks_count(src->uplinks); i++) {
+		const struct dst_upstream *up = dst_uplinks_at(src->uplinks, i);
 		for (int c = 0; c < DST_FAIL_NCAUSES; c++)
 			dst_buf_printf(b, "dotstub_upstream_failures_total{upstream=\"%s\","
-				       "cause=\"%s\"} %llu\n", srv->ups[i].cfg->name,
-				       cause_names[c], ull(srv->ups[i].fails[c]));
+				       "cause=\"%s\"} %llu\n", dst_upstream_config(up)->name,
+				       cause_names[c], ull(dst_upstream_fails(up)[c]));
+	}
 }

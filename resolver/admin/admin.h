@@ -1,0 +1,37 @@
+/*
+ * What the administration part (admin/: the control socket, /metrics and
+ * the reports they share) reads, and the one thing it asks of the daemon.
+ * The daemon owns this struct and keeps cfg and cache current across
+ * reloads; admin/ only reads it, through the parts' own getters.
+ */
+#ifndef DST_ADMIN_ADMIN_H
+#define DST_ADMIN_ADMIN_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "cache/cache.h"
+#include "config/config.h"
+
+struct dst_uplinks;
+struct dst_queries;
+struct dst_listen;
+
+struct dst_admin_src {
+	uv_loop_t *loop;
+	const struct dst_config *cfg;
+	struct dst_cache *cache;               /* NULL: no cache */
+	struct dst_uplinks *uplinks;
+	struct dst_queries *queries;
+	struct dst_listen *listen;
+	uint64_t start_ms;                     /* uv_now() when the daemon started: the uptime */
+	unsigned reloads;                      /* applied so far */
+	/*
+	 * The control socket's "reload": re-reads the configuration; each
+	 * problem goes to err as "FILE:LINE: ...". Returns 0 or a negative code.
+	 */
+	int (*reload)(void *arg, void (*err)(void *err_arg, const char *msg), void *err_arg);
+	void *reload_arg;
+};
+
+#endif

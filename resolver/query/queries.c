@@ -1,0 +1,218 @@
+/*
+ * The query engine as a whole: where every client message enters
+ * (dst_query_handle: the fast path of answer.c, else a query), the
+ * notifications that move many queries at once (hedge, kick, abort), the
+ * engine's lifetime and what a reload or a report asks of it. One
+ * query's own life is query.c's.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/err.h"
+#include "resolver/query/internal.h"
+
+void dst_query_reject(struct dst_queries *qs, const uint8_t *wire, size_t len,
+		      const struct dst_reply_to *to, unsigned rcode, bool tc)
+{
+	struct dst_dns_query dq;
+	enum dst_dns_verdict v = dst_dns_parse_query(wire, len, &dq);
+
+	if (v == DST_DNS_QUERY_DROP || (tc && v != DST_DNS_QUERY_OK))
+		return;
+	ssize_t n = dst_dns_error_response(wire, &dq, rcode, qs->scratch, sizeof(qs->scratch));
+	/* Header + question (+ a bare OPT) is never more than the query held. */
+	if (n <= 0 || (size_t)n > len)
+		return;
+	if (tc)
+		qs->scratch[2] |= 0x02; /* TC: the client retries over TCP */
+	qs->ops.send(qs->ops.arg, to, qs->scratch, (size_t)n);
+}
+
+
+/*
+ * Every client message comes through here, UDP or TCP. Errors, ANY and
+ * cache hits are answered at once from qs->scratch; a miss becomes a query.
+ */
+static void handle(struct dst_queries *qs, const uint8_t *wire, size_t len,
+		   const struct dst_reply_to *to, bool cache_missed)
+{
+	struct dst_fast f;
+
+	f.cache = cache_missed ? NULL : qs->cache;
+	f.ecs_pass = qs->cfg->ecs == DST_CONFIG_ECS_PASS;
+	f.udp = to->udp != NULL;
+	f.now_ms = qs->now(qs->now_arg);
+	f.scratch = qs->scratch;
+	f.cap = sizeof(qs->scratch);
+	enum dst_fast_verdict v = dst_answer_fast(&f, wire, len);
+	if (f.any)
+		qs->stats.any++;
+	switch (v) {
+	case DST_FAST_DROP:
+		return;
+	case DST_FAST_REPLY:
+		qs->ops.send(qs->ops.arg, to, qs->scratch, f.len);
+		return;
+	case DST_FAST_HIT:
+		qs->ops.send(qs->ops.arg, to, qs->scratch, f.len);
+		if (f.prefetch && qs->cfg->cache_prefetch) {
+			/* A popular name near expiry: refresh it with no client waiting. */
+			static const struct dst_reply_to nobody;
+			qs->stats.prefetches++;
+			dst_query__start(qs, wire, len, &f.dq, &f.key, &nobody);
+		}
+		return;
+	case DST_FAST_MISS:
+		break;
+	}
+	dst_query__start(qs, wire, len, &f.dq, &f.key, to);
+}
+
+void dst_query_handle(struct dst_queries *qs, const uint8_t *wire, size_t len,
+		      const struct dst_reply_to *to)
+{
+	handle(qs, wire, len, to, false);
+}
+
+void dst_query_handle_missed(struct dst_queries *qs, const uint8_t *wire, size_t len,
+			     const struct dst_reply_to *to)
+{
+	handle(qs, wire, len, to, true);
+}
+
+void dst_query_prefetch(struct dst_queries *qs, const uint8_t *wire, size_t len)
+{
+	static const struct dst_reply_to nobody;
+	struct dst_dns_query dq;
+	struct dst_cache_key key;
+
+	if (!qs->cfg->cache_prefetch || dst_dns_parse_query(wire, len, &dq) != DST_DNS_QUERY_OK)
+		return;
+	dst_cache_key_make(&key, &dq);
+	qs->stats.prefetches++;
+	dst_query__start(qs, wire, len, &dq, &key, &nobody);
+}
+
+void dst_queries_hedge(struct dst_queries *qs, struct dst_upstream *up)
+{
+	for (struct dst_query *q = qs->list, *next; q; q = next) {
+		next = q->next;
+		if (q->state == DST_Q_WAIT_REPLY && q->att[q->cur].treq && q->att[q->cur].up == up)
+			dst_query__step(q, DST_EV_HEDGE, 0);
+	}
+}
+
+void dst_queries_kick(struct dst_queries *qs)
+{
+	/* A query given up here may finish others (its waiters): they are only unlinked, not freed. */
+	for (struct dst_query *q = qs->list, *next; q; q = next) {
+		next = q->next;
+		if (q->state == DST_Q_WAIT_REPLY && !dst_query__attempt_live(q))
+			dst_query__step(q, DST_EV_KICK, 0);
+	}
+}
+
+void dst_queries_abort_all(struct dst_queries *qs)
+{
+	while (qs->list) {
+		struct dst_query *q = qs->list;
+		if (q->state == DST_Q_WAIT_REPLY || q->state == DST_Q_WAIT_JOIN)
+			dst_query__step(q, DST_EV_ABORT, DST_ECANCELED);
+		else
+			dst_query__finish(q);
+	}
+}
+
+size_t dst_queries_pending(const struct dst_queries *qs)
+{
+	return qs->npending;
+}
+
+uint64_t dst_queries_last_deadline(const struct dst_queries *qs)
+{
+	uint64_t last = 0;
+
+	for (const struct dst_query *q = qs->list; q; q = q->next)
+		if (q->deadline_ms > last)
+			last = q->deadline_ms;
+	return last;
+}
+
+void dst_queries_remap(struct dst_queries *qs, const int *upmap, size_t nold)
+{
+	for (struct dst_query *q = qs->list; q; q = q->next) {
+		uint64_t tried = 0;
+
+		for (size_t k = 0; k < nold; k++)
+			if ((q->tried & (UINT64_C(1) << k)) && upmap[k] >= 0)
+				tried |= UINT64_C(1) << upmap[k];
+		q->tried = tried;
+	}
+}
+
+void dst_queries_detach_udp(struct dst_queries *qs, const struct dst_udp_listener *l)
+{
+	for (struct dst_query *q = qs->list; q; q = q->next)
+		if (q->to.udp == l)
+			q->to.udp = NULL;
+}
+
+void dst_query_list_orphan(struct dst_query_list *l)
+{
+	for (struct dst_query *q = l->head; q; q = q->tcp_next) {
+		q->to.tcp = NULL;
+		q->to.tcp_queries = NULL;
+	}
+	l->head = NULL;
+	l->n = 0;
+}
+
+const struct dst_stats *dst_queries_stats(const struct dst_queries *qs)
+{
+	return &qs->stats;
+}
+
+static uint64_t loop_now(void *arg)
+{
+	return uv_now(arg);
+}
+
+int dst_queries_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_cache *cache,
+		    struct dst_uplinks *uplinks, const struct dst_reply_ops *ops,
+		    struct dst_queries **out)
+{
+	struct dst_queries *qs = calloc(1, sizeof(*qs));
+
+	*out = qs;
+	if (!qs)
+		return DST_ENOMEM;
+	qs->loop = loop;
+	qs->cfg = cfg;
+	qs->cache = cache;
+	qs->uplinks = uplinks;
+	qs->ops = *ops;
+	qs->now = loop_now;
+	qs->now_arg = loop;
+	qs->inflight = calloc(DST_INFLIGHT_BUCKETS, sizeof(*qs->inflight));
+	if (!qs->inflight)
+		return DST_ENOMEM;
+	qs->inflight_mask = DST_INFLIGHT_BUCKETS - 1;
+	return 0;
+}
+
+void dst_queries_reconfigure(struct dst_queries *qs, const struct dst_config *cfg,
+			     struct dst_cache *cache)
+{
+	qs->cfg = cfg;
+	qs->cache = cache;
+}
+
+void dst_queries_free(struct dst_queries *qs)
+{
+	if (!qs)
+		return;
+	free(qs->inflight);
+	free(qs);
+}

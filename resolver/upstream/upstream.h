@@ -1,0 +1,146 @@
+/*
+ * The upstreams at run time (upstream/): each configured upstream with its
+ * TLS pool, the health set that selects among them (select.h), probes,
+ * host names looked up through the bootstrap servers, and network changes.
+ *
+ * Each upstream is allocated on its own and never moves: a reload keeps
+ * the objects of upstreams whose settings did not change (with their
+ * connections, TLS sessions and health) and retires the others, which
+ * stay valid, receiving nothing new, until the caller frees them once no
+ * query can still refer to them. So a query may hold a struct
+ * dst_upstream pointer for its whole life. Indexes (for a query's "tried"
+ * mask) do change with a reload: dst_uplinks_commit says how.
+ *
+ * The set tells its owner two things through callbacks, never by calling
+ * upward: an upstream left UP (queries waiting on it should move on now),
+ * and an upstream got its first address (queries waiting for one may go).
+ * Outcomes are reported back by the query engine with dst_uplinks_ok,
+ * _servfail and _failed.
+ */
+#ifndef DST_UPSTREAM_UPSTREAM_H
+#define DST_UPSTREAM_UPSTREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config/config.h"
+#include "dns/dns.h"
+#include "resolver/upstream/select.h"
+#include "tls/tls.h"
+
+struct dst_upstream;
+struct dst_uplinks;
+struct dst_uplinks_plan;
+
+/* Why an attempt at an upstream failed, as counted for the control socket and /metrics. */
+enum dst_fail_cause {
+	DST_FAIL_TIMEOUT,
+	DST_FAIL_CONNECT,      /* refused, reset, closed: the TCP side */
+	DST_FAIL_TLS,          /* handshake or record layer */
+	DST_FAIL_CERT,         /* certificate chain or name */
+	DST_FAIL_PIN,          /* no certificate matched a pin-sha256 */
+	DST_FAIL_SERVFAIL,     /* answered SERVFAIL or REFUSED */
+	DST_FAIL_OTHER,        /* unusable answers and the rest */
+	DST_FAIL_NCAUSES,
+};
+
+/* Which DST_FAIL_* a failed attempt's status counts as. */
+enum dst_fail_cause dst_fail_cause_of(int status);
+
+struct dst_uplinks_cb {
+	/* up just left UP: queries waiting on it should move on now. */
+	void (*left_up)(void *arg, struct dst_upstream *up);
+	/* An upstream got its first address: queries waiting for one may go. */
+	void (*resolved)(void *arg);
+	void *arg;
+};
+
+/*
+ * Makes the upstreams of cfg (a TLS pool each, which loads its trust
+ * store; no connection is opened yet), their health set, the bootstrap
+ * resolver when some upstream has a host, and the network watcher. cfg is
+ * borrowed until dst_uplinks_commit replaces it. On failure (logged) *out
+ * may still be set: close and free it like a working one.
+ */
+int dst_uplinks_new(uv_loop_t *loop, const struct dst_config *cfg, const struct dst_uplinks_cb *cb,
+		    struct dst_uplinks **out);
+/* Closes bootstrap, netwatch and every pool (attempts out fail with DST_ECANCELED). */
+void dst_uplinks_close(struct dst_uplinks *u);
+/* Frees the set once the loop has closed its handles. NULL is fine. */
+void dst_uplinks_free(struct dst_uplinks *u);
+
+/* --- reload: plan beside the running set, then commit or undo ------------------- */
+
+/*
+ * Builds what cfg needs beside the running set: an upstream whose settings
+ * are all unchanged is kept as it is; any other gets a new object and
+ * pool. *out is set whenever memory allowed; on failure undo it.
+ */
+int dst_uplinks_plan(struct dst_uplinks *u, const struct dst_config *cfg,
+		     struct dst_uplinks_plan **out);
+/* Closes what a plan built; the running set is untouched. NULL is fine. */
+void dst_uplinks_plan_undo(struct dst_uplinks_plan *p);
+/* How many of the running upstreams the plan keeps. */
+unsigned dst_uplinks_plan_kept(const struct dst_uplinks_plan *p);
+
+/*
+ * Swaps the plan in (and frees it); cannot fail. upmap[k] becomes the new
+ * index of old upstream k, or -1; returns how many old upstreams there
+ * were. The upstreams the plan did not keep are linked into *retired
+ * (their pools still open, for attempts out): free them with
+ * dst_upstreams_free_retired once no query refers to them. old_cfg is the
+ * configuration being replaced (the bootstrap servers are compared).
+ */
+size_t dst_uplinks_commit(struct dst_uplinks *u, struct dst_uplinks_plan *p,
+			  const struct dst_config *old_cfg, int upmap[DST_UP_MAX],
+			  struct dst_upstream **retired);
+/* Closes the pools of a retired list and frees it (close: false after the loop ended). */
+void dst_upstreams_free_retired(struct dst_upstream *list, bool close);
+
+/* --- the query engine's side --------------------------------------------------- */
+
+/* The upstream for a query's next attempt (tried: bit per index), or NULL when none is left. */
+struct dst_upstream *dst_uplinks_pick(struct dst_uplinks *u, uint64_t tried);
+/* The adaptive timeout for an attempt at up, in ms. */
+uint32_t dst_uplinks_attempt_timeout(const struct dst_uplinks *u, const struct dst_upstream *up);
+/* A query is about to go upstream: clock check, lazy re-resolution, due probes (with its question). */
+void dst_uplinks_query_starts(struct dst_uplinks *u, const uint8_t *req,
+			      const struct dst_dns_query *dq);
+/* An answer (not SERVFAIL) to a request sent at sent_ns (uv_hrtime). */
+void dst_uplinks_ok(struct dst_uplinks *u, struct dst_upstream *up, uint64_t sent_ns);
+/* A SERVFAIL/REFUSED answer: counted, and reported to the health set. */
+void dst_uplinks_servfail(struct dst_uplinks *u, struct dst_upstream *up);
+/* An attempt sent at sent_ms (uv_now) failed with status (DST_ECANCELED is ignored). */
+void dst_uplinks_failed(struct dst_uplinks *u, struct dst_upstream *up, int status,
+			uint64_t sent_ms);
+/* Whether some upstream waits for its first address (a query may wait for it). */
+bool dst_uplinks_resolving(const struct dst_uplinks *u);
+/* The network changed or the machine resumed: drop connections, forget backoffs. */
+void dst_uplinks_network_changed(struct dst_uplinks *u, const char *why);
+
+/* Sends a framed query through up's pool (dst_tls_send's contract). */
+int dst_upstream_send(struct dst_upstream *up, const uint8_t *wire, size_t len, dst_tls_answer_cb cb,
+		      void *arg, struct dst_tls_req **out);
+/* Its bit in a query's tried mask: the index in the running set. */
+unsigned dst_upstream_index(const struct dst_upstream *up);
+/* Why up failed with status, in a few words ("timed out", "pin mismatch ..."), into buf. */
+void dst_upstream_cause(const struct dst_upstream *up, int status, char *buf, size_t cap);
+
+/* --- reading, for reports and EDE ------------------------------------------------ */
+
+size_t dst_uplinks_count(const struct dst_uplinks *u);
+struct dst_upstream *dst_uplinks_at(const struct dst_uplinks *u, size_t i);
+const struct dst_up_health *dst_uplinks_health(const struct dst_uplinks *u,
+					       const struct dst_upstream *up);
+const struct dst_config_upstream *dst_upstream_config(const struct dst_upstream *up);
+/* How clients see it in EDE text: host, tls-name or name. */
+const char *dst_upstream_label(const struct dst_upstream *up);
+/* Its host = name has no address yet (nothing was ever resolved). */
+bool dst_upstream_awaits_address(const struct dst_upstream *up);
+const struct dst_tls_pool *dst_upstream_pool(const struct dst_upstream *up);
+/* Failed attempts by cause, DST_FAIL_NCAUSES of them. */
+const uint64_t *dst_upstream_fails(const struct dst_upstream *up);
+
+#endif

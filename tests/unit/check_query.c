@@ -1,0 +1,624 @@
+/*
+ * The query engine (resolver/query/) linked alone: the upstream set is a
+ * fake defined here (every function of upstream/upstream.h the engine
+ * calls, plus dst_tls_cancel), the listeners are fake reply operations
+ * that record what was sent, and time is injected (qs->now). Events are
+ * synthetic: an upstream answer or failure is delivered by calling the
+ * request's callback, a timeout by dst_query__step. No socket is opened;
+ * the libuv loop only closes the queries' timers at the end of each test.
+ */
+#include "config.h"
+
+#include "tests/unit/dns_test_util.h"
+
+#include <uv.h>
+
+#include "cache/cache.h"
+#include "config/config.h"
+#include "dns/err.h"
+#include "resolver/base/log.h"
+#include "resolver/query/internal.h"
+#include "resolver/upstream/upstream.h"
+
+/* --- the fake upstream set ------------------------------------------------------ */
+
+#define NUPS 3
+#define MAXREQ 32
+
+struct dst_upstream {
+	unsigned index;
+	struct dst_config_upstream cfg;
+	char name[16];
+};
+
+struct dst_tls_req {
+	dst_tls_answer_cb cb;
+	void *arg;
+	struct dst_upstream *up;
+	uint16_t id;    /* of the message sent: the pool gives the answer back with it */
+	bool live;
+	int cancelled; /* the status it was cancelled with, or 0 */
+};
+
+struct dst_uplinks {
+	struct dst_upstream ups[NUPS];
+	bool usable[NUPS];          /* pick skips the others */
+	bool resolving;
+	uint64_t last_tried;        /* the mask the last pick was given */
+	unsigned failed[NUPS], ok[NUPS], servfail[NUPS];
+	struct dst_tls_req req[MAXREQ];
+	unsigned nreq;
+};
+
+static struct dst_uplinks fake;
+
+struct dst_upstream *dst_uplinks_pick(struct dst_uplinks *u, uint64_t tried)
+{
+	u->last_tried = tried;
+	for (unsigned i = 0; i < NUPS; i++)
+		if (u->usable[i] && !(tried & (UINT64_C(1) << u->ups[i].index)))
+			return &u->ups[i];
+	return NULL;
+}
+
+uint32_t dst_uplinks_attempt_timeout(const struct dst_uplinks *u, const struct dst_upstream *up)
+{
+	return 500;
+}
+
+void dst_uplinks_query_starts(struct dst_uplinks *u, const uint8_t *req,
+			      const struct dst_dns_query *dq)
+{
+}
+
+void dst_uplinks_ok(struct dst_uplinks *u, struct dst_upstream *up, uint64_t sent_ns)
+{
+	u->ok[up - u->ups]++;
+}
+
+void dst_uplinks_servfail(struct dst_uplinks *u, struct dst_upstream *up)
+{
+	u->servfail[up - u->ups]++;
+}
+
+void dst_uplinks_failed(struct dst_uplinks *u, struct dst_upstream *up, int status,
+			uint64_t sent_ms)
+{
+	if (status != DST_ECANCELED)
+		u->failed[up - u->ups]++;
+}
+
+bool dst_uplinks_resolving(const struct dst_uplinks *u)
+{
+	return u->resolving;
+}
+
+int dst_upstream_send(struct dst_upstream *up, const uint8_t *wire, size_t len, dst_tls_answer_cb cb,
+		      void *arg, struct dst_tls_req **out)
+{
+	ck_assert_uint_lt(fake.nreq, MAXREQ);
+	struct dst_tls_req *r = &fake.req[fake.nreq++];
+	*r = (struct dst_tls_req){.cb = cb, .arg = arg, .up = up, .id = dst_dns_get16(wire), .live = true};
+	*out = r;
+	return 0;
+}
+
+void dst_tls_cancel(struct dst_tls_req *r, int status)
+{
+	r->live = false;
+	r->cancelled = status;
+}
+
+unsigned dst_upstream_index(const struct dst_upstream *up)
+{
+	return up->index;
+}
+
+void dst_upstream_cause(const struct dst_upstream *up, int status, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s", status == DST_ETIMEDOUT ? "timed out" : "failed");
+}
+
+size_t dst_uplinks_count(const struct dst_uplinks *u)
+{
+	return NUPS;
+}
+
+struct dst_upstream *dst_uplinks_at(const struct dst_uplinks *u, size_t i)
+{
+	return (struct dst_upstream *)&u->ups[i];
+}
+
+const char *dst_upstream_label(const struct dst_upstream *up)
+{
+	return up->name;
+}
+
+bool dst_upstream_awaits_address(const struct dst_upstream *up)
+{
+	return false;
+}
+
+const struct dst_config_upstream *dst_upstream_config(const struct dst_upstream *up)
+{
+	return &up->cfg;
+}
+
+/* --- the fake listeners ----------------------------------------------------------- */
+
+#define MAXSENT 16
+
+struct sent {
+	uint8_t wire[DST_DNS_MAX_MSG];
+	size_t len;
+	struct dst_reply_to to;
+	char upstream[16];
+};
+
+static struct sent sent[MAXSENT];
+static unsigned nsent, ntcp_done;
+
+static void on_send(void *arg, const struct dst_reply_to *to, const uint8_t *wire, size_t len)
+{
+	ck_assert_uint_lt(nsent, MAXSENT);
+	memcpy(sent[nsent].wire, wire, len);
+	sent[nsent].len = len;
+	sent[nsent].to = *to;
+	snprintf(sent[nsent].upstream, sizeof(sent[nsent].upstream), "%s",
+		 to->upstream ? to->upstream : "");
+	nsent++;
+}
+
+static void on_tcp_done(void *arg, struct dst_tcp_client *c)
+{
+	ntcp_done++;
+}
+
+/* --- fixture ---------------------------------------------------------------------- */
+
+static uv_loop_t loop;
+static struct dst_config *cfg;
+static struct dst_cache *cache;
+static struct dst_queries *qs;
+static uint64_t now_ms;
+static struct sockaddr_in peer;
+static struct dst_udp_listener *const UDP = (struct dst_udp_listener *)&peer; /* never looked into */
+
+static uint64_t fake_now(void *arg)
+{
+	return now_ms;
+}
+
+static void setup(void)
+{
+	struct dst_reply_ops ops = {.send = on_send, .tcp_done = on_tcp_done};
+
+	memset(&fake, 0, sizeof(fake));
+	for (unsigned i = 0; i < NUPS; i++) {
+		fake.ups[i].index = i;
+		fake.usable[i] = true;
+		snprintf(fake.ups[i].name, sizeof(fake.ups[i].name), "up%u", i);
+		fake.ups[i].cfg.name = fake.ups[i].name;
+	}
+	nsent = ntcp_done = 0;
+	now_ms = 1000000;
+	dst_log_threshold = getenv("CHECK_QUERY_DEBUG") ? DST_LOG_DEBUG : DST_LOG_ERR;
+	ck_assert_int_eq(uv_loop_init(&loop), 0);
+	ck_assert_int_eq(dst_config_default(&cfg), 0);
+	cfg->query_timeout_ms = 4000;
+	cache = dst_cache_new(1 << 20, 0, 86400);
+	ck_assert_ptr_nonnull(cache);
+	ck_assert_int_eq(dst_queries_new(&loop, cfg, cache, &fake, &ops, &qs), 0);
+	qs->now = fake_now;
+	uv_ip4_addr("127.0.0.1", 5353, &peer);
+}
+
+static void teardown(void)
+{
+	dst_queries_abort_all(qs);
+	ck_assert_uint_eq(dst_queries_pending(qs), 0);
+	uv_run(&loop, UV_RUN_DEFAULT); /* the timers' close callbacks free the queries */
+	ck_assert_int_eq(uv_loop_close(&loop), 0);
+	dst_queries_free(qs);
+	dst_cache_free(cache);
+	dst_config_free(cfg);
+}
+
+static struct dst_reply_to udp_client(void)
+{
+	return (struct dst_reply_to){.udp = UDP, .peer = (const struct sockaddr *)&peer};
+}
+
+/* A client query for QNAME/A with id. */
+static void ask(uint16_t id, const struct dst_reply_to *to)
+{
+	struct msg m = {0};
+
+	m_header(&m, id, FLAG_RD, 0, 1, 0, 0, 0);
+	m_question(&m, QNAME, DST_DNS_TYPE_A, DST_DNS_CLASS_IN);
+	dst_query_handle(qs, m.b, m.n, to);
+}
+
+/* Delivers upstream request i's answer with rcode (an A record with NOERROR). */
+static void answer(unsigned i, uint8_t rcode)
+{
+	size_t len;
+	ldns_pkt *p = answer_pkt(fake.req[i].id, rcode, QSTR);
+
+	if (rcode == LDNS_RCODE_NOERROR)
+		add_rr(p, AN, "www.example.com. 300 IN A 192.0.2.1");
+	uint8_t *w = to_wire(p, &len);
+	ck_assert(fake.req[i].live);
+	fake.req[i].live = false;
+	fake.req[i].cb(fake.req[i].arg, 0, w, len);
+	free(w);
+}
+
+static void fail_req(unsigned i, int status)
+{
+	ck_assert(fake.req[i].live);
+	fake.req[i].live = false;
+	fake.req[i].cb(fake.req[i].arg, status, NULL, 0);
+}
+
+static struct dst_query *only_query(void)
+{
+	ck_assert_ptr_nonnull(qs->list);
+	return qs->list;
+}
+
+static unsigned sent_rcode(unsigned i)
+{
+	return dst_dns_rcode(sent[i].wire);
+}
+
+static uint16_t sent_id(unsigned i)
+{
+	return dst_dns_get16(sent[i].wire);
+}
+
+/* --- tests ---------------------------------------------------------------------------- */
+
+START_TEST(test_miss_goes_upstream_and_answer_reaches_client_then_hits_cache)
+{
+	struct dst_reply_to to = udp_client();
+
+	ask(0x1111, &to);
+	ck_assert_uint_eq(fake.nreq, 1);
+	ck_assert_ptr_eq(fake.req[0].up, &fake.ups[0]);
+	ck_assert_uint_eq(nsent, 0);
+	ck_assert_uint_eq(dst_queries_pending(qs), 1);
+	answer(0, LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_uint_eq(sent_id(0), 0x1111);
+	ck_assert_uint_eq(sent_rcode(0), DST_DNS_RCODE_NOERROR);
+	ck_assert_str_eq(sent[0].upstream, "up0");
+	ck_assert_uint_eq(fake.ok[0], 1);
+	ck_assert_uint_eq(dst_queries_pending(qs), 0);
+	/* The same question again: answered from the cache, nothing upstream. */
+	ask(0x2222, &to);
+	ck_assert_uint_eq(fake.nreq, 1);
+	ck_assert_uint_eq(nsent, 2);
+	ck_assert_uint_eq(sent_id(1), 0x2222);
+	ck_assert(!sent[1].to.from_query);
+}
+END_TEST
+
+START_TEST(test_failed_attempt_fails_over_to_the_next_upstream)
+{
+	struct dst_reply_to to = udp_client();
+
+	ask(0x1111, &to);
+	fail_req(0, DST_ECONNREFUSED);
+	ck_assert_uint_eq(fake.failed[0], 1);
+	ck_assert_uint_eq(fake.nreq, 2);
+	ck_assert_ptr_eq(fake.req[1].up, &fake.ups[1]);
+	ck_assert_uint_eq(fake.last_tried, 1);
+	answer(1, LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_uint_eq(sent_rcode(0), DST_DNS_RCODE_NOERROR);
+	ck_assert_str_eq(sent[0].upstream, "up1");
+}
+END_TEST
+
+START_TEST(test_timeout_moves_on_but_an_earlier_answer_still_wins)
+{
+	struct dst_reply_to to = udp_client();
+
+	ask(0x1111, &to);
+	now_ms += 500;
+	dst_query__step(only_query(), DST_EV_TIMEOUT, DST_ETIMEDOUT);
+	ck_assert_uint_eq(fake.failed[0], 1);
+	ck_assert_uint_eq(fake.nreq, 2);
+	ck_assert(fake.req[0].live); /* kept: its answer is still taken */
+	answer(0, LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_str_eq(sent[0].upstream, "up0");
+	/* The second attempt is withdrawn as cancelled (not counted against up1). */
+	ck_assert(!fake.req[1].live);
+	ck_assert_int_eq(fake.req[1].cancelled, DST_ECANCELED);
+}
+END_TEST
+
+START_TEST(test_hedge_moves_a_query_off_an_upstream_that_left_up)
+{
+	struct dst_reply_to to = udp_client();
+
+	ask(0x1111, &to);
+	dst_queries_hedge(qs, &fake.ups[0]);
+	ck_assert_uint_eq(fake.nreq, 2);
+	ck_assert_ptr_eq(fake.req[1].up, &fake.ups[1]);
+	ck_assert(fake.req[0].live);
+	/* A hedge for an upstream it does not wait on changes nothing. */
+	dst_queries_hedge(qs, &fake.ups[2]);
+	ck_assert_uint_eq(fake.nreq, 2);
+	answer(1, LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_int_eq(fake.req[0].cancelled, DST_ETIMEDOUT); /* moved on from: replaced */
+}
+END_TEST
+
+START_TEST(test_deadline_gives_servfail_with_extended_error)
+{
+	struct dst_reply_to to = udp_client();
+	struct msg m = {0};
+
+	m_header(&m, 0x3333, FLAG_RD, 0, 1, 0, 0, 1);
+	m_question(&m, QNAME, DST_DNS_TYPE_A, DST_DNS_CLASS_IN);
+	m_opt(&m, 1232, 0, 0, 0);
+	dst_query_handle(qs, m.b, m.n, &to);
+	now_ms += cfg->query_timeout_ms;
+	dst_query__step(only_query(), DST_EV_TIMEOUT, DST_ETIMEDOUT);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_uint_eq(sent_rcode(0), DST_DNS_RCODE_SERVFAIL);
+	ldns_pkt *p = from_wire(sent[0].wire, sent[0].len);
+	ck_assert_ptr_nonnull(p);
+	ck_assert(ldns_pkt_edns(p));
+	ck_assert_uint_gt(ldns_rdf_size(ldns_pkt_edns_data(p)), 6); /* the EDE option and its text */
+	ldns_pkt_free(p);
+	ck_assert_uint_eq(dst_queries_pending(qs), 0);
+}
+END_TEST
+
+START_TEST(test_servfail_is_retried_once_elsewhere_and_no_more)
+{
+	struct dst_reply_to to = udp_client();
+
+	ask(0x1111, &to);
+	answer(0, LDNS_RCODE_SERVFAIL);
+	ck_assert_uint_eq(fake.servfail[0], 1);
+	ck_assert_uint_eq(fake.nreq, 2);
+	answer(1, LDNS_RCODE_SERVFAIL);
+	ck_assert_uint_eq(fake.nreq, 2); /* up2 is not tried */
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_uint_eq(sent_rcode(0), DST_DNS_RCODE_SERVFAIL);
+}
+END_TEST
+
+START_TEST(test_identical_queries_share_one_attempt_and_keep_their_ids)
+{
+	struct dst_reply_to to = udp_client();
+
+	ask(0x1111, &to);
+	ask(0x2222, &to);
+	ck_assert_uint_eq(fake.nreq, 1);
+	ck_assert_uint_eq(dst_queries_pending(qs), 2);
+	answer(0, LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(nsent, 2);
+	ck_assert_uint_eq(sent_id(0) + sent_id(1), 0x1111 + 0x2222);
+	ck_assert_uint_eq(dst_queries_pending(qs), 0);
+}
+END_TEST
+
+START_TEST(test_abort_drops_queries_without_an_answer)
+{
+	struct dst_reply_to to = udp_client();
+
+	ask(0x1111, &to);
+	dst_queries_abort_all(qs);
+	ck_assert_uint_eq(nsent, 0);
+	ck_assert(!fake.req[0].live);
+	ck_assert_int_eq(fake.req[0].cancelled, DST_ECANCELED);
+	ck_assert_uint_eq(dst_queries_pending(qs), 0);
+}
+END_TEST
+
+START_TEST(test_orphaned_tcp_query_finishes_answering_nobody)
+{
+	struct dst_query_list list = {0};
+	struct dst_reply_to to = {.tcp = (struct dst_tcp_client *)&list, .tcp_queries = &list};
+
+	ask(0x1111, &to);
+	ck_assert_uint_eq(list.n, 1);
+	ck_assert_ptr_nonnull(list.head);
+	dst_query_list_orphan(&list);
+	ck_assert_uint_eq(list.n, 0);
+	answer(0, LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(nsent, 0);
+	ck_assert_uint_eq(ntcp_done, 0);
+	ck_assert_uint_eq(dst_queries_pending(qs), 0);
+}
+END_TEST
+
+START_TEST(test_tcp_client_is_told_when_its_query_finishes)
+{
+	struct dst_query_list list = {0};
+	struct dst_reply_to to = {.tcp = (struct dst_tcp_client *)&list, .tcp_queries = &list};
+
+	ask(0x1111, &to);
+	answer(0, LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_ptr_eq(sent[0].to.tcp, (struct dst_tcp_client *)&list);
+	ck_assert_uint_eq(ntcp_done, 1);
+	ck_assert_uint_eq(list.n, 0);
+	ck_assert_ptr_null(list.head);
+}
+END_TEST
+
+START_TEST(test_latency_counts_from_arrival_after_a_reload_changed_the_timeout)
+{
+	struct dst_reply_to to = udp_client();
+	struct dst_config *shorter;
+
+	ask(0x1111, &to);
+	uint64_t arrived = now_ms;
+	ck_assert_int_eq(dst_config_default(&shorter), 0);
+	shorter->query_timeout_ms = 1000;
+	dst_queries_reconfigure(qs, shorter, cache);
+	now_ms += 700;
+	answer(0, LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert(sent[0].to.from_query);
+	ck_assert_uint_eq(sent[0].to.start_ms, arrived);
+	dst_queries_reconfigure(qs, cfg, cache);
+	dst_config_free(shorter);
+}
+END_TEST
+
+START_TEST(test_query_waiting_for_a_first_address_goes_when_kicked)
+{
+	struct dst_reply_to to = udp_client();
+
+	for (unsigned i = 0; i < NUPS; i++)
+		fake.usable[i] = false;
+	fake.resolving = true;
+	ask(0x1111, &to);
+	ck_assert_uint_eq(fake.nreq, 0);
+	ck_assert_uint_eq(nsent, 0);
+	ck_assert_uint_eq(dst_queries_pending(qs), 1);
+	fake.usable[2] = true;
+	fake.resolving = false;
+	dst_queries_kick(qs);
+	ck_assert_uint_eq(fake.nreq, 1);
+	ck_assert_ptr_eq(fake.req[0].up, &fake.ups[2]);
+	answer(0, LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(nsent, 1);
+}
+END_TEST
+
+START_TEST(test_max_pending_answers_servfail_at_once)
+{
+	struct dst_reply_to to = udp_client();
+	struct msg m = {0};
+
+	cfg->max_pending = 1;
+	ask(0x1111, &to);
+	m_header(&m, 0x2222, FLAG_RD, 0, 1, 0, 0, 0);
+	m_question(&m, "other.example", DST_DNS_TYPE_A, DST_DNS_CLASS_IN);
+	dst_query_handle(qs, m.b, m.n, &to);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_uint_eq(sent_id(0), 0x2222);
+	ck_assert_uint_eq(sent_rcode(0), DST_DNS_RCODE_SERVFAIL);
+	ck_assert_uint_eq(dst_queries_stats(qs)->pending_full, 1);
+	ck_assert_uint_eq(fake.nreq, 1);
+}
+END_TEST
+
+START_TEST(test_remap_renumbers_what_a_query_tried)
+{
+	struct dst_reply_to to = udp_client();
+	int upmap[NUPS] = {2, -1, 0}; /* old 0 is now 2, old 1 is gone, old 2 is now 0 */
+
+	ask(0x1111, &to);
+	ck_assert_uint_eq(only_query()->tried, 1);
+	dst_queries_remap(qs, upmap, NUPS);
+	ck_assert_uint_eq(only_query()->tried, 1u << 2);
+	fake.ups[0].index = 2;
+	fake.ups[2].index = 0;
+	fail_req(0, DST_ECONNREFUSED);
+	ck_assert_uint_eq(fake.last_tried, 1u << 2);
+	ck_assert_ptr_eq(fake.req[1].up, &fake.ups[1]);
+}
+END_TEST
+
+START_TEST(test_stale_timer_answers_from_an_expired_entry_and_the_query_goes_on)
+{
+	struct dst_reply_to to = udp_client();
+
+	cfg->cache_serve_stale_ms = 3600 * 1000;
+	cfg->cache_stale_timeout_ms = 1;
+	dst_cache_set_stale(cache, cfg->cache_serve_stale_ms);
+	ask(0x1111, &to);
+	answer(0, LDNS_RCODE_NOERROR); /* cached for 300 s */
+	now_ms += 301 * 1000;
+	ask(0x2222, &to);
+	ck_assert_uint_eq(fake.nreq, 2); /* expired: a refresh goes upstream */
+	ck_assert_uint_eq(nsent, 1);
+	/* The stale timer is a real libuv timer of 1 ms: run the loop until it fires (bounded). */
+	for (int i = 0; i < 200 && nsent < 2; i++)
+		uv_run(&loop, UV_RUN_ONCE);
+	ck_assert_uint_eq(nsent, 2);
+	ck_assert_uint_eq(sent_id(1), 0x2222);
+	ck_assert_uint_eq(dst_queries_stats(qs)->stale, 1);
+	ck_assert_uint_eq(dst_queries_pending(qs), 1); /* still refreshing the entry */
+	answer(1, LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(nsent, 2); /* the client was answered once, stale */
+	ck_assert_uint_eq(dst_queries_pending(qs), 0);
+}
+END_TEST
+
+START_TEST(test_formerr_and_any_are_answered_without_a_query)
+{
+	struct dst_reply_to to = udp_client();
+	struct msg m = {0};
+
+	m_header(&m, 0x4444, FLAG_RD, 0, 2, 0, 0, 0); /* two questions */
+	m_question(&m, QNAME, DST_DNS_TYPE_A, DST_DNS_CLASS_IN);
+	m_question(&m, QNAME, DST_DNS_TYPE_A, DST_DNS_CLASS_IN);
+	dst_query_handle(qs, m.b, m.n, &to);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_uint_eq(sent_rcode(0), DST_DNS_RCODE_FORMERR);
+	memset(&m, 0, sizeof(m));
+	m_header(&m, 0x5555, FLAG_RD, 0, 1, 0, 0, 0);
+	m_question(&m, QNAME, DST_DNS_TYPE_ANY, DST_DNS_CLASS_IN);
+	dst_query_handle(qs, m.b, m.n, &to);
+	ck_assert_uint_eq(nsent, 2);
+	ck_assert_uint_eq(sent_rcode(1), DST_DNS_RCODE_NOERROR);
+	ck_assert_uint_eq(dst_queries_stats(qs)->any, 1);
+	ck_assert_uint_eq(fake.nreq, 0);
+	ck_assert_uint_eq(dst_queries_pending(qs), 0);
+}
+END_TEST
+
+static Suite *query_suite(void)
+{
+	Suite *s = suite_create("query");
+	TCase *life = tcase_create("life");
+	TCase *failover = tcase_create("failover");
+	TCase *clients = tcase_create("clients");
+
+	tcase_add_checked_fixture(life, setup, teardown);
+	tcase_add_checked_fixture(failover, setup, teardown);
+	tcase_add_checked_fixture(clients, setup, teardown);
+	tcase_add_test(life, test_miss_goes_upstream_and_answer_reaches_client_then_hits_cache);
+	tcase_add_test(life, test_identical_queries_share_one_attempt_and_keep_their_ids);
+	tcase_add_test(life, test_abort_drops_queries_without_an_answer);
+	tcase_add_test(life, test_max_pending_answers_servfail_at_once);
+	tcase_add_test(life, test_formerr_and_any_are_answered_without_a_query);
+	tcase_add_test(life, test_latency_counts_from_arrival_after_a_reload_changed_the_timeout);
+	tcase_add_test(life, test_stale_timer_answers_from_an_expired_entry_and_the_query_goes_on);
+	tcase_add_test(failover, test_failed_attempt_fails_over_to_the_next_upstream);
+	tcase_add_test(failover, test_timeout_moves_on_but_an_earlier_answer_still_wins);
+	tcase_add_test(failover, test_hedge_moves_a_query_off_an_upstream_that_left_up);
+	tcase_add_test(failover, test_deadline_gives_servfail_with_extended_error);
+	tcase_add_test(failover, test_servfail_is_retried_once_elsewhere_and_no_more);
+	tcase_add_test(failover, test_query_waiting_for_a_first_address_goes_when_kicked);
+	tcase_add_test(failover, test_remap_renumbers_what_a_query_tried);
+	tcase_add_test(clients, test_orphaned_tcp_query_finishes_answering_nobody);
+	tcase_add_test(clients, test_tcp_client_is_told_when_its_query_finishes);
+	suite_add_tcase(s, life);
+	suite_add_tcase(s, failover);
+	suite_add_tcase(s, clients);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(query_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
