@@ -425,6 +425,66 @@ START_TEST(test_new_rejects_bad_sizes)
 }
 END_TEST
 
+/* --- reload: whether a running upstream's pool can be kept -------------------------- */
+
+static struct dst_config_addr same_addrs[2] = {{.text = "192.0.2.1:853"}, {.text = "[2001:db8::1]:853"}};
+static uint8_t same_pins[2][DST_CONFIG_PIN_LEN] = {{1, 2, 3}, {4, 5, 6}};
+
+static struct dst_config_upstream base_upstream(void)
+{
+	return (struct dst_config_upstream){
+		.name = "quad9", .addrs = same_addrs, .naddrs = 2, .tls_name = "dns.quad9.net",
+		.pins = same_pins, .npins = 2, .max_connections = 2, .max_inflight = 128,
+		.idle_timeout_ms = 10000, .host_port = 853,
+	};
+}
+
+START_TEST(test_reload_keeps_an_upstream_whose_settings_are_all_equal)
+{
+	struct dst_config_upstream a = base_upstream(), b = base_upstream();
+	char name[] = "quad9", tls[] = "dns.quad9.net";
+
+	/* Equal by value, not by pointer: the new configuration has its own strings. */
+	b.name = name;
+	b.tls_name = tls;
+	ck_assert(dst_upstream_same_transport(&a, 4000, &b, 4000));
+}
+END_TEST
+
+START_TEST(test_reload_replaces_an_upstream_when_any_transport_setting_changed)
+{
+	struct dst_config_upstream a = base_upstream(), b;
+	struct dst_config_addr other[2] = {{.text = "192.0.2.1:853"}, {.text = "[2001:db8::2]:853"}};
+	uint8_t pins[2][DST_CONFIG_PIN_LEN] = {{1, 2, 3}, {4, 5, 7}};
+
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &a, 3000)); /* query-timeout: handshakes */
+	b = base_upstream(); b.name = "other";
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+	b = base_upstream(); b.addrs = other;
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+	b = base_upstream(); b.naddrs = 1;
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+	b = base_upstream(); b.tls_name = NULL;
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+	b = base_upstream(); b.ca_file = "/etc/ca.pem";
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+	b = base_upstream(); b.pins = pins;
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+	b = base_upstream(); b.npins = 1;
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+	b = base_upstream(); b.host = "dns.quad9.net";
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+	b = base_upstream(); b.host_port = 8853;
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+	b = base_upstream(); b.max_connections = 3;
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+	b = base_upstream(); b.max_inflight = 64;
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+	b = base_upstream(); b.idle_timeout_ms = 5000;
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+}
+END_TEST
+
 static Suite *upstream_suite(void)
 {
 	Suite *s = suite_create("upstream");
@@ -455,6 +515,11 @@ static Suite *upstream_suite(void)
 	tc = tcase_create("attempt_timeout");
 	tcase_add_test(tc, test_attempt_timeout_adapts_to_measured_rtt);
 	tcase_add_test(tc, test_new_rejects_bad_sizes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reload_plan");
+	tcase_add_test(tc, test_reload_keeps_an_upstream_whose_settings_are_all_equal);
+	tcase_add_test(tc, test_reload_replaces_an_upstream_when_any_transport_setting_changed);
 	suite_add_tcase(s, tc);
 	return s;
 }
