@@ -18,7 +18,7 @@
 #include "config/config.h"
 #include "resolver/admin/admin.h"
 
-struct dst_uplinks;
+struct dst_upstreams;
 struct dst_queries;
 struct dst_listen;
 struct dst_control;
@@ -29,7 +29,7 @@ struct dst_server {
 	uv_loop_t *loop;
 	const struct dst_config *cfg;
 	struct dst_cache *cache;               /* NULL: [cache] size = 0 */
-	struct dst_uplinks *uplinks;           /* upstream/ */
+	struct dst_upstreams *upstreams;           /* upstream/ */
 	struct dst_queries *queries;           /* query/ */
 	struct dst_listen *listen;             /* listen/ */
 	struct dst_control *control;           /* admin/: [server] control, or NULL */

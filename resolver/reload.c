@@ -53,7 +53,7 @@ struct dst_retired {
 struct plan {
 	struct dst_config *cfg;
 	struct dst_listen_plan *listen;
-	struct dst_uplinks_plan *ups;
+	struct dst_upstreams_plan *ups;
 	struct dst_cache *cache;
 	bool cache_new;
 	struct dst_control *control;
@@ -85,7 +85,7 @@ static bool same_str(const char *a, const char *b)
 static void undo(struct plan *p)
 {
 	dst_listen_plan_undo(p->listen);
-	dst_uplinks_plan_undo(p->ups);
+	dst_upstreams_plan_undo(p->ups);
 	if (p->cache_new && p->cache)
 		dst_cache_free(p->cache);
 	if (p->control_new)
@@ -200,7 +200,7 @@ static void commit(struct dst_server *srv, struct plan *p, struct dst_retired *r
 	int upmap[DST_UP_MAX];
 
 	dst_listen_commit(srv->listen, p->listen, p->cache, &ret->listeners);
-	size_t nold = dst_uplinks_commit(srv->uplinks, p->ups, old, upmap, &ret->ups);
+	size_t nold = dst_upstreams_commit(srv->upstreams, p->ups, old, upmap, &ret->ups);
 	dst_queries_remap(srv->queries, upmap, nold);
 	ret->cfg = (struct dst_config *)old;
 	ret->next = srv->retired;
@@ -255,7 +255,7 @@ int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char 
 	dst_tls_trust_refresh();
 	r = dst_listen_plan(srv->listen, p.cfg, &p.listen);
 	if (r == 0)
-		r = dst_uplinks_plan(srv->uplinks, p.cfg, &p.ups);
+		r = dst_upstreams_plan(srv->upstreams, p.cfg, &p.ups);
 	if (r == 0)
 		r = plan_rest(srv, &p);
 	if (r == 0 && !(ret = calloc(1, sizeof(*ret))))
@@ -271,7 +271,7 @@ int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char 
 		return r;
 	}
 	size_t nlisten = p.cfg->nlisten, nups = p.cfg->nupstreams;
-	unsigned kept_l = dst_listen_plan_kept(p.listen), kept_u = dst_uplinks_plan_kept(p.ups);
+	unsigned kept_l = dst_listen_plan_kept(p.listen), kept_u = dst_upstreams_plan_kept(p.ups);
 	bool cache_new = p.cache_new;
 	/* Workers hold the access list and cache that commit may free: stopped meanwhile. */
 	dst_listen_workers_pause(srv->listen);

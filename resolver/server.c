@@ -155,18 +155,18 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 		return r;
 	if (srv->cache)
 		dst_cache_set_stale(srv->cache, cfg->cache_serve_stale_ms);
-	struct dst_uplinks_cb cb = {.left_up = on_left_up, .resolved = on_resolved, .arg = srv};
+	struct dst_upstreams_cb cb = {.left_up = on_left_up, .resolved = on_resolved, .arg = srv};
 	r = dst_listen_new(loop, cfg, &srv->listen);
 	if (r == 0)
-		r = dst_uplinks_new(loop, cfg, &cb, &srv->uplinks);
+		r = dst_upstreams_new(loop, cfg, &cb, &srv->upstreams);
 	if (r < 0)
 		return r;
 	dst_listen_reply_ops(srv->listen, &ops);
-	r = dst_queries_new(loop, cfg, srv->cache, srv->uplinks, &ops, &srv->queries);
+	r = dst_queries_new(loop, cfg, srv->cache, srv->upstreams, &ops, &srv->queries);
 	if (r < 0)
 		return r;
 	dst_listen_attach(srv->listen, srv->queries, srv->cache);
-	srv->admin.uplinks = srv->uplinks;
+	srv->admin.upstreams = srv->upstreams;
 	srv->admin.queries = srv->queries;
 	srv->admin.listen = srv->listen;
 	dst_server__update_admin(srv);
@@ -188,7 +188,7 @@ void dst_server_free(struct dst_server *srv)
 		dst_cache_free(srv->cache);
 	dst_queries_free(srv->queries);
 	dst_listen_free(srv->listen);
-	dst_uplinks_free(srv->uplinks);
+	dst_upstreams_free(srv->upstreams);
 	dst_reload__free_retired(srv);
 	dst_config_free((struct dst_config *)srv->cfg);
 	free(srv->config_path);

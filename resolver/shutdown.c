@@ -59,7 +59,7 @@ static void finish_stop(struct dst_server *srv)
 	dst_listen_close(srv->listen);
 	if (srv->queries)
 		dst_queries_abort_all(srv->queries);
-	dst_uplinks_close(srv->uplinks);
+	dst_upstreams_close(srv->upstreams);
 	dst_reload__retire_all(srv);
 	/* Last: anything above may still have sent (the listeners flush first). */
 	dst_listen_close_handles(srv->listen);

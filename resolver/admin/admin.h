@@ -13,7 +13,7 @@
 #include "cache/cache.h"
 #include "config/config.h"
 
-struct dst_uplinks;
+struct dst_upstreams;
 struct dst_queries;
 struct dst_listen;
 
@@ -21,7 +21,7 @@ struct dst_admin_src {
 	uv_loop_t *loop;
 	const struct dst_config *cfg;
 	struct dst_cache *cache;               /* NULL: no cache */
-	struct dst_uplinks *uplinks;
+	struct dst_upstreams *upstreams;
 	struct dst_queries *queries;
 	struct dst_listen *listen;
 	uint64_t start_ms;                     /* uv_now() when the daemon started: the uptime */

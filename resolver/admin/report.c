@@ -55,7 +55,7 @@ static void cache_stats(const struct dst_admin_src *src, struct dst_cache_stats 
 static const struct dst_up_health *health(const struct dst_admin_src *src,
 					  const struct dst_upstream *up)
 {
-	return dst_uplinks_health(src->uplinks, up);
+	return dst_upstreams_health(src->upstreams, up);
 }
 
 /* Every part's counters added up. */
@@ -78,15 +78,15 @@ void dst_report_status(const struct dst_admin_src *src, struct dst_buf *b)
 		dst_buf_printf(b, "listen: %s (udp, tcp)\n", a->text);
 	dst_buf_printf(b, "control: %s\n", cfg->control ? cfg->control : "off");
 	dst_buf_printf(b, "metrics: %s\n", cfg->metrics.len ? cfg->metrics.text : "off");
-	dst_buf_printf(b, "upstreams: %zu\n", dst_uplinks_count(src->uplinks));
+	dst_buf_printf(b, "upstreams: %zu\n", dst_upstreams_count(src->upstreams));
 	dst_buf_printf(b, "queries in flight: %zu\n", dst_queries_pending(src->queries));
 	dst_buf_printf(b, "tcp clients: %zu\n", dst_listen_tcp_clients(src->listen));
 }
 
 void dst_report_upstreams(const struct dst_admin_src *src, struct dst_buf *b)
 {
-	for (size_t i = 0; i < dst_uplinks_count(src->uplinks); i++) {
-		const struct dst_upstream *up = dst_uplinks_at(src->uplinks, i);
+	for (size_t i = 0; i < dst_upstreams_count(src->upstreams); i++) {
+		const struct dst_upstream *up = dst_upstreams_at(src->upstreams, i);
 		const struct dst_config_upstream *u = dst_upstream_config(up);
 		const struct dst_up_health *h = health(src, up);
 		struct dst_tls_stats ts;
@@ -95,7 +95,7 @@ void dst_report_upstreams(const struct dst_admin_src *src, struct dst_buf *b)
 
 		dst_tls_pool_stats(dst_upstream_pool(up), &ts);
 		dst_buf_printf(b, "%supstream %s\n", i ? "\n" : "", u->name);
-		dst_buf_printf(b, "  state: %s%s", dst_upset_state_name(h->state),
+		dst_buf_printf(b, "  state: %s%s", dst_selector_state_name(h->state),
 			       h->available ? "" : ", no address yet");
 		if (h->state == DST_UP_DOWN && h->retry_ms > now)
 			dst_buf_printf(b, " (probed in %llu ms)", ull(h->retry_ms - now));
@@ -196,9 +196,9 @@ static void per_upstream(const struct dst_admin_src *src, struct dst_buf *b, con
 					 const struct dst_tls_stats *))
 {
 	family(b, name, type, help);
-	for (size_t i = 0; i < dst_uplinks_count(src->uplinks); i++) {
+	for (size_t i = 0; i < dst_upstreams_count(src->upstreams); i++) {
 		struct dst_tls_stats ts;
-		const struct dst_upstream *up = dst_uplinks_at(src->uplinks, i);
+		const struct dst_upstream *up = dst_upstreams_at(src->upstreams, i);
 		dst_tls_pool_stats(dst_upstream_pool(up), &ts);
 		dst_buf_printf(b, "%s{upstream=\"%s\"} %llu\n", name, dst_upstream_config(up)->name,
 			       ull(get(src, up, &ts)));
@@ -301,8 +301,8 @@ void dst_report_metrics(const struct dst_admin_src *src, struct dst_buf *b)
 		     get_up);
 	family(b, "dotstub_upstream_srtt_seconds", "gauge",
 	       "Smoothed answer time of the upstream (absent until one answer was timed).");
-	for (size_t i = 0; i < dst_uplinks_count(src->uplinks); i++) {
-		const struct dst_upstream *up = dst_uplinks_at(src->uplinks, i);
+	for (size_t i = 0; i < dst_upstreams_count(src->upstreams); i++) {
+		const struct dst_upstream *up = dst_upstreams_at(src->upstreams, i);
 		const struct dst_up_health *h = health(src, up);
 		if (h->have_rtt)
 			dst_buf_printf(b, "dotstub_upstream_srtt_seconds{upstream=\"%s\"} %.6f\n",
@@ -320,8 +320,8 @@ void dst_report_metrics(const struct dst_admin_src *src, struct dst_buf *b)
 		     "Connections that failed before they were ready.", get_conn_failures);
 	family(b, "dotstub_upstream_handshakes_total", "counter",
 	       "TLS handshakes completed, full or resumed.");
-	for (size_t i = 0; i < dst_uplinks_count(src->uplinks); i++) {
-		const struct dst_upstream *up = dst_uplinks_at(src->uplinks, i);
+	for (size_t i = 0; i < dst_upstreams_count(src->upstreams); i++) {
+		const struct dst_upstream *up = dst_upstreams_at(src->upstreams, i);
 		const char *name = dst_upstream_config(up)->name;
 		struct dst_tls_stats ts;
 		dst_tls_pool_stats(dst_upstream_pool(up), &ts);
@@ -332,8 +332,8 @@ void dst_report_metrics(const struct dst_admin_src *src, struct dst_buf *b)
 	}
 	family(b, "dotstub_upstream_failures_total", "counter",
 	       "Query attempts at the upstream that failed, by cause.");
-	for (size_t i = 0; i < dst_uplinks_count(src->uplinks); i++) {
-		const struct dst_upstream *up = dst_uplinks_at(src->uplinks, i);
+	for (size_t i = 0; i < dst_upstreams_count(src->upstreams); i++) {
+		const struct dst_upstream *up = dst_upstreams_at(src->upstreams, i);
 		for (int c = 0; c < DST_FAIL_NCAUSES; c++)
 			dst_buf_printf(b, "dotstub_upstream_failures_total{upstream=\"%s\","
 				       "cause=\"%s\"} %llu\n", dst_upstream_config(up)->name,

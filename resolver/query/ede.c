@@ -38,7 +38,7 @@ static void add_cause(const struct dst_upstream *up, int status, char *buf, size
  */
 void dst_query__ede(const struct dst_query *q, struct dst_dns_ede *ede, char *buf, size_t cap)
 {
-	const struct dst_uplinks *u = q->qs->uplinks;
+	const struct dst_upstreams *u = q->qs->upstreams;
 	size_t len = 0;
 	bool all_servfail = q->nfails > 0;
 
@@ -54,9 +54,9 @@ void dst_query__ede(const struct dst_query *q, struct dst_dns_ede *ede, char *bu
 		}
 	}
 	/* Nothing tried: the upstreams still wait for their addresses. */
-	for (size_t i = 0; i < dst_uplinks_count(u) && q->tried == 0; i++)
-		if (dst_upstream_awaits_address(dst_uplinks_at(u, i)))
-			add_cause(dst_uplinks_at(u, i), DST_ENOENT, buf, cap, &len);
+	for (size_t i = 0; i < dst_upstreams_count(u) && q->tried == 0; i++)
+		if (dst_upstream_awaits_address(dst_upstreams_at(u, i)))
+			add_cause(dst_upstreams_at(u, i), DST_ENOENT, buf, cap, &len);
 	if (len == 0 && q->last_status < 0)
 		len = (size_t)snprintf(buf, cap, "%s", dst_strerror(q->last_status));
 	ede->info_code = all_servfail ? DST_DNS_EDE_NO_REACHABLE_AUTHORITY : DST_DNS_EDE_NETWORK_ERROR;

@@ -97,7 +97,7 @@ struct dst_queries {
 	uv_loop_t *loop;
 	const struct dst_config *cfg;
 	struct dst_cache *cache;               /* NULL: no cache */
-	struct dst_uplinks *uplinks;
+	struct dst_upstreams *upstreams;
 	struct dst_reply_ops ops;
 	uint64_t (*now)(void *arg);            /* ms; uv_now(loop) unless a test sets it */
 	void *now_arg;

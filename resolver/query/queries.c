@@ -180,7 +180,7 @@ static uint64_t loop_now(void *arg)
 }
 
 int dst_queries_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_cache *cache,
-		    struct dst_uplinks *uplinks, const struct dst_reply_ops *ops,
+		    struct dst_upstreams *upstreams, const struct dst_reply_ops *ops,
 		    struct dst_queries **out)
 {
 	struct dst_queries *qs = calloc(1, sizeof(*qs));
@@ -191,7 +191,7 @@ int dst_queries_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_ca
 	qs->loop = loop;
 	qs->cfg = cfg;
 	qs->cache = cache;
-	qs->uplinks = uplinks;
+	qs->upstreams = upstreams;
 	qs->ops = *ops;
 	qs->now = loop_now;
 	qs->now_arg = loop;

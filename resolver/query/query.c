@@ -291,7 +291,7 @@ static bool start_attempt(struct dst_query *q)
 
 	if (now >= q->deadline_ms)
 		return false;
-	struct dst_upstream *up = dst_uplinks_pick(qs->uplinks, q->tried);
+	struct dst_upstream *up = dst_upstreams_pick(qs->upstreams, q->tried);
 	if (!up)
 		return false;
 	struct dst_attempt *a = &q->att[q->cur ^ 1];
@@ -311,7 +311,7 @@ static bool start_attempt(struct dst_query *q)
 	a->sent_ns = uv_hrtime();
 	a->moved_on = false;
 	q->cur ^= 1;
-	uint64_t t = dst_uplinks_attempt_timeout(qs->uplinks, up);
+	uint64_t t = dst_upstreams_attempt_timeout(qs->upstreams, up);
 	if (t > q->deadline_ms - now)
 		t = q->deadline_ms - now;
 	uv_timer_start(&q->timer, on_attempt_timeout, t, 0);
@@ -362,10 +362,10 @@ static bool take_answer(struct dst_query *q)
 		q->got_servfail = true;
 		q->nservfail++;
 		note_failure(q, q->up, DST_ESERVFAIL);
-		dst_uplinks_servfail(qs->uplinks, q->up);
+		dst_upstreams_servfail(qs->upstreams, q->up);
 		return false;
 	}
-	dst_uplinks_ok(qs->uplinks, q->up, q->ev_att->sent_ns);
+	dst_upstreams_ok(qs->upstreams, q->up, q->ev_att->sent_ns);
 	if (r == 0)
 		dst_query__cache_answer(q, qs->scratch, len, &info);
 
@@ -447,7 +447,7 @@ static void move_on(struct dst_query *q)
 
 	if (q->nservfail < MAX_SERVFAILS && start_attempt(q))
 		return;
-	if (now < q->deadline_ms && (attempt_live(q) || dst_uplinks_resolving(q->qs->uplinks))) {
+	if (now < q->deadline_ms && (attempt_live(q) || dst_upstreams_resolving(q->qs->upstreams))) {
 		q->state = DST_Q_WAIT_REPLY;
 		uv_timer_start(&q->timer, on_attempt_timeout, q->deadline_ms - now, 0);
 		return;
@@ -469,7 +469,7 @@ static void on_reply_event(struct dst_query *q, enum dst_qevent ev, int status)
 		break;
 	case DST_EV_FAILED:
 		note_failure(q, q->up, status);
-		dst_uplinks_failed(q->qs->uplinks, q->up, status, q->ev_att->sent_ms);
+		dst_upstreams_failed(q->qs->upstreams, q->up, status, q->ev_att->sent_ms);
 		break;
 	case DST_EV_TIMEOUT:
 		if (q->qs->now(q->qs->now_arg) >= q->deadline_ms) {
@@ -480,7 +480,7 @@ static void on_reply_event(struct dst_query *q, enum dst_qevent ev, int status)
 			/* Marked first: the report may move every query off this upstream. */
 			cur->moved_on = true;
 			note_failure(q, cur->up, DST_ETIMEDOUT);
-			dst_uplinks_failed(q->qs->uplinks, cur->up, DST_ETIMEDOUT, cur->sent_ms);
+			dst_upstreams_failed(q->qs->upstreams, cur->up, DST_ETIMEDOUT, cur->sent_ms);
 		}
 		break;
 	case DST_EV_HEDGE:
@@ -515,7 +515,7 @@ static void query_step(struct dst_query *q, enum dst_qevent ev, int status)
 			dst_strerror(status));
 	switch (q->state) {
 	case DST_Q_NEW:
-		dst_uplinks_query_starts(q->qs->uplinks, q->req, &q->dq);
+		dst_upstreams_query_starts(q->qs->upstreams, q->req, &q->dq);
 		move_on(q);
 		return;
 	case DST_Q_WAIT_REPLY:

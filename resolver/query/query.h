@@ -31,7 +31,7 @@
 
 struct dst_queries;
 struct dst_query;
-struct dst_uplinks;
+struct dst_upstreams;
 struct dst_upstream;
 struct dst_udp_listener; /* listen/'s */
 struct dst_tcp_client;   /* listen/'s */
@@ -65,11 +65,11 @@ struct dst_reply_ops {
 
 /*
  * A query engine on loop. cfg and cache (NULL: no cache) are borrowed
- * until dst_queries_reconfigure; uplinks for the engine's life. Returns 0
+ * until dst_queries_reconfigure; upstreams for the engine's life. Returns 0
  * or DST_ENOMEM.
  */
 int dst_queries_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_cache *cache,
-		    struct dst_uplinks *uplinks, const struct dst_reply_ops *ops,
+		    struct dst_upstreams *upstreams, const struct dst_reply_ops *ops,
 		    struct dst_queries **out);
 /* Frees the engine; every query must have finished and its timers closed. NULL is fine. */
 void dst_queries_free(struct dst_queries *qs);

@@ -20,7 +20,7 @@ struct dst_bootstrap;
 struct dst_netwatch;
 
 struct dst_upstream {
-	struct dst_uplinks *set;
+	struct dst_upstreams *set;
 	const struct dst_config_upstream *cfg;
 	struct dst_tls_pool *pool;
 	unsigned index;            /* in set->ups and the health set; DST_UPSTREAM_RETIRED */
@@ -37,13 +37,13 @@ struct dst_upstream {
 	struct dst_upstream *retired_next;
 };
 
-struct dst_uplinks {
+struct dst_upstreams {
 	uv_loop_t *loop;
 	const struct dst_config *cfg;
-	struct dst_uplinks_cb cb;
+	struct dst_upstreams_cb cb;
 	struct dst_upstream *ups[DST_UP_MAX];
 	size_t nups;
-	struct dst_upset *upset;               /* health and selection of ups[] (select.h) */
+	struct dst_selector *selector;               /* health and selection of ups[] (select.h) */
 	struct dst_bootstrap *bootstrap;       /* NULL: no upstream has a host */
 	struct dst_netwatch *netwatch;
 	uint64_t boot_next_ms;                 /* the earliest ups[]->boot_next_ms */
@@ -51,19 +51,19 @@ struct dst_uplinks {
 };
 
 /* upstreams.c, for reload.c */
-int dst_upstream__new(struct dst_uplinks *u, const struct dst_config *cfg,
+int dst_upstream__new(struct dst_upstreams *u, const struct dst_config *cfg,
 		      const struct dst_config_upstream *c, struct dst_upstream **out);
 /* Closes its pool (attempts out fail with DST_ECANCELED) unless !close, and frees it. */
 void dst_upstream__free(struct dst_upstream *up, bool close);
-void dst_upstream__upset_opts(struct dst_uplinks *u, struct dst_upset_opts *o);
+void dst_upstream__selector_opts(struct dst_upstreams *u, struct dst_selector_opts *o);
 /* Bootstrap for the current configuration: kept when its servers (old's) did not change. */
-int dst_upstream__open_bootstrap(struct dst_uplinks *u, const struct dst_config *old);
-void dst_upstream__refresh_names(struct dst_uplinks *u, uint64_t now);
-void dst_upstream__update_boot_next(struct dst_uplinks *u);
+int dst_upstream__open_bootstrap(struct dst_upstreams *u, const struct dst_config *old);
+void dst_upstream__refresh_names(struct dst_upstreams *u, uint64_t now);
+void dst_upstream__update_boot_next(struct dst_upstreams *u);
 
 /* probe.c */
 /* Sends the question of req to up on its own, unless one is out already. */
-void dst_upstream__send_probe(struct dst_uplinks *u, struct dst_upstream *up, const uint8_t *req,
+void dst_upstream__send_probe(struct dst_upstreams *u, struct dst_upstream *up, const uint8_t *req,
 			      const struct dst_dns_query *dq);
 /* Ends up's probe (its request withdrawn): the upstream is going away. */
 void dst_upstream__end_probe(struct dst_upstream *up);

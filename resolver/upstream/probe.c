@@ -15,7 +15,7 @@
 
 struct dst_probe {
 	uv_timer_t timer;
-	struct dst_uplinks *set;
+	struct dst_upstreams *set;
 	struct dst_upstream *up;
 	struct dst_tls_req *treq;
 	uint64_t sent_ms, sent_ns;
@@ -46,7 +46,7 @@ void dst_upstream__end_probe(struct dst_upstream *up)
 static void on_probe_answer(void *arg, int status, const uint8_t *wire, size_t len)
 {
 	struct dst_probe *pr = arg;
-	struct dst_uplinks *u = pr->set;
+	struct dst_upstreams *u = pr->set;
 	struct dst_upstream *up = pr->up;
 
 	pr->treq = NULL;
@@ -54,14 +54,14 @@ static void on_probe_answer(void *arg, int status, const uint8_t *wire, size_t l
 	if (status == DST_ECANCELED)
 		return;
 	if (status < 0) {
-		dst_uplinks_failed(u, up, status, pr->sent_ms);
+		dst_upstreams_failed(u, up, status, pr->sent_ms);
 		return;
 	}
 	unsigned rcode = dst_dns_rcode(wire);
 	if (rcode == DST_DNS_RCODE_SERVFAIL || rcode == DST_DNS_RCODE_REFUSED)
-		dst_uplinks_servfail(u, up);
+		dst_upstreams_servfail(u, up);
 	else
-		dst_uplinks_ok(u, up, pr->sent_ns);
+		dst_upstreams_ok(u, up, pr->sent_ns);
 }
 
 static void on_probe_timeout(uv_timer_t *t)
@@ -73,18 +73,18 @@ static void on_probe_timeout(uv_timer_t *t)
 	if (treq)
 		dst_tls_cancel(treq, DST_ETIMEDOUT);
 	probe_end(pr);
-	dst_uplinks_failed(pr->set, pr->up, DST_ETIMEDOUT, pr->sent_ms);
+	dst_upstreams_failed(pr->set, pr->up, DST_ETIMEDOUT, pr->sent_ms);
 }
 
 /*
  * A probe needs a new connection, so it gets at least the initial attempt
  * timeout, and twice the adaptive one.
  */
-void dst_upstream__send_probe(struct dst_uplinks *u, struct dst_upstream *up, const uint8_t *req,
+void dst_upstream__send_probe(struct dst_upstreams *u, struct dst_upstream *up, const uint8_t *req,
 			      const struct dst_dns_query *dq)
 {
 	uint8_t buf[3 * DST_DNS_PAD_BLOCK];
-	uint32_t t = 2 * dst_upset_attempt_timeout_ms(u->upset, up->index);
+	uint32_t t = 2 * dst_selector_attempt_timeout_ms(u->selector, up->index);
 	struct dst_probe *pr = NULL;
 
 	if (t < DST_UP_INITIAL_TIMEOUT_MS)
@@ -119,6 +119,6 @@ void dst_upstream__send_probe(struct dst_uplinks *u, struct dst_upstream *up, co
 		}
 	}
 	if (r < 0)
-		dst_upset_failure(u->upset, up->index, r, "could not send a probe", uv_now(u->loop),
+		dst_selector_failure(u->selector, up->index, r, "could not send a probe", uv_now(u->loop),
 				  uv_now(u->loop));
 }

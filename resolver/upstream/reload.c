@@ -14,8 +14,8 @@
 #include "dns/err.h"
 #include "resolver/upstream/internal.h"
 
-struct dst_uplinks_plan {
-	struct dst_uplinks *set;
+struct dst_upstreams_plan {
+	struct dst_upstreams *set;
 	const struct dst_config *cfg;
 	struct dst_upstream *ups[DST_UP_MAX];  /* one per cfg->upstreams: kept or built */
 	bool built[DST_UP_MAX];
@@ -24,10 +24,10 @@ struct dst_uplinks_plan {
 	unsigned kept;
 };
 
-int dst_uplinks_plan(struct dst_uplinks *u, const struct dst_config *cfg,
-		     struct dst_uplinks_plan **out)
+int dst_upstreams_plan(struct dst_upstreams *u, const struct dst_config *cfg,
+		     struct dst_upstreams_plan **out)
 {
-	struct dst_uplinks_plan *p = calloc(1, sizeof(*p));
+	struct dst_upstreams_plan *p = calloc(1, sizeof(*p));
 
 	*out = p;
 	if (!p)
@@ -66,7 +66,7 @@ int dst_uplinks_plan(struct dst_uplinks *u, const struct dst_config *cfg,
 	return 0;
 }
 
-void dst_uplinks_plan_undo(struct dst_uplinks_plan *p)
+void dst_upstreams_plan_undo(struct dst_upstreams_plan *p)
 {
 	if (!p)
 		return;
@@ -76,17 +76,17 @@ void dst_uplinks_plan_undo(struct dst_uplinks_plan *p)
 	free(p);
 }
 
-unsigned dst_uplinks_plan_kept(const struct dst_uplinks_plan *p)
+unsigned dst_upstreams_plan_kept(const struct dst_upstreams_plan *p)
 {
 	return p->kept;
 }
 
-size_t dst_uplinks_commit(struct dst_uplinks *u, struct dst_uplinks_plan *p,
+size_t dst_upstreams_commit(struct dst_upstreams *u, struct dst_upstreams_plan *p,
 			  const struct dst_config *old_cfg, int upmap[DST_UP_MAX],
 			  struct dst_upstream **retired)
 {
 	int from[DST_UP_MAX];
-	struct dst_upset_opts o;
+	struct dst_selector_opts o;
 	size_t nold = u->nups;
 
 	*retired = NULL;
@@ -114,8 +114,8 @@ size_t dst_uplinks_commit(struct dst_uplinks *u, struct dst_uplinks_plan *p,
 		up->cfg = c;
 		up->label = c->host ? c->host : c->tls_name ? c->tls_name : c->name;
 	}
-	dst_upstream__upset_opts(u, &o);
-	dst_upset_reconfigure(u->upset, &o, u->nups, from);
+	dst_upstream__selector_opts(u, &o);
+	dst_selector_reconfigure(u->selector, &o, u->nups, from);
 	for (size_t i = 0; i < u->nups; i++) {
 		struct dst_upstream *up = u->ups[i];
 		if (from[i] >= 0)
@@ -123,7 +123,7 @@ size_t dst_uplinks_commit(struct dst_uplinks *u, struct dst_uplinks_plan *p,
 		up->resolved = up->resolving = false;
 		up->boot_next_ms = 0;
 		if (up->cfg->host && up->cfg->naddrs == 0)
-			dst_upset_set_available(u->upset, (unsigned)i, false);
+			dst_selector_set_available(u->selector, (unsigned)i, false);
 	}
 	free(p);
 	if (dst_upstream__open_bootstrap(u, old_cfg) == 0 && u->bootstrap)

@@ -4,7 +4,7 @@
  *
  * Everything here is a pure function of the reports, the time the caller
  * passes and the caller's RNG: no I/O, no libuv, no clock of its own. The
- * caller (uplink.c) turns libuv and tls/ events into reports and sends the
+ * caller (upstreams.c) turns libuv and tls/ events into reports and sends the
  * probes this file asks for.
  *
  * Times are uv_now()-style milliseconds; RTTs are microseconds, smoothed
@@ -22,8 +22,8 @@
 #define DEFAULT_MAX_BACKOFF_MS (5 * 60 * 1000)
 #define DEFAULT_QUERY_TIMEOUT_MS 4000
 
-struct dst_upset {
-	struct dst_upset_opts o;
+struct dst_selector {
+	struct dst_selector_opts o;
 	size_t n;
 	unsigned rr_next;          /* round-robin: where the next search starts */
 	struct dst_up_health h[];
@@ -31,12 +31,12 @@ struct dst_upset {
 
 static const char *const state_names[] = { "up", "suspect", "down", "probing" };
 
-const char *dst_upset_state_name(enum dst_up_state st)
+const char *dst_selector_state_name(enum dst_up_state st)
 {
 	return (unsigned)st < sizeof(state_names) / sizeof(state_names[0]) ? state_names[st] : "?";
 }
 
-static void set_opts(struct dst_upset *s, const struct dst_upset_opts *o)
+static void set_opts(struct dst_selector *s, const struct dst_selector_opts *o)
 {
 	s->o = *o;
 	if (!s->o.max_backoff_ms)
@@ -45,11 +45,11 @@ static void set_opts(struct dst_upset *s, const struct dst_upset_opts *o)
 		s->o.query_timeout_ms = DEFAULT_QUERY_TIMEOUT_MS;
 }
 
-int dst_upset_new(const struct dst_upset_opts *o, size_t n, struct dst_upset **out)
+int dst_selector_new(const struct dst_selector_opts *o, size_t n, struct dst_selector **out)
 {
 	if (n == 0 || n > DST_UP_MAX || !o->rand)
 		return DST_EINVAL;
-	struct dst_upset *s = calloc(1, sizeof(*s) + DST_UP_MAX * sizeof(s->h[0]));
+	struct dst_selector *s = calloc(1, sizeof(*s) + DST_UP_MAX * sizeof(s->h[0]));
 	if (!s)
 		return DST_ENOMEM;
 	set_opts(s, o);
@@ -60,7 +60,7 @@ int dst_upset_new(const struct dst_upset_opts *o, size_t n, struct dst_upset **o
 	return 0;
 }
 
-void dst_upset_reconfigure(struct dst_upset *s, const struct dst_upset_opts *o, size_t n,
+void dst_selector_reconfigure(struct dst_selector *s, const struct dst_selector_opts *o, size_t n,
 			   const int *from)
 {
 	struct dst_up_health old[DST_UP_MAX];
@@ -82,22 +82,22 @@ void dst_upset_reconfigure(struct dst_upset *s, const struct dst_upset_opts *o, 
 		s->rr_next = 0;
 }
 
-void dst_upset_free(struct dst_upset *s)
+void dst_selector_free(struct dst_selector *s)
 {
 	free(s);
 }
 
-size_t dst_upset_size(const struct dst_upset *s)
+size_t dst_selector_size(const struct dst_selector *s)
 {
 	return s->n;
 }
 
-const struct dst_up_health *dst_upset_health(const struct dst_upset *s, unsigned i)
+const struct dst_up_health *dst_selector_health(const struct dst_selector *s, unsigned i)
 {
 	return &s->h[i];
 }
 
-void dst_upset_set_available(struct dst_upset *s, unsigned i, bool available)
+void dst_selector_set_available(struct dst_selector *s, unsigned i, bool available)
 {
 	s->h[i].available = available;
 }
@@ -112,7 +112,7 @@ static void set_cause(struct dst_up_health *h, const char *cause)
 	h->cause[n] = '\0';
 }
 
-static void enter(struct dst_upset *s, unsigned i, enum dst_up_state to, uint64_t now)
+static void enter(struct dst_selector *s, unsigned i, enum dst_up_state to, uint64_t now)
 {
 	struct dst_up_health *h = &s->h[i];
 	enum dst_up_state from = h->state;
@@ -124,7 +124,7 @@ static void enter(struct dst_upset *s, unsigned i, enum dst_up_state to, uint64_
 }
 
 /* DOWN for the next backoff: 1 s, then doubling, capped, with +-25% jitter. */
-static void go_down(struct dst_upset *s, unsigned i, uint64_t now)
+static void go_down(struct dst_selector *s, unsigned i, uint64_t now)
 {
 	struct dst_up_health *h = &s->h[i];
 	uint32_t max = s->o.max_backoff_ms;
@@ -139,7 +139,7 @@ static void go_down(struct dst_upset *s, unsigned i, uint64_t now)
 }
 
 /* The UP upstream a first or later attempt goes to, by the strategy; -1 if none. */
-static int pick_up(struct dst_upset *s, uint64_t tried)
+static int pick_up(struct dst_selector *s, uint64_t tried)
 {
 	unsigned cand[DST_UP_MAX], n = 0, best = 0;
 
@@ -178,7 +178,7 @@ static int pick_up(struct dst_upset *s, uint64_t tried)
 	return (int)cand[best];
 }
 
-int dst_upset_pick(struct dst_upset *s, uint64_t tried, uint64_t now_ms)
+int dst_selector_pick(struct dst_selector *s, uint64_t tried, uint64_t now_ms)
 {
 	int i = pick_up(s, tried), second = -1, down = -1;
 
@@ -196,7 +196,7 @@ int dst_upset_pick(struct dst_upset *s, uint64_t tried, uint64_t now_ms)
 	return second >= 0 ? second : down;
 }
 
-int dst_upset_probe_due(struct dst_upset *s, uint64_t now_ms)
+int dst_selector_probe_due(struct dst_selector *s, uint64_t now_ms)
 {
 	int due = -1;
 	bool any_up = false;
@@ -217,7 +217,7 @@ int dst_upset_probe_due(struct dst_upset *s, uint64_t now_ms)
 	return due;
 }
 
-uint32_t dst_upset_attempt_timeout_ms(const struct dst_upset *s, unsigned i)
+uint32_t dst_selector_attempt_timeout_ms(const struct dst_selector *s, unsigned i)
 {
 	const struct dst_up_health *h = &s->h[i];
 	uint64_t t = DST_UP_INITIAL_TIMEOUT_MS;
@@ -239,7 +239,7 @@ static void push_answer(struct dst_up_health *h, bool servfail)
 }
 
 /* An answer of any kind: the upstream works. */
-static void alive(struct dst_upset *s, unsigned i, uint64_t now)
+static void alive(struct dst_selector *s, unsigned i, uint64_t now)
 {
 	struct dst_up_health *h = &s->h[i];
 
@@ -254,7 +254,7 @@ static void alive(struct dst_upset *s, unsigned i, uint64_t now)
 	enter(s, i, DST_UP_UP, now);
 }
 
-void dst_upset_success(struct dst_upset *s, unsigned i, uint32_t rtt_us, uint64_t now_ms)
+void dst_selector_success(struct dst_selector *s, unsigned i, uint32_t rtt_us, uint64_t now_ms)
 {
 	struct dst_up_health *h = &s->h[i];
 
@@ -271,14 +271,14 @@ void dst_upset_success(struct dst_upset *s, unsigned i, uint32_t rtt_us, uint64_
 	alive(s, i, now_ms);
 }
 
-bool dst_upset_servfail(struct dst_upset *s, unsigned i, uint64_t now_ms)
+bool dst_selector_servfail(struct dst_selector *s, unsigned i, uint64_t now_ms)
 {
 	struct dst_up_health *h = &s->h[i];
 
 	push_answer(h, true);
 	if (h->sf_n >= DST_UP_SERVFAIL_MIN &&
 	    2u * (unsigned)__builtin_popcount(h->sf_bits) > h->sf_n) {
-		dst_upset_failure(s, i, DST_ESERVFAIL, "answers SERVFAIL to most queries", now_ms,
+		dst_selector_failure(s, i, DST_ESERVFAIL, "answers SERVFAIL to most queries", now_ms,
 				  now_ms);
 		return true;
 	}
@@ -286,7 +286,7 @@ bool dst_upset_servfail(struct dst_upset *s, unsigned i, uint64_t now_ms)
 	return false;
 }
 
-void dst_upset_failure(struct dst_upset *s, unsigned i, int status, const char *cause,
+void dst_selector_failure(struct dst_selector *s, unsigned i, int status, const char *cause,
 		       uint64_t sent_ms, uint64_t now_ms)
 {
 	struct dst_up_health *h = &s->h[i];
@@ -316,7 +316,7 @@ void dst_upset_failure(struct dst_upset *s, unsigned i, int status, const char *
 	}
 }
 
-void dst_upset_reset(struct dst_upset *s, uint64_t now_ms)
+void dst_selector_reset(struct dst_selector *s, uint64_t now_ms)
 {
 	for (unsigned i = 0; i < s->n; i++) {
 		struct dst_up_health *h = &s->h[i];

@@ -1,6 +1,7 @@
 /*
- * Upstream selection and health: which upstream a query tries next, how
- * long an attempt may take, and each upstream's state. No I/O and no libuv:
+ * The selector (struct dst_selector): upstream selection and health. Which
+ * upstream a query tries next, how long an attempt may take, and each
+ * upstream's state. No I/O and no libuv:
  * the caller passes the time (ms) and an RNG, and reports what happened,
  * so the unit suite drives it with injected time (tests/unit/check_upstream.c).
  *
@@ -55,7 +56,7 @@ enum dst_up_strategy {
 	DST_UP_ROUND_ROBIN,  /* the UP ones in turn */
 };
 
-/* One upstream's health, readable through dst_upset_health(). */
+/* One upstream's health, readable through dst_selector_health(). */
 struct dst_up_health {
 	enum dst_up_state state;
 	bool available;        /* has addresses (a host= upstream is not until resolved) */
@@ -72,9 +73,9 @@ struct dst_up_health {
 	char cause[DST_UP_CAUSE_LEN]; /* why it last failed, for logs and EDE; "" when UP */
 };
 
-struct dst_upset;
+struct dst_selector;
 
-struct dst_upset_opts {
+struct dst_selector_opts {
 	enum dst_up_strategy strategy;
 	uint32_t max_backoff_ms;   /* 0: 5 minutes */
 	uint32_t query_timeout_ms; /* attempt timeouts never exceed it; 0: 4000 */
@@ -85,7 +86,7 @@ struct dst_upset_opts {
 	 * Optional: told of every change of state, and of a new cause while
 	 * DOWN (so a log says why once per change, not once per query). from
 	 * is the old state; h is the upstream's health after the change. It
-	 * may call any dst_upset_ function but dst_upset_free.
+	 * may call any dst_selector_ function but dst_selector_free.
 	 */
 	void (*changed)(void *arg, unsigned i, enum dst_up_state from, const struct dst_up_health *h);
 	void *changed_arg;
@@ -96,11 +97,11 @@ struct dst_upset_opts {
  * DST_UP_MAX is allocated at once, so that a reload never needs memory.
  * Returns 0, DST_ENOMEM or DST_EINVAL.
  */
-int dst_upset_new(const struct dst_upset_opts *o, size_t n, struct dst_upset **out);
-void dst_upset_free(struct dst_upset *s);
-size_t dst_upset_size(const struct dst_upset *s);
-const struct dst_up_health *dst_upset_health(const struct dst_upset *s, unsigned i);
-const char *dst_upset_state_name(enum dst_up_state st);
+int dst_selector_new(const struct dst_selector_opts *o, size_t n, struct dst_selector **out);
+void dst_selector_free(struct dst_selector *s);
+size_t dst_selector_size(const struct dst_selector *s);
+const struct dst_up_health *dst_selector_health(const struct dst_selector *s, unsigned i);
+const char *dst_selector_state_name(enum dst_up_state st);
 
 /*
  * Re-shapes the set for a new configuration (a reload): n upstreams (1 to
@@ -108,11 +109,11 @@ const char *dst_upset_state_name(enum dst_up_state st);
  * health of old upstream from[i], or starts UP and available when from[i]
  * is -1. Allocates nothing; cannot fail.
  */
-void dst_upset_reconfigure(struct dst_upset *s, const struct dst_upset_opts *o, size_t n,
+void dst_selector_reconfigure(struct dst_selector *s, const struct dst_selector_opts *o, size_t n,
 			   const int *from);
 
 /* An unavailable upstream is never picked or probed (no addresses yet). */
-void dst_upset_set_available(struct dst_upset *s, unsigned i, bool available);
+void dst_selector_set_available(struct dst_selector *s, unsigned i, bool available);
 
 /*
  * The upstream for a query's next attempt, among those not in tried (bit i
@@ -120,7 +121,7 @@ void dst_upset_set_available(struct dst_upset *s, unsigned i, bool available);
  * one, else the DOWN one that failed longest ago. -1 when every available
  * upstream is in tried.
  */
-int dst_upset_pick(struct dst_upset *s, uint64_t tried, uint64_t now_ms);
+int dst_selector_pick(struct dst_selector *s, uint64_t tried, uint64_t now_ms);
 
 /*
  * An upstream a probe should be sent to now, or -1: a SUSPECT one, or a
@@ -129,7 +130,7 @@ int dst_upset_pick(struct dst_upset *s, uint64_t tried, uint64_t now_ms);
  * returned is PROBING from now on; report the probe's outcome like any
  * attempt's, with sent_ms = now_ms.
  */
-int dst_upset_probe_due(struct dst_upset *s, uint64_t now_ms);
+int dst_selector_probe_due(struct dst_selector *s, uint64_t now_ms);
 
 /*
  * How long an attempt at upstream i may take before the query moves on
@@ -137,24 +138,24 @@ int dst_upset_probe_due(struct dst_upset *s, uint64_t now_ms);
  * 3 x SRTT + 4 x RTTVAR, DST_UP_INITIAL_TIMEOUT_MS before the first timed
  * answer, clamped to [DST_UP_MIN_TIMEOUT_MS, query-timeout].
  */
-uint32_t dst_upset_attempt_timeout_ms(const struct dst_upset *s, unsigned i);
+uint32_t dst_selector_attempt_timeout_ms(const struct dst_selector *s, unsigned i);
 
 /* Upstream i answered (not SERVFAIL) rtt_us after the query went out. */
-void dst_upset_success(struct dst_upset *s, unsigned i, uint32_t rtt_us, uint64_t now_ms);
+void dst_selector_success(struct dst_selector *s, unsigned i, uint32_t rtt_us, uint64_t now_ms);
 
 /*
  * Upstream i answered SERVFAIL or REFUSED. Returns true when that counted
  * as a failure (most recent answers were SERVFAIL), false when it only
  * proved the upstream alive.
  */
-bool dst_upset_servfail(struct dst_upset *s, unsigned i, uint64_t now_ms);
+bool dst_selector_servfail(struct dst_selector *s, unsigned i, uint64_t now_ms);
 
 /*
  * An attempt sent at sent_ms failed with status (DST_ETIMEDOUT, a connect,
  * TLS or authentication error...); cause says why in words (NULL: none).
  * DST_ECANCELED is not a failure and is ignored.
  */
-void dst_upset_failure(struct dst_upset *s, unsigned i, int status, const char *cause,
+void dst_selector_failure(struct dst_selector *s, unsigned i, int status, const char *cause,
 		       uint64_t sent_ms, uint64_t now_ms);
 
 /*
@@ -162,7 +163,7 @@ void dst_upset_failure(struct dst_upset *s, unsigned i, int status, const char *
  * with no backoff and no RTT (the next queries measure anew); failures of
  * attempts sent before now are ignored.
  */
-void dst_upset_reset(struct dst_upset *s, uint64_t now_ms);
+void dst_selector_reset(struct dst_selector *s, uint64_t now_ms);
 
 /*
  * Whether two upstream sections (with the query-timeout of their

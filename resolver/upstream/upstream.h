@@ -9,12 +9,12 @@
  * stay valid, receiving nothing new, until the caller frees them once no
  * query can still refer to them. So a query may hold a struct
  * dst_upstream pointer for its whole life. Indexes (for a query's "tried"
- * mask) do change with a reload: dst_uplinks_commit says how.
+ * mask) do change with a reload: dst_upstreams_commit says how.
  *
  * The set tells its owner two things through callbacks, never by calling
  * upward: an upstream left UP (queries waiting on it should move on now),
  * and an upstream got its first address (queries waiting for one may go).
- * Outcomes are reported back by the query engine with dst_uplinks_ok,
+ * Outcomes are reported back by the query engine with dst_upstreams_ok,
  * _servfail and _failed.
  */
 #ifndef DST_UPSTREAM_UPSTREAM_H
@@ -31,8 +31,8 @@
 #include "tls/tls.h"
 
 struct dst_upstream;
-struct dst_uplinks;
-struct dst_uplinks_plan;
+struct dst_upstreams;
+struct dst_upstreams_plan;
 
 /* Why an attempt at an upstream failed, as counted for the control socket and /metrics. */
 enum dst_fail_cause {
@@ -49,7 +49,7 @@ enum dst_fail_cause {
 /* Which DST_FAIL_* a failed attempt's status counts as. */
 enum dst_fail_cause dst_fail_cause_of(int status);
 
-struct dst_uplinks_cb {
+struct dst_upstreams_cb {
 	/* up just left UP: queries waiting on it should move on now. */
 	void (*left_up)(void *arg, struct dst_upstream *up);
 	/* An upstream got its first address: queries waiting for one may go. */
@@ -61,15 +61,15 @@ struct dst_uplinks_cb {
  * Makes the upstreams of cfg (a TLS pool each, which loads its trust
  * store; no connection is opened yet), their health set, the bootstrap
  * resolver when some upstream has a host, and the network watcher. cfg is
- * borrowed until dst_uplinks_commit replaces it. On failure (logged) *out
+ * borrowed until dst_upstreams_commit replaces it. On failure (logged) *out
  * may still be set: close and free it like a working one.
  */
-int dst_uplinks_new(uv_loop_t *loop, const struct dst_config *cfg, const struct dst_uplinks_cb *cb,
-		    struct dst_uplinks **out);
+int dst_upstreams_new(uv_loop_t *loop, const struct dst_config *cfg, const struct dst_upstreams_cb *cb,
+		    struct dst_upstreams **out);
 /* Closes bootstrap, netwatch and every pool (attempts out fail with DST_ECANCELED). */
-void dst_uplinks_close(struct dst_uplinks *u);
+void dst_upstreams_close(struct dst_upstreams *u);
 /* Frees the set once the loop has closed its handles. NULL is fine. */
-void dst_uplinks_free(struct dst_uplinks *u);
+void dst_upstreams_free(struct dst_upstreams *u);
 
 /* --- reload: plan beside the running set, then commit or undo ------------------- */
 
@@ -78,12 +78,12 @@ void dst_uplinks_free(struct dst_uplinks *u);
  * are all unchanged is kept as it is; any other gets a new object and
  * pool. *out is set whenever memory allowed; on failure undo it.
  */
-int dst_uplinks_plan(struct dst_uplinks *u, const struct dst_config *cfg,
-		     struct dst_uplinks_plan **out);
+int dst_upstreams_plan(struct dst_upstreams *u, const struct dst_config *cfg,
+		     struct dst_upstreams_plan **out);
 /* Closes what a plan built; the running set is untouched. NULL is fine. */
-void dst_uplinks_plan_undo(struct dst_uplinks_plan *p);
+void dst_upstreams_plan_undo(struct dst_upstreams_plan *p);
 /* How many of the running upstreams the plan keeps. */
-unsigned dst_uplinks_plan_kept(const struct dst_uplinks_plan *p);
+unsigned dst_upstreams_plan_kept(const struct dst_upstreams_plan *p);
 
 /*
  * Swaps the plan in (and frees it); cannot fail. upmap[k] becomes the new
@@ -93,7 +93,7 @@ unsigned dst_uplinks_plan_kept(const struct dst_uplinks_plan *p);
  * dst_upstreams_free_retired once no query refers to them. old_cfg is the
  * configuration being replaced (the bootstrap servers are compared).
  */
-size_t dst_uplinks_commit(struct dst_uplinks *u, struct dst_uplinks_plan *p,
+size_t dst_upstreams_commit(struct dst_upstreams *u, struct dst_upstreams_plan *p,
 			  const struct dst_config *old_cfg, int upmap[DST_UP_MAX],
 			  struct dst_upstream **retired);
 /* Closes the pools of a retired list and frees it (close: false after the loop ended). */
@@ -102,23 +102,23 @@ void dst_upstreams_free_retired(struct dst_upstream *list, bool close);
 /* --- the query engine's side --------------------------------------------------- */
 
 /* The upstream for a query's next attempt (tried: bit per index), or NULL when none is left. */
-struct dst_upstream *dst_uplinks_pick(struct dst_uplinks *u, uint64_t tried);
+struct dst_upstream *dst_upstreams_pick(struct dst_upstreams *u, uint64_t tried);
 /* The adaptive timeout for an attempt at up, in ms. */
-uint32_t dst_uplinks_attempt_timeout(const struct dst_uplinks *u, const struct dst_upstream *up);
+uint32_t dst_upstreams_attempt_timeout(const struct dst_upstreams *u, const struct dst_upstream *up);
 /* A query is about to go upstream: clock check, lazy re-resolution, due probes (with its question). */
-void dst_uplinks_query_starts(struct dst_uplinks *u, const uint8_t *req,
+void dst_upstreams_query_starts(struct dst_upstreams *u, const uint8_t *req,
 			      const struct dst_dns_query *dq);
 /* An answer (not SERVFAIL) to a request sent at sent_ns (uv_hrtime). */
-void dst_uplinks_ok(struct dst_uplinks *u, struct dst_upstream *up, uint64_t sent_ns);
+void dst_upstreams_ok(struct dst_upstreams *u, struct dst_upstream *up, uint64_t sent_ns);
 /* A SERVFAIL/REFUSED answer: counted, and reported to the health set. */
-void dst_uplinks_servfail(struct dst_uplinks *u, struct dst_upstream *up);
+void dst_upstreams_servfail(struct dst_upstreams *u, struct dst_upstream *up);
 /* An attempt sent at sent_ms (uv_now) failed with status (DST_ECANCELED is ignored). */
-void dst_uplinks_failed(struct dst_uplinks *u, struct dst_upstream *up, int status,
+void dst_upstreams_failed(struct dst_upstreams *u, struct dst_upstream *up, int status,
 			uint64_t sent_ms);
 /* Whether some upstream waits for its first address (a query may wait for it). */
-bool dst_uplinks_resolving(const struct dst_uplinks *u);
+bool dst_upstreams_resolving(const struct dst_upstreams *u);
 /* The network changed or the machine resumed: drop connections, forget backoffs. */
-void dst_uplinks_network_changed(struct dst_uplinks *u, const char *why);
+void dst_upstreams_network_changed(struct dst_upstreams *u, const char *why);
 
 /* Sends a framed query through up's pool (dst_tls_send's contract). */
 int dst_upstream_send(struct dst_upstream *up, const uint8_t *wire, size_t len, dst_tls_answer_cb cb,
@@ -130,9 +130,9 @@ void dst_upstream_cause(const struct dst_upstream *up, int status, char *buf, si
 
 /* --- reading, for reports and EDE ------------------------------------------------ */
 
-size_t dst_uplinks_count(const struct dst_uplinks *u);
-struct dst_upstream *dst_uplinks_at(const struct dst_uplinks *u, size_t i);
-const struct dst_up_health *dst_uplinks_health(const struct dst_uplinks *u,
+size_t dst_upstreams_count(const struct dst_upstreams *u);
+struct dst_upstream *dst_upstreams_at(const struct dst_upstreams *u, size_t i);
+const struct dst_up_health *dst_upstreams_health(const struct dst_upstreams *u,
 					       const struct dst_upstream *up);
 const struct dst_config_upstream *dst_upstream_config(const struct dst_upstream *up);
 /* How clients see it in EDE text: host, tls-name or name. */

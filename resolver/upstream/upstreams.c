@@ -13,7 +13,7 @@
  *   - host names: looked up at start, and again once their TTL has run out
  *     when a query comes (lazily: no timer). Until the first answer the
  *     upstream is unavailable; queries fail over, or wait for it within
- *     their deadline when nothing else is left (dst_uplinks_resolving). A
+ *     their deadline when nothing else is left (dst_upstreams_resolving). A
  *     failed lookup is retried after 1 s, doubling to 60 s; a name that
  *     was resolved keeps its old addresses meanwhile.
  *   - network changes and resumes (netwatch.c, SIGUSR1): every pool drops
@@ -71,7 +71,7 @@ static bool running(const struct dst_upstream *up)
 /* xorshift64*: jitter and exploration need spread, not secrecy. */
 static uint32_t rng_next(void *arg)
 {
-	struct dst_uplinks *u = arg;
+	struct dst_upstreams *u = arg;
 	uint64_t x = u->rng;
 
 	x ^= x >> 12;
@@ -93,7 +93,7 @@ static uint32_t hash_text(const char *s)
 static void on_health_changed(void *arg, unsigned i, enum dst_up_state from,
 			      const struct dst_up_health *h)
 {
-	struct dst_uplinks *u = arg;
+	struct dst_upstreams *u = arg;
 	struct dst_upstream *up = u->ups[i];
 	const char *name = up->cfg->name;
 	uint32_t cause = hash_text(h->cause);
@@ -124,33 +124,33 @@ static void on_health_changed(void *arg, unsigned i, enum dst_up_state from,
 
 /* --- reports ------------------------------------------------------------------ */
 
-struct dst_upstream *dst_uplinks_pick(struct dst_uplinks *u, uint64_t tried)
+struct dst_upstream *dst_upstreams_pick(struct dst_upstreams *u, uint64_t tried)
 {
-	int i = dst_upset_pick(u->upset, tried, uv_now(u->loop));
+	int i = dst_selector_pick(u->selector, tried, uv_now(u->loop));
 
 	return i < 0 ? NULL : u->ups[i];
 }
 
-uint32_t dst_uplinks_attempt_timeout(const struct dst_uplinks *u, const struct dst_upstream *up)
+uint32_t dst_upstreams_attempt_timeout(const struct dst_upstreams *u, const struct dst_upstream *up)
 {
-	return running(up) ? dst_upset_attempt_timeout_ms(u->upset, up->index)
+	return running(up) ? dst_selector_attempt_timeout_ms(u->selector, up->index)
 			   : DST_UP_INITIAL_TIMEOUT_MS;
 }
 
-void dst_uplinks_ok(struct dst_uplinks *u, struct dst_upstream *up, uint64_t sent_ns)
+void dst_upstreams_ok(struct dst_upstreams *u, struct dst_upstream *up, uint64_t sent_ns)
 {
 	uint64_t us = (uv_hrtime() - sent_ns) / 1000;
 
 	if (running(up))
-		dst_upset_success(u->upset, up->index, us > UINT32_MAX ? UINT32_MAX : (uint32_t)us,
+		dst_selector_success(u->selector, up->index, us > UINT32_MAX ? UINT32_MAX : (uint32_t)us,
 				  uv_now(u->loop));
 }
 
-void dst_uplinks_servfail(struct dst_uplinks *u, struct dst_upstream *up)
+void dst_upstreams_servfail(struct dst_upstreams *u, struct dst_upstream *up)
 {
 	up->fails[DST_FAIL_SERVFAIL]++;
 	if (running(up))
-		dst_upset_servfail(u->upset, up->index, uv_now(u->loop));
+		dst_selector_servfail(u->selector, up->index, uv_now(u->loop));
 }
 
 void dst_upstream_cause(const struct dst_upstream *up, int status, char *buf, size_t cap)
@@ -172,7 +172,7 @@ void dst_upstream_cause(const struct dst_upstream *up, int status, char *buf, si
 		buf[n - 1] = '\0';
 }
 
-void dst_uplinks_failed(struct dst_uplinks *u, struct dst_upstream *up, int status,
+void dst_upstreams_failed(struct dst_upstreams *u, struct dst_upstream *up, int status,
 			uint64_t sent_ms)
 {
 	char cause[DST_UP_CAUSE_LEN];
@@ -183,7 +183,7 @@ void dst_uplinks_failed(struct dst_uplinks *u, struct dst_upstream *up, int stat
 	if (!running(up))
 		return;
 	dst_upstream_cause(up, status, cause, sizeof(cause));
-	dst_upset_failure(u->upset, up->index, status, cause, sent_ms, uv_now(u->loop));
+	dst_selector_failure(u->selector, up->index, status, cause, sent_ms, uv_now(u->loop));
 }
 
 /* --- reading ------------------------------------------------------------------ */
@@ -199,20 +199,20 @@ unsigned dst_upstream_index(const struct dst_upstream *up)
 	return up->index;
 }
 
-size_t dst_uplinks_count(const struct dst_uplinks *u)
+size_t dst_upstreams_count(const struct dst_upstreams *u)
 {
 	return u->nups;
 }
 
-struct dst_upstream *dst_uplinks_at(const struct dst_uplinks *u, size_t i)
+struct dst_upstream *dst_upstreams_at(const struct dst_upstreams *u, size_t i)
 {
 	return i < u->nups ? u->ups[i] : NULL;
 }
 
-const struct dst_up_health *dst_uplinks_health(const struct dst_uplinks *u,
+const struct dst_up_health *dst_upstreams_health(const struct dst_upstreams *u,
 					       const struct dst_upstream *up)
 {
-	return dst_upset_health(u->upset, up->index);
+	return dst_selector_health(u->selector, up->index);
 }
 
 const struct dst_config_upstream *dst_upstream_config(const struct dst_upstream *up)
@@ -242,7 +242,7 @@ const uint64_t *dst_upstream_fails(const struct dst_upstream *up)
 
 /* --- host names --------------------------------------------------------------- */
 
-void dst_upstream__update_boot_next(struct dst_uplinks *u)
+void dst_upstream__update_boot_next(struct dst_upstreams *u)
 {
 	u->boot_next_ms = UINT64_MAX;
 	for (size_t i = 0; i < u->nups; i++)
@@ -250,7 +250,7 @@ void dst_upstream__update_boot_next(struct dst_uplinks *u)
 			u->boot_next_ms = u->ups[i]->boot_next_ms;
 }
 
-bool dst_uplinks_resolving(const struct dst_uplinks *u)
+bool dst_upstreams_resolving(const struct dst_upstreams *u)
 {
 	for (size_t i = 0; i < u->nups; i++)
 		if (u->ups[i]->resolving && !u->ups[i]->resolved)
@@ -274,11 +274,11 @@ static int set_addrs(struct dst_upstream *up, const struct sockaddr_storage *add
 
 /* A lookup names its upstream, which a reload may have replaced or removed meanwhile. */
 struct lookup {
-	struct dst_uplinks *set;
+	struct dst_upstreams *set;
 	char name[64];
 };
 
-static struct dst_upstream *upstream_named(struct dst_uplinks *u, const char *name)
+static struct dst_upstream *upstream_named(struct dst_upstreams *u, const char *name)
 {
 	for (size_t i = 0; i < u->nups; i++)
 		if (strcmp(u->ups[i]->cfg->name, name) == 0 && u->ups[i]->cfg->host)
@@ -290,7 +290,7 @@ static void on_resolved(void *arg, int status, const char *error,
 			const struct sockaddr_storage *addrs, size_t n, uint32_t ttl_s)
 {
 	struct lookup *l = arg;
-	struct dst_uplinks *u = l->set;
+	struct dst_upstreams *u = l->set;
 	struct dst_upstream *up = upstream_named(u, l->name);
 	char text[DST_ADDR_TEXT_LEN];
 
@@ -324,7 +324,7 @@ static void on_resolved(void *arg, int status, const char *error,
 		up->boot_backoff_ms = 0;
 		up->boot_error[0] = '\0';
 		up->resolved = true;
-		dst_upset_set_available(u->upset, up->index, true);
+		dst_selector_set_available(u->selector, up->index, true);
 		dst_log(first ? DST_LOG_NOTICE : DST_LOG_INFO,
 			"upstream %s: %s is %s%s for %u s", up->cfg->name, up->cfg->host,
 			dst_addr_text((const struct sockaddr *)&addrs[0], text),
@@ -336,7 +336,7 @@ static void on_resolved(void *arg, int status, const char *error,
 		u->cb.resolved(u->cb.arg);
 }
 
-static void lookup(struct dst_uplinks *u, struct dst_upstream *up)
+static void lookup(struct dst_upstreams *u, struct dst_upstream *up)
 {
 	struct lookup *l = calloc(1, sizeof(*l));
 
@@ -355,7 +355,7 @@ static void lookup(struct dst_uplinks *u, struct dst_upstream *up)
 	}
 }
 
-void dst_upstream__refresh_names(struct dst_uplinks *u, uint64_t now)
+void dst_upstream__refresh_names(struct dst_upstreams *u, uint64_t now)
 {
 	for (size_t i = 0; i < u->nups; i++) {
 		struct dst_upstream *up = u->ups[i];
@@ -367,19 +367,19 @@ void dst_upstream__refresh_names(struct dst_uplinks *u, uint64_t now)
 
 /* --- the per-query hook, network changes ------------------------------------------ */
 
-void dst_uplinks_query_starts(struct dst_uplinks *u, const uint8_t *req,
+void dst_upstreams_query_starts(struct dst_upstreams *u, const uint8_t *req,
 			      const struct dst_dns_query *dq)
 {
 	dst_netwatch_check_clock(u->netwatch);
 	uint64_t now = uv_now(u->loop);
 	if (u->bootstrap && now >= u->boot_next_ms)
 		dst_upstream__refresh_names(u, now);
-	int i = dst_upset_probe_due(u->upset, now);
+	int i = dst_selector_probe_due(u->selector, now);
 	if (i >= 0)
 		dst_upstream__send_probe(u, u->ups[i], req, dq);
 }
 
-void dst_uplinks_network_changed(struct dst_uplinks *u, const char *why)
+void dst_upstreams_network_changed(struct dst_upstreams *u, const char *why)
 {
 	dst_log(DST_LOG_NOTICE, "%s: reconnecting to the upstreams", why);
 	for (size_t i = 0; i < u->nups; i++) {
@@ -389,13 +389,13 @@ void dst_uplinks_network_changed(struct dst_uplinks *u, const char *why)
 		if (up->cfg->host && !up->resolving)
 			up->boot_next_ms = 0; /* the next query looks it up again */
 	}
-	dst_upset_reset(u->upset, uv_now(u->loop));
+	dst_selector_reset(u->selector, uv_now(u->loop));
 	dst_upstream__update_boot_next(u);
 }
 
 static void on_network_changed(void *arg, const char *why)
 {
-	dst_uplinks_network_changed(arg, why);
+	dst_upstreams_network_changed(arg, why);
 }
 
 /* --- setup and teardown ---------------------------------------------------------- */
@@ -411,7 +411,7 @@ static void on_tls_event(void *arg, const char *upstream, const char *msg)
 }
 
 /* A new upstream object for c, with its TLS pool (which loads the trust store). */
-int dst_upstream__new(struct dst_uplinks *u, const struct dst_config *cfg,
+int dst_upstream__new(struct dst_upstreams *u, const struct dst_config *cfg,
 			const struct dst_config_upstream *c, struct dst_upstream **out)
 {
 	struct sockaddr_storage addrs[MAX_TLS_ADDRS];
@@ -469,11 +469,11 @@ void dst_upstream__free(struct dst_upstream *up, bool close)
 	free(up);
 }
 
-void dst_upstream__upset_opts(struct dst_uplinks *u, struct dst_upset_opts *o)
+void dst_upstream__selector_opts(struct dst_upstreams *u, struct dst_selector_opts *o)
 {
 	const struct dst_config *cfg = u->cfg;
 
-	*o = (struct dst_upset_opts){
+	*o = (struct dst_selector_opts){
 		.strategy = (enum dst_up_strategy)cfg->strategy,
 		.max_backoff_ms = cfg->max_backoff_ms,
 		.query_timeout_ms = cfg->query_timeout_ms,
@@ -485,7 +485,7 @@ void dst_upstream__upset_opts(struct dst_uplinks *u, struct dst_upset_opts *o)
 }
 
 /* Bootstrap for the current configuration: kept when its servers did not change. */
-int dst_upstream__open_bootstrap(struct dst_uplinks *u, const struct dst_config *old)
+int dst_upstream__open_bootstrap(struct dst_upstreams *u, const struct dst_config *old)
 {
 	const struct dst_config *cfg = u->cfg;
 	bool hosts = false;
@@ -508,11 +508,11 @@ int dst_upstream__open_bootstrap(struct dst_uplinks *u, const struct dst_config 
 	return r;
 }
 
-int dst_uplinks_new(uv_loop_t *loop, const struct dst_config *cfg, const struct dst_uplinks_cb *cb,
-		    struct dst_uplinks **out)
+int dst_upstreams_new(uv_loop_t *loop, const struct dst_config *cfg, const struct dst_upstreams_cb *cb,
+		    struct dst_upstreams **out)
 {
-	struct dst_upset_opts o;
-	struct dst_uplinks *u = calloc(1, sizeof(*u));
+	struct dst_selector_opts o;
+	struct dst_upstreams *u = calloc(1, sizeof(*u));
 	int r;
 
 	*out = u;
@@ -534,13 +534,13 @@ int dst_uplinks_new(uv_loop_t *loop, const struct dst_config *cfg, const struct 
 		u->ups[i]->index = (unsigned)i;
 		u->nups++;
 	}
-	dst_upstream__upset_opts(u, &o);
-	if ((r = dst_upset_new(&o, u->nups, &u->upset)) < 0)
+	dst_upstream__selector_opts(u, &o);
+	if ((r = dst_selector_new(&o, u->nups, &u->selector)) < 0)
 		return r;
 	for (size_t i = 0; i < u->nups; i++) {
 		/* A host without an address of its own waits for its first lookup. */
 		if (u->ups[i]->cfg->host && u->ups[i]->cfg->naddrs == 0)
-			dst_upset_set_available(u->upset, (unsigned)i, false);
+			dst_selector_set_available(u->selector, (unsigned)i, false);
 	}
 	if ((r = dst_upstream__open_bootstrap(u, NULL)) < 0)
 		return r;
@@ -551,7 +551,7 @@ int dst_uplinks_new(uv_loop_t *loop, const struct dst_config *cfg, const struct 
 	return 0;
 }
 
-void dst_uplinks_close(struct dst_uplinks *u)
+void dst_upstreams_close(struct dst_upstreams *u)
 {
 	if (!u)
 		return;
@@ -566,12 +566,12 @@ void dst_uplinks_close(struct dst_uplinks *u)
 	}
 }
 
-void dst_uplinks_free(struct dst_uplinks *u)
+void dst_upstreams_free(struct dst_upstreams *u)
 {
 	if (!u)
 		return;
 	for (size_t i = 0; i < u->nups; i++)
 		dst_upstream__free(u->ups[i], false);
-	dst_upset_free(u->upset);
+	dst_selector_free(u->selector);
 	free(u);
 }

@@ -40,7 +40,7 @@ struct dst_tls_req {
 	int cancelled; /* the status it was cancelled with, or 0 */
 };
 
-struct dst_uplinks {
+struct dst_upstreams {
 	struct dst_upstream ups[NUPS];
 	bool usable[NUPS];          /* pick skips the others */
 	bool resolving;
@@ -50,9 +50,9 @@ struct dst_uplinks {
 	unsigned nreq;
 };
 
-static struct dst_uplinks fake;
+static struct dst_upstreams fake;
 
-struct dst_upstream *dst_uplinks_pick(struct dst_uplinks *u, uint64_t tried)
+struct dst_upstream *dst_upstreams_pick(struct dst_upstreams *u, uint64_t tried)
 {
 	u->last_tried = tried;
 	for (unsigned i = 0; i < NUPS; i++)
@@ -61,34 +61,34 @@ struct dst_upstream *dst_uplinks_pick(struct dst_uplinks *u, uint64_t tried)
 	return NULL;
 }
 
-uint32_t dst_uplinks_attempt_timeout(const struct dst_uplinks *u, const struct dst_upstream *up)
+uint32_t dst_upstreams_attempt_timeout(const struct dst_upstreams *u, const struct dst_upstream *up)
 {
 	return 500;
 }
 
-void dst_uplinks_query_starts(struct dst_uplinks *u, const uint8_t *req,
+void dst_upstreams_query_starts(struct dst_upstreams *u, const uint8_t *req,
 			      const struct dst_dns_query *dq)
 {
 }
 
-void dst_uplinks_ok(struct dst_uplinks *u, struct dst_upstream *up, uint64_t sent_ns)
+void dst_upstreams_ok(struct dst_upstreams *u, struct dst_upstream *up, uint64_t sent_ns)
 {
 	u->ok[up - u->ups]++;
 }
 
-void dst_uplinks_servfail(struct dst_uplinks *u, struct dst_upstream *up)
+void dst_upstreams_servfail(struct dst_upstreams *u, struct dst_upstream *up)
 {
 	u->servfail[up - u->ups]++;
 }
 
-void dst_uplinks_failed(struct dst_uplinks *u, struct dst_upstream *up, int status,
+void dst_upstreams_failed(struct dst_upstreams *u, struct dst_upstream *up, int status,
 			uint64_t sent_ms)
 {
 	if (status != DST_ECANCELED)
 		u->failed[up - u->ups]++;
 }
 
-bool dst_uplinks_resolving(const struct dst_uplinks *u)
+bool dst_upstreams_resolving(const struct dst_upstreams *u)
 {
 	return u->resolving;
 }
@@ -119,12 +119,12 @@ void dst_upstream_cause(const struct dst_upstream *up, int status, char *buf, si
 	snprintf(buf, cap, "%s", status == DST_ETIMEDOUT ? "timed out" : "failed");
 }
 
-size_t dst_uplinks_count(const struct dst_uplinks *u)
+size_t dst_upstreams_count(const struct dst_upstreams *u)
 {
 	return NUPS;
 }
 
-struct dst_upstream *dst_uplinks_at(const struct dst_uplinks *u, size_t i)
+struct dst_upstream *dst_upstreams_at(const struct dst_upstreams *u, size_t i)
 {
 	return (struct dst_upstream *)&u->ups[i];
 }

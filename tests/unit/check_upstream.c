@@ -32,13 +32,13 @@ static void on_changed(void *arg, unsigned i, enum dst_up_state from, const stru
 	size_t n = strlen(changes);
 	(void)arg;
 	snprintf(changes + n, sizeof(changes) - n, "%s%u:%s>%s", n ? " " : "", i,
-		 dst_upset_state_name(from), dst_upset_state_name(h->state));
+		 dst_selector_state_name(from), dst_selector_state_name(h->state));
 }
 
-static struct dst_upset *set_of(size_t n, enum dst_up_strategy st)
+static struct dst_selector *set_of(size_t n, enum dst_up_strategy st)
 {
-	struct dst_upset *s = NULL;
-	struct dst_upset_opts o = {
+	struct dst_selector *s = NULL;
+	struct dst_selector_opts o = {
 		.strategy = st,
 		.max_backoff_ms = 8000,
 		.query_timeout_ms = 4000,
@@ -48,21 +48,21 @@ static struct dst_upset *set_of(size_t n, enum dst_up_strategy st)
 	nscript = script_pos = 0;
 	fill = 7;
 	changes[0] = '\0';
-	ck_assert_int_eq(dst_upset_new(&o, n, &s), 0);
+	ck_assert_int_eq(dst_selector_new(&o, n, &s), 0);
 	return s;
 }
 
-static enum dst_up_state state(struct dst_upset *s, unsigned i)
+static enum dst_up_state state(struct dst_selector *s, unsigned i)
 {
-	return dst_upset_health(s, i)->state;
+	return dst_selector_health(s, i)->state;
 }
 
 /* Puts upstream i into DOWN at now: a failure, a probe, a second failure. */
-static void take_down(struct dst_upset *s, unsigned i, uint64_t now)
+static void take_down(struct dst_selector *s, unsigned i, uint64_t now)
 {
-	dst_upset_failure(s, i, DST_ECONNREFUSED, "connection refused", now, now);
+	dst_selector_failure(s, i, DST_ECONNREFUSED, "connection refused", now, now);
 	ck_assert_int_eq(state(s, i), DST_UP_SUSPECT);
-	dst_upset_failure(s, i, DST_ECONNREFUSED, "connection refused", now, now);
+	dst_selector_failure(s, i, DST_ECONNREFUSED, "connection refused", now, now);
 	ck_assert_int_eq(state(s, i), DST_UP_DOWN);
 }
 
@@ -70,93 +70,93 @@ static void take_down(struct dst_upset *s, unsigned i, uint64_t now)
 
 START_TEST(test_ordered_picks_first_up_in_file_order)
 {
-	struct dst_upset *s = set_of(3, DST_UP_ORDERED);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 10), 0);
-	ck_assert_int_eq(dst_upset_pick(s, 1, 10), 1);
-	ck_assert_int_eq(dst_upset_pick(s, 3, 10), 2);
-	ck_assert_int_eq(dst_upset_pick(s, 7, 10), -1);
-	dst_upset_free(s);
+	struct dst_selector *s = set_of(3, DST_UP_ORDERED);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 10), 0);
+	ck_assert_int_eq(dst_selector_pick(s, 1, 10), 1);
+	ck_assert_int_eq(dst_selector_pick(s, 3, 10), 2);
+	ck_assert_int_eq(dst_selector_pick(s, 7, 10), -1);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_ordered_fails_back_once_the_first_answers_again)
 {
-	struct dst_upset *s = set_of(2, DST_UP_ORDERED);
+	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
 	take_down(s, 0, 100);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 200), 1);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 200), 1);
 	/* Backoff 1 s +-25%: with the scripted RNG, exactly 1000 - 250 + 7 ms. */
-	ck_assert_uint_eq(dst_upset_health(s, 0)->retry_ms, 100 + 757);
-	ck_assert_int_eq(dst_upset_probe_due(s, 856), -1);
-	ck_assert_int_eq(dst_upset_probe_due(s, 857), 0);
+	ck_assert_uint_eq(dst_selector_health(s, 0)->retry_ms, 100 + 757);
+	ck_assert_int_eq(dst_selector_probe_due(s, 856), -1);
+	ck_assert_int_eq(dst_selector_probe_due(s, 857), 0);
 	ck_assert_int_eq(state(s, 0), DST_UP_PROBING);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 857), 1);
-	dst_upset_success(s, 0, 5000, 870);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 857), 1);
+	dst_selector_success(s, 0, 5000, 870);
 	ck_assert_int_eq(state(s, 0), DST_UP_UP);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 871), 0);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 871), 0);
 	ck_assert_str_eq(changes, "0:up>suspect 0:suspect>down 0:down>probing 0:probing>up");
-	dst_upset_free(s);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_round_robin_spreads_over_up_upstreams)
 {
-	struct dst_upset *s = set_of(3, DST_UP_ROUND_ROBIN);
+	struct dst_selector *s = set_of(3, DST_UP_ROUND_ROBIN);
 	int seen[4];
 	for (int k = 0; k < 4; k++)
-		seen[k] = dst_upset_pick(s, 0, 10);
+		seen[k] = dst_selector_pick(s, 0, 10);
 	ck_assert_int_eq(seen[0], 0);
 	ck_assert_int_eq(seen[1], 1);
 	ck_assert_int_eq(seen[2], 2);
 	ck_assert_int_eq(seen[3], 0);
-	dst_upset_failure(s, 1, DST_ETIMEDOUT, "timed out", 20, 20);
+	dst_selector_failure(s, 1, DST_ETIMEDOUT, "timed out", 20, 20);
 	/* 1 is suspect now: the turn skips it. */
-	ck_assert_int_eq(dst_upset_pick(s, 0, 30), 2);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 30), 0);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 30), 2);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 30), 2);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 30), 0);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 30), 2);
 	/* A retry takes the next one without moving the turn. */
-	ck_assert_int_eq(dst_upset_pick(s, 1 << 2, 30), 0);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 30), 0);
-	dst_upset_free(s);
+	ck_assert_int_eq(dst_selector_pick(s, 1 << 2, 30), 0);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 30), 0);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_fastest_picks_lowest_smoothed_rtt)
 {
-	struct dst_upset *s = set_of(3, DST_UP_FASTEST);
+	struct dst_selector *s = set_of(3, DST_UP_FASTEST);
 	/* Not yet timed counts as fastest: each one is measured first. */
-	ck_assert_int_eq(dst_upset_pick(s, 0, 0), 0);
-	dst_upset_success(s, 0, 40000, 1);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 1), 1);
-	dst_upset_success(s, 1, 10000, 2);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 2), 2);
-	dst_upset_success(s, 2, 20000, 3);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 0), 0);
+	dst_selector_success(s, 0, 40000, 1);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 1), 1);
+	dst_selector_success(s, 1, 10000, 2);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 2), 2);
+	dst_selector_success(s, 2, 20000, 3);
 	for (int k = 0; k < 20; k++)
-		ck_assert_int_eq(dst_upset_pick(s, 0, 4), 1);
+		ck_assert_int_eq(dst_selector_pick(s, 0, 4), 1);
 	/* 1 slows down: its smoothed RTT passes 2's after a few answers. */
 	for (int k = 0; k < 12; k++)
-		dst_upset_success(s, 1, 60000, 5);
-	ck_assert_uint_gt(dst_upset_health(s, 1)->srtt_us, 20000);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 6), 2);
+		dst_selector_success(s, 1, 60000, 5);
+	ck_assert_uint_gt(dst_selector_health(s, 1)->srtt_us, 20000);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 6), 2);
 	/* A retry goes to the fastest not yet tried. */
-	ck_assert_int_eq(dst_upset_pick(s, 1 << 2, 6), 0);
-	dst_upset_free(s);
+	ck_assert_int_eq(dst_selector_pick(s, 1 << 2, 6), 0);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_fastest_sends_one_in_fifty_elsewhere)
 {
-	struct dst_upset *s = set_of(3, DST_UP_FASTEST);
+	struct dst_selector *s = set_of(3, DST_UP_FASTEST);
 	int counts[3] = { 0, 0, 0 };
-	dst_upset_success(s, 0, 40000, 1);
-	dst_upset_success(s, 1, 10000, 1);
-	dst_upset_success(s, 2, 20000, 1);
+	dst_selector_success(s, 0, 40000, 1);
+	dst_selector_success(s, 1, 10000, 1);
+	dst_selector_success(s, 2, 20000, 1);
 	/* A counter as RNG: one draw in 50 is a multiple of 50. */
 	for (uint32_t k = 0; k < 5000; k++) {
 		nscript = 2;
 		script_pos = 0;
 		script[0] = k;
 		script[1] = k / 50;
-		counts[dst_upset_pick(s, 0, 2)]++;
+		counts[dst_selector_pick(s, 0, 2)]++;
 	}
 	ck_assert_int_eq(counts[1], 5000 - 100);
 	ck_assert_int_eq(counts[0], 50);
@@ -165,50 +165,50 @@ START_TEST(test_fastest_sends_one_in_fifty_elsewhere)
 	nscript = 1;
 	script_pos = 0;
 	script[0] = 0;
-	ck_assert_int_eq(dst_upset_pick(s, 1 << 0, 2), 1);
-	dst_upset_free(s);
+	ck_assert_int_eq(dst_selector_pick(s, 1 << 0, 2), 1);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_suspect_is_used_only_when_nothing_is_up)
 {
-	struct dst_upset *s = set_of(2, DST_UP_ORDERED);
-	dst_upset_failure(s, 0, DST_ETIMEDOUT, "timed out", 5, 10);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 11), 1);
-	ck_assert_int_eq(dst_upset_pick(s, 1 << 1, 11), 0);
-	dst_upset_free(s);
+	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
+	dst_selector_failure(s, 0, DST_ETIMEDOUT, "timed out", 5, 10);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 11), 1);
+	ck_assert_int_eq(dst_selector_pick(s, 1 << 1, 11), 0);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_all_down_still_picks_least_recently_failed)
 {
-	struct dst_upset *s = set_of(3, DST_UP_ORDERED);
+	struct dst_selector *s = set_of(3, DST_UP_ORDERED);
 	take_down(s, 1, 100);
 	take_down(s, 0, 200);
 	take_down(s, 2, 300);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 400), 1);
-	ck_assert_int_eq(dst_upset_pick(s, 1 << 1, 400), 0);
-	ck_assert_int_eq(dst_upset_pick(s, 3, 400), 2);
-	ck_assert_int_eq(dst_upset_pick(s, 7, 400), -1);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 400), 1);
+	ck_assert_int_eq(dst_selector_pick(s, 1 << 1, 400), 0);
+	ck_assert_int_eq(dst_selector_pick(s, 3, 400), 2);
+	ck_assert_int_eq(dst_selector_pick(s, 7, 400), -1);
 	/* With nothing up, queries decide: no probes. */
-	ck_assert_int_eq(dst_upset_probe_due(s, 100000), -1);
+	ck_assert_int_eq(dst_selector_probe_due(s, 100000), -1);
 	/* The first success brings it up. */
-	dst_upset_success(s, 2, 1000, 500);
+	dst_selector_success(s, 2, 1000, 500);
 	ck_assert_int_eq(state(s, 2), DST_UP_UP);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 500), 2);
-	dst_upset_free(s);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 500), 2);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_unavailable_upstream_is_never_picked_or_probed)
 {
-	struct dst_upset *s = set_of(2, DST_UP_ORDERED);
-	dst_upset_set_available(s, 0, false);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 1), 1);
-	ck_assert_int_eq(dst_upset_pick(s, 1 << 1, 1), -1);
-	dst_upset_set_available(s, 0, true);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 1), 0);
-	dst_upset_free(s);
+	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
+	dst_selector_set_available(s, 0, false);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 1), 1);
+	ck_assert_int_eq(dst_selector_pick(s, 1 << 1, 1), -1);
+	dst_selector_set_available(s, 0, true);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 1), 0);
+	dst_selector_free(s);
 }
 END_TEST
 
@@ -216,179 +216,179 @@ END_TEST
 
 START_TEST(test_burst_of_failures_from_before_a_change_counts_once)
 {
-	struct dst_upset *s = set_of(2, DST_UP_ORDERED);
+	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
 	/* Fifty queries sent at 0..49 ms all time out together at 750 ms. */
 	for (uint64_t k = 0; k < 50; k++)
-		dst_upset_failure(s, 0, DST_ETIMEDOUT, "timed out", k, 750);
+		dst_selector_failure(s, 0, DST_ETIMEDOUT, "timed out", k, 750);
 	ck_assert_int_eq(state(s, 0), DST_UP_SUSPECT);
 	ck_assert_str_eq(changes, "0:up>suspect");
 	/* One sent after the change does count. */
-	dst_upset_failure(s, 0, DST_ETIMEDOUT, "timed out", 760, 900);
+	dst_selector_failure(s, 0, DST_ETIMEDOUT, "timed out", 760, 900);
 	ck_assert_int_eq(state(s, 0), DST_UP_DOWN);
-	dst_upset_free(s);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_suspect_gets_a_probe_at_once)
 {
-	struct dst_upset *s = set_of(2, DST_UP_ORDERED);
-	dst_upset_failure(s, 0, DST_ECONNREFUSED, "connection refused", 10, 10);
-	ck_assert_int_eq(dst_upset_probe_due(s, 11), 0);
+	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
+	dst_selector_failure(s, 0, DST_ECONNREFUSED, "connection refused", 10, 10);
+	ck_assert_int_eq(dst_selector_probe_due(s, 11), 0);
 	ck_assert_int_eq(state(s, 0), DST_UP_PROBING);
 	/* Only one probe at a time. */
-	ck_assert_int_eq(dst_upset_probe_due(s, 12), -1);
-	dst_upset_failure(s, 0, DST_ECONNREFUSED, "connection refused", 11, 12);
+	ck_assert_int_eq(dst_selector_probe_due(s, 12), -1);
+	dst_selector_failure(s, 0, DST_ECONNREFUSED, "connection refused", 11, 12);
 	ck_assert_int_eq(state(s, 0), DST_UP_DOWN);
-	ck_assert_uint_eq(dst_upset_health(s, 0)->backoff_ms, 1000);
-	dst_upset_free(s);
+	ck_assert_uint_eq(dst_selector_health(s, 0)->backoff_ms, 1000);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_backoff_doubles_with_jitter_up_to_max)
 {
-	struct dst_upset *s = set_of(2, DST_UP_ORDERED);
+	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
 	uint64_t now = 0;
 	uint32_t want[] = { 1000, 2000, 4000, 8000, 8000 };
 	take_down(s, 0, now);
 	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
-		const struct dst_up_health *h = dst_upset_health(s, 0);
+		const struct dst_up_health *h = dst_selector_health(s, 0);
 		ck_assert_uint_eq(h->backoff_ms, want[k]);
 		/* rand() = 7: 3/4 of the backoff plus 7 ms, never over max-backoff. */
 		uint64_t j = want[k] - want[k] / 4 + 7;
 		ck_assert_uint_eq(h->retry_ms, now + (j < 8000 ? j : 8000));
 		now = h->retry_ms;
-		ck_assert_int_eq(dst_upset_probe_due(s, now), 0);
-		dst_upset_failure(s, 0, DST_ETIMEDOUT, "timed out", now, now + 100);
+		ck_assert_int_eq(dst_selector_probe_due(s, now), 0);
+		dst_selector_failure(s, 0, DST_ETIMEDOUT, "timed out", now, now + 100);
 		now += 100;
 	}
 	/* Jitter spans +-25%: the top of the range. */
 	fill = 500;
-	dst_upset_success(s, 0, 1000, now);
+	dst_selector_success(s, 0, 1000, now);
 	take_down(s, 0, now);
-	ck_assert_uint_eq(dst_upset_health(s, 0)->retry_ms, now + 1250);
-	dst_upset_free(s);
+	ck_assert_uint_eq(dst_selector_health(s, 0)->retry_ms, now + 1250);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_cause_is_kept_and_reported_once_per_change)
 {
-	struct dst_upset *s = set_of(2, DST_UP_ORDERED);
+	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
 	take_down(s, 0, 10);
 	changes[0] = '\0';
-	dst_upset_failure(s, 0, DST_ECONNREFUSED, "connection refused", 20, 20);
-	dst_upset_failure(s, 0, DST_ECONNREFUSED, "connection refused", 30, 30);
+	dst_selector_failure(s, 0, DST_ECONNREFUSED, "connection refused", 20, 20);
+	dst_selector_failure(s, 0, DST_ECONNREFUSED, "connection refused", 30, 30);
 	ck_assert_str_eq(changes, "");
-	dst_upset_failure(s, 0, DST_ECERTVERIFY, "certificate expired", 40, 40);
+	dst_selector_failure(s, 0, DST_ECERTVERIFY, "certificate expired", 40, 40);
 	ck_assert_str_eq(changes, "0:down>down");
-	ck_assert_str_eq(dst_upset_health(s, 0)->cause, "certificate expired");
-	ck_assert_int_eq(dst_upset_health(s, 0)->last_status, DST_ECERTVERIFY);
+	ck_assert_str_eq(dst_selector_health(s, 0)->cause, "certificate expired");
+	ck_assert_int_eq(dst_selector_health(s, 0)->last_status, DST_ECERTVERIFY);
 	/* Failures while down do not stretch the backoff. */
-	ck_assert_uint_eq(dst_upset_health(s, 0)->backoff_ms, 1000);
-	dst_upset_success(s, 0, 100, 50);
-	ck_assert_str_eq(dst_upset_health(s, 0)->cause, "");
-	dst_upset_free(s);
+	ck_assert_uint_eq(dst_selector_health(s, 0)->backoff_ms, 1000);
+	dst_selector_success(s, 0, 100, 50);
+	ck_assert_str_eq(dst_selector_health(s, 0)->cause, "");
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_cancelled_attempts_are_not_failures)
 {
-	struct dst_upset *s = set_of(1, DST_UP_ORDERED);
-	dst_upset_failure(s, 0, DST_ECANCELED, NULL, 10, 10);
+	struct dst_selector *s = set_of(1, DST_UP_ORDERED);
+	dst_selector_failure(s, 0, DST_ECANCELED, NULL, 10, 10);
 	ck_assert_int_eq(state(s, 0), DST_UP_UP);
-	dst_upset_free(s);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_occasional_servfail_keeps_upstream_up)
 {
-	struct dst_upset *s = set_of(2, DST_UP_ORDERED);
+	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
 	for (int k = 0; k < 40; k++) {
 		if (k % 3 == 0)
-			ck_assert(!dst_upset_servfail(s, 0, (uint64_t)k));
+			ck_assert(!dst_selector_servfail(s, 0, (uint64_t)k));
 		else
-			dst_upset_success(s, 0, 1000, (uint64_t)k);
+			dst_selector_success(s, 0, 1000, (uint64_t)k);
 	}
 	ck_assert_int_eq(state(s, 0), DST_UP_UP);
 	/* Fewer than 8 answers, all SERVFAIL: too few to judge. */
 	for (int k = 0; k < 7; k++)
-		ck_assert(!dst_upset_servfail(s, 1, 50));
+		ck_assert(!dst_selector_servfail(s, 1, 50));
 	ck_assert_int_eq(state(s, 1), DST_UP_UP);
-	dst_upset_free(s);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_mostly_servfail_counts_against_health)
 {
-	struct dst_upset *s = set_of(2, DST_UP_ORDERED);
+	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
 	for (int k = 0; k < 8; k++)
-		dst_upset_success(s, 0, 1000, 1);
+		dst_selector_success(s, 0, 1000, 1);
 	/* 9 of the last 16 SERVFAIL: a majority. */
 	for (int k = 0; k < 8; k++)
-		ck_assert(!dst_upset_servfail(s, 0, 2));
-	ck_assert(dst_upset_servfail(s, 0, 3));
+		ck_assert(!dst_selector_servfail(s, 0, 2));
+	ck_assert(dst_selector_servfail(s, 0, 3));
 	ck_assert_int_eq(state(s, 0), DST_UP_SUSPECT);
-	ck_assert_int_eq(dst_upset_health(s, 0)->last_status, DST_ESERVFAIL);
-	ck_assert_int_eq(dst_upset_probe_due(s, 4), 0);
-	ck_assert(dst_upset_servfail(s, 0, 5));
+	ck_assert_int_eq(dst_selector_health(s, 0)->last_status, DST_ESERVFAIL);
+	ck_assert_int_eq(dst_selector_probe_due(s, 4), 0);
+	ck_assert(dst_selector_servfail(s, 0, 5));
 	ck_assert_int_eq(state(s, 0), DST_UP_DOWN);
 	/* A good answer to a later probe brings it back with a clean slate. */
-	ck_assert_int_eq(dst_upset_probe_due(s, 100000), 0);
-	dst_upset_success(s, 0, 1000, 100001);
+	ck_assert_int_eq(dst_selector_probe_due(s, 100000), 0);
+	dst_selector_success(s, 0, 1000, 100001);
 	ck_assert_int_eq(state(s, 0), DST_UP_UP);
-	ck_assert(!dst_upset_servfail(s, 0, 100002));
+	ck_assert(!dst_selector_servfail(s, 0, 100002));
 	ck_assert_int_eq(state(s, 0), DST_UP_UP);
-	dst_upset_free(s);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_servfail_answer_brings_suspect_back)
 {
-	struct dst_upset *s = set_of(2, DST_UP_ORDERED);
-	dst_upset_failure(s, 0, DST_ETIMEDOUT, "timed out", 1, 1);
-	ck_assert(!dst_upset_servfail(s, 0, 2));
+	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
+	dst_selector_failure(s, 0, DST_ETIMEDOUT, "timed out", 1, 1);
+	ck_assert(!dst_selector_servfail(s, 0, 2));
 	ck_assert_int_eq(state(s, 0), DST_UP_UP);
-	dst_upset_free(s);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_reset_brings_everything_up_and_forgets_rtt)
 {
-	struct dst_upset *s = set_of(2, DST_UP_ORDERED);
-	dst_upset_success(s, 1, 3000, 1);
+	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
+	dst_selector_success(s, 1, 3000, 1);
 	take_down(s, 0, 10);
-	dst_upset_reset(s, 20);
+	dst_selector_reset(s, 20);
 	ck_assert_int_eq(state(s, 0), DST_UP_UP);
-	ck_assert_uint_eq(dst_upset_health(s, 0)->backoff_ms, 0);
-	ck_assert(!dst_upset_health(s, 1)->have_rtt);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 20), 0);
+	ck_assert_uint_eq(dst_selector_health(s, 0)->backoff_ms, 0);
+	ck_assert(!dst_selector_health(s, 1)->have_rtt);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 20), 0);
 	/* Failures of attempts from before the reset say nothing about the new network. */
-	dst_upset_failure(s, 0, DST_ETIMEDOUT, "timed out", 15, 25);
+	dst_selector_failure(s, 0, DST_ETIMEDOUT, "timed out", 15, 25);
 	ck_assert_int_eq(state(s, 0), DST_UP_UP);
-	dst_upset_free(s);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_reconfigure_keeps_the_health_of_kept_upstreams)
 {
-	struct dst_upset *s = set_of(2, DST_UP_ORDERED);
-	struct dst_upset_opts o = { .strategy = DST_UP_ROUND_ROBIN, .rand = fake_rand };
+	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
+	struct dst_selector_opts o = { .strategy = DST_UP_ROUND_ROBIN, .rand = fake_rand };
 	/* Upstream 1 moves to place 2; place 0 is new, and so is place 1. */
 	static const int from[3] = { -1, -1, 1 };
 	take_down(s, 1, 10);
-	dst_upset_set_available(s, 0, false);
-	dst_upset_reconfigure(s, &o, 3, from);
-	ck_assert_uint_eq(dst_upset_size(s), 3);
-	ck_assert_int_eq(dst_upset_health(s, 2)->state, DST_UP_DOWN);
-	ck_assert_int_eq(dst_upset_health(s, 0)->state, DST_UP_UP);
-	ck_assert(dst_upset_health(s, 0)->available);
+	dst_selector_set_available(s, 0, false);
+	dst_selector_reconfigure(s, &o, 3, from);
+	ck_assert_uint_eq(dst_selector_size(s), 3);
+	ck_assert_int_eq(dst_selector_health(s, 2)->state, DST_UP_DOWN);
+	ck_assert_int_eq(dst_selector_health(s, 0)->state, DST_UP_UP);
+	ck_assert(dst_selector_health(s, 0)->available);
 	/* The new strategy applies: round robin over 0 and 1. */
-	ck_assert_int_eq(dst_upset_pick(s, 0, 20), 0);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 20), 1);
-	ck_assert_int_eq(dst_upset_pick(s, 0, 20), 0);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 20), 0);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 20), 1);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 20), 0);
 	/* Out of range: nothing changes. */
-	dst_upset_reconfigure(s, &o, DST_UP_MAX + 1, from);
-	ck_assert_uint_eq(dst_upset_size(s), 3);
-	dst_upset_free(s);
+	dst_selector_reconfigure(s, &o, DST_UP_MAX + 1, from);
+	ck_assert_uint_eq(dst_selector_size(s), 3);
+	dst_selector_free(s);
 }
 END_TEST
 
@@ -396,31 +396,31 @@ END_TEST
 
 START_TEST(test_attempt_timeout_adapts_to_measured_rtt)
 {
-	struct dst_upset *s = set_of(1, DST_UP_ORDERED);
-	ck_assert_uint_eq(dst_upset_attempt_timeout_ms(s, 0), DST_UP_INITIAL_TIMEOUT_MS);
+	struct dst_selector *s = set_of(1, DST_UP_ORDERED);
+	ck_assert_uint_eq(dst_selector_attempt_timeout_ms(s, 0), DST_UP_INITIAL_TIMEOUT_MS);
 	/* One 200 ms sample: SRTT 200, RTTVAR 100: 3 x 200 + 4 x 100. */
-	dst_upset_success(s, 0, 200000, 1);
-	ck_assert_uint_eq(dst_upset_attempt_timeout_ms(s, 0), 1000);
+	dst_selector_success(s, 0, 200000, 1);
+	ck_assert_uint_eq(dst_selector_attempt_timeout_ms(s, 0), 1000);
 	/* A steady 2 ms upstream converges to the floor. */
 	for (int k = 0; k < 100; k++)
-		dst_upset_success(s, 0, 2000, 2);
-	ck_assert_uint_eq(dst_upset_attempt_timeout_ms(s, 0), DST_UP_MIN_TIMEOUT_MS);
+		dst_selector_success(s, 0, 2000, 2);
+	ck_assert_uint_eq(dst_selector_attempt_timeout_ms(s, 0), DST_UP_MIN_TIMEOUT_MS);
 	/* A slow one is capped at query-timeout. */
 	for (int k = 0; k < 10; k++)
-		dst_upset_success(s, 0, 3000000, 3);
-	ck_assert_uint_eq(dst_upset_attempt_timeout_ms(s, 0), 4000);
-	dst_upset_free(s);
+		dst_selector_success(s, 0, 3000000, 3);
+	ck_assert_uint_eq(dst_selector_attempt_timeout_ms(s, 0), 4000);
+	dst_selector_free(s);
 }
 END_TEST
 
 START_TEST(test_new_rejects_bad_sizes)
 {
-	struct dst_upset *s = NULL;
-	struct dst_upset_opts o = { .rand = fake_rand };
-	ck_assert_int_eq(dst_upset_new(&o, 0, &s), DST_EINVAL);
-	ck_assert_int_eq(dst_upset_new(&o, DST_UP_MAX + 1, &s), DST_EINVAL);
+	struct dst_selector *s = NULL;
+	struct dst_selector_opts o = { .rand = fake_rand };
+	ck_assert_int_eq(dst_selector_new(&o, 0, &s), DST_EINVAL);
+	ck_assert_int_eq(dst_selector_new(&o, DST_UP_MAX + 1, &s), DST_EINVAL);
 	o.rand = NULL;
-	ck_assert_int_eq(dst_upset_new(&o, 1, &s), DST_EINVAL);
+	ck_assert_int_eq(dst_selector_new(&o, 1, &s), DST_EINVAL);
 	ck_assert_ptr_null(s);
 }
 END_TEST
