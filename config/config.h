@@ -61,6 +61,9 @@ enum dst_config_ecs {
 	DST_CONFIG_ECS_PASS,              /* forwarded as the client sent it */
 };
 
+/* Where dotstub and dotstub-control look for the configuration without -c. */
+#define DST_CONFIG_DEFAULT_PATH SYSCONFDIR "/dotstub/dotstub.conf"
+
 /* Upstream sections a configuration may have (resolver/ keeps one bit per upstream). */
 #define DST_CONFIG_MAX_UPSTREAMS 64
 

@@ -26,14 +26,13 @@
 #include "resolver/privilege.h"
 #include "resolver/server.h"
 
-#define DEFAULT_CONFIG SYSCONFDIR "/dotstub/dotstub.conf"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: dotstub [-c FILE] [-t] [-v]... [-V] [-h]\n"
 		"       dotstub pin HOST[:PORT] [--name TLSNAME] [--ca-file FILE]\n"
-		"  -c FILE  configuration file (default " DEFAULT_CONFIG
+		"  -c FILE  configuration file (default " DST_CONFIG_DEFAULT_PATH
 		" if present,\n"
 		"           else built-in defaults)\n"
 		"  -t       check the configuration, print problems or \"ok\", and exit\n"
@@ -81,7 +80,7 @@ static void print_warnings(const struct dst_config *cfg)
 
 int main(int argc, char **argv)
 {
-	const char *path = DEFAULT_CONFIG;
+	const char *path = DST_CONFIG_DEFAULT_PATH;
 	bool explicit_path = false, check_only = false;
 	int opt;
 

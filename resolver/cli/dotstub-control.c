@@ -24,7 +24,6 @@
 
 #include "config/config.h"
 
-#define DEFAULT_CONFIG SYSCONFDIR "/dotstub/dotstub.conf"
 #define DEFAULT_SOCKET "/run/dotstub/control"
 #define MAX_REPLY (16 * 1024 * 1024)
 
@@ -41,7 +40,7 @@ static void usage(FILE *out)
 		"options:\n"
 		"  -s SOCKET  the control socket (default: [server] control in the\n"
 		"             configuration file, else " DEFAULT_SOCKET ")\n"
-		"  -c FILE    the configuration file to find it in (default " DEFAULT_CONFIG ")\n"
+		"  -c FILE    the configuration file to find it in (default " DST_CONFIG_DEFAULT_PATH ")\n"
 		"  -T SECONDS how long to wait for the answer (default 10)\n");
 }
 
@@ -143,7 +142,7 @@ static int ask(const char *sock, const char *cmd, int timeout_ms, char **out, si
 
 int main(int argc, char **argv)
 {
-	const char *sock = NULL, *config = DEFAULT_CONFIG;
+	const char *sock = NULL, *config = DST_CONFIG_DEFAULT_PATH;
 	bool explicit_config = false;
 	char cmd[1100], *reply = NULL, *owned = NULL;
 	unsigned long timeout_s = 10;

@@ -473,11 +473,9 @@ static struct worker *worker_new(struct dst_workers *set, unsigned index)
 
 int dst_workers_start(struct dst_listen *ls)
 {
-	unsigned n = dst_workers_threads(ls->cfg->threads);
+	unsigned n = dst_workers_threads(ls->cfg->threads); /* at most MAX_THREADS */
 	struct dst_workers *set = ls->workers;
 
-	if (n > MAX_THREADS)
-		n = MAX_THREADS;
 	if (n <= 1 && !set)
 		return 0;
 	if (!set) {

@@ -101,7 +101,11 @@ void dst_upstream__send_probe(struct dst_upstreams *u, struct dst_upstream *up, 
 		return;
 	}
 	ssize_t n = dst_dns_upstream_query(req, dq, 0, buf, sizeof(buf));
-	int r = n < 0 ? (int)n : (pr = calloc(1, sizeof(*pr))) ? 0 : DST_ENOMEM;
+	int r = n < 0 ? (int)n : 0;
+	if (r == 0) {
+		pr = calloc(1, sizeof(*pr));
+		r = pr ? 0 : DST_ENOMEM;
+	}
 	if (r == 0) {
 		uv_timer_init(u->loop, &pr->timer);
 		pr->timer.data = pr;
