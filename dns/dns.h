@@ -289,4 +289,29 @@ ssize_t dst_dns_any_answer(const uint8_t *query, const struct dst_dns_query *q, 
 /* Lower-cases the ASCII letters of a wire-format name in place (n bytes). */
 void dst_dns_name_lower(uint8_t *name, size_t n);
 
+/* --- text (dns/text.c): for logs, reports and the control socket, never the hot path --- */
+
+#define DST_DNS_TEXT_LEN 16                   /* "TYPE65535", "RCODE4095" */
+#define DST_DNS_NAME_TEXT_LEN (4 * 255 + 2)   /* every byte as \DDD, the dots, the NUL */
+#define DST_DNS_NAMED_RCODES 6                /* NOERROR .. REFUSED have names */
+
+/* The type's mnemonic ("AAAA"), else "TYPE%u" written into buf. */
+const char *dst_dns_type_name(uint16_t type, char buf[DST_DNS_TEXT_LEN]);
+/* The rcode's name ("NXDOMAIN") below DST_DNS_NAMED_RCODES, else "RCODE%u" in buf. */
+const char *dst_dns_rcode_name(unsigned rcode, char buf[DST_DNS_TEXT_LEN]);
+/*
+ * The name at off in wire (uncompressed) as text, absolute ("www.example.com.",
+ * "." for the root), bytes outside printable ASCII, dots and backslashes as
+ * \DDD. Returns the offset after the name, or 0 if it is malformed.
+ */
+size_t dst_dns_name_to_text(const uint8_t *wire, size_t len, size_t off,
+			    char out[DST_DNS_NAME_TEXT_LEN]);
+/*
+ * A plain name ("www.example.com" or "www.example.com.", "." for the root)
+ * in wire form; returns its length, or 0 if it is not a plain name (an
+ * empty label, a label over 63, over 255 bytes, blanks, backslashes or
+ * bytes outside printable ASCII).
+ */
+size_t dst_dns_name_from_text(const char *s, uint8_t out[DST_DNS_MAX_NAME]);
+
 #endif

@@ -41,31 +41,6 @@ struct dst_control {
 
 static const char usage[] = "expected status, upstreams, stats, flush [NAME], reload or help";
 
-/* "www.example.com" or "www.example.com." to wire form; 0 if it is not a plain name. */
-static size_t name_to_wire(const char *s, uint8_t out[DST_DNS_MAX_NAME])
-{
-	size_t n = 0;
-
-	if (strcmp(s, ".") == 0)
-		s = "";
-	while (*s) {
-		size_t l = strcspn(s, ".");
-		if (l == 0 || l > 63 || n + l + 2 > DST_DNS_MAX_NAME)
-			return 0;
-		for (size_t i = 0; i < l; i++)
-			if ((unsigned char)s[i] <= 0x20 || s[i] == '\\' || (unsigned char)s[i] >= 0x7f)
-				return 0;
-		out[n++] = (uint8_t)l;
-		memcpy(out + n, s, l);
-		n += l;
-		s += l;
-		if (*s == '.')
-			s++;
-	}
-	out[n++] = 0;
-	return n;
-}
-
 static void flush(const struct dst_admin_src *src, const char *name, struct dst_buf *out)
 {
 	uint8_t wire[DST_DNS_MAX_NAME];
@@ -83,7 +58,7 @@ static void flush(const struct dst_admin_src *src, const char *name, struct dst_
 		dst_buf_printf(out, "ok\nflushed: %zu entries\n", cs.entries);
 		return;
 	}
-	if (!(len = name_to_wire(name, wire))) {
+	if (!(len = dst_dns_name_from_text(name, wire))) {
 		dst_buf_printf(out, "error: \"%s\" is not a domain name like www.example.com\n",
 			       name);
 		return;

@@ -30,9 +30,7 @@ static const char *const cause_names[DST_FAIL_NCAUSES] = {
 	[DST_FAIL_OTHER] = "other",
 };
 
-static const char *const rcode_names[] = {"NOERROR", "FORMERR", "SERVFAIL",
-					  "NXDOMAIN", "NOTIMP", "REFUSED"};
-#define NRCODES (sizeof(rcode_names) / sizeof(rcode_names[0]))
+#define NRCODES DST_DNS_NAMED_RCODES
 
 static unsigned long long ull(uint64_t v)
 {
@@ -148,7 +146,7 @@ void dst_report_stats(const struct dst_admin_src *src, struct dst_buf *b)
 	dst_buf_printf(b, "prefetches: %llu\n", ull(st->prefetches));
 	dst_buf_printf(b, "answers:");
 	for (size_t r = 0; r < NRCODES; r++)
-		dst_buf_printf(b, "%s %s %llu", r ? "," : "", rcode_names[r], ull(st->rcodes[r]));
+		dst_buf_printf(b, "%s %s %llu", r ? "," : "", dst_dns_rcode_name((unsigned)r, NULL), ull(st->rcodes[r]));
 	dst_buf_printf(b, ", other %llu\n", ull(other));
 	dst_buf_printf(b, "servfail: %llu\n", ull(st->rcodes[DST_DNS_RCODE_SERVFAIL]));
 	dst_buf_printf(b, "refused: %llu\n", ull(st->rcodes[DST_DNS_RCODE_REFUSED]));
@@ -256,7 +254,7 @@ void dst_report_metrics(const struct dst_admin_src *src, struct dst_buf *b)
 	       st->queries);
 	family(b, "dotstub_answers_total", "counter", "Answers sent to clients, by rcode.");
 	for (size_t r = 0; r < NRCODES; r++)
-		dst_buf_printf(b, "dotstub_answers_total{rcode=\"%s\"} %llu\n", rcode_names[r],
+		dst_buf_printf(b, "dotstub_answers_total{rcode=\"%s\"} %llu\n", dst_dns_rcode_name((unsigned)r, NULL),
 			       ull(st->rcodes[r]));
 	for (size_t r = NRCODES; r < 16; r++)
 		other += st->rcodes[r];

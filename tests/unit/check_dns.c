@@ -31,6 +31,7 @@ static Suite *dns_suite(void)
 	suite_add_tcase(s, dns_tcase_any_answer());
 	suite_add_tcase(s, dns_tcase_hostile_input());
 	suite_add_tcase(s, dns_tcase_error_response_ede());
+	suite_add_tcase(s, dns_tcase_text());
 	return s;
 }
 

@@ -526,6 +526,97 @@ END_TEST
 /* TCases                                                              */
 /* ------------------------------------------------------------------ */
 
+/* --- text (dns/text.c) ------------------------------------------------------- */
+
+START_TEST(test_type_and_rcode_names_with_numbers_for_the_rest)
+{
+	char buf[DST_DNS_TEXT_LEN];
+
+	ck_assert_str_eq(dst_dns_type_name(28, buf), "AAAA");
+	ck_assert_str_eq(dst_dns_type_name(65, buf), "HTTPS");
+	ck_assert_str_eq(dst_dns_type_name(65535, buf), "TYPE65535");
+	ck_assert_str_eq(dst_dns_rcode_name(3, buf), "NXDOMAIN");
+	ck_assert_str_eq(dst_dns_rcode_name(5, buf), "REFUSED");
+	ck_assert_str_eq(dst_dns_rcode_name(4095, buf), "RCODE4095");
+}
+END_TEST
+
+START_TEST(test_name_to_text_escapes_and_stops_at_bad_labels)
+{
+	char out[DST_DNS_NAME_TEXT_LEN];
+	const uint8_t www[] = "\x03" "www" "\x07" "example" "\x03" "com" "\x00";
+	const uint8_t odd[] = {2, 'a', '.', 2, ' ', '\\', 0};
+	const uint8_t root[] = {0};
+	const uint8_t cut[] = {3, 'w', 'w'};
+	const uint8_t pointer[] = {0xc0, 0x0c};
+	const uint8_t unterminated[] = {1, 'a'};
+
+	ck_assert_uint_eq(dst_dns_name_to_text(www, sizeof(www) - 1, 0, out), 17);
+	ck_assert_str_eq(out, "www.example.com.");
+	ck_assert_uint_eq(dst_dns_name_to_text(odd, sizeof(odd), 0, out), sizeof(odd));
+	ck_assert_str_eq(out, "a\\046.\\032\\092.");
+	ck_assert_uint_eq(dst_dns_name_to_text(root, sizeof(root), 0, out), 1);
+	ck_assert_str_eq(out, ".");
+	ck_assert_uint_eq(dst_dns_name_to_text(cut, sizeof(cut), 0, out), 0);
+	ck_assert_uint_eq(dst_dns_name_to_text(pointer, sizeof(pointer), 0, out), 0);
+	ck_assert_uint_eq(dst_dns_name_to_text(unterminated, sizeof(unterminated), 0, out), 0);
+}
+END_TEST
+
+START_TEST(test_name_to_text_of_the_longest_name_fits_its_buffer)
+{
+	uint8_t wire[DST_DNS_MAX_NAME];
+	char out[DST_DNS_NAME_TEXT_LEN];
+	size_t n = 0;
+
+	/* 255 bytes of name: three labels of 63 and one of 61, every byte escaped (\DDD). */
+	for (int l = 0; l < 4; l++) {
+		size_t len = l < 3 ? 63 : 61;
+		wire[n++] = (uint8_t)len;
+		memset(wire + n, 0x01, len);
+		n += len;
+	}
+	wire[n++] = 0;
+	ck_assert_uint_eq(n, DST_DNS_MAX_NAME);
+	ck_assert_uint_eq(dst_dns_name_to_text(wire, n, 0, out), n);
+	ck_assert_uint_eq(strlen(out), 4 * 250 + 4);
+}
+END_TEST
+
+START_TEST(test_name_from_text_takes_plain_names_only)
+{
+	uint8_t w[DST_DNS_MAX_NAME];
+	char label64[70], long_name[300];
+
+	ck_assert_uint_eq(dst_dns_name_from_text("www.example.com", w), 17);
+	ck_assert_mem_eq(w, "\x03" "www" "\x07" "example" "\x03" "com" "\x00", 17);
+	ck_assert_uint_eq(dst_dns_name_from_text("www.example.com.", w), 17);
+	ck_assert_uint_eq(dst_dns_name_from_text(".", w), 1);
+	ck_assert_uint_eq(w[0], 0);
+	ck_assert_uint_eq(dst_dns_name_from_text("a..b", w), 0);
+	ck_assert_uint_eq(dst_dns_name_from_text(".a", w), 0);
+	ck_assert_uint_eq(dst_dns_name_from_text("a b", w), 0);
+	ck_assert_uint_eq(dst_dns_name_from_text("a\\.b", w), 0);
+	memset(label64, 'x', 64);
+	label64[64] = '\0';
+	ck_assert_uint_eq(dst_dns_name_from_text(label64, w), 0);
+	for (int i = 0; i < 128; i++)
+		memcpy(long_name + 2 * i, "a.", 2);
+	long_name[256] = '\0'; /* 128 labels: 257 bytes in wire form */
+	ck_assert_uint_eq(dst_dns_name_from_text(long_name, w), 0);
+}
+END_TEST
+
+TCase *dns_tcase_text(void)
+{
+	TCase *tc = tcase_create("text");
+	tcase_add_test(tc, test_type_and_rcode_names_with_numbers_for_the_rest);
+	tcase_add_test(tc, test_name_to_text_escapes_and_stops_at_bad_labels);
+	tcase_add_test(tc, test_name_to_text_of_the_longest_name_fits_its_buffer);
+	tcase_add_test(tc, test_name_from_text_takes_plain_names_only);
+	return tc;
+}
+
 TCase *dns_tcase_strerror(void)
 {
 	TCase *tc = tcase_create("strerror");

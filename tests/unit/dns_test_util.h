@@ -242,6 +242,7 @@ static inline void prepare(struct prepared *r, uint8_t *wire, size_t len,
 /* ------------------------------------------------------------------ */
 
 TCase *dns_tcase_strerror(void);
+TCase *dns_tcase_text(void);
 TCase *dns_tcase_cursor(void);
 TCase *dns_tcase_parse_query(void);
 TCase *dns_tcase_error_response(void);
