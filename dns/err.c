@@ -35,8 +35,6 @@ const char *dst_strerror(int err)
 		return "connection closed by peer";
 	case DST_ECONFIG:
 		return "invalid configuration";
-	case DST_ENOUPSTREAM:
-		return "no upstream left to try";
 	default:
 		break;
 	}

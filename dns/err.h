@@ -31,7 +31,6 @@ enum {
 	DST_ESERVFAIL = -1006,   /* upstream answered SERVFAIL */
 	DST_EEOF = -1007,        /* peer closed the connection */
 	DST_ECONFIG = -1008,     /* configuration is invalid */
-	DST_ENOUPSTREAM = -1009, /* every upstream was tried and failed */
 };
 
 /* Returns a static, human-readable name for any code (dotstub's or errno). */
