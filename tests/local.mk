@@ -46,5 +46,12 @@ tests_unit_check_udpbatch_LDADD = resolver/libdst_udpbatch.a $(CHECK_LIBS)
 include tests/integration/local.mk
 include tests/tools/local.mk
 
+# Architecture: no include cycle between the product folders (each folder,
+# resolver/'s subfolders included, is one node). Runs in every make check.
+dist_check_SCRIPTS += tests/arch/check-deps.py
+TESTS += tests/arch/check-deps.py
+TEST_EXTENSIONS += .py
+PY_LOG_COMPILER = python3
+
 # Soak test: run by hand or by .ci/run (short), not by make check.
 EXTRA_DIST += tests/soak/soak.sh tests/soak/workload.py tests/soak/.shellcheckrc
