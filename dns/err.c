@@ -35,6 +35,8 @@ const char *dst_strerror(int err)
 		return "connection closed by peer";
 	case DST_ECONFIG:
 		return "invalid configuration";
+	case DST_ENOTRUST:
+		return "no usable trust store";
 	default:
 		break;
 	}

@@ -148,7 +148,8 @@ void dst_tls__event(struct dst_tls_pool *p, const char *fmt, ...) __attribute__(
  * Sets p->trust and p->creds to the store o names (o->ca_file, else the
  * system's if o->tls_name, else none), shared with the pools of this
  * generation that name the same one, or set up now. Returns 0, DST_ENOMEM,
- * or DST_EINVAL with the reason in p's last error.
+ * or DST_ENOTRUST (no certificate to be had from that store) with the
+ * reason, and what to do, in p's last error.
  */
 int dst_tls__trust_get(struct dst_tls_pool *p, const struct dst_tls_opts *o);
 /* Lets go of a store from dst_tls__trust_get; NULL is fine. */

@@ -59,7 +59,12 @@ struct dst_tls_req;
  */
 typedef void (*dst_tls_answer_cb)(void *arg, int status, const uint8_t *wire, size_t len);
 
-/* Creates the pool; opens nothing until the first query. */
+/*
+ * Creates the pool; opens nothing until the first query. Returns 0,
+ * DST_ENOMEM, DST_EINVAL (no address, or neither tls_name nor a pin),
+ * DST_ENOTRUST (the trust store tls_name needs, ca_file or the system's,
+ * has no certificate: why and what to do go to stderr) or DST_ETLS.
+ */
 int dst_tls_pool_new(uv_loop_t *loop, const struct dst_tls_opts *opts, struct dst_tls_pool **out);
 
 /*

@@ -287,9 +287,45 @@ void dst_tls__trust_end(struct dst_tls_pool *p)
 		gnutls_certificate_set_trust_list(t->creds, empty, 0);
 }
 
+/* What to do about a missing system store, said wherever it is missing. */
+#define NO_SYSTEM_STORE_HELP \
+	"install ca-certificates, or give ca-file, or pin-sha256 without tls-name"
+
+/*
+ * Why the system store could not be used, in p's last error. With a
+ * system bundle configured (configure --with-system-ca-file), the message
+ * names it, with the reason unless the file is simply not there;
+ * otherwise it was GnuTLS's own system trust. bundle_r and bundle_errno
+ * are bundle_open's result for the bundle.
+ */
+static void no_system_store(struct dst_tls_pool *p, int bundle_r, int bundle_errno)
+{
+#ifdef DST_SYSTEM_CA_FILE
+	if (bundle_r == GNUTLS_E_FILE_ERROR && bundle_errno == ENOENT)
+		dst_tls__set_error(p, "no system trust store at %s: " NO_SYSTEM_STORE_HELP,
+				   DST_SYSTEM_CA_FILE);
+	else
+		dst_tls__set_error(p, "no system trust store at %s (%s): " NO_SYSTEM_STORE_HELP,
+				   DST_SYSTEM_CA_FILE,
+				   bundle_r == GNUTLS_E_FILE_ERROR ? strerror(bundle_errno)
+				   : bundle_r < 0 ? gnutls_strerror(bundle_r)
+				   : "no certificate in it");
+#else
+	(void)bundle_r;
+	(void)bundle_errno;
+	dst_tls__set_error(p, "no system trust store (GnuTLS's system trust is empty or "
+			   "unreadable): " NO_SYSTEM_STORE_HELP);
+#endif
+}
+
+/*
+ * The system store is the configured bundle if it holds a certificate,
+ * else GnuTLS's own system trust (held in the credentials) if that has
+ * any; neither is DST_ENOTRUST, as is a ca-file without a certificate.
+ */
 static int trust_load(struct dst_tls_pool *p, struct dst_tls_trust *t)
 {
-	int r;
+	int r = 0, e = 0;
 
 	if (gnutls_certificate_allocate_credentials(&t->creds) < 0)
 		return DST_ENOMEM;
@@ -298,17 +334,17 @@ static int trust_load(struct dst_tls_pool *p, struct dst_tls_trust *t)
 			dst_tls__set_error(p, "%s: no usable CA certificate (%s)", t->ca_file,
 					   r == GNUTLS_E_FILE_ERROR ? strerror(errno)
 					   : r < 0 ? gnutls_strerror(r) : "none found");
-			return DST_EINVAL;
+			return DST_ENOTRUST;
 		}
 	} else if (t->kind == TRUST_SYSTEM) {
 #ifdef DST_SYSTEM_CA_FILE
 		if (bundle_open(t, DST_SYSTEM_CA_FILE, &r))
 			return 0;
+		e = errno;
 #endif
-		r = gnutls_certificate_set_x509_system_trust(t->creds);
-		if (r <= 0) {
-			dst_tls__set_error(p, "system trust store is empty or unreadable");
-			return DST_EINVAL;
+		if (gnutls_certificate_set_x509_system_trust(t->creds) <= 0) {
+			no_system_store(p, r, e);
+			return DST_ENOTRUST;
 		}
 	}
 	return 0;
