@@ -1,37 +1,17 @@
 /*
  * The TTL cache: wire answers indexed by (qname, qtype, qclass, DO, CD).
  *
- * Entries live in one ring of memory, a log: each store appends its entry
- * (struct entry, then the key bytes padded to an even length, the TTL
- * offsets (uint16, ascending) and the wire, rounded up to 8 bytes) at the
- * head, and room is made at the tail. Eviction is CLOCK in log order (FIFO
- * with reinsertion): the entry at the tail leaves unless it was used since
- * it was last there and is still servable; then it is moved to the head
- * with its mark cleared (its "second chance"). The index is a power-of-two
- * array of bucket heads chaining entries through entry->next.
+ * This file is the index and the cache's rules: a power-of-two array of
+ * bucket heads chaining entries through entry->next, keyed by a seeded
+ * hash; the lookups (the hit path), stores, expiry, serve-stale, prefetch
+ * flags, flushes and statistics. The entries themselves are records of
+ * one ring of memory, a log that ring.c manages (room at the head,
+ * eviction by CLOCK at the tail, holes); internal.h has the shared layout.
  *
- * Why a log and not malloc per entry: memory. The ring is reserved once and
- * its pages are touched only as far as entries have reached, so the process
- * never holds more than the budget for entries, whatever mix of sizes a
- * flood brings (glibc held 20% more than it had in use under a flood, and
- * that overhead grew with the budget). An entry also costs no allocator
- * header or 16-byte rounding, and a hit writes one mark in the entry's
- * header instead of relinking a list.
- *
- * Ring layout: not wrapped, the records are [tail, head); wrapped, they are
- * [tail, wrap_at) then [0, head), with head <= tail. A record is an entry
- * in the index or a hole (an entry dropped by a lookup, a replacement or a
- * flush): holes keep their size so that the tail can step over them, and
- * count in `used` until it has. The head wraps to 0 when the next record
- * would pass ring_end, which is the budget less the index (8-aligned).
- *
- * Invariants between calls:
+ * Invariants between calls (ring.c adds the ring's own):
  *  - each entry in the index is in exactly one chain (table[hash & mask])
  *    and is a record of the ring; count is their number, expired ones
  *    included;
- *  - used == the sum of the record sizes (holes included) and
- *    bytes() == table_bytes + used <= max_bytes; used == 0 implies
- *    head == tail == 0 and not wrapped;
  *  - stored TTL fields are already clamped (into [min_ttl, max_ttl], or to
  *    at most a capped store's cap) and none is below the entry's lifetime,
  *    so subtracting an age shorter than the lifetime never underflows;
@@ -58,25 +38,16 @@
  */
 #include "config.h"
 
-#include "cache/cache.h"
+#include "cache/internal.h"
 
 #include <pthread.h>
-#include <sys/mman.h>
 
 #include <arpa/inet.h>
 #include <assert.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#if defined(__linux__) && defined(__has_include)
-#if __has_include(<sys/random.h>)
-#include <sys/random.h>
-#define HAVE_GETRANDOM 1
-#endif
-#endif
 
+#include "cache/hash.h"
 #include "dns/err.h"
 
 /* Buckets in a new table; fewer when the budget is tiny (see dst_cache_new). */
@@ -90,12 +61,6 @@
  */
 #define MAX_LOAD 2
 /*
- * One store moves at most this many marked entries from the tail to the
- * head before it evicts one whatever its mark: a store's cost stays bounded
- * even when every entry in the cache has been used since the last pass.
- */
-#define MAX_SPARED 32
-/*
  * Entries living fewer seconds than this never ask for a prefetch: a refresh
  * would barely have time to arrive. Below 10 s, whole-second ages alone
  * would already never reach the last tenth (lifetime / 10 rounds to 0).
@@ -108,66 +73,6 @@
 #else
 #define ALWAYS_INLINE inline
 #endif
-
-/* entry->state */
-enum {
-	ENTRY_HOLE = 0,    /* not in the index: space for the tail to reclaim */
-	ENTRY_INDEXED = 1, /* in the index, not used since stored or spared */
-	ENTRY_USED = 2,    /* in the index and used since: spared once at the tail */
-};
-
-struct entry {
-	struct entry *next; /* bucket chain */
-	uint64_t hash;
-	uint64_t stored_ms;
-	uint64_t expire_ms; /* stored_ms + lifetime: dead at or after this */
-	uint32_t size;      /* bytes the record takes in the ring, a multiple of 8 */
-	uint32_t prefetch_age_s; /* a hit this old (s) flags a prefetch; UINT32_MAX: no more */
-	uint16_t key_len;
-	uint16_t wire_len;
-	uint16_t nttl;
-	uint16_t state;     /* ENTRY_*: 16 bits keep data at an even offset */
-	uint8_t data[];     /* key, pad to even, uint16 TTL offsets, wire */
-};
-
-/* Keeps the TTL offsets after an even-padded key 2-byte aligned. */
-_Static_assert(offsetof(struct entry, data) % 2 == 0, "entry data must start at an even offset");
-_Static_assert(_Alignof(struct entry) <= 8, "records are 8-aligned in the ring");
-
-/*
- * Three cache lines: what every lookup reads and only stores change; what
- * stores write; what hits write. Threads sharing the cache then do not
- * invalidate each other's copy of the first on every hit.
- */
-struct dst_cache {
-	/* Read by every lookup. */
-	struct entry **table;
-	size_t mask;          /* nbuckets - 1, or 0 with no table */
-	uint64_t seed[3];
-	uint64_t stale_ms;    /* serve-stale window after expiry; 0: off */
-	uint32_t min_ttl, max_ttl;
-	bool shared;          /* lock taken by every public call */
-
-	/* Written by stores and evictions. */
-	_Alignas(64) uint8_t *ring; /* ring_cap bytes reserved, NULL if none */
-	size_t ring_cap;      /* the reservation: max_bytes rounded up to pages */
-	size_t ring_end;      /* the head wraps before passing this */
-	size_t head, tail, wrap_at;
-	size_t used;          /* bytes of records in the ring, holes included */
-	size_t touched;       /* pages below this may be resident */
-	bool wrapped;
-	size_t count;
-	size_t nbuckets;      /* 0: no table, table points at empty_bucket */
-	struct entry *empty_bucket;
-	size_t table_bytes;
-	size_t max_bytes;
-
-	/* Written by lookups. */
-	_Alignas(64) uint64_t hits, misses, evictions;
-	uint64_t stale_hits, prefetches;
-
-	_Alignas(64) pthread_mutex_t lock;
-};
 
 static inline void cache_lock(const struct dst_cache *c)
 {
@@ -202,67 +107,6 @@ static inline const uint8_t *entry_wire(const struct entry *e)
 	return (const uint8_t *)(entry_offs(e) + e->nttl);
 }
 
-/* The 128-bit product of a and b, folded to 64 bits by xoring its halves. */
-static inline uint64_t fold_mul(uint64_t a, uint64_t b)
-{
-#ifdef __SIZEOF_INT128__
-	unsigned __int128 r = (unsigned __int128)a * b;
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-#else
-	/* 32-bit targets (many routers): the schoolbook product of the halves. */
-	uint64_t al = (uint32_t)a, ah = a >> 32, bl = (uint32_t)b, bh = b >> 32;
-	uint64_t ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
-	uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
-	uint64_t lo = (uint32_t)ll | mid << 32;
-	uint64_t hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
-	return lo ^ hi;
-#endif
-}
-
-static inline uint64_t load64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof v);
-	return v;
-}
-
-static inline uint64_t load32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof v);
-	return v;
-}
-
-/*
- * Hashes n key bytes: 16 bytes per folded multiply, the last 1-16 bytes read
- * as two overlapping words. Every step mixes in a secret seed, so a client
- * who cannot see the seed cannot aim many names at one bucket. Byte order
- * of the loads does not matter: the hash never leaves the process.
- */
-static inline uint64_t hash_key(const uint64_t seed[3], const uint8_t *p, size_t n)
-{
-	uint64_t h = seed[0] ^ n, a, b;
-
-	while (n > 16) {
-		h = fold_mul(load64(p) ^ seed[1], load64(p + 8) ^ h);
-		p += 16;
-		n -= 16;
-	}
-	if (n >= 8) {
-		a = load64(p);
-		b = load64(p + n - 8);
-	} else if (n >= 4) {
-		a = load32(p);
-		b = load32(p + n - 4);
-	} else if (n > 0) {
-		a = (uint64_t)p[0] << 16 | (uint64_t)p[n / 2] << 8 | p[n - 1];
-		b = 0;
-	} else {
-		a = b = 0;
-	}
-	return fold_mul(a ^ seed[1], b ^ h ^ seed[2]);
-}
-
 /*
  * Returns the link that points at key's entry, or the NULL link ending its
  * chain. Through the link the caller can unlink the entry in O(1).
@@ -277,198 +121,6 @@ static inline struct entry **find_link(struct dst_cache *c, const uint8_t *key, 
 		if (e->hash == h && e->key_len == klen && memcmp(e->data, key, klen) == 0)
 			break;
 	return pp;
-}
-
-static inline struct entry *record_at(const struct dst_cache *c, size_t off)
-{
-	return (struct entry *)(void *)(c->ring + off);
-}
-
-/* The link that points at e, which is in the index. */
-static inline struct entry **link_to(struct dst_cache *c, const struct entry *e)
-{
-	struct entry **pp = &c->table[e->hash & c->mask];
-
-	while (*pp != e)
-		pp = &(*pp)->next;
-	return pp;
-}
-
-/*
- * Gives pages the ring no longer uses back to the kernel: those from the
- * larger of head and ring_end up to what was touched. Called when the
- * records are all below head (not wrapped, tail at 0 or empty); needed
- * only after the index grew and ring_end came down.
- */
-static void release_above(struct dst_cache *c, size_t keep)
-{
-	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t lo = (keep + page - 1) & ~(page - 1);
-	size_t hi = (c->touched + page - 1) & ~(page - 1);
-
-	if (hi > c->ring_cap)
-		hi = c->ring_cap;
-	if (hi > lo)
-		madvise(c->ring + lo, hi - lo, MADV_DONTNEED);
-	if (c->touched > keep)
-		c->touched = keep;
-}
-
-/* The tail steps over size bytes; an emptied ring starts again at 0. */
-static void tail_skip(struct dst_cache *c, size_t size)
-{
-	c->tail += size;
-	c->used -= size;
-	if (c->used == 0) {
-		c->head = c->tail = 0;
-		c->wrapped = false;
-		if (c->touched > c->ring_end)
-			release_above(c, c->ring_end);
-	}
-}
-
-/* A wrapped tail that reached the wrap point goes on at 0. */
-static bool tail_wrap(struct dst_cache *c)
-{
-	if (!c->wrapped || c->tail != c->wrap_at)
-		return false;
-	c->tail = 0;
-	c->wrapped = false;
-	if (c->touched > c->ring_end && c->touched > c->head)
-		release_above(c, c->head > c->ring_end ? c->head : c->ring_end);
-	return true;
-}
-
-/* Steps the tail over holes and the wrap point: they hold no entry. */
-static void tail_trim(struct dst_cache *c)
-{
-	while (c->used > 0) {
-		if (tail_wrap(c))
-			continue;
-		if (record_at(c, c->tail)->state != ENTRY_HOLE)
-			break;
-		tail_skip(c, record_at(c, c->tail)->size);
-	}
-}
-
-/*
- * Takes the entry *pp points at out of the index. Its record becomes a
- * hole; a hole at either end of the ring is reclaimed at once.
- */
-static void drop(struct dst_cache *c, struct entry **pp)
-{
-	struct entry *e = *pp;
-
-	*pp = e->next;
-	c->count--;
-	e->state = ENTRY_HOLE;
-	if ((uint8_t *)e + e->size == c->ring + c->head && c->used > e->size) {
-		c->head -= e->size;
-		c->used -= e->size;
-	}
-	tail_trim(c);
-}
-
-/*
- * Is the entry worth a second chance at the tail: used since it was last
- * there, and still servable, live or within the stale window (an entry
- * with no TTLs, a cached SERVFAIL, is never served stale).
- */
-static inline bool worth_sparing(const struct dst_cache *c, const struct entry *e,
-				 uint64_t now_ms)
-{
-	if (e->state != ENTRY_USED)
-		return false;
-	if (now_ms < e->expire_ms)
-		return true;
-	return e->nttl > 0 && now_ms - e->expire_ms < c->stale_ms;
-}
-
-/*
- * Moves the tail record, an entry in the index, to the head. The space it
- * leaves at the tail is what it takes at the head, so the free space does
- * not change: only its place does. memmove: the two may overlap.
- */
-static void reinsert_tail(struct dst_cache *c)
-{
-	struct entry *e = record_at(c, c->tail), **pp = link_to(c, e);
-	size_t size = e->size;
-	struct entry *to;
-
-	if (!c->wrapped && c->head + size > c->ring_end) {
-		c->wrap_at = c->head;
-		c->head = 0;
-		c->wrapped = true;
-	}
-	to = record_at(c, c->head);
-	memmove(to, e, size);
-	to->state = ENTRY_INDEXED;
-	*pp = to;
-	c->head += size;
-	if (!c->wrapped && c->head > c->touched)
-		c->touched = c->head;
-	c->tail += size;
-}
-
-/*
- * Makes progress at the tail: steps over the wrap point or a hole, spares a
- * used entry (while *spared is below MAX_SPARED), or evicts the entry.
- */
-static void tail_advance(struct dst_cache *c, uint64_t now_ms, unsigned *spared)
-{
-	struct entry *e;
-
-	assert(c->used > 0);
-	if (tail_wrap(c))
-		return;
-	e = record_at(c, c->tail);
-	if (e->state != ENTRY_HOLE) {
-		if (*spared < MAX_SPARED && worth_sparing(c, e, now_ms)) {
-			(*spared)++;
-			reinsert_tail(c);
-			return;
-		}
-		*link_to(c, e) = e->next;
-		c->count--;
-		c->evictions++;
-	}
-	tail_skip(c, e->size);
-}
-
-/*
- * Finds size contiguous bytes at the head within the budget, advancing the
- * tail as needed; returns their offset, which the caller must fill at once,
- * or SIZE_MAX when size cannot fit at all.
- */
-static size_t ring_take(struct dst_cache *c, size_t size, uint64_t now_ms)
-{
-	unsigned spared = 0;
-	size_t off;
-
-	if (size > c->ring_end)
-		return SIZE_MAX;
-	for (;;) {
-		if (c->table_bytes + c->used + size <= c->max_bytes) {
-			if (!c->wrapped) {
-				if (c->head + size <= c->ring_end)
-					break;
-				/* used > 0 here: an empty ring has head 0. */
-				c->wrap_at = c->head;
-				c->head = 0;
-				c->wrapped = true;
-				continue;
-			}
-			if (c->head + size <= c->tail)
-				break;
-		}
-		tail_advance(c, now_ms, &spared);
-	}
-	off = c->head;
-	c->head += size;
-	c->used += size;
-	if (!c->wrapped && c->head > c->touched)
-		c->touched = c->head;
-	return off;
 }
 
 /*
@@ -490,7 +142,7 @@ static void maybe_grow(struct dst_cache *c, uint64_t now_ms)
 		if (c->count <= MAX_LOAD * c->nbuckets)
 			return;
 		while (c->table_bytes + c->used + extra > c->max_bytes && c->count > 1)
-			tail_advance(c, now_ms, &no_sparing);
+			dst_cache__tail_advance(c, now_ms, &no_sparing);
 		if (c->table_bytes + c->used + extra > c->max_bytes)
 			return;
 	}
@@ -517,35 +169,6 @@ static void maybe_grow(struct dst_cache *c, uint64_t now_ms)
 	c->ring_end = (c->max_bytes - c->table_bytes) & ~(size_t)7;
 }
 
-static void seed_init(uint64_t seed[3])
-{
-	const size_t want = 3 * sizeof seed[0];
-	struct timespec ts;
-	int fd;
-
-#ifdef HAVE_GETRANDOM
-	/* NONBLOCK: early at boot, /dev/urandom below is better than waiting. */
-	if (getrandom(seed, want, GRND_NONBLOCK) == (ssize_t)want)
-		return;
-#endif
-	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = read(fd, seed, want);
-
-		close(fd);
-		if (n == (ssize_t)want)
-			return;
-	}
-	/*
-	 * No entropy source: the cache still works, but an attacker who can
-	 * guess the clock could aim collisions at it.
-	 */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	seed[0] = fold_mul((uint64_t)ts.tv_sec ^ 0x9e3779b97f4a7c15u, (uint64_t)ts.tv_nsec | 1);
-	seed[1] = fold_mul(seed[0] ^ (uint64_t)(uintptr_t)seed, 0xc2b2ae3d27d4eb4fu);
-	seed[2] = fold_mul(seed[1] ^ (uint64_t)getpid(), 0x165667b19e3779f9u);
-}
-
 void dst_cache_key_make(struct dst_cache_key *key, const struct dst_dns_query *q)
 {
 	size_t n = q->qname_len;
@@ -562,10 +185,6 @@ void dst_cache_key_make(struct dst_cache_key *key, const struct dst_dns_query *q
  * The table starts at INITIAL_BUCKETS, halved until it takes at most 1/16 of
  * the budget; a budget too small for even one bucket (under 128 bytes, 0
  * included) gets no table and no ring, and then no answer fits in it.
- *
- * The ring is reserved, not allocated: MAP_NORESERVE, and the kernel gives
- * it pages only as entries reach them, so an idle or small cache costs
- * little whatever `size` says.
  */
 struct dst_cache *dst_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max_ttl)
 {
@@ -579,21 +198,12 @@ struct dst_cache *dst_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max
 	while (nb > 0 && nb * sizeof(struct entry *) > max_bytes / 16)
 		nb /= 2;
 	if (nb > 0) {
-		size_t page = (size_t)sysconf(_SC_PAGESIZE);
-		void *ring;
-
-		c->ring_cap = (max_bytes + page - 1) & ~(page - 1);
-		ring = mmap(NULL, c->ring_cap, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		c->table = calloc(nb, sizeof *c->table);
-		if (ring == MAP_FAILED || !c->table) {
-			if (ring != MAP_FAILED)
-				munmap(ring, c->ring_cap);
+		if (!c->table || dst_cache__ring_reserve(c, max_bytes) < 0) {
 			free(c->table);
 			free(c);
 			return NULL;
 		}
-		c->ring = ring;
 		c->mask = nb - 1;
 	} else {
 		/* A lookup finds an empty chain here without a special case. */
@@ -605,7 +215,7 @@ struct dst_cache *dst_cache_new(size_t max_bytes, uint32_t min_ttl, uint32_t max
 	c->ring_end = c->ring ? (max_bytes - c->table_bytes) & ~(size_t)7 : 0;
 	c->min_ttl = min_ttl;
 	c->max_ttl = max_ttl;
-	seed_init(c->seed);
+	dst_cache__seed_init(c->seed);
 	return c;
 }
 
@@ -615,10 +225,7 @@ static void clear(struct dst_cache *c)
 	if (c->nbuckets > 0)
 		memset(c->table, 0, c->table_bytes);
 	c->count = 0;
-	c->used = c->head = c->tail = 0;
-	c->wrapped = false;
-	if (c->ring && c->touched > 0)
-		release_above(c, 0);
+	dst_cache__ring_clear(c);
 }
 
 void dst_cache_clear(struct dst_cache *c)
@@ -660,7 +267,7 @@ size_t dst_cache_flush_name(struct dst_cache *c, const uint8_t *name, size_t len
 		while ((e = *pp) != NULL) {
 			/* The key is the lower-cased name, then 5 bytes of type, class and flags. */
 			if (e->key_len == len + 5 && memcmp(e->data, lower, len) == 0) {
-				drop(c, pp);
+				dst_cache__drop(c, pp);
 				n++;
 			} else {
 				pp = &e->next;
@@ -682,8 +289,7 @@ void dst_cache_free(struct dst_cache *c)
 {
 	if (!c)
 		return;
-	if (c->ring)
-		munmap(c->ring, c->ring_cap);
+	dst_cache__ring_free(c);
 	if (c->nbuckets > 0)
 		free(c->table);
 	if (c->shared)
@@ -784,7 +390,7 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 	h = hash_key(c->seed, key->data, key->len);
 	pp = find_link(c, key->data, key->len, h);
 	if (*pp)
-		drop(c, pp);
+		dst_cache__drop(c, pp);
 
 	size = round8(offsetof(struct entry, data) + pad2(key->len) + nttl * sizeof(uint16_t) + len);
 	if (size > c->max_bytes / ENTRY_SHARE) {
@@ -799,7 +405,7 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 	}
 	if (lifetime == 0)
 		goto out;
-	off = ring_take(c, size, now_ms);
+	off = dst_cache__ring_take(c, size, now_ms);
 	if (off == SIZE_MAX) {
 		err = DST_ENOSPC;
 		goto out;
@@ -881,7 +487,7 @@ static ssize_t lookup_expired(struct dst_cache *c, struct entry **pp, uint64_t n
 	if (flags)
 		*flags = 0;
 	if (e->nttl == 0 || now_ms - e->expire_ms >= c->stale_ms) {
-		drop(c, pp);
+		dst_cache__drop(c, pp);
 		c->misses++;
 		return 0;
 	}

@@ -105,6 +105,16 @@ int dst_config__add_net(struct parser *p, const struct key *k, const char *val, 
 int dst_config__set_host(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__set_host_port(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__add_pin(struct parser *p, const struct key *k, const char *val, char *base);
+
+/*
+ * base64.c: decodes len bytes of strict, padded standard base64 into out.
+ * Sets *out_len to the decoded length whenever in is valid. Returns 0,
+ * DST_EINVAL (not base64: a character outside the alphabet, a length not a
+ * multiple of 4, bad padding) or DST_ENOSPC (valid, but longer than cap;
+ * out untouched).
+ */
+int dst_config__base64_decode(const char *in, size_t len, uint8_t *out, size_t cap,
+			      size_t *out_len);
 int dst_config__set_path(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__set_choice(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__set_user(struct parser *p, const struct key *k, const char *val, char *base);

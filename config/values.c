@@ -14,7 +14,6 @@
 #include "dns/err.h"
 
 #include <arpa/inet.h>
-#include <gnutls/gnutls.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -409,34 +408,22 @@ int dst_config__set_host_port(struct parser *p, const struct key *k, const char 
 /* Appends a SHA-256 SPKI pin given in standard base64 (with padding). */
 int dst_config__add_pin(struct parser *p, const struct key *k, const char *val, char *base)
 {
-	gnutls_datum_t in = { (unsigned char *)(uintptr_t)val, (unsigned)strlen(val) };
-	gnutls_datum_t out = { NULL, 0 };
+	uint8_t pin[DST_CONFIG_PIN_LEN];
 	char why[64];
+	size_t n;
 	int r;
 
-	/* GnuTLS skips stray characters such as spaces; a pin must not have any. */
-	for (const char *c = val; *c; c++) {
-		if (!dst_config__is_alnum(*c) && *c != '+' && *c != '/' && *c != '=') {
-			dst_config__bad_value(p, k, val, "not base64");
-			return 0;
-		}
-	}
-	r = gnutls_base64_decode2(&in, &out);
-	if (r == GNUTLS_E_MEMORY_ERROR)
-		return DST_ENOMEM;
-	if (r < 0) {
+	r = dst_config__base64_decode(val, strlen(val), pin, sizeof pin, &n);
+	if (r == DST_EINVAL) {
 		dst_config__bad_value(p, k, val, "not base64");
 		return 0;
 	}
-	if (out.size != DST_CONFIG_PIN_LEN) {
-		snprintf(why, sizeof why, "decodes to %u bytes", out.size);
+	if (n != DST_CONFIG_PIN_LEN) {
+		snprintf(why, sizeof why, "decodes to %zu bytes", n);
 		dst_config__bad_value(p, k, val, why);
-		r = 0;
-	} else {
-		r = append(p, k, base, out.data, DST_CONFIG_PIN_LEN, val);
+		return 0;
 	}
-	gnutls_free(out.data);
-	return r;
+	return append(p, k, base, pin, DST_CONFIG_PIN_LEN, val);
 }
 
 /* Paths must be absolute: a daemon's working directory is not the admin's. */

@@ -35,8 +35,8 @@ const char *dst_strerror(int err)
 		return "connection closed by peer";
 	case DST_ECONFIG:
 		return "invalid configuration";
-	case DST_ENOUPSTREAM:
-		return "no upstream left to try";
+	case DST_ENOTRUST:
+		return "no usable trust store";
 	default:
 		break;
 	}

@@ -31,7 +31,7 @@ enum {
 	DST_ESERVFAIL = -1006,   /* upstream answered SERVFAIL */
 	DST_EEOF = -1007,        /* peer closed the connection */
 	DST_ECONFIG = -1008,     /* configuration is invalid */
-	DST_ENOUPSTREAM = -1009, /* every upstream was tried and failed */
+	DST_ENOTRUST = -1009,    /* no usable trust store to verify a certificate against */
 };
 
 /* Returns a static, human-readable name for any code (dotstub's or errno). */

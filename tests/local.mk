@@ -17,9 +17,10 @@ tests_unit_check_dns_LDADD = dns/libdst_dns.a $(CHECK_LIBS) $(LDNS_LIBS)
 
 tests_unit_check_config_SOURCES = tests/unit/check_config.c tests/unit/config_test_util.h \
 	tests/unit/check_config_syntax.c tests/unit/check_config_values.c \
-	tests/unit/check_config_server.c tests/unit/check_config_upstream.c
+	tests/unit/check_config_server.c tests/unit/check_config_upstream.c \
+	tests/unit/check_config_base64.c
 tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_check_config_LDADD = config/libdst_config.a dns/libdst_dns.a $(CHECK_LIBS) $(GNUTLS_LIBS)
+tests_unit_check_config_LDADD = config/libdst_config.a dns/libdst_dns.a $(CHECK_LIBS)
 
 tests_unit_check_cache_SOURCES = tests/unit/check_cache.c tests/unit/cache_test_util.h \
 	tests/unit/check_cache_core.c tests/unit/check_cache_policy.c \
@@ -49,10 +50,17 @@ tests_unit_check_query_SOURCES = tests/unit/check_query.c tests/unit/dns_test_ut
 tests_unit_check_query_CFLAGS = $(UNIT_CFLAGS) $(LIBUV_CFLAGS) $(LDNS_CFLAGS)
 tests_unit_check_query_LDADD = resolver/query/libdst_query.a resolver/base/libdst_base.a \
 	cache/libdst_cache.a config/libdst_config.a dns/libdst_dns.a \
-	$(CHECK_LIBS) $(LIBUV_LIBS) $(LDNS_LIBS) $(GNUTLS_LIBS)
+	$(CHECK_LIBS) $(LIBUV_LIBS) $(LDNS_LIBS)
 
 include tests/integration/local.mk
 include tests/tools/local.mk
+
+# Architecture: no include cycle between the product folders (each folder,
+# resolver/'s subfolders included, is one node). Runs in every make check.
+dist_check_SCRIPTS += tests/arch/check-deps.py
+TESTS += tests/arch/check-deps.py
+TEST_EXTENSIONS += .py
+PY_LOG_COMPILER = python3
 
 # Soak test: run by hand or by .ci/run (short), not by make check.
 EXTRA_DIST += tests/soak/soak.sh tests/soak/workload.py tests/soak/.shellcheckrc

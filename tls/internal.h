@@ -1,6 +1,7 @@
 /*
- * tls/ module internals shared by pool.c (requests, IDs, matching) and
- * conn.c (one GnuTLS session over one libuv TCP stream).
+ * tls/ module internals shared by pool.c (requests, IDs, matching),
+ * conn.c (one GnuTLS session over one libuv TCP stream) and trust.c (the
+ * trust stores pools verify certificates against).
  *
  * Ownership: the pool owns its connections and every request not yet
  * answered. A request is in exactly one place: the pool's pending queue
@@ -131,15 +132,6 @@ void dst_tls__conn_flush(struct dst_tls_conn *c);
 void dst_tls__conn_close(struct dst_tls_conn *c, int status);
 void dst_tls__conn_arm_idle(struct dst_tls_conn *c);
 int dst_tls__verify(struct dst_tls_pool *p, gnutls_session_t s);
-/*
- * Around a verification with p's credentials: when the trust store is a
- * bundle read per full handshake, begin puts the bundle's certificates that
- * issued one of s's peer certificates into the credentials (DST_ECERTVERIFY
- * if the bundle cannot be read) and end empties them again. Both do nothing
- * for a store the credentials hold.
- */
-int dst_tls__trust_begin(struct dst_tls_pool *p, gnutls_session_t s);
-void dst_tls__trust_end(struct dst_tls_pool *p);
 
 /* pool.c */
 void dst_tls__conn_ready(struct dst_tls_conn *c);
@@ -150,5 +142,27 @@ void dst_tls__conn_freed(struct dst_tls_conn *c);
 void dst_tls__set_error(struct dst_tls_pool *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void dst_tls__event(struct dst_tls_pool *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* trust.c */
+/*
+ * Sets p->trust and p->creds to the store o names (o->ca_file, else the
+ * system's if o->tls_name, else none), shared with the pools of this
+ * generation that name the same one, or set up now. Returns 0, DST_ENOMEM,
+ * or DST_ENOTRUST (no certificate to be had from that store) with the
+ * reason, and what to do, in p's last error.
+ */
+int dst_tls__trust_get(struct dst_tls_pool *p, const struct dst_tls_opts *o);
+/* Lets go of a store from dst_tls__trust_get; NULL is fine. */
+void dst_tls__trust_put(struct dst_tls_trust *t);
+/*
+ * Around a verification with p's credentials (conn.c): when the trust
+ * store is a bundle read per full handshake, begin puts the bundle's
+ * certificates that issued one of s's peer certificates (or are one of
+ * them) into the credentials (DST_ECERTVERIFY if the bundle cannot be
+ * read) and end empties them again. Both do nothing for a store the
+ * credentials hold.
+ */
+int dst_tls__trust_begin(struct dst_tls_pool *p, gnutls_session_t s);
+void dst_tls__trust_end(struct dst_tls_pool *p);
 
 #endif

@@ -59,7 +59,12 @@ struct dst_tls_req;
  */
 typedef void (*dst_tls_answer_cb)(void *arg, int status, const uint8_t *wire, size_t len);
 
-/* Creates the pool; opens nothing until the first query. */
+/*
+ * Creates the pool; opens nothing until the first query. Returns 0,
+ * DST_ENOMEM, DST_EINVAL (no address, or neither tls_name nor a pin),
+ * DST_ENOTRUST (the trust store tls_name needs, ca_file or the system's,
+ * has no certificate: why and what to do go to stderr) or DST_ETLS.
+ */
 int dst_tls_pool_new(uv_loop_t *loop, const struct dst_tls_opts *opts, struct dst_tls_pool **out);
 
 /*
@@ -69,10 +74,13 @@ int dst_tls_pool_new(uv_loop_t *loop, const struct dst_tls_opts *opts, struct ds
 void dst_tls_pool_close(struct dst_tls_pool *p);
 
 /*
- * Pools made from now on read their trust store (ca-file or the system's)
- * afresh instead of sharing the one already loaded: for a reload. Pools
- * share a store's parsed certificates otherwise (the system's takes about
- * 4 MB).
+ * Pools made from now on open their trust store (ca-file or the system's)
+ * afresh instead of sharing the one already open: for a reload, so that a
+ * bundle replaced on disk (renamed into place) is used. Pools otherwise
+ * share one set of credentials and one open descriptor per store; a
+ * bundle's certificates are read at each full handshake and not held
+ * between them (only GnuTLS's system trust, used when no system bundle
+ * file is known, is held parsed).
  */
 void dst_tls_trust_refresh(void);
 

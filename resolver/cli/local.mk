@@ -6,4 +6,4 @@ noinst_LIBRARIES += %reldir%/libdst_cli.a
 sbin_PROGRAMS += dotstub-control
 dotstub_control_SOURCES = %reldir%/dotstub-control.c
 dotstub_control_CFLAGS = $(AM_CFLAGS)
-dotstub_control_LDADD = config/libdst_config.a dns/libdst_dns.a $(GNUTLS_LIBS)
+dotstub_control_LDADD = config/libdst_config.a dns/libdst_dns.a

@@ -15,6 +15,7 @@ IT_TEST_LIST = \
 	%reldir%/it_malformed_queries.sh \
 	%reldir%/it_pin_mismatch.sh \
 	%reldir%/it_wrong_tls_name.sh \
+	%reldir%/it_trust_store_missing.sh \
 	%reldir%/it_failover_dead_upstream.sh \
 	%reldir%/it_clean_shutdown.sh \
 	%reldir%/it_access_control.sh \

@@ -23,7 +23,7 @@
 START_TEST(test_every_own_code_has_a_distinct_name)
 {
 	const int codes[] = {DST_EFORMAT, DST_ETLS, DST_ECERTVERIFY, DST_EPINMISMATCH,
-			     DST_EMISMATCH, DST_ESERVFAIL, DST_EEOF, DST_ECONFIG, DST_ENOUPSTREAM};
+			     DST_EMISMATCH, DST_ESERVFAIL, DST_EEOF, DST_ECONFIG, DST_ENOTRUST};
 	const size_t n = sizeof(codes) / sizeof(codes[0]);
 	for (size_t i = 0; i < n; i++) {
 		const char *s = dst_strerror(codes[i]);

@@ -216,5 +216,6 @@ TCase *config_tcase_load(void);
 TCase *config_tcase_example_file(void);
 TCase *config_tcase_defaults(void);
 TCase *config_tcase_selection_and_bootstrap(void);
+TCase *config_tcase_base64(void);
 
 #endif
