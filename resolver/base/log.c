@@ -21,7 +21,11 @@ int dst_log_verbose;
 static const char *const level_names[] = {"error", "warning", "notice", "info", "debug"};
 static const int level_prio[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG};
 static enum dst_config_log target = DST_CONFIG_LOG_STDERR;
-static int journal = -1; /* -1: not checked yet */
+/*
+ * -1: not checked yet. Any loop may write the first line, so it is read
+ * and set atomically; two threads that both find -1 compute the same value.
+ */
+static int journal = -1;
 
 static bool stderr_is_journal(void)
 {
@@ -43,9 +47,12 @@ static void emit(int level, const char *fmt, va_list ap)
 		vsyslog(level_prio[level], fmt, ap);
 		return;
 	}
-	if (journal < 0)
-		journal = stderr_is_journal();
-	if (journal)
+	int is_journal = __atomic_load_n(&journal, __ATOMIC_RELAXED);
+	if (is_journal < 0) {
+		is_journal = stderr_is_journal();
+		__atomic_store_n(&journal, is_journal, __ATOMIC_RELAXED);
+	}
+	if (is_journal)
 		n = snprintf(line, sizeof(line), "<%d>%s: ", level_prio[level], level_names[level]);
 	else
 		n = snprintf(line, sizeof(line), "dotstub: %s: ", level_names[level]);

@@ -7,7 +7,12 @@
  * journal (systemd sets JOURNAL_STREAM to its device and inode), the line
  * starts with the syslog priority instead ("<4>warning: ..."), which
  * journald strips and records. Lines are written with one write(2), so
- * lines from a busy process never interleave. Not thread-safe (one loop).
+ * lines from a busy process never interleave.
+ *
+ * Threads: dst_log and dst_log_query may be called from any loop (the
+ * worker loops log too). dst_log_configure and dst_log_verbose belong to
+ * the main loop and change only while no worker runs (at start-up, and in
+ * a reload, which stops the workers around it).
  */
 #ifndef DST_LOG_H
 #define DST_LOG_H

@@ -42,7 +42,8 @@ IT_TEST_LIST = \
 	%reldir%/it_packaging.sh \
 	%reldir%/it_cache_policy.sh \
 	%reldir%/it_ecs.sh \
-	%reldir%/it_threads.sh
+	%reldir%/it_threads.sh \
+	%reldir%/it_threads_load.sh
 dist_check_SCRIPTS += $(IT_TEST_LIST)
 TESTS += $(IT_TEST_LIST)
 EXTRA_DIST += %reldir%/lib.sh %reldir%/dnsprobe.py %reldir%/testup.sh
