@@ -31,14 +31,17 @@ static void on_left_up(void *arg, struct dst_upstream *up)
 {
 	struct dst_server *srv = arg;
 
-	dst_queries_hedge(srv->queries, up);
+	/* The set is made before the engine: a change of state then concerns no query. */
+	if (srv->queries)
+		dst_queries_hedge(srv->queries, up);
 }
 
 static void on_resolved(void *arg)
 {
 	struct dst_server *srv = arg;
 
-	dst_queries_kick(srv->queries);
+	if (srv->queries)
+		dst_queries_kick(srv->queries);
 }
 
 static int on_admin_reload(void *arg, void (*err)(void *err_arg, const char *msg), void *err_arg)

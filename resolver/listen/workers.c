@@ -25,6 +25,7 @@
 #include "resolver/base/log.h"
 #include "resolver/io/udpbatch.h"
 #include "resolver/listen/internal.h"
+#include "resolver/query/answer.h"
 
 #define MAX_THREADS 64
 #define DEFAULT_MAX_THREADS 4

@@ -99,7 +99,7 @@ struct dst_queries {
 	struct dst_cache *cache;               /* NULL: no cache */
 	struct dst_upstreams *upstreams;
 	struct dst_reply_ops ops;
-	uint64_t (*now)(void *arg);            /* ms; uv_now(loop) unless a test sets it */
+	uint64_t (*now)(void *arg);            /* ms; NULL: uv_now(loop) (a test sets its own) */
 	void *now_arg;
 	struct dst_query *list;                /* every live query */
 	size_t npending;                       /* live queries (not yet finished) */
@@ -109,6 +109,12 @@ struct dst_queries {
 	uint16_t ttl_offs[DST_MAX_TTLS];
 	uint8_t scratch[DST_SCRATCH_LEN];      /* answers are built here */
 };
+
+/* The engine's clock, in ms. */
+static inline uint64_t dst_queries__now(const struct dst_queries *qs)
+{
+	return qs->now ? qs->now(qs->now_arg) : uv_now(qs->loop);
+}
 
 /* query.c */
 /*

@@ -1,6 +1,6 @@
 /*
  * The query engine as a whole: where every client message enters
- * (dst_query_handle: the fast path of answer.c, else a query), the
+ * (dst_query_handle: the fast path of answer.h, else a query), the
  * notifications that move many queries at once (hedge, kick, abort), the
  * engine's lifetime and what a reload or a report asks of it. One
  * query's own life is query.c's.
@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dns/err.h"
+#include "resolver/query/answer.h"
 #include "resolver/query/internal.h"
 
 void dst_query_reject(struct dst_queries *qs, const uint8_t *wire, size_t len,
@@ -43,7 +44,7 @@ static void handle(struct dst_queries *qs, const uint8_t *wire, size_t len,
 	f.cache = cache_missed ? NULL : qs->cache;
 	f.ecs_pass = qs->cfg->ecs == DST_CONFIG_ECS_PASS;
 	f.udp = to->udp != NULL;
-	f.now_ms = qs->now(qs->now_arg);
+	f.now_ms = dst_queries__now(qs);
 	f.scratch = qs->scratch;
 	f.cap = sizeof(qs->scratch);
 	enum dst_fast_verdict v = dst_answer_fast(&f, wire, len);
@@ -174,11 +175,6 @@ const struct dst_stats *dst_queries_stats(const struct dst_queries *qs)
 	return &qs->stats;
 }
 
-static uint64_t loop_now(void *arg)
-{
-	return uv_now(arg);
-}
-
 int dst_queries_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_cache *cache,
 		    struct dst_upstreams *upstreams, const struct dst_reply_ops *ops,
 		    struct dst_queries **out)
@@ -193,8 +189,6 @@ int dst_queries_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_ca
 	qs->cache = cache;
 	qs->upstreams = upstreams;
 	qs->ops = *ops;
-	qs->now = loop_now;
-	qs->now_arg = loop;
 	qs->inflight = calloc(DST_INFLIGHT_BUCKETS, sizeof(*qs->inflight));
 	if (!qs->inflight)
 		return DST_ENOMEM;

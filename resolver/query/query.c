@@ -2,7 +2,7 @@
  * One client query's life: parse, answer from cache, or forward upstream
  * with failover, then answer exactly once.
  *
- * The fast path (dst_query_handle, through answer.c, which the worker
+ * The fast path (dst_query_handle, through answer.h, which the worker
  * loops share) answers errors and cache hits straight from the receive
  * callback, building the answer in qs->scratch: no allocation. Only a miss creates a struct dst_query, which then moves
  * through query_step, the one switch on its state. libuv and tls/
@@ -112,7 +112,7 @@ static bool serve_stale(struct dst_query *q)
 
 	if (q->answered || !qs->cache || !qs->cfg->cache_serve_stale_ms)
 		return false;
-	ssize_t n = dst_cache_lookup_stale(qs->cache, &q->key, qs->now(qs->now_arg), qs->scratch,
+	ssize_t n = dst_cache_lookup_stale(qs->cache, &q->key, dst_queries__now(qs), qs->scratch,
 					   sizeof(qs->scratch), &flags);
 	if (n <= 0)
 		return false;
@@ -287,7 +287,7 @@ static bool start_attempt(struct dst_query *q)
 	struct dst_queries *qs = q->qs;
 	/* The largest padded query: a 255-byte name rounds up to 384 bytes. */
 	uint8_t buf[3 * DST_DNS_PAD_BLOCK];
-	uint64_t now = qs->now(qs->now_arg);
+	uint64_t now = dst_queries__now(qs);
 
 	if (now >= q->deadline_ms)
 		return false;
@@ -443,7 +443,7 @@ static void give_up(struct dst_query *q)
  */
 static void move_on(struct dst_query *q)
 {
-	uint64_t now = q->qs->now(q->qs->now_arg);
+	uint64_t now = dst_queries__now(q->qs);
 
 	if (q->nservfail < MAX_SERVFAILS && start_attempt(q))
 		return;
@@ -472,7 +472,7 @@ static void on_reply_event(struct dst_query *q, enum dst_qevent ev, int status)
 		dst_upstreams_failed(q->qs->upstreams, q->up, status, q->ev_att->sent_ms);
 		break;
 	case DST_EV_TIMEOUT:
-		if (q->qs->now(q->qs->now_arg) >= q->deadline_ms) {
+		if (dst_queries__now(q->qs) >= q->deadline_ms) {
 			give_up(q);
 			return;
 		}
@@ -553,7 +553,7 @@ static void start_stale_timer(struct dst_query *q)
 
 	if (!qs->cache || !cfg->cache_serve_stale_ms || !cfg->cache_stale_timeout_ms ||
 	    !(q->to.udp || q->to.tcp) || cfg->cache_stale_timeout_ms >= cfg->query_timeout_ms ||
-	    !dst_cache_has_stale(qs->cache, &q->key, qs->now(qs->now_arg)))
+	    !dst_cache_has_stale(qs->cache, &q->key, dst_queries__now(qs)))
 		return;
 	uv_timer_init(qs->loop, &q->stale_timer);
 	q->stale_timer.data = q;
@@ -617,7 +617,7 @@ void dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
 	uv_timer_init(qs->loop, &q->timer);
 	q->timer.data = q;
 	q->handles = 1;
-	q->start_ms = qs->now(qs->now_arg);
+	q->start_ms = dst_queries__now(qs);
 	q->deadline_ms = q->start_ms + qs->cfg->query_timeout_ms;
 	q->key_hash = h;
 	/* A forwarded subnet makes the answer this client's own: no joining. */

@@ -1,7 +1,7 @@
 /*
  * The query engine (query/): every client message that passed the
  * listener's checks comes here. Errors, ANY and cache hits are answered
- * at once (the fast path, answer.c, shared with the worker loops); a miss
+ * at once (the fast path, answer.h, shared with the worker loops); a miss
  * becomes a struct dst_query that goes upstream with failover and answers
  * exactly once (query.c).
  *
@@ -119,7 +119,7 @@ void dst_query_list_orphan(struct dst_query_list *l);
 /* What the engine counted (any, pending_full, stale, prefetches). */
 const struct dst_stats *dst_queries_stats(const struct dst_queries *qs);
 
-/* --- the fast path, shared with the worker loops (answer.c) ------------------- */
+/* --- the fast path, shared with the worker loops (answer.h) ------------------- */
 
 enum dst_fast_verdict {
 	DST_FAST_DROP,   /* nothing to answer (no header, a response) */
@@ -144,7 +144,6 @@ struct dst_fast {
 	bool prefetch;            /* HIT: the entry is due for a refresh */
 };
 
-/* Parses wire and answers what needs no upstream into f->scratch. No allocation. */
-enum dst_fast_verdict dst_answer_fast(struct dst_fast *f, const uint8_t *wire, size_t len);
+/* dst_answer_fast (resolver/query/answer.h) fills it. */
 
 #endif

@@ -32,7 +32,7 @@ void dst_query__cache_answer(struct dst_query *q, uint8_t *wire, size_t len,
 		return;
 	if (!info->negative) {
 		dst_cache_store(qs->cache, &q->key, wire, len, qs->ttl_offs, info->nttl,
-				qs->now(qs->now_arg));
+				dst_queries__now(qs));
 		return;
 	}
 	if (!info->has_soa)
@@ -44,7 +44,7 @@ void dst_query__cache_answer(struct dst_query *q, uint8_t *wire, size_t len,
 		dst_dns_put32(wire + info->soa_ttl_off, info->soa_minimum);
 	/* Negative answers: min-ttl does not raise them, negative-max-ttl caps them. */
 	dst_cache_store_capped(qs->cache, &q->key, wire, len, qs->ttl_offs, info->nttl,
-			       qs->now(qs->now_arg), cfg->cache_negative_max_ttl);
+			       dst_queries__now(qs), cfg->cache_negative_max_ttl);
 }
 
 /*
@@ -64,7 +64,7 @@ void dst_query__cache_servfail(struct dst_query *q)
 	plain.edns = false;
 	ssize_t n = dst_dns_error_response(q->req, &plain, DST_DNS_RCODE_SERVFAIL, buf, sizeof(buf));
 	if (n > 0)
-		dst_cache_store_capped(qs->cache, &q->key, buf, (size_t)n, NULL, 0, qs->now(qs->now_arg),
+		dst_cache_store_capped(qs->cache, &q->key, buf, (size_t)n, NULL, 0, dst_queries__now(qs),
 				       qs->cfg->cache_servfail_ttl);
 }
 
