@@ -205,6 +205,8 @@ struct dst_query {
 	unsigned cur;
 	struct dst_attempt *ev_att;            /* the attempt an ANSWER or FAILED event is about */
 	uint64_t tried;                        /* bit per upstream index */
+	uint64_t dead_conn;                    /* tried ones whose connection was presumed dead */
+	uint64_t refreshed;                    /* tried again on a fresh connection (once each) */
 	int last_status;
 	bool got_servfail;
 	unsigned nservfail;                    /* SERVFAIL answers: retried once elsewhere, no more */
@@ -355,6 +357,8 @@ void dst_uplink_reloaded(struct dst_server *srv, struct dst_upstream *old, size_
 void dst_uplink_query_starts(struct dst_server *srv, const struct dst_query *q);
 /* The upstream for a query's next attempt (tried: bit per index), or NULL when none is left. */
 struct dst_upstream *dst_uplink_pick(struct dst_server *srv, uint64_t tried);
+/* Like dst_uplink_pick, then one of dead (tried, connection presumed dead) for a fresh retry. */
+struct dst_upstream *dst_uplink_pick_retry(struct dst_server *srv, uint64_t tried, uint64_t dead);
 uint32_t dst_uplink_attempt_timeout(struct dst_server *srv, const struct dst_upstream *up);
 /* An answer (not SERVFAIL) to a request sent at sent_ns (uv_hrtime). */
 void dst_uplink_ok(struct dst_server *srv, struct dst_upstream *up, uint64_t sent_ns);

@@ -119,6 +119,13 @@ struct dst_upstream *dst_uplink_pick(struct dst_server *srv, uint64_t tried)
 	return i < 0 ? NULL : &srv->ups[i];
 }
 
+struct dst_upstream *dst_uplink_pick_retry(struct dst_server *srv, uint64_t tried, uint64_t dead)
+{
+	int i = dst_upset_pick_retry(srv->upset, tried, dead, uv_now(srv->loop));
+
+	return i < 0 ? NULL : &srv->ups[i];
+}
+
 uint32_t dst_uplink_attempt_timeout(struct dst_server *srv, const struct dst_upstream *up)
 {
 	return dst_upset_attempt_timeout_ms(srv->upset, up->index);

@@ -196,6 +196,16 @@ int dst_upset_pick(struct dst_upset *s, uint64_t tried, uint64_t now_ms)
 	return second >= 0 ? second : down;
 }
 
+int dst_upset_pick_retry(struct dst_upset *s, uint64_t tried, uint64_t dead, uint64_t now_ms)
+{
+	int i = dst_upset_pick(s, tried, now_ms);
+
+	/* An untried upstream first: a dead connection may be a dead network path. */
+	if (i >= 0 || (dead & tried) == 0)
+		return i;
+	return dst_upset_pick(s, ~(dead & tried), now_ms);
+}
+
 int dst_upset_probe_due(struct dst_upset *s, uint64_t now_ms)
 {
 	int due = -1;
