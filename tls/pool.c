@@ -968,7 +968,8 @@ bool dst_tls_timed_out(struct dst_tls_req *r)
 	struct dst_tls_pool *p = r->pool;
 	struct dst_tls_conn *c = r->conn;
 
-	if (r->failing || !r->cb || !c || !r->written || c->heard > r->heard_at_write)
+	/* A reset connection's requests are re-sent by the pool itself. */
+	if (r->failing || !r->cb || !c || !r->written || c->heard > r->heard_at_write || c->reset)
 		return false;
 	if (c->doomed || c->suspect)
 		return true;
