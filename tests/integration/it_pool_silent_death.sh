@@ -10,7 +10,9 @@
 #   1. two upstreams (the default strategy), every live connection frozen:
 #      the first query is answered in under 2 s, the later ones at normal
 #      speed, all correctly, no SERVFAIL;
-#   2. the same with one upstream;
+#   2. the same with one upstream; and with one upstream whose pool has
+#      two connections, both frozen: the retry does not go into the
+#      equally silent sibling;
 #   3. two upstreams, the primary freezes with 50 queries in flight on it
 #      and the secondary's idle connections are frozen too: all 50 clients
 #      get their one right answer within 2 s.
@@ -31,6 +33,7 @@ IT_QUERY_TIMEOUT=4s
 upstream() {
 	it_conf_testup "$1" "$2" dot | sed '/^$/d'
 	echo "idle-timeout = 60s"
+	if [ -n "${IT_UPSTREAM_EXTRA:-}" ]; then printf '%s\n' "$IT_UPSTREAM_EXTRA"; fi
 	echo
 }
 two() {
@@ -48,8 +51,8 @@ one() {
 declare -A ADDR
 names=(first)
 for i in {0..9}; do names+=("warm$i" "after$i"); done
-for i in {0..4}; do names+=("solo-after$i" "burst-after$i"); done
-names+=(solo-warm solo-first burst-warm burst-warm-s)
+for i in {0..4}; do names+=("solo-after$i" "burst-after$i" "pair-after$i"); done
+names+=(solo-warm solo-first burst-warm burst-warm-s pair-first)
 while read -r n a; do ADDR[$n]=$a; done < <("${IT_TESTUP[@]}" addr hash:10 "${names[@]/%/.dotstub.test}")
 addr_of() { echo "${ADDR[$1]}"; }
 
@@ -140,6 +143,27 @@ first_within_2s
 times=
 later_queries solo-after 5
 it_expect_ge "on a new connection" $((before + 1)) "$(tls_conns P)"
+it_stop_dotstub TERM
+
+# Two connections in the pool (one query each at most), both frozen: once
+# the first is presumed dead, the sibling that heard nothing since is
+# suspected too, so the retry opens a fresh connection instead of waiting
+# on the sibling.
+IT_UPSTREAM_EXTRA=$'max-connections = 2\nmax-inflight = 1'
+it_start_dotstub one
+IT_UPSTREAM_EXTRA=
+out=$("${IT_UDPBURST[@]}" 127.0.0.1 "$DS_PORT" --count 6 --prefix pair-warm --a hash:10 \
+	--timeout 4 --grace 0.2)
+it_expect_match "warm-up: six concurrent queries on two connections" \
+	'^sent=6 answered=6 correct=6 wrong=0 missing=0 duplicates=0$' "$out"
+it_testup_ctl P freeze
+it_log "primary: $IT_CTL_REPLY"
+it_expect_match "both connections of the pool froze" '^ok frozen 2 ' "$IT_CTL_REPLY"
+ask pair-first "one upstream, both pooled connections frozen: the first query"
+it_log "answered in $ms ms"
+first_within_2s
+times=
+later_queries pair-after 5
 it_stop_dotstub TERM
 
 # --- 3. A freeze with 50 queries in flight ----------------------------------------
