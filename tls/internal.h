@@ -36,6 +36,7 @@ struct dst_tls_req {
 	bool failing;                  /* in a batch whose callbacks are being run */
 	bool written;
 	uint64_t answers_at_write;     /* the connection's answer count when written */
+	uint64_t heard_at_write;       /* the pool's heard counter when written */
 	size_t len;                    /* DNS message length (without prefix) */
 	uint8_t buf[];                 /* 2-byte length prefix + message */
 };
@@ -64,6 +65,7 @@ struct dst_tls_conn {
 	unsigned handles_open;
 	gnutls_session_t session;
 	bool doomed;                   /* presumed dead: close at the next flush */
+	bool suspect;                  /* silent since a timed-out request: takes no new ones */
 	bool reset;                    /* doomed by dst_tls_pool_reset, not by a failure */
 	bool ticket_saved;
 	bool keepalive_seen;           /* the server's edns-tcp-keepalive was looked for */
@@ -81,6 +83,7 @@ struct dst_tls_conn {
 
 	struct dst_frame_reader frames;
 	uint64_t answers;              /* frames received: proof of life */
+	uint64_t heard;                /* the pool's heard counter at its last frame (or when ready) */
 
 	struct dst_tls_req **slots;    /* ID table, open addressing, 2x max_inflight */
 	unsigned slot_mask;
@@ -113,6 +116,12 @@ struct dst_tls_pool {
 
 	struct dst_tls_conn *conns;
 	unsigned nconns;
+	/*
+	 * Counts frames received and handshakes completed on every connection,
+	 * so that "has c heard anything since r was written" compares two of
+	 * its values (c->heard > r->heard_at_write) without a clock.
+	 */
+	uint64_t heard;
 	struct dst_tls_reqq pending;
 	uv_idle_t flush;               /* writes the batch once per loop iteration */
 	bool flush_active;

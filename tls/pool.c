@@ -164,7 +164,7 @@ static void slot_freed(struct dst_tls_conn *c)
 {
 	struct dst_tls_pool *p = c->pool;
 
-	if (draining(c) && c->inflight == c->orphans && c->sendq.len == 0) {
+	if ((draining(c) || c->suspect) && c->inflight == c->orphans && c->sendq.len == 0) {
 		c->doomed = true;
 		start_flush(p);
 		return;
@@ -199,7 +199,7 @@ static struct dst_tls_conn *least_loaded(struct dst_tls_pool *p, bool *opening)
 
 	*opening = false;
 	for (struct dst_tls_conn *c = p->conns; c; c = c->next) {
-		if (c->state != DST_CONN_READY || c->doomed || draining(c)) {
+		if (c->state != DST_CONN_READY || c->doomed || c->suspect || draining(c)) {
 			*opening |= c->state == DST_CONN_CONNECTING || c->state == DST_CONN_HANDSHAKE;
 			continue;
 		}
@@ -229,6 +229,16 @@ static void fail_all(struct dst_tls_reqq *q, int status)
 	}
 }
 
+/* Connections that count against max_connections: suspect ones are on their way out. */
+static unsigned usable_conns(const struct dst_tls_pool *p)
+{
+	unsigned n = 0;
+
+	for (const struct dst_tls_conn *c = p->conns; c; c = c->next)
+		n += !c->suspect;
+	return n;
+}
+
 static void dispatch(struct dst_tls_pool *p)
 {
 	while (p->pending.len) {
@@ -238,7 +248,7 @@ static void dispatch(struct dst_tls_pool *p)
 			assign(c, q_pop(&p->pending));
 			continue;
 		}
-		if (!opening && p->nconns < p->max_connections) {
+		if (!opening && usable_conns(p) < p->max_connections) {
 			int r = dst_tls__conn_open(p);
 			if (r < 0) {
 				struct dst_tls_reqq failed = p->pending;
@@ -264,6 +274,7 @@ static void write_batch(struct dst_tls_conn *c)
 			ret = (int)n;
 		r->written = true;
 		r->answers_at_write = c->answers;
+		r->heard_at_write = p->heard;
 		p->stats.queries++;
 	}
 	if (ret >= 0)
@@ -312,6 +323,7 @@ static void start_flush(struct dst_tls_pool *p)
 
 void dst_tls__conn_ready(struct dst_tls_conn *c)
 {
+	c->heard = ++c->pool->heard;
 	c->pool->connect_failures = 0;
 	c->pool->last_error[0] = '\0';
 	if (c->pool->pending.len)
@@ -400,6 +412,9 @@ void dst_tls__conn_answer(struct dst_tls_conn *c, const uint8_t *wire, size_t le
 {
 	struct dst_tls_pool *p = c->pool;
 
+	/* Any frame proves the connection alive, a suspect one too. */
+	c->heard = ++p->heard;
+	c->suspect = false;
 	if (len < DST_DNS_HEADER_LEN) {
 		p->stats.unmatched++;
 		return;
@@ -591,6 +606,56 @@ void dst_tls_cancel(struct dst_tls_req *r, int reason)
 		return;
 	}
 	slot_freed(c);
+}
+
+/*
+ * c has heard nothing since a request on it (or on a sibling) timed out:
+ * it takes no new requests, its unsent ones go back to the pending queue
+ * (to a fresh connection), and it is closed once no live request is left
+ * on it. Its live requests stay: their answers still count, and an answer
+ * clears the suspicion.
+ */
+static void suspect(struct dst_tls_conn *c)
+{
+	struct dst_tls_pool *p = c->pool;
+	struct dst_tls_req *r;
+
+	c->suspect = true;
+	while ((r = q_pop(&c->sendq))) {
+		slot_remove(c, r);
+		r->conn = NULL;
+		q_push_front(&p->pending, r);
+	}
+	if (c->inflight == c->orphans)
+		c->doomed = true;
+	start_flush(p);
+}
+
+bool dst_tls_timed_out(struct dst_tls_req *r)
+{
+	struct dst_tls_pool *p = r->pool;
+	struct dst_tls_conn *c = r->conn;
+
+	/* A reset connection's requests are re-sent by the pool itself. */
+	if (r->failing || !r->cb || !c || !r->written || c->heard > r->heard_at_write || c->reset)
+		return false;
+	if (c->doomed || c->suspect)
+		return true;
+	dst_tls__set_error(p, "no answer on the connection since the query was written");
+	/* c itself is one of them: it has heard nothing since r was written. */
+	for (struct dst_tls_conn *s = p->conns; s; s = s->next)
+		if (s->state == DST_CONN_READY && !s->doomed && !s->suspect &&
+		    s->heard <= r->heard_at_write)
+			suspect(s);
+	return true;
+}
+
+bool dst_tls_presumed_dead(const struct dst_tls_req *r)
+{
+	const struct dst_tls_conn *c = r->conn;
+
+	return !r->failing && c && r->written && c->heard <= r->heard_at_write &&
+	       (c->suspect || (c->doomed && !c->reset));
 }
 
 void dst_tls_pool_reset(struct dst_tls_pool *p)

@@ -102,6 +102,26 @@ int dst_tls_send(struct dst_tls_pool *p, const uint8_t *wire, size_t len, dst_tl
 void dst_tls_cancel(struct dst_tls_req *req, int reason);
 
 /*
+ * The caller's wait for req ran out; it keeps the request (its answer
+ * still counts). Returns true when req's connection has received nothing
+ * since req was written: it is presumed dead. Then it, and every other
+ * connection of the pool that has received nothing since then either,
+ * becomes suspect: it takes no new requests (they go to a fresh
+ * connection), is closed once none of its requests is live, and is
+ * trusted again if anything arrives on it. False for a request not yet
+ * written (its connection is still opening) or whose connection has
+ * answered since; nothing changes then.
+ */
+bool dst_tls_timed_out(struct dst_tls_req *req);
+
+/*
+ * Whether req was written on a connection presumed dead (by
+ * dst_tls_timed_out or dst_tls_cancel) that has received nothing since.
+ * Changes nothing.
+ */
+bool dst_tls_presumed_dead(const struct dst_tls_req *req);
+
+/*
  * Drops every connection (after a network change or resume): their
  * in-flight requests are re-sent on a fresh connection, without using up
  * their one retry; a request that cannot be re-sent fails with

@@ -77,6 +77,8 @@ struct dst_query {
 	unsigned cur;
 	struct dst_attempt *ev_att;            /* the attempt an ANSWER or FAILED event is about */
 	uint64_t tried;                        /* bit per upstream index */
+	uint64_t dead_conn;                    /* tried ones whose connection was presumed dead */
+	uint64_t refreshed;                    /* tried again on a fresh connection (once each) */
 	int last_status;
 	bool got_servfail;
 	unsigned nservfail;                    /* SERVFAIL answers: retried once elsewhere, no more */

@@ -141,15 +141,23 @@ uint64_t dst_queries_last_deadline(const struct dst_queries *qs)
 	return last;
 }
 
+/* A mask by old upstream index as one by new index; removed upstreams drop out. */
+static uint64_t remap_mask(uint64_t mask, const int *upmap, size_t nold)
+{
+	uint64_t out = 0;
+
+	for (size_t k = 0; k < nold; k++)
+		if ((mask & (UINT64_C(1) << k)) && upmap[k] >= 0)
+			out |= UINT64_C(1) << upmap[k];
+	return out;
+}
+
 void dst_queries_remap(struct dst_queries *qs, const int *upmap, size_t nold)
 {
 	for (struct dst_query *q = qs->list; q; q = q->next) {
-		uint64_t tried = 0;
-
-		for (size_t k = 0; k < nold; k++)
-			if ((q->tried & (UINT64_C(1) << k)) && upmap[k] >= 0)
-				tried |= UINT64_C(1) << upmap[k];
-		q->tried = tried;
+		q->tried = remap_mask(q->tried, upmap, nold);
+		q->dead_conn = remap_mask(q->dead_conn, upmap, nold);
+		q->refreshed = remap_mask(q->refreshed, upmap, nold);
 	}
 }
 

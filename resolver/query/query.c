@@ -9,8 +9,11 @@
  * callbacks only translate into events.
  *
  * Failover is decided in start_attempt(): the upstream selector
- * (upstream/select.c, through upstream/upstreams.c) names one this query has not tried, by
- * strategy and health; there is never a hard "no upstream" state. Each
+ * (upstream/select.c, through upstream/upstreams.c) names one this query
+ * has not tried, by strategy and health, else one whose attempt failed
+ * only because its connection was presumed dead (timed out with nothing
+ * received since the write), once more on a fresh connection; there is
+ * never a hard "no upstream" state. Each
  * attempt may take the upstream's adaptive timeout (from its measured
  * RTT); then the query moves on but keeps that request: whichever answer
  * comes first wins (at most one earlier attempt is kept). A SERVFAIL is
@@ -265,11 +268,21 @@ static bool attempt_live(const struct dst_query *q)
 	return q->att[0].treq || q->att[1].treq;
 }
 
+/* Whether the EDE text already says that up failed with status (a retry failing alike). */
+static bool failure_noted(const struct dst_query *q, const struct dst_upstream *up, int status)
+{
+	for (unsigned i = 0; i < q->nfails; i++)
+		if (q->fails[i].up == up && q->fails[i].status == status)
+			return true;
+	return false;
+}
+
 /* Remembers a failed attempt for the EDE text (the first few). */
 static void note_failure(struct dst_query *q, const struct dst_upstream *up, int status)
 {
 	q->last_status = status;
-	if (status != DST_ECANCELED && q->nfails < DST_QUERY_MAX_FAILS) {
+	if (status != DST_ECANCELED && q->nfails < DST_QUERY_MAX_FAILS &&
+	    !failure_noted(q, up, status)) {
 		q->fails[q->nfails].up = (struct dst_upstream *)up;
 		q->fails[q->nfails].status = status;
 		q->nfails++;
@@ -277,7 +290,24 @@ static void note_failure(struct dst_query *q, const struct dst_upstream *up, int
 }
 
 /*
- * Starts the next attempt, on an upstream this query has not tried yet;
+ * The attempt a was waited for in vain, and its request sits on a
+ * connection presumed dead (nothing received since it was written): the
+ * failure may be the connection's, not the upstream's, so a's upstream
+ * may be tried once more, on a fresh connection, once no untried one is
+ * left. Once only: a fresh connection that stays silent too means the
+ * upstream (or the path to it) is what fails.
+ */
+static void note_dead_conn(struct dst_query *q, const struct dst_attempt *a)
+{
+	uint64_t bit = UINT64_C(1) << dst_upstream_index(a->up);
+
+	if (!(q->refreshed & bit))
+		q->dead_conn |= bit;
+}
+
+/*
+ * Starts the next attempt, on an upstream this query has not tried yet,
+ * else (on a fresh connection) on one whose connection was presumed dead;
  * returns false when there is none (or the deadline has passed). The
  * current attempt, if still out, becomes the earlier one; an older one
  * still out is withdrawn.
@@ -291,9 +321,11 @@ static bool start_attempt(struct dst_query *q)
 
 	if (now >= q->deadline_ms)
 		return false;
-	struct dst_upstream *up = dst_upstreams_pick(qs->upstreams, q->tried);
+	struct dst_upstream *up = dst_upstreams_pick_retry(qs->upstreams, q->tried, q->dead_conn);
 	if (!up)
 		return false;
+	uint64_t bit = UINT64_C(1) << dst_upstream_index(up);
+	bool again = (q->tried & bit) != 0;
 	struct dst_attempt *a = &q->att[q->cur ^ 1];
 	cancel_attempt(a);
 	ssize_t n = dst_dns_upstream_query_ex(q->req, &q->dq, 0, ecs_flags(q), buf, sizeof(buf));
@@ -304,7 +336,11 @@ static bool start_attempt(struct dst_query *q)
 		q->last_status = r;
 		return false;
 	}
-	q->tried |= UINT64_C(1) << dst_upstream_index(up);
+	q->tried |= bit;
+	if (again) {
+		q->dead_conn &= ~bit;
+		q->refreshed |= bit;
+	}
 	a->q = q;
 	a->up = up;
 	a->sent_ms = now;
@@ -312,6 +348,9 @@ static bool start_attempt(struct dst_query *q)
 	a->moved_on = false;
 	q->cur ^= 1;
 	uint64_t t = dst_upstreams_attempt_timeout(qs->upstreams, up);
+	/* A retry includes connecting again, like a probe or a first attempt. */
+	if (again && t < DST_UP_INITIAL_TIMEOUT_MS)
+		t = DST_UP_INITIAL_TIMEOUT_MS;
 	if (t > q->deadline_ms - now)
 		t = q->deadline_ms - now;
 	uv_timer_start(&q->timer, on_attempt_timeout, t, 0);
@@ -479,6 +518,8 @@ static void on_reply_event(struct dst_query *q, enum dst_qevent ev, int status)
 		if (cur->treq && !cur->moved_on) {
 			/* Marked first: the report may move every query off this upstream. */
 			cur->moved_on = true;
+			if (dst_tls_timed_out(cur->treq))
+				note_dead_conn(q, cur);
 			note_failure(q, cur->up, DST_ETIMEDOUT);
 			dst_upstreams_failed(q->qs->upstreams, cur->up, DST_ETIMEDOUT, cur->sent_ms);
 		}
@@ -488,6 +529,8 @@ static void on_reply_event(struct dst_query *q, enum dst_qevent ev, int status)
 		if (!cur->treq || cur->moved_on)
 			return;
 		cur->moved_on = true;
+		if (dst_tls_presumed_dead(cur->treq))
+			note_dead_conn(q, cur);
 		if (q->nservfail < MAX_SERVFAILS && start_attempt(q))
 			return;
 		cur->moved_on = false; /* nowhere else to go: it stays the one waited for */

@@ -196,6 +196,16 @@ int dst_selector_pick(struct dst_selector *s, uint64_t tried, uint64_t now_ms)
 	return second >= 0 ? second : down;
 }
 
+int dst_selector_pick_retry(struct dst_selector *s, uint64_t tried, uint64_t dead, uint64_t now_ms)
+{
+	int i = dst_selector_pick(s, tried, now_ms);
+
+	/* An untried upstream first: a dead connection may be a dead network path. */
+	if (i >= 0 || (dead & tried) == 0)
+		return i;
+	return dst_selector_pick(s, ~(dead & tried), now_ms);
+}
+
 int dst_selector_probe_due(struct dst_selector *s, uint64_t now_ms)
 {
 	int due = -1;

@@ -124,6 +124,16 @@ void dst_selector_set_available(struct dst_selector *s, unsigned i, bool availab
 int dst_selector_pick(struct dst_selector *s, uint64_t tried, uint64_t now_ms);
 
 /*
+ * Like dst_selector_pick; when every available upstream is in tried, one of
+ * those in dead instead: tried upstreams whose attempt failed only because
+ * its connection was presumed dead (nothing received since the query was
+ * written), so that the query is retried on a fresh connection. Among
+ * those, the same order as dst_selector_pick (UP, then SUSPECT or PROBING,
+ * then the DOWN one that failed longest ago). -1 when neither has one.
+ */
+int dst_selector_pick_retry(struct dst_selector *s, uint64_t tried, uint64_t dead, uint64_t now_ms);
+
+/*
  * An upstream a probe should be sent to now, or -1: a SUSPECT one, or a
  * DOWN one whose backoff is over, while at least one other is UP (with
  * none UP, queries themselves go to the others and decide). The one

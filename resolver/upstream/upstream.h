@@ -103,6 +103,13 @@ void dst_upstreams_free_retired(struct dst_upstream *list, bool close);
 
 /* The upstream for a query's next attempt (tried: bit per index), or NULL when none is left. */
 struct dst_upstream *dst_upstreams_pick(struct dst_upstreams *u, uint64_t tried);
+/*
+ * Like dst_upstreams_pick; when every available upstream was tried, one of
+ * dead (tried ones whose connection was presumed dead), to retry on a
+ * fresh connection; NULL when neither has one.
+ */
+struct dst_upstream *dst_upstreams_pick_retry(struct dst_upstreams *u, uint64_t tried,
+					      uint64_t dead);
 /* The adaptive timeout for an attempt at up, in ms. */
 uint32_t dst_upstreams_attempt_timeout(const struct dst_upstreams *u, const struct dst_upstream *up);
 /* A query is about to go upstream: clock check, lazy re-resolution, due probes (with its question). */

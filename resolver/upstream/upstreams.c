@@ -131,6 +131,14 @@ struct dst_upstream *dst_upstreams_pick(struct dst_upstreams *u, uint64_t tried)
 	return i < 0 ? NULL : u->ups[i];
 }
 
+struct dst_upstream *dst_upstreams_pick_retry(struct dst_upstreams *u, uint64_t tried,
+					      uint64_t dead)
+{
+	int i = dst_selector_pick_retry(u->selector, tried, dead, uv_now(u->loop));
+
+	return i < 0 ? NULL : u->ups[i];
+}
+
 uint32_t dst_upstreams_attempt_timeout(const struct dst_upstreams *u, const struct dst_upstream *up)
 {
 	return running(up) ? dst_selector_attempt_timeout_ms(u->selector, up->index)

@@ -27,6 +27,7 @@ IT_TEST_LIST = \
 	%reldir%/it_pool_pipelining.sh \
 	%reldir%/it_pool_out_of_order.sh \
 	%reldir%/it_pool_connection_loss.sh \
+	%reldir%/it_pool_silent_death.sh \
 	%reldir%/it_upstream_servfail_failover.sh \
 	%reldir%/it_upstream_stall_failover.sh \
 	%reldir%/it_upstream_failback.sh \

@@ -42,6 +42,10 @@ keepalive and idle-close are independent settings:
   close-mid-answer  for the first query on a connection, write the first
                     half of its framed answer, then abort the connection
   servfail          answer SERVFAIL (question echoed)
+  freeze-after=N    hold the answers; once N queries have been read (on
+                    any connections) since this was set, freeze every
+                    open connection (as the "freeze" command does, so the
+                    held queries are never answered) and revert to normal
   reverse[=MS]      collect queries for MS ms (default 30) after the first
                     of a batch, then answer the batch in reverse order
   keepalive=T|off   add edns-tcp-keepalive with TIMEOUT T (units of 100 ms)
@@ -55,7 +59,12 @@ normal by itself; without it the fault fires on every connection.
 Control port (--control-port, 127.0.0.1): one command per line, one reply
 line per command ("ok ..." or "error ..."). A command is one or more SPECs
 separated by spaces, or one of: "status" (the current settings), "stats"
-(the counters), "drop" (abort every open connection), "quit". A shell can
+(the counters), "drop" (abort every open connection), "freeze" (every
+open connection goes silent for good: whatever arrives on it is read and
+ignored, nothing is written on it again, not even answers already owed
+or an idle close; the listener and new connections behave as set: what
+a client sees after a Wi-Fi roam or a NAT mapping timing out; replies
+"ok frozen N unanswered=K"), "quit". A shell can
 use `testup.py ctl PORT stall`, or bash's /dev/tcp.
 
 "auto" ports are picked at random from 20000-31999, below the usual
@@ -70,6 +79,7 @@ Log (--log): one line per event, key=value fields after a word:
   query conn=N t=SEC id=ID len=WIRELEN qname=NAME qtype=TYPE edns=0|1
         pad=0|1 ka=0|1 ecs=-|PREFIX/ADDRHEX inflight=K mode=MODE
   fault conn=N t=SEC what=close-after|close-mid-answer queries=K
+  fault conn=N t=SEC what=freeze queries=K unanswered=K
   batch conn=N t=SEC order=reverse n=K
   conn conn=N t=SEC event=closed by=peer|server reason=R queries=K answered=K
   mode t=SEC SETTINGS
@@ -107,7 +117,7 @@ OPT_KEEPALIVE = 11
 OPT_PADDING = 12
 RCODE_FORMERR, RCODE_SERVFAIL, RCODE_NXDOMAIN, RCODE_REFUSED = 1, 2, 3, 5
 ANSWER_MODES = ("normal", "refuse", "stall", "delay", "close-after", "close-mid-answer",
-                "servfail", "reverse")
+                "servfail", "reverse", "freeze-after")
 EXIT_PORT_IN_USE = 3
 
 
@@ -309,11 +319,11 @@ class Settings:
         if name not in ANSWER_MODES:
             raise ValueError("unknown behaviour %r" % spec)
         arg = None
-        if name in ("delay", "close-after"):
+        if name in ("delay", "close-after", "freeze-after"):
             if not val:
                 raise ValueError("%s needs =N" % name)
             arg = int(val)
-            if arg < (1 if name == "close-after" else 0):
+            if arg < (0 if name == "delay" else 1):
                 raise ValueError("%s=%d is out of range" % (name, arg))
         elif name == "reverse":
             arg = int(val) if val else 30
@@ -340,6 +350,7 @@ class Upstream:
         self.stats = dict(accepted=0, tls=0, resumed=0, handshake_failed=0, queries=0,
                           answered=0, faults=0, closed_by_server=0, closed_by_peer=0)
         self.stats_handle = None
+        self.read_since_set = 0  # queries read since the settings last changed (freeze-after)
         self.logf = open(args.log, "a", buffering=1)
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(args.cert, args.key)
@@ -381,6 +392,16 @@ class Upstream:
             if s.times <= 0:
                 s.mode, s.arg, s.times = "normal", None, None
                 self.log("mode", "t=%s %s (fault count reached)" % (self.now(), s.describe()))
+
+    def freeze(self):
+        """Freezes every open connection; returns (connections, unanswered queries)."""
+        n = unanswered = 0
+        for c in sorted(self.conns, key=lambda c: c.num):
+            if not c.frozen:
+                c.freeze()
+                n += 1
+                unanswered += c.inflight
+        return n, unanswered
 
     async def open_listener(self):
         if self.listener is None:
@@ -430,6 +451,7 @@ class Upstream:
         for spec in specs:
             settings.apply(spec)
         self.settings = settings
+        self.read_since_set = 0
         if self.settings.mode == "refuse":
             self.close_listener()
         else:
@@ -450,6 +472,9 @@ class Upstream:
             for c in list(self.conns):
                 c.abort("dropped")
             return "ok dropped %d" % n
+        if words == ["freeze"]:
+            n, unanswered = self.freeze()
+            return "ok frozen %d unanswered=%d" % (n, unanswered)
         if words == ["quit"]:
             if not self.done.done():
                 self.done.set_result(0)
@@ -518,6 +543,7 @@ class Conn(asyncio.Protocol):
         self.out = []           # answers built during one data_received
         self.idle_handle = None
         self.closed = False
+        self.frozen = False     # silent for good: reads ignored, nothing written
         self.dying = False      # a fault has started: read nothing more
         self.closed_by = None
         self.reason = None
@@ -564,6 +590,8 @@ class Conn(asyncio.Protocol):
             self.data_received(b"")
 
     def data_received(self, data):
+        if self.frozen:
+            return  # a dead path: the bytes go nowhere
         self.buf += data
         if self.t is None or self.dying:
             return  # before the handshake returned to us; or going away
@@ -608,6 +636,14 @@ class Conn(asyncio.Protocol):
                    TYPES.get(q.qtype, "TYPE%d" % q.qtype), q.edns, q.pad, q.ka, q.ecs,
                    self.inflight, mode))
         if s.mode == "stall":
+            return
+        if s.mode == "freeze-after":
+            up.read_since_set += 1
+            if up.read_since_set >= s.arg:
+                s.mode, s.arg = "normal", None
+                up.freeze()
+                up.log("mode", "t=%s %s (froze after %d queries)" % (
+                    up.now(), s.describe(), up.read_since_set))
             return
         if s.mode == "servfail":
             self.answer(q, RCODE_SERVFAIL)
@@ -655,13 +691,29 @@ class Conn(asyncio.Protocol):
         self.flush()
         self.arm_idle()
 
+    def freeze(self):
+        up = self.up
+        self.frozen = True
+        self.out = []
+        self.buf = b""
+        for h in list(self.delayed) + [self.batch_handle, self.idle_handle]:
+            if h:
+                h.cancel()
+        self.delayed.clear()
+        self.batch, self.batch_handle, self.idle_handle = [], None, None
+        up.stats["faults"] += 1
+        up.log("fault", "conn=%d t=%s what=freeze queries=%d unanswered=%d" % (
+            self.num, up.now(), self.queries, self.inflight))
+
     def answer(self, q, rcode=None):
-        if self.closed or self.dying:
+        if self.closed or self.dying or self.frozen:
             return
         self.out.append(frame(self.up.answers.build(q, rcode, self.up.settings.keepalive)))
 
     def flush(self):
         """Writes the answers built so far, in one write."""
+        if self.frozen:
+            self.out = []
         if self.out and self.t is not None and not self.closed and not self.t.is_closing():
             self.t.write(b"".join(self.out))
             self.inflight -= len(self.out)
@@ -675,7 +727,7 @@ class Conn(asyncio.Protocol):
             self.idle_handle.cancel()
             self.idle_handle = None
         ms = self.up.settings.idle_close_ms
-        if ms is not None and not self.closed and self.t is not None:
+        if ms is not None and not self.closed and not self.frozen and self.t is not None:
             self.idle_handle = self.up.loop.call_later(ms / 1000.0, self.on_idle)
 
     def on_idle(self):

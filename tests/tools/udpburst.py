@@ -2,7 +2,7 @@
 """udpburst: many concurrent UDP clients, each checking its own one answer.
 
   udpburst.py HOST PORT --count N --prefix P [--zone dotstub.test]
-              [--a SPEC] [--rcode NOERROR] [--timeout 8] [--grace 1]
+              [--a SPEC] [--rcode NOERROR] [--timeout 8] [--grace 1] [--times]
 
 Opens N sockets and sends from each one query, P<i>.<zone> A with a
 random ID and mixed letter case, all before reading anything. Then it
@@ -13,6 +13,9 @@ exact letter case, and the rcode --rcode (NOERROR unless told); a
 NOERROR reply must also have, with --a, exactly the A address testup
 gives that name (testup.py's address_for, so a reply meant for another
 client is caught).
+
+With --times, one more line on stderr: "first replies: median=MS
+max=MS", each client's first reply timed from when every query was sent.
 
 Prints one summary line, "sent=N answered=K correct=K wrong=W missing=M
 duplicates=D", and before it one line per problem. Exit status 0 when
@@ -77,6 +80,7 @@ def main():
     p.add_argument("--a", help="the testup --a spec the answers must follow")
     p.add_argument("--rcode", choices=sorted(RCODES), default="NOERROR")
     p.add_argument("--timeout", type=float, default=8.0)
+    p.add_argument("--times", action="store_true")
     p.add_argument("--grace", type=float, default=1.0)
     args = p.parse_args()
 
@@ -116,6 +120,11 @@ def main():
             grace_end = time.monotonic() + args.grace
     sel.close()
 
+    if args.times:
+        firsts = sorted(c["replies"][0][0] * 1000 for c in clients if c["replies"])
+        if firsts:
+            print("first replies: median=%.0f max=%.0f" % (firsts[len(firsts) // 2], firsts[-1]),
+                  file=sys.stderr)
     answered = correct = wrong = missing = dups = 0
     for c in clients:
         c["sock"].close()

@@ -37,6 +37,7 @@ struct dst_tls_req {
 	struct dst_upstream *up;
 	uint16_t id;    /* of the message sent: the pool gives the answer back with it */
 	bool live;
+	bool silent;   /* nothing heard on its connection since it was written */
 	int cancelled; /* the status it was cancelled with, or 0 */
 };
 
@@ -45,6 +46,7 @@ struct dst_upstreams {
 	bool usable[NUPS];          /* pick skips the others */
 	bool resolving;
 	uint64_t last_tried;        /* the mask the last pick was given */
+	uint64_t last_dead;         /* ... and the presumed-dead mask of the last pick_retry */
 	unsigned failed[NUPS], ok[NUPS], servfail[NUPS];
 	struct dst_tls_req req[MAXREQ];
 	unsigned nreq;
@@ -59,6 +61,17 @@ struct dst_upstream *dst_upstreams_pick(struct dst_upstreams *u, uint64_t tried)
 		if (u->usable[i] && !(tried & (UINT64_C(1) << u->ups[i].index)))
 			return &u->ups[i];
 	return NULL;
+}
+
+struct dst_upstream *dst_upstreams_pick_retry(struct dst_upstreams *u, uint64_t tried,
+					      uint64_t dead)
+{
+	struct dst_upstream *up = dst_upstreams_pick(u, tried);
+
+	u->last_dead = dead;
+	if (up || !(dead & tried))
+		return up;
+	return dst_upstreams_pick(u, ~(dead & tried));
 }
 
 uint32_t dst_upstreams_attempt_timeout(const struct dst_upstreams *u, const struct dst_upstream *up)
@@ -101,6 +114,16 @@ int dst_upstream_send(struct dst_upstream *up, const uint8_t *wire, size_t len, 
 	*r = (struct dst_tls_req){.cb = cb, .arg = arg, .up = up, .id = dst_dns_get16(wire), .live = true};
 	*out = r;
 	return 0;
+}
+
+bool dst_tls_timed_out(struct dst_tls_req *r)
+{
+	return r->silent;
+}
+
+bool dst_tls_presumed_dead(const struct dst_tls_req *r)
+{
+	return r->silent;
 }
 
 void dst_tls_cancel(struct dst_tls_req *r, int status)
@@ -557,6 +580,55 @@ START_TEST(test_stale_timer_answers_from_an_expired_entry_and_the_query_goes_on)
 }
 END_TEST
 
+START_TEST(test_silent_connection_gets_one_retry_of_its_upstream_on_a_fresh_one)
+{
+	struct dst_reply_to to = udp_client();
+
+	fake.usable[1] = fake.usable[2] = false; /* one upstream: nothing untried to move to */
+	ask(0x1111, &to);
+	fake.req[0].silent = true;
+	now_ms += 500;
+	dst_query__step(only_query(), DST_EV_TIMEOUT, DST_ETIMEDOUT);
+	ck_assert_uint_eq(fake.nreq, 2);
+	ck_assert_ptr_eq(fake.req[1].up, &fake.ups[0]);
+	ck_assert_uint_eq(fake.last_dead, 1);
+	/* The fresh connection stays silent too: the upstream itself fails, no third try. */
+	fake.req[1].silent = true;
+	now_ms += 750;
+	dst_query__step(only_query(), DST_EV_TIMEOUT, DST_ETIMEDOUT);
+	ck_assert_uint_eq(fake.nreq, 2);
+	answer(1, LDNS_RCODE_NOERROR); /* a late answer on the retry still wins */
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_uint_eq(sent_rcode(0), DST_DNS_RCODE_NOERROR);
+}
+END_TEST
+
+START_TEST(test_timeout_on_a_connection_that_heard_something_is_not_retried)
+{
+	struct dst_reply_to to = udp_client();
+
+	fake.usable[1] = fake.usable[2] = false;
+	ask(0x1111, &to);
+	now_ms += 500;
+	dst_query__step(only_query(), DST_EV_TIMEOUT, DST_ETIMEDOUT);
+	ck_assert_uint_eq(fake.nreq, 1);
+	ck_assert_uint_eq(dst_queries_pending(qs), 1); /* waits for its one attempt */
+}
+END_TEST
+
+START_TEST(test_untried_upstream_goes_before_a_fresh_retry)
+{
+	struct dst_reply_to to = udp_client();
+
+	ask(0x1111, &to);
+	fake.req[0].silent = true;
+	now_ms += 500;
+	dst_query__step(only_query(), DST_EV_TIMEOUT, DST_ETIMEDOUT);
+	ck_assert_uint_eq(fake.nreq, 2);
+	ck_assert_ptr_eq(fake.req[1].up, &fake.ups[1]);
+}
+END_TEST
+
 START_TEST(test_formerr_and_any_are_answered_without_a_query)
 {
 	struct dst_reply_to to = udp_client();
@@ -604,6 +676,9 @@ static Suite *query_suite(void)
 	tcase_add_test(failover, test_servfail_is_retried_once_elsewhere_and_no_more);
 	tcase_add_test(failover, test_query_waiting_for_a_first_address_goes_when_kicked);
 	tcase_add_test(failover, test_remap_renumbers_what_a_query_tried);
+	tcase_add_test(failover, test_silent_connection_gets_one_retry_of_its_upstream_on_a_fresh_one);
+	tcase_add_test(failover, test_timeout_on_a_connection_that_heard_something_is_not_retried);
+	tcase_add_test(failover, test_untried_upstream_goes_before_a_fresh_retry);
 	tcase_add_test(clients, test_orphaned_tcp_query_finishes_answering_nobody);
 	tcase_add_test(clients, test_tcp_client_is_told_when_its_query_finishes);
 	suite_add_tcase(s, life);

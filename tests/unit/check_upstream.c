@@ -212,6 +212,61 @@ START_TEST(test_unavailable_upstream_is_never_picked_or_probed)
 }
 END_TEST
 
+START_TEST(test_retry_on_dead_connection_comes_after_untried_upstreams)
+{
+	struct dst_selector *s = set_of(3, DST_UP_ORDERED);
+	/* 0 was tried and its connection presumed dead: 1 and 2 come first. */
+	ck_assert_int_eq(dst_selector_pick_retry(s, 1 << 0, 1 << 0, 10), 1);
+	ck_assert_int_eq(dst_selector_pick_retry(s, 3, 1 << 0, 10), 2);
+	/* Every one tried: back to 0, the only one whose failure was its connection's. */
+	ck_assert_int_eq(dst_selector_pick_retry(s, 7, 1 << 0, 10), 0);
+	ck_assert_int_eq(dst_selector_pick_retry(s, 7, 1 << 2, 10), 2);
+	dst_selector_free(s);
+}
+END_TEST
+
+START_TEST(test_no_retry_without_a_dead_connection)
+{
+	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
+	ck_assert_int_eq(dst_selector_pick_retry(s, 3, 0, 10), -1);
+	/* A dead bit for an upstream not tried yet changes nothing. */
+	ck_assert_int_eq(dst_selector_pick_retry(s, 1 << 0, 1 << 1, 10), 1);
+	ck_assert_int_eq(dst_selector_pick_retry(s, 3, 1 << 2, 10), -1);
+	dst_selector_free(s);
+}
+END_TEST
+
+START_TEST(test_retry_among_dead_connections_prefers_suspect_over_down)
+{
+	struct dst_selector *s = set_of(3, DST_UP_ORDERED);
+	/* Every pool went silent: 0 is down, 1 and 2 suspect (2 failed earlier). */
+	take_down(s, 0, 100);
+	dst_selector_failure(s, 1, DST_ETIMEDOUT, "timed out", 300, 400);
+	dst_selector_failure(s, 2, DST_ETIMEDOUT, "timed out", 200, 350);
+	ck_assert_int_eq(dst_selector_pick_retry(s, 7, 7, 500), 2);
+	ck_assert_int_eq(dst_selector_pick_retry(s, 7, 1 << 0 | 1 << 1, 500), 1);
+	ck_assert_int_eq(dst_selector_pick_retry(s, 7, 1 << 0, 500), 0);
+	/* An unavailable one is never retried. */
+	dst_selector_set_available(s, 0, false);
+	ck_assert_int_eq(dst_selector_pick_retry(s, 7, 1 << 0, 500), -1);
+	dst_selector_free(s);
+}
+END_TEST
+
+START_TEST(test_retry_answer_brings_upstream_back_up)
+{
+	struct dst_selector *s = set_of(1, DST_UP_ORDERED);
+	/* One upstream, its connection dead: the timeout counts, the retry's answer clears it. */
+	dst_selector_failure(s, 0, DST_ETIMEDOUT, "timed out", 0, 100);
+	ck_assert_int_eq(state(s, 0), DST_UP_SUSPECT);
+	ck_assert_int_eq(dst_selector_pick_retry(s, 1, 1, 100), 0);
+	dst_selector_success(s, 0, 3000, 110);
+	ck_assert_int_eq(state(s, 0), DST_UP_UP);
+	ck_assert_str_eq(changes, "0:up>suspect 0:suspect>up");
+	dst_selector_free(s);
+}
+END_TEST
+
 /* --- health ----------------------------------------------------------------- */
 
 START_TEST(test_burst_of_failures_from_before_a_change_counts_once)
@@ -497,6 +552,13 @@ static Suite *upstream_suite(void)
 	tcase_add_test(tc, test_suspect_is_used_only_when_nothing_is_up);
 	tcase_add_test(tc, test_all_down_still_picks_least_recently_failed);
 	tcase_add_test(tc, test_unavailable_upstream_is_never_picked_or_probed);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("retry_on_fresh_connection");
+	tcase_add_test(tc, test_retry_on_dead_connection_comes_after_untried_upstreams);
+	tcase_add_test(tc, test_no_retry_without_a_dead_connection);
+	tcase_add_test(tc, test_retry_among_dead_connections_prefers_suspect_over_down);
+	tcase_add_test(tc, test_retry_answer_brings_upstream_back_up);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("health");
