@@ -123,4 +123,11 @@ int dst_config__set_loopback_addr(struct parser *p, const struct key *k, const c
 				  char *base);
 int dst_config__set_bool(struct parser *p, const struct key *k, const char *val, char *base);
 
+/* keys.c: the key table (a key's index in it is its slot in parser.seen and .last) */
+extern const struct key dst_config__keys[];
+const struct key *dst_config__find_key(enum sec sec, const char *name);
+/* "unknown key "x" in [cache]; expected size, min-ttl or max-ttl", and where x belongs. */
+void dst_config__unknown_key(struct parser *p, const char *key);
+extern const char *const dst_config__sec_names[];
+
 #endif
