@@ -108,8 +108,6 @@ void dst_listen__udp_query(struct dst_udp_listener *l, const uint8_t *wire, size
 /* The socket buffer is full: queue a copy for libuv to send when it drains (owner: the listener). */
 void dst_listen__udp_queue(void *owner, const struct sockaddr *peer, const uint8_t *wire,
 			   size_t len);
-void dst_listen__udp_send(struct dst_udp_listener *l, const struct sockaddr *peer,
-			  const uint8_t *wire, size_t len);
 /* Answers made from here until batch_end go out in one sendmmsg. */
 void dst_listen__batch_begin(struct dst_listen *ls);
 void dst_listen__batch_end(struct dst_listen *ls);

@@ -58,33 +58,6 @@ static int make_limits(const struct dst_config *cfg, struct dst_acl **acl, struc
 }
 
 
-/* The query engine's send: counted, logged with log-queries, then out by UDP or TCP. */
-static void reply_send(void *arg, const struct dst_reply_to *to, const uint8_t *wire, size_t len)
-{
-	struct dst_listen *ls = arg;
-
-	if (len >= DST_DNS_HEADER_LEN)
-		ls->stats.rcodes[dst_dns_rcode(wire)]++;
-	if (ls->cfg->log_queries)
-		dst_querylog(to, wire, len, uv_now(ls->loop));
-	if (to->tcp)
-		dst_listen__tcp_send(to->tcp, wire, len);
-	else if (to->udp)
-		dst_listen__udp_send(to->udp, to->peer, wire, len);
-}
-
-static void reply_tcp_done(void *arg, struct dst_tcp_client *c)
-{
-	dst_listen__client_query_done(c);
-}
-
-void dst_listen_reply_ops(struct dst_listen *ls, struct dst_reply_ops *ops)
-{
-	ops->send = reply_send;
-	ops->tcp_done = reply_tcp_done;
-	ops->arg = ls;
-}
-
 void dst_listen_attach(struct dst_listen *ls, struct dst_queries *qs, struct dst_cache *cache)
 {
 	ls->queries = qs;

@@ -73,7 +73,7 @@ void dst_listen__udp_queue(void *owner, const struct sockaddr *peer, const uint8
 		free(s);
 }
 
-void dst_listen__udp_send(struct dst_udp_listener *l, const struct sockaddr *peer, const uint8_t *wire,
+static void send_udp(struct dst_udp_listener *l, const struct sockaddr *peer, const uint8_t *wire,
 		     size_t len)
 {
 	struct dst_listen *ls = l->ls;
@@ -97,6 +97,37 @@ void dst_listen__udp_send(struct dst_udp_listener *l, const struct sockaddr *pee
 	if (r >= 0 || (r != UV_EAGAIN && r != UV_ENOSYS))
 		return;
 	dst_listen__udp_queue(l, peer, wire, len);
+}
+
+/*
+ * The reply operations the query engine answers through. Here, beside the
+ * UDP send, so that the hit path's send is one call: counted, logged with
+ * log-queries, then out by UDP (batched) or TCP.
+ */
+static void reply_send(void *arg, const struct dst_reply_to *to, const uint8_t *wire, size_t len)
+{
+	struct dst_listen *ls = arg;
+
+	if (len >= DST_DNS_HEADER_LEN)
+		ls->stats.rcodes[dst_dns_rcode(wire)]++;
+	if (ls->cfg->log_queries)
+		dst_querylog(to, wire, len, uv_now(ls->loop));
+	if (to->tcp)
+		dst_listen__tcp_send(to->tcp, wire, len);
+	else if (to->udp)
+		send_udp(to->udp, to->peer, wire, len);
+}
+
+static void reply_tcp_done(void *arg, struct dst_tcp_client *c)
+{
+	dst_listen__client_query_done(c);
+}
+
+void dst_listen_reply_ops(struct dst_listen *ls, struct dst_reply_ops *ops)
+{
+	ops->send = reply_send;
+	ops->tcp_done = reply_tcp_done;
+	ops->arg = ls;
 }
 
 void dst_listen__batch_begin(struct dst_listen *ls)

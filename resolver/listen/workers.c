@@ -221,7 +221,9 @@ static void acl_dropped(struct worker *w, const struct sockaddr *peer)
 static void worker_query(struct worker *w, struct wsock *s, const uint8_t *wire, size_t len,
 			 const struct sockaddr *peer)
 {
-	struct dst_fast f;
+	struct dst_dns_query dq;
+	struct dst_cache_key key;
+	size_t n;
 
 	stat_inc(&w->st->queries);
 	if (!dst_acl_allows(w->acl, peer)) {
@@ -232,28 +234,28 @@ static void worker_query(struct worker *w, struct wsock *s, const uint8_t *wire,
 		forward(w, s, wire, len, peer, FWD_FULL);
 		return;
 	}
-	f.cache = w->cache;
-	f.ecs_pass = w->ecs_pass;
-	f.udp = true;
-	f.now_ms = uv_now(&w->loop);
-	f.scratch = w->scratch;
-	f.cap = sizeof(w->scratch);
-	enum dst_fast_verdict v = dst_answer_fast(&f, wire, len);
-	if (f.any)
-		stat_inc(&w->st->any);
-	switch (v) {
+	switch (dst_answer_fast(wire, len, w->cache, w->ecs_pass, true, uv_now(&w->loop), w->scratch,
+				sizeof(w->scratch), &dq, &key, &n)) {
 	case DST_FAST_DROP:
 		return;
 	case DST_FAST_MISS:
 		forward(w, s, wire, len, peer, FWD_MISSED);
 		return;
+	case DST_FAST_ANY:
+		stat_inc(&w->st->any);
+		if (n)
+			reply(w, s, peer, w->scratch, n);
+		return;
 	case DST_FAST_REPLY:
 	case DST_FAST_HIT:
-		reply(w, s, peer, w->scratch, f.len);
-		break;
+		reply(w, s, peer, w->scratch, n);
+		return;
+	case DST_FAST_HIT_PREFETCH:
+		reply(w, s, peer, w->scratch, n);
+		if (w->prefetch)
+			forward(w, s, wire, len, peer, FWD_PREFETCH);
+		return;
 	}
-	if (f.prefetch && w->prefetch)
-		forward(w, s, wire, len, peer, FWD_PREFETCH);
 }
 
 static void on_worker_readable(uv_poll_t *p, int status, int events)

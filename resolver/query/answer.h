@@ -13,48 +13,52 @@
 
 #include "resolver/query/query.h"
 
-/* Parses wire and answers what needs no upstream into f->scratch. No allocation. */
-static inline enum dst_fast_verdict dst_answer_fast(struct dst_fast *f, const uint8_t *wire,
-						    size_t len)
+/*
+ * Parses wire into *dq and answers what needs no upstream into scratch
+ * (cap bytes), setting *n to the answer's length; on a miss *key is made.
+ * cache NULL: no lookup. ecs_pass: [server] ecs = pass (a query with a
+ * client subnet is not looked up). udp: the client's payload size limits
+ * the answer. Plain arguments rather than a struct: inlined, they stay in
+ * registers on the hit path. No allocation.
+ */
+static inline enum dst_fast_verdict dst_answer_fast(const uint8_t *wire, size_t len,
+						    struct dst_cache *cache, bool ecs_pass,
+						    bool udp, uint64_t now_ms, uint8_t *scratch,
+						    size_t cap, struct dst_dns_query *dq,
+						    struct dst_cache_key *key, size_t *n)
 {
-	struct dst_dns_query *dq = &f->dq;
-	ssize_t n;
+	ssize_t r;
 
-	f->any = f->prefetch = false;
 	switch (dst_dns_parse_query(wire, len, dq)) {
 	case DST_DNS_QUERY_DROP:
 		return DST_FAST_DROP;
 	case DST_DNS_QUERY_ERROR:
-		n = dst_dns_error_response(wire, dq, dq->rcode, f->scratch, f->cap);
-		if (n <= 0)
+		r = dst_dns_error_response(wire, dq, dq->rcode, scratch, cap);
+		if (r <= 0)
 			return DST_FAST_DROP;
-		f->len = (size_t)n;
+		*n = (size_t)r;
 		return DST_FAST_REPLY;
 	case DST_DNS_QUERY_OK:
 		break;
 	}
 	if (dq->qtype == DST_DNS_TYPE_ANY) {
-		f->any = true;
-		n = dst_dns_any_answer(wire, dq, f->scratch, f->cap);
-		if (n <= 0)
-			return DST_FAST_DROP;
-		f->len = (size_t)n;
-		return DST_FAST_REPLY;
+		r = dst_dns_any_answer(wire, dq, scratch, cap);
+		*n = r > 0 ? (size_t)r : 0;
+		return DST_FAST_ANY;
 	}
-	dst_cache_key_make(&f->key, dq);
+	dst_cache_key_make(key, dq);
 	/* With ecs = pass a client's subnet goes upstream: its answer is not shared. */
-	if (!f->cache || (dq->ecs_len && f->ecs_pass))
+	if (!cache || (dq->ecs_len && ecs_pass))
 		return DST_FAST_MISS;
 	unsigned flags = 0;
-	n = dst_cache_lookup_ex(f->cache, &f->key, f->now_ms, f->scratch, f->cap, &flags);
-	if (n > 0)
-		n = dst_dns_finish_answer(f->scratch, (size_t)n, f->cap, wire, dq,
-					  f->udp ? dq->udp_size : DST_DNS_MAX_MSG);
-	if (n <= 0)
+	r = dst_cache_lookup_ex(cache, key, now_ms, scratch, cap, &flags);
+	if (r > 0)
+		r = dst_dns_finish_answer(scratch, (size_t)r, cap, wire, dq,
+					  udp ? dq->udp_size : DST_DNS_MAX_MSG);
+	if (r <= 0)
 		return DST_FAST_MISS;
-	f->len = (size_t)n;
-	f->prefetch = (flags & DST_CACHE_PREFETCH) != 0;
-	return DST_FAST_HIT;
+	*n = (size_t)r;
+	return flags & DST_CACHE_PREFETCH ? DST_FAST_HIT_PREFETCH : DST_FAST_HIT;
 }
 
 #endif

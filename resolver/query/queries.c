@@ -36,39 +36,41 @@ void dst_query_reject(struct dst_queries *qs, const uint8_t *wire, size_t len,
  * Every client message comes through here, UDP or TCP. Errors, ANY and
  * cache hits are answered at once from qs->scratch; a miss becomes a query.
  */
-static void handle(struct dst_queries *qs, const uint8_t *wire, size_t len,
+/* Inlined into its two callers: a call and its register saves cost ~20 instructions per hit. */
+static inline __attribute__((always_inline)) void handle(struct dst_queries *qs, const uint8_t *wire, size_t len,
 		   const struct dst_reply_to *to, bool cache_missed)
 {
-	struct dst_fast f;
+	struct dst_dns_query dq;
+	struct dst_cache_key key;
+	size_t n;
 
-	f.cache = cache_missed ? NULL : qs->cache;
-	f.ecs_pass = qs->cfg->ecs == DST_CONFIG_ECS_PASS;
-	f.udp = to->udp != NULL;
-	f.now_ms = dst_queries__now(qs);
-	f.scratch = qs->scratch;
-	f.cap = sizeof(qs->scratch);
-	enum dst_fast_verdict v = dst_answer_fast(&f, wire, len);
-	if (f.any)
-		qs->stats.any++;
-	switch (v) {
+	switch (dst_answer_fast(wire, len, cache_missed ? NULL : qs->cache,
+				qs->cfg->ecs == DST_CONFIG_ECS_PASS, to->udp != NULL,
+				dst_queries__now(qs), qs->scratch, sizeof(qs->scratch), &dq, &key, &n)) {
 	case DST_FAST_DROP:
 		return;
-	case DST_FAST_REPLY:
-		qs->ops.send(qs->ops.arg, to, qs->scratch, f.len);
+	case DST_FAST_ANY:
+		qs->stats.any++;
+		if (n)
+			qs->ops.send(qs->ops.arg, to, qs->scratch, n);
 		return;
+	case DST_FAST_REPLY:
 	case DST_FAST_HIT:
-		qs->ops.send(qs->ops.arg, to, qs->scratch, f.len);
-		if (f.prefetch && qs->cfg->cache_prefetch) {
+		qs->ops.send(qs->ops.arg, to, qs->scratch, n);
+		return;
+	case DST_FAST_HIT_PREFETCH:
+		qs->ops.send(qs->ops.arg, to, qs->scratch, n);
+		if (qs->cfg->cache_prefetch) {
 			/* A popular name near expiry: refresh it with no client waiting. */
 			static const struct dst_reply_to nobody;
 			qs->stats.prefetches++;
-			dst_query__start(qs, wire, len, &f.dq, &f.key, &nobody);
+			dst_query__start(qs, wire, len, &dq, &key, &nobody);
 		}
 		return;
 	case DST_FAST_MISS:
 		break;
 	}
-	dst_query__start(qs, wire, len, &f.dq, &f.key, to);
+	dst_query__start(qs, wire, len, &dq, &key, to);
 }
 
 void dst_query_handle(struct dst_queries *qs, const uint8_t *wire, size_t len,

@@ -123,27 +123,13 @@ const struct dst_stats *dst_queries_stats(const struct dst_queries *qs);
 
 enum dst_fast_verdict {
 	DST_FAST_DROP,   /* nothing to answer (no header, a response) */
-	DST_FAST_REPLY,  /* an error or the ANY answer is in scratch */
+	DST_FAST_REPLY,  /* an error answer is in scratch */
+	DST_FAST_ANY,    /* an ANY query: its RFC 8482 answer is in scratch (len 0: none fit) */
 	DST_FAST_HIT,    /* a cache hit is in scratch */
+	DST_FAST_HIT_PREFETCH, /* a hit from an entry due for a refresh */
 	DST_FAST_MISS,   /* needs upstream: dq and key are filled */
 };
+/* dst_answer_fast (resolver/query/answer.h) decides. */
 
-struct dst_fast {
-	/* in */
-	struct dst_cache *cache;  /* NULL: no lookup */
-	bool ecs_pass;            /* [server] ecs = pass: a query with a subnet is not looked up */
-	bool udp;                 /* the client's payload size limits the answer */
-	uint64_t now_ms;
-	uint8_t *scratch;
-	size_t cap;
-	/* out */
-	struct dst_dns_query dq;
-	struct dst_cache_key key;
-	size_t len;               /* REPLY, HIT: the answer's length in scratch */
-	bool any;                 /* REPLY: it was the ANY answer */
-	bool prefetch;            /* HIT: the entry is due for a refresh */
-};
-
-/* dst_answer_fast (resolver/query/answer.h) fills it. */
 
 #endif
