@@ -181,6 +181,9 @@ head=$(git -C "$src" rev-parse HEAD)
 git clone -q --no-hardlinks --no-checkout "$src" "$root/root/dotstub"
 git -C "$root/root/dotstub" checkout -q --detach "$head"
 say "clone of $(git -C "$src" log -1 --format='%h %s' "$head" | cut -c 1-72)"
+if [ -n "$(git -C "$src" status --porcelain --untracked-files=no)" ]; then
+	say "note: changes not committed in $src are not part of this check"
+fi
 
 # in_root [VAR=VALUE...] -- SCRIPT: bash -c SCRIPT in the root, in the
 # clone, with a clean environment as root's login would have it, bounded
