@@ -45,7 +45,7 @@ die() {
 	say "FAIL: $*"
 	exit 1
 }
-left() { echo $((deadline - SECONDS)); }
+left() { echo $((deadline - SECONDS > 1 ? deadline - SECONDS : 1)); }
 elapsed() { echo "$(((SECONDS - $1) / 60)) min $(((SECONDS - $1) % 60)) s"; }
 
 [ "$(id -u)" -eq 0 ] || die "run me as root (debootstrap, mount, chroot)"
@@ -145,7 +145,22 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
+# A signal must not wait for the step running: timeout runs in its own
+# process group (a ^C does not reach it) and bash runs traps only once a
+# foreground command is done. So steps run in the background (bounded)
+# and a signal stops the one running, by PID.
+step_pid=
+trap 'if [ -n "$step_pid" ]; then kill -TERM "$step_pid" 2>/dev/null; fi; exit 130' INT TERM HUP
+
+# bounded SECONDS CMD...: CMD, stopped after SECONDS (KILL 10 s later).
+bounded() {
+	local rc=0
+	timeout -k 10 "$@" &
+	step_pid=$!
+	wait "$step_pid" || rc=$?
+	step_pid=
+	return "$rc"
+}
 
 # --- 0. debootstrap -------------------------------------------------------------
 t=$SECONDS
@@ -153,7 +168,7 @@ debootstrap_args=(--variant=minbase)
 if [ -n "${FRESH_TARBALL:-}" ]; then
 	if [ ! -f "$FRESH_TARBALL" ]; then
 		say "downloading the packages into $FRESH_TARBALL"
-		timeout -k 10 "$(left)" debootstrap --variant=minbase --make-tarball="$FRESH_TARBALL.tmp" \
+		bounded "$(left)" debootstrap --variant=minbase --make-tarball="$FRESH_TARBALL.tmp" \
 			bookworm "$work/tarball" "$mirror" >"$work/debootstrap.log" 2>&1 ||
 			{ tail -n 30 "$work/debootstrap.log"; die "debootstrap --make-tarball"; }
 		mv "$FRESH_TARBALL.tmp" "$FRESH_TARBALL"
@@ -162,7 +177,7 @@ if [ -n "${FRESH_TARBALL:-}" ]; then
 	debootstrap_args+=(--unpack-tarball="$(realpath "$FRESH_TARBALL")")
 fi
 say "debootstrap ${debootstrap_args[*]} bookworm"
-timeout -k 10 "$(left)" debootstrap "${debootstrap_args[@]}" bookworm "$root" "$mirror" \
+bounded "$(left)" debootstrap "${debootstrap_args[@]}" bookworm "$root" "$mirror" \
 	>"$work/debootstrap.log" 2>&1 || { tail -n 30 "$work/debootstrap.log"; die "debootstrap"; }
 say "debootstrap: $(elapsed "$t")"
 
@@ -194,7 +209,7 @@ in_root() {
 		env+=("$1")
 		shift
 	done
-	timeout -k 30 "$(left)" chroot "$root" /usr/bin/env -i "${env[@]}" /bin/bash -c "cd /root/dotstub && $2"
+	bounded "$(left)" chroot "$root" /usr/bin/env -i "${env[@]}" /bin/bash -c "cd /root/dotstub && $2"
 }
 
 # --- 1. README's first command: build, then run ---------------------------------
@@ -261,7 +276,7 @@ exit "$status"
 EOF
 [ "$(left)" -gt 60 ] || die "out of time before the run"
 # shellcheck disable=SC2016 # expanded by the inner shell
-timeout -k 10 60 unshare -n -- bash -c 'ip link set lo up && exec chroot "$1" /usr/bin/env -i \
+bounded 60 unshare -n -- bash -c 'ip link set lo up && exec chroot "$1" /usr/bin/env -i \
 	HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin TERM=dumb \
 	/bin/bash -c "cd /root/dotstub && exec bash /root/fresh-run.sh \"\$0\"" "$2"' \
 	unshare-lo "$root" "$run_cmd" ||
