@@ -50,11 +50,22 @@ elapsed() { echo "$(((SECONDS - $1) / 60)) min $(((SECONDS - $1) % 60)) s"; }
 
 [ "$(id -u)" -eq 0 ] || die "run me as root (debootstrap, mount, chroot)"
 
+# --- host tools ----------------------------------------------------------------
+if ! command -v debootstrap >/dev/null 2>&1; then
+	say "installing debootstrap"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap
+fi
+for t in git unshare ip chroot mount timeout; do
+	command -v "$t" >/dev/null 2>&1 || die "$t not found on this machine"
+done
+
 # --- README's commands ----------------------------------------------------------
-# The indented lines of the "Quick start" section: exactly two, the first
-# ending with the run (contrib/run-dotstub.sh), the second the test suite.
-mapfile -t cmds < <(awk '/^## /{ on = ($0 ~ /^## Quick start/) } on && /^    [^ ]/ { sub(/^    /, ""); print }' \
-	"$src/README.md")
+# The indented lines of the "Quick start" section of the README in HEAD
+# (the one the clone gets): exactly two, the first ending with the run
+# (contrib/run-dotstub.sh), the second the test suite.
+mapfile -t cmds < <(git -C "$src" show HEAD:README.md |
+	awk '/^## /{ on = ($0 ~ /^## Quick start/) } on && /^    [^ ]/ { sub(/^    /, ""); print }')
 [ "${#cmds[@]}" -eq 2 ] || die "README.md's Quick start has ${#cmds[@]} commands, not 2: update contrib/fresh-check.sh"
 build_cmd=${cmds[0]% && *}
 run_cmd=${cmds[0]##* && }
@@ -66,16 +77,7 @@ esac
 say "README's first command:  $build_cmd && $run_cmd"
 say "README's second command: $test_cmd"
 
-# --- host tools and mirror ------------------------------------------------------
-if ! command -v debootstrap >/dev/null 2>&1; then
-	say "installing debootstrap"
-	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap
-fi
-for t in git unshare ip chroot mount timeout; do
-	command -v "$t" >/dev/null 2>&1 || die "$t not found on this machine"
-done
-
+# --- the mirror ----------------------------------------------------------------
 # The first bookworm (not -security) source apt uses here, one-line or
 # deb822 format.
 host_mirror() {
