@@ -1,16 +1,29 @@
 #!/bin/sh
 # Installs what dotstub needs on Debian/Ubuntu, and only what is missing.
-#   contrib/install-deps.sh          build dependencies
-#   contrib/install-deps.sh --test   build + test dependencies (servers and clients)
+#   contrib/install-deps.sh          build and runtime dependencies
+#   contrib/install-deps.sh --test   the same, plus every tool the tests use
 # Server packages (unbound) must not start their system service: the tests
 # start their own instances on free loopback ports.
+#
+# The lists are checked on a minimal Debian 12 (debootstrap minbase) by
+# contrib/fresh-check.sh, which CI runs: a tool that a minimal system lacks
+# and the lists forget makes that check fail, not skip.
 set -eu
 
 build="autoconf automake libtool pkg-config make gcc libgnutls28-dev libuv1-dev libldns-dev libc-ares-dev"
-test_pkgs="check unbound knot-dnsutils dnsutils gnutls-bin python3 systemd"
+# Runtime: the system trust store, which an upstream with tls-name and no
+# ca-file (the built-in defaults) is verified against. configure also
+# looks for it, to build in its path.
+runtime="ca-certificates"
+# Tests: check (unit suites); unbound (upstream); kdig, dig (clients);
+# certtool (test PKI); python3 (probes, test servers); systemd-analyze
+# (the unit, it_packaging); groff (man pages, it_packaging); ss and ip
+# (it_threads, it_network_change); setpriv and unshare (it_privilege_drop,
+# it_network_change: util-linux is essential, listed for the record).
+test_pkgs="check unbound knot-dnsutils dnsutils gnutls-bin python3 systemd groff-base iproute2 util-linux"
 
-pkgs=$build
-[ "${1:-}" = "--test" ] && pkgs="$build $test_pkgs"
+pkgs="$build $runtime"
+[ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"
 
 missing=""
 for p in $pkgs; do
@@ -38,4 +51,4 @@ trap 'if [ "$made_policy" = yes ]; then $sudo rm -f "$policy"; fi' EXIT
 echo "install-deps: installing$missing"
 $sudo apt-get update -q
 # shellcheck disable=SC2086
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing

@@ -5,7 +5,7 @@ if INSTALL_SYSTEMD_UNIT
 systemdsystemunit_DATA = %reldir%/systemd/dotstub.service
 endif
 CLEANFILES += %reldir%/systemd/dotstub.service
-EXTRA_DIST += %reldir%/systemd/dotstub.service.in %reldir%/install-deps.sh %reldir%/run-dotstub.sh \
+EXTRA_DIST += %reldir%/systemd/dotstub.service.in %reldir%/install-deps.sh %reldir%/run-dotstub.sh %reldir%/fresh-check.sh \
 	%reldir%/openwrt/Makefile %reldir%/openwrt/files/dotstub.init \
 	%reldir%/openwrt/files/dotstub.config
 

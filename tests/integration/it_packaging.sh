@@ -26,8 +26,9 @@ if ! (cd "$IT_DIR/units" && systemd-analyze verify ./probe.service) >"$IT_DIR/pr
 fi
 sbin=$(sed -n 's|^ExecStart=\(.*\)/dotstub$|\1|p' "$unit")
 it_expect_match "the unit starts dotstub from sbindir" '^/.*sbin$' "$sbin"
-# shellcheck disable=SC2016 # a literal $MAINPID
-it_expect_match "the unit reloads with SIGHUP" '^ExecReload=/bin/kill -HUP \$MAINPID$' "$(cat "$unit")"
+# By the shell's kill builtin: /bin/kill (procps) is not on every system.
+it_expect_eq "the unit reloads with SIGHUP, needing only /bin/sh" \
+	"ExecReload=/bin/sh -c 'kill -HUP \"\$\$MAINPID\"'" "$(grep '^ExecReload=' "$unit")"
 it_expect_match "the unit is Type=notify" '^Type=notify$' "$(cat "$unit")"
 it_expect_match "the unit grants only CAP_NET_BIND_SERVICE" '^AmbientCapabilities=CAP_NET_BIND_SERVICE$' \
 	"$(cat "$unit")"
@@ -58,6 +59,8 @@ if command -v groff >/dev/null 2>&1; then
 		it_expect_eq "man page $page formats without a warning" "" \
 			"$(groff -man -ww -z "$srcdir/docs/man/$page" 2>&1)"
 	done
+elif [ "${CI:-}" = true ]; then
+	it_fail "groff not installed: the manual pages are not checked (CI=true: CI must install every tool the tests use)"
 else
 	it_log "groff not installed: the manual pages are not checked"
 fi
