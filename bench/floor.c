@@ -45,12 +45,12 @@
 #define ANSWER_LEN 16 /* c0 0c, type, class, ttl, rdlength, 4 bytes */
 
 static const uint8_t answer_rr[ANSWER_LEN] = {
-	0xc0, 0x0c,		/* pointer to the question name at offset 12 */
-	0x00, 0x01,		/* type A */
-	0x00, 0x01,		/* class IN */
+	0xc0, 0x0c,             /* pointer to the question name at offset 12 */
+	0x00, 0x01,             /* type A */
+	0x00, 0x01,             /* class IN */
 	0x00, 0x00, 0x0e, 0x10, /* TTL 3600 */
-	0x00, 0x04,		/* rdlength */
-	192,  0,    2,	  1,	/* 192.0.2.1 (TEST-NET-1) */
+	0x00, 0x04,             /* rdlength */
+	192,  0,    2,    1,    /* 192.0.2.1 (TEST-NET-1) */
 };
 
 static volatile sig_atomic_t stop;
@@ -98,7 +98,7 @@ static size_t answer(uint8_t *buf, size_t len)
 	buf[3] = 0x80;
 	buf[6] = 0;
 	buf[7] = (uint8_t)a_in; /* ANCOUNT */
-	memset(buf + 8, 0, 4);	/* NSCOUNT, ARCOUNT: EDNS and the rest dropped */
+	memset(buf + 8, 0, 4);  /* NSCOUNT, ARCOUNT: EDNS and the rest dropped */
 	if (a_in) {
 		memcpy(buf + off, answer_rr, ANSWER_LEN);
 		off += ANSWER_LEN;

@@ -392,7 +392,8 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 	if (*pp)
 		dst_cache__drop(c, pp);
 
-	size = round8(offsetof(struct entry, data) + pad2(key->len) + nttl * sizeof(uint16_t) + len);
+	size = round8(offsetof(struct entry, data) + pad2(key->len) + nttl * sizeof(uint16_t) +
+		      len);
 	if (size > c->max_bytes / ENTRY_SHARE) {
 		err = DST_ENOSPC;
 		goto out;
@@ -477,8 +478,8 @@ int dst_cache_store_capped(struct dst_cache *c, const struct dst_cache_key *key,
  * no TTL fields (a cached SERVFAIL) never, as there is nothing to serve.
  * flags is NULL when the caller does not want them.
  */
-static ssize_t lookup_expired(struct dst_cache *c, struct entry **pp, uint64_t now_ms,
-			      uint8_t *out, size_t cap, bool stale_ok, unsigned *flags)
+static ssize_t lookup_expired(struct dst_cache *c, struct entry **pp, uint64_t now_ms, uint8_t *out,
+			      size_t cap, bool stale_ok, unsigned *flags)
 {
 	struct entry *e = *pp;
 	const uint16_t *offs, *end;
@@ -523,8 +524,8 @@ static ssize_t lookup_expired(struct dst_cache *c, struct entry **pp, uint64_t n
  * calls to memcmp and memcpy costs a register, and spills, on every hit.
  */
 static ALWAYS_INLINE ssize_t lookup(struct dst_cache *c, const struct dst_cache_key *key,
-				   uint64_t now_ms, uint8_t *out, size_t cap, bool stale_ok,
-				   bool want_flags, unsigned *flags)
+				    uint64_t now_ms, uint8_t *out, size_t cap, bool stale_ok,
+				    bool want_flags, unsigned *flags)
 {
 	struct entry **pp, *e;
 	const uint16_t *offs;

@@ -142,12 +142,12 @@ bool dst_cache_has_stale(const struct dst_cache *c, const struct dst_cache_key *
 			 uint64_t now_ms);
 
 struct dst_cache_stats {
-	size_t entries;       /* stale (expired, not yet dropped) ones included */
-	size_t bytes;         /* bytes counted against max_bytes */
-	uint64_t hits;        /* live hits */
-	uint64_t stale_hits;  /* answers served stale by dst_cache_lookup_stale */
+	size_t entries;      /* stale (expired, not yet dropped) ones included */
+	size_t bytes;        /* bytes counted against max_bytes */
+	uint64_t hits;       /* live hits */
+	uint64_t stale_hits; /* answers served stale by dst_cache_lookup_stale */
 	uint64_t misses;
-	uint64_t prefetches;  /* hits that reported DST_CACHE_PREFETCH */
+	uint64_t prefetches; /* hits that reported DST_CACHE_PREFETCH */
 	uint64_t evictions;
 };
 void dst_cache_get_stats(const struct dst_cache *c, struct dst_cache_stats *st);

@@ -42,14 +42,14 @@ struct entry {
 	struct entry *next; /* bucket chain */
 	uint64_t hash;
 	uint64_t stored_ms;
-	uint64_t expire_ms; /* stored_ms + lifetime: dead at or after this */
-	uint32_t size;      /* bytes the record takes in the ring, a multiple of 8 */
+	uint64_t expire_ms;      /* stored_ms + lifetime: dead at or after this */
+	uint32_t size;           /* bytes the record takes in the ring, a multiple of 8 */
 	uint32_t prefetch_age_s; /* a hit this old (s) flags a prefetch; UINT32_MAX: no more */
 	uint16_t key_len;
 	uint16_t wire_len;
 	uint16_t nttl;
-	uint16_t state;     /* ENTRY_*: 16 bits keep data at an even offset */
-	uint8_t data[];     /* key, pad to even, uint16 TTL offsets, wire */
+	uint16_t state; /* ENTRY_*: 16 bits keep data at an even offset */
+	uint8_t data[]; /* key, pad to even, uint16 TTL offsets, wire */
 };
 
 /* Keeps the TTL offsets after an even-padded key 2-byte aligned. */
@@ -64,22 +64,22 @@ _Static_assert(_Alignof(struct entry) <= 8, "records are 8-aligned in the ring")
 struct dst_cache {
 	/* Read by every lookup. */
 	struct entry **table;
-	size_t mask;          /* nbuckets - 1, or 0 with no table */
+	size_t mask; /* nbuckets - 1, or 0 with no table */
 	uint64_t seed[3];
-	uint64_t stale_ms;    /* serve-stale window after expiry; 0: off */
+	uint64_t stale_ms; /* serve-stale window after expiry; 0: off */
 	uint32_t min_ttl, max_ttl;
-	bool shared;          /* lock taken by every public call */
+	bool shared; /* lock taken by every public call */
 
 	/* Written by stores and evictions. */
 	_Alignas(64) uint8_t *ring; /* ring_cap bytes reserved, NULL if none */
-	size_t ring_cap;      /* the reservation: max_bytes rounded up to pages */
-	size_t ring_end;      /* the head wraps before passing this */
+	size_t ring_cap;            /* the reservation: max_bytes rounded up to pages */
+	size_t ring_end;            /* the head wraps before passing this */
 	size_t head, tail, wrap_at;
-	size_t used;          /* bytes of records in the ring, holes included */
-	size_t touched;       /* pages below this may be resident */
+	size_t used;    /* bytes of records in the ring, holes included */
+	size_t touched; /* pages below this may be resident */
 	bool wrapped;
 	size_t count;
-	size_t nbuckets;      /* 0: no table, table points at empty_bucket */
+	size_t nbuckets; /* 0: no table, table points at empty_bucket */
 	struct entry *empty_bucket;
 	size_t table_bytes;
 	size_t max_bytes;

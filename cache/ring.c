@@ -130,8 +130,7 @@ void dst_cache__drop(struct dst_cache *c, struct entry **pp)
  * there, and still servable, live or within the stale window (an entry
  * with no TTLs, a cached SERVFAIL, is never served stale).
  */
-static inline bool worth_sparing(const struct dst_cache *c, const struct entry *e,
-				 uint64_t now_ms)
+static inline bool worth_sparing(const struct dst_cache *c, const struct entry *e, uint64_t now_ms)
 {
 	if (e->state != ENTRY_USED)
 		return false;

@@ -33,8 +33,7 @@ static int sextet(unsigned char c)
 	return -1;
 }
 
-int dst_config__base64_decode(const char *in, size_t len, uint8_t *out, size_t cap,
-			      size_t *out_len)
+int dst_config__base64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *out_len)
 {
 	size_t pad = 0, n, o = 0;
 	uint32_t group = 0;

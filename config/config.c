@@ -30,7 +30,6 @@
 
 #define MAX_FILE (1024 * 1024) /* dst_config_load refuses larger files */
 
-
 /* --- lines ---------------------------------------------------------------- */
 
 /* Length of the UTF-8 sequence at s (RFC 3629: no overlongs, no surrogates), 0 if invalid. */
@@ -192,8 +191,10 @@ static int header(struct parser *p, char *s)
 	p->sec = SEC_SKIP;
 	memset(p->seen, 0, sizeof p->seen);
 	if (s[len - 1] != ']') {
-		perr(p, "expected a section header like [server], [cache] or [upstream NAME], "
-			"got \"%s\"", dst_config__quote(qb, s));
+		perr(p,
+		     "expected a section header like [server], [cache] or [upstream NAME], "
+		     "got \"%s\"",
+		     dst_config__quote(qb, s));
 		return 0;
 	}
 	s[len - 1] = '\0';
@@ -236,8 +237,10 @@ static int key_value(struct parser *p, char *key, char *val)
 	if (p->sec == SEC_SKIP)
 		return 0;
 	if (p->sec == SEC_NONE) {
-		perr(p, "key \"%s\" is outside a section; expected [server], [cache] or "
-			"[upstream NAME] before it", dst_config__quote(qb, key));
+		perr(p,
+		     "key \"%s\" is outside a section; expected [server], [cache] or "
+		     "[upstream NAME] before it",
+		     dst_config__quote(qb, key));
 		return 0;
 	}
 	if (!(k = dst_config__find_key(p->sec, key))) {
@@ -348,10 +351,11 @@ static void check_bootstrap(struct parser *p)
 
 	for (size_t i = 0; i < cfg->nupstreams && cfg->nbootstrap == 0; i++)
 		if (cfg->upstreams[i].host)
-			dst_config__perr_at(p, cfg->upstreams[i].line,
-					    "[upstream %s] has a host but [server] has no bootstrap "
-					    "server to resolve it; expected bootstrap = IP[:PORT]",
-					    cfg->upstreams[i].name);
+			dst_config__perr_at(
+				p, cfg->upstreams[i].line,
+				"[upstream %s] has a host but [server] has no bootstrap "
+				"server to resolve it; expected bootstrap = IP[:PORT]",
+				cfg->upstreams[i].name);
 	for (size_t i = 0; i < cfg->nbootstrap; i++)
 		for (size_t k = 0; k < cfg->nlisten; k++)
 			if (same_endpoint(&cfg->bootstrap[i].ss, &cfg->listen[k].ss,
@@ -386,7 +390,7 @@ static int finish(struct parser *p)
 				    lmin ? "" : ", the default");
 	if (cfg->nlisten == 0) {
 		const struct key *k = dst_config__find_key(SEC_SERVER, "listen");
-		const char *def[] = { "127.0.0.1", "::1" };
+		const char *def[] = {"127.0.0.1", "::1"};
 
 		for (size_t i = 0; i < 2; i++)
 			if (dst_config__add_addr(p, k, def[i], (char *)cfg) < 0)
@@ -429,7 +433,7 @@ int dst_config_parse(const char *name, const char *text, size_t len, struct dst_
 	cfg->max_pending = 4096;
 	cfg->max_backoff_ms = 5 * 60 * 1000;
 	cfg->log_level = 2; /* notice */
-	*p = (struct parser){ .file = name, .err = err, .arg = arg, .cfg = cfg };
+	*p = (struct parser){.file = name, .err = err, .arg = arg, .cfg = cfg};
 
 	run(p, text, len);
 	if (!p->stop)

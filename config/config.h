@@ -29,36 +29,36 @@ struct dst_config_addr {
  * two entries compare equal with memcmp exactly when they are the same line.
  */
 struct dst_config_net {
-	uint8_t addr[16];                 /* network address; IPv4 in the first 4 bytes */
-	uint8_t prefix;                   /* 0-32 for IPv4, 0-128 for IPv6 */
+	uint8_t addr[16]; /* network address; IPv4 in the first 4 bytes */
+	uint8_t prefix;   /* 0-32 for IPv4, 0-128 for IPv6 */
 	bool v6;
-	bool deny;                        /* a deny line (else allow) */
-	char text[52];                    /* canonical: "192.168.0.0/16", "fd00::/8" */
+	bool deny;     /* a deny line (else allow) */
+	char text[52]; /* canonical: "192.168.0.0/16", "fd00::/8" */
 };
 
 /* [server] ratelimit-action: what happens to a UDP query over the rate limit. */
 enum dst_config_rl_action {
-	DST_CONFIG_RL_DROP = 0,           /* send nothing (default) */
-	DST_CONFIG_RL_TRUNCATE,           /* empty answer with TC set: retried over TCP */
+	DST_CONFIG_RL_DROP = 0, /* send nothing (default) */
+	DST_CONFIG_RL_TRUNCATE, /* empty answer with TC set: retried over TCP */
 };
 
 /* [server] log: where log lines go. */
 enum dst_config_log {
-	DST_CONFIG_LOG_STDERR = 0,        /* stderr: a terminal, systemd's journal, procd (default) */
-	DST_CONFIG_LOG_SYSLOG,            /* syslog(3), facility daemon */
+	DST_CONFIG_LOG_STDERR = 0, /* stderr: a terminal, systemd's journal, procd (default) */
+	DST_CONFIG_LOG_SYSLOG,     /* syslog(3), facility daemon */
 };
 
 /* [server] strategy: how a query's first upstream is chosen among the healthy ones. */
 enum dst_config_strategy {
-	DST_CONFIG_STRATEGY_FASTEST = 0,  /* lowest smoothed answer time (default) */
-	DST_CONFIG_STRATEGY_ORDERED,      /* the first in file order */
-	DST_CONFIG_STRATEGY_ROUND_ROBIN,  /* each in turn */
+	DST_CONFIG_STRATEGY_FASTEST = 0, /* lowest smoothed answer time (default) */
+	DST_CONFIG_STRATEGY_ORDERED,     /* the first in file order */
+	DST_CONFIG_STRATEGY_ROUND_ROBIN, /* each in turn */
 };
 
 /* [server] ecs: what happens to an EDNS Client Subnet option in a client query. */
 enum dst_config_ecs {
-	DST_CONFIG_ECS_STRIP = 0,         /* removed before forwarding (default) */
-	DST_CONFIG_ECS_PASS,              /* forwarded as the client sent it */
+	DST_CONFIG_ECS_STRIP = 0, /* removed before forwarding (default) */
+	DST_CONFIG_ECS_PASS,      /* forwarded as the client sent it */
 };
 
 /* Where dotstub and dotstub-control look for the configuration without -c. */
@@ -68,29 +68,29 @@ enum dst_config_ecs {
 #define DST_CONFIG_MAX_UPSTREAMS 64
 
 struct dst_config_upstream {
-	char *name;                       /* from "[upstream NAME]" */
-	unsigned line;                    /* line of the section header */
-	struct dst_config_addr *addrs;    /* address = ..., in file order */
+	char *name;                    /* from "[upstream NAME]" */
+	unsigned line;                 /* line of the section header */
+	struct dst_config_addr *addrs; /* address = ..., in file order */
 	size_t naddrs;
-	char *tls_name;                   /* NULL when only pins authenticate */
+	char *tls_name; /* NULL when only pins authenticate */
 	uint8_t (*pins)[DST_CONFIG_PIN_LEN];
 	size_t npins;
-	char *ca_file;                    /* NULL: system trust store */
-	uint32_t max_connections;         /* TLS connections at most; 1-64, default 2 */
-	uint32_t max_inflight;            /* in flight per connection; 1-65535, default 128 */
-	uint32_t idle_timeout_ms;         /* close a connection idle this long; default 10000 */
-	char *host;                       /* host = NAME[:PORT], resolved through bootstrap; or NULL */
-	uint16_t host_port;               /* its port; default 853 */
+	char *ca_file;            /* NULL: system trust store */
+	uint32_t max_connections; /* TLS connections at most; 1-64, default 2 */
+	uint32_t max_inflight;    /* in flight per connection; 1-65535, default 128 */
+	uint32_t idle_timeout_ms; /* close a connection idle this long; default 10000 */
+	char *host;               /* host = NAME[:PORT], resolved through bootstrap; or NULL */
+	uint16_t host_port;       /* its port; default 853 */
 };
 
 struct dst_config {
-	char *file;                       /* the file it came from, or NULL for defaults */
+	char *file; /* the file it came from, or NULL for defaults */
 
 	/* [server] */
 	struct dst_config_addr *listen;
 	size_t nlisten;
-	uint32_t query_timeout_ms;        /* default 4000 */
-	uint32_t tcp_idle_timeout_ms;     /* default 10000 */
+	uint32_t query_timeout_ms;    /* default 4000 */
+	uint32_t tcp_idle_timeout_ms; /* default 10000 */
 	/*
 	 * allow = / deny = lines in file order (up to 256). Empty: the
 	 * default access list applies (loopback, plus the private networks of
@@ -98,35 +98,35 @@ struct dst_config {
 	 */
 	struct dst_config_net *acl;
 	size_t nacl;
-	uint32_t ratelimit;               /* UDP queries/s per client; 0 (default): off */
-	uint8_t ratelimit_action;         /* enum dst_config_rl_action; default DROP */
-	uint8_t ecs;                      /* enum dst_config_ecs; default STRIP */
-	uint32_t max_tcp_clients;         /* default 256 */
-	uint32_t max_tcp_pipeline;        /* queries in flight per TCP client; default 100 */
-	uint32_t max_pending;             /* queries waiting upstream, in total; default 4096 */
-	uint32_t threads;                 /* event loops taking UDP queries; 0 (default): cores, at most 4 */
-	char *user;                       /* NULL: do not change user */
-	char *chroot;                     /* absolute path; NULL: no chroot */
-	uint8_t strategy;                 /* enum dst_config_strategy; default FASTEST */
-	uint32_t max_backoff_ms;          /* longest wait before probing a down upstream; default 5m */
+	uint32_t ratelimit;        /* UDP queries/s per client; 0 (default): off */
+	uint8_t ratelimit_action;  /* enum dst_config_rl_action; default DROP */
+	uint8_t ecs;               /* enum dst_config_ecs; default STRIP */
+	uint32_t max_tcp_clients;  /* default 256 */
+	uint32_t max_tcp_pipeline; /* queries in flight per TCP client; default 100 */
+	uint32_t max_pending;      /* queries waiting upstream, in total; default 4096 */
+	uint32_t threads;        /* event loops taking UDP queries; 0 (default): cores, at most 4 */
+	char *user;              /* NULL: do not change user */
+	char *chroot;            /* absolute path; NULL: no chroot */
+	uint8_t strategy;        /* enum dst_config_strategy; default FASTEST */
+	uint32_t max_backoff_ms; /* longest wait before probing a down upstream; default 5m */
 	/* bootstrap = ...: plain DNS servers that resolve upstream host names (up to 8) */
 	struct dst_config_addr *bootstrap;
 	size_t nbootstrap;
-	char *control;                    /* control socket path (at most 107 bytes); NULL: none */
-	struct dst_config_addr metrics;   /* /metrics HTTP listener, loopback only; len 0: none */
-	uint8_t log;                      /* enum dst_config_log; default STDERR */
-	uint8_t log_level;                /* 0 error, 1 warning, 2 notice (default), 3 info, 4 debug */
-	bool log_queries;                 /* one log line per client query; default no */
+	char *control;                  /* control socket path (at most 107 bytes); NULL: none */
+	struct dst_config_addr metrics; /* /metrics HTTP listener, loopback only; len 0: none */
+	uint8_t log;                    /* enum dst_config_log; default STDERR */
+	uint8_t log_level; /* 0 error, 1 warning, 2 notice (default), 3 info, 4 debug */
+	bool log_queries;  /* one log line per client query; default no */
 
 	/* [cache] */
-	uint64_t cache_size;              /* bytes; 0 turns the cache off; default 16 MiB */
-	uint32_t cache_min_ttl;           /* seconds; default 0 */
-	uint32_t cache_max_ttl;           /* seconds; default 86400 */
-	uint32_t cache_negative_max_ttl;  /* seconds; NXDOMAIN/NODATA at most; default 3600 */
-	uint32_t cache_servfail_ttl;      /* seconds; SERVFAIL at most (RFC 9520); default 5; 0 off */
-	uint64_t cache_serve_stale_ms;    /* RFC 8767 window after expiry; default 1d; 0 off */
-	uint32_t cache_stale_timeout_ms;  /* answer stale if nothing fresh by then; default 1800 */
-	bool cache_prefetch;              /* refresh entries hit in their last tenth; default yes */
+	uint64_t cache_size;             /* bytes; 0 turns the cache off; default 16 MiB */
+	uint32_t cache_min_ttl;          /* seconds; default 0 */
+	uint32_t cache_max_ttl;          /* seconds; default 86400 */
+	uint32_t cache_negative_max_ttl; /* seconds; NXDOMAIN/NODATA at most; default 3600 */
+	uint32_t cache_servfail_ttl;   /* seconds; SERVFAIL at most (RFC 9520); default 5; 0 off */
+	uint64_t cache_serve_stale_ms; /* RFC 8767 window after expiry; default 1d; 0 off */
+	uint32_t cache_stale_timeout_ms; /* answer stale if nothing fresh by then; default 1800 */
+	bool cache_prefetch;             /* refresh entries hit in their last tenth; default yes */
 
 	/* [upstream NAME], in file order (= failover order) */
 	struct dst_config_upstream *upstreams;

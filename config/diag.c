@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_ERRORS 50          /* problems reported before giving up */
+#define MAX_ERRORS 50 /* problems reported before giving up */
 
 void dst_config__perr_at(struct parser *p, unsigned line, const char *fmt, ...)
 {
@@ -45,8 +45,7 @@ const char *dst_config__quote(char buf[QUOTE_MAX + 4], const char *s)
 	return buf;
 }
 
-void dst_config__bad_value(struct parser *p, const struct key *k, const char *val,
-			   const char *why)
+void dst_config__bad_value(struct parser *p, const struct key *k, const char *val, const char *why)
 {
 	char qb[QUOTE_MAX + 4];
 
@@ -60,4 +59,3 @@ void *dst_config__grow(void *arr, size_t n, size_t size)
 		return arr; /* n is not a power of two: the capacity has room */
 	return realloc(arr, (n ? 2 * n : 1) * size);
 }
-

@@ -39,16 +39,16 @@ struct key {
 	enum sec sec;
 	const char *name;
 	value_fn parse;
-	size_t off;         /* the field, in dst_config or dst_config_upstream */
-	size_t off_n;       /* for lists: the field holding the element count */
-	uint64_t min, max;  /* for numbers: ms for durations, bytes for sizes; lists: length */
+	size_t off;        /* the field, in dst_config or dst_config_upstream */
+	size_t off_n;      /* for lists: the field holding the element count */
+	uint64_t min, max; /* for numbers: ms for durations, bytes for sizes; lists: length */
 	const struct unit *units; /* for numbers: the suffixes */
-	uint32_t div;       /* for numbers: stored value = parsed value / div */
-	uint16_t port;      /* for addresses: the default port */
+	uint32_t div;             /* for numbers: stored value = parsed value / div */
+	uint16_t port;            /* for addresses: the default port */
 	bool repeatable;
-	bool flag;          /* for networks: a deny line (else allow) */
+	bool flag;                  /* for networks: a deny line (else allow) */
 	const char *const *choices; /* for choices: the words, NULL-terminated */
-	const char *expect; /* completes "KEY: expected ..." */
+	const char *expect;         /* completes "KEY: expected ..." */
 };
 
 struct parser {
@@ -78,8 +78,7 @@ __attribute__((format(printf, 3, 4))) void dst_config__perr_at(struct parser *p,
 const char *dst_config__quote(char buf[QUOTE_MAX + 4], const char *s);
 
 /* The generic "KEY: expected WHAT, got "VALUE"" message, with an optional reason. */
-void dst_config__bad_value(struct parser *p, const struct key *k, const char *val,
-			   const char *why);
+void dst_config__bad_value(struct parser *p, const struct key *k, const char *val, const char *why);
 
 /*
  * Makes room for element n of an array whose capacity is the smallest power

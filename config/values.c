@@ -31,20 +31,20 @@ bool dst_config__is_alnum(char c)
 
 /* Durations are kept in milliseconds; a bare number is seconds. */
 const struct unit dst_config__duration_units[] = {
-	{ "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 },
-	{ "h", 3600000 }, { "d", 86400000 }, { NULL, 0 },
+	{"", 1000},     {"ms", 1},       {"s", 1000}, {"m", 60000},
+	{"h", 3600000}, {"d", 86400000}, {NULL, 0},
 };
 
 /* Sizes are bytes, with binary multiples. */
 const struct unit dst_config__size_units[] = {
-	{ "", 1 }, { "k", 1 << 10 }, { "m", 1 << 20 }, { "g", 1 << 30 }, { NULL, 0 },
+	{"", 1}, {"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30}, {NULL, 0},
 };
 
 /* Counts are plain numbers. */
-const struct unit dst_config__count_units[] = { { "", 1 }, { NULL, 0 } };
+const struct unit dst_config__count_units[] = {{"", 1}, {NULL, 0}};
 
 /* Rates are per second: "20/s", or a bare "20". */
-const struct unit dst_config__rate_units[] = { { "/s", 1 }, { "", 1 }, { NULL, 0 } };
+const struct unit dst_config__rate_units[] = {{"/s", 1}, {"", 1}, {NULL, 0}};
 
 /* Parses digits and a unit suffix: 0 ok, -1 not that form, -2 too large for 64 bits. */
 static int parse_scaled(const char *s, const struct unit *u, uint64_t *out)
@@ -104,9 +104,9 @@ static int number(struct parser *p, const struct key *k, const char *val, const 
 int dst_config__set_number(struct parser *p, const struct key *k, const char *val, char *base)
 {
 	bool size = k->units == dst_config__size_units;
-	const char *kind = size ? "a size"
+	const char *kind = size                                     ? "a size"
 			   : k->units == dst_config__duration_units ? "a duration"
-			   : k->units == dst_config__rate_units	    ? "a rate"
+			   : k->units == dst_config__rate_units     ? "a rate"
 								    : "a number";
 	char qb[QUOTE_MAX + 4];
 	uint64_t v;
@@ -191,8 +191,8 @@ static int parse_addr(const char *s, uint16_t defport, struct dst_config_addr *a
  * to the list k names in base; the same entry twice is a mistake, not a no-op.
  * The list's pointer is read and written with memcpy since its type varies.
  */
-static int append(struct parser *p, const struct key *k, char *base, const void *elem,
-		  size_t size, const char *shown)
+static int append(struct parser *p, const struct key *k, char *base, const void *elem, size_t size,
+		  const char *shown)
 {
 	size_t *n = (size_t *)(base + k->off_n);
 	char *arr;
@@ -521,8 +521,9 @@ int dst_config__set_loopback_addr(struct parser *p, const struct key *k, const c
 		perr(p, "%s: expected a port from 1 to 65535, got \"%s\"", k->name,
 		     dst_config__quote(qb, val));
 	} else if (a->ss.ss_family == AF_INET ? (ntohl(sin->sin_addr.s_addr) >> 24) != 127
-					       : !IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr)) {
-		dst_config__bad_value(p, k, val, "not a loopback address: metrics stay on this machine");
+					      : !IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr)) {
+		dst_config__bad_value(p, k, val,
+				      "not a loopback address: metrics stay on this machine");
 	} else {
 		return 0;
 	}

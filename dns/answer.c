@@ -56,8 +56,8 @@ static int walk_name(const struct walk *k, size_t *pos, const uint8_t *cmp, size
 			return DST_EFORMAT;
 		if (b >= 0xc0) {
 			size_t t = (b & 0x3f) << 8 | w[p + 1];
-			if (t < DST_DNS_HEADER_LEN || t >= run || (t >= k->hole_lo && t < k->hole_hi) ||
-			    ++jumps > MAX_JUMPS)
+			if (t < DST_DNS_HEADER_LEN || t >= run ||
+			    (t >= k->hole_lo && t < k->hole_hi) || ++jumps > MAX_JUMPS)
 				return DST_EFORMAT;
 			if (!end)
 				end = p + 2;
@@ -332,7 +332,7 @@ ssize_t dst_dns_finish_answer(uint8_t *wire, size_t len, size_t cap, const uint8
 /* ------------------------------------------------------------------ */
 
 /* HINFO RDATA: CPU "RFC8482", OS "" (RFC 8482 section 4.2). */
-static const uint8_t any_hinfo[] = { 7, 'R', 'F', 'C', '8', '4', '8', '2', 0 };
+static const uint8_t any_hinfo[] = {7, 'R', 'F', 'C', '8', '4', '8', '2', 0};
 
 ssize_t dst_dns_any_answer(const uint8_t *query, const struct dst_dns_query *q, uint8_t *out,
 			   size_t cap)

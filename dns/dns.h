@@ -23,14 +23,14 @@
 #define DST_DNS_HEADER_LEN 12
 #define DST_DNS_MAX_NAME 255
 #define DST_DNS_MAX_MSG 65535
-#define DST_DNS_OPT_LEN 11          /* an OPT RR with no options */
-#define DST_DNS_PLAIN_UDP_SIZE 512  /* client payload size without EDNS */
-#define DST_DNS_OUR_UDP_SIZE 1232   /* payload size dotstub advertises */
-#define DST_DNS_PAD_BLOCK 128       /* RFC 8467: pad queries to this block size */
-#define DST_DNS_EDNS_KEEPALIVE 11   /* RFC 7828 edns-tcp-keepalive */
-#define DST_DNS_EDNS_PADDING 12     /* RFC 7830 */
-#define DST_DNS_EDNS_ECS 8          /* RFC 7871 client subnet */
-#define DST_DNS_ECS_PASS 0x1        /* dst_dns_upstream_query_ex: forward client ECS as is */
+#define DST_DNS_OPT_LEN 11         /* an OPT RR with no options */
+#define DST_DNS_PLAIN_UDP_SIZE 512 /* client payload size without EDNS */
+#define DST_DNS_OUR_UDP_SIZE 1232  /* payload size dotstub advertises */
+#define DST_DNS_PAD_BLOCK 128      /* RFC 8467: pad queries to this block size */
+#define DST_DNS_EDNS_KEEPALIVE 11  /* RFC 7828 edns-tcp-keepalive */
+#define DST_DNS_EDNS_PADDING 12    /* RFC 7830 */
+#define DST_DNS_EDNS_ECS 8         /* RFC 7871 client subnet */
+#define DST_DNS_ECS_PASS 0x1       /* dst_dns_upstream_query_ex: forward client ECS as is */
 
 enum {
 	DST_DNS_TYPE_A = 1,
@@ -58,28 +58,74 @@ enum {
 };
 
 /* Header field access (w must hold at least DST_DNS_HEADER_LEN bytes). */
-static inline uint16_t dst_dns_get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static inline void dst_dns_put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v & 0xff; }
+static inline uint16_t dst_dns_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+static inline void dst_dns_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
 static inline uint32_t dst_dns_get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 static inline void dst_dns_put32(uint8_t *p, uint32_t v)
 {
-	p[0] = v >> 24; p[1] = (v >> 16) & 0xff; p[2] = (v >> 8) & 0xff; p[3] = v & 0xff;
+	p[0] = v >> 24;
+	p[1] = (v >> 16) & 0xff;
+	p[2] = (v >> 8) & 0xff;
+	p[3] = v & 0xff;
 }
-static inline uint16_t dst_dns_id(const uint8_t *w) { return dst_dns_get16(w); }
-static inline void dst_dns_set_id(uint8_t *w, uint16_t id) { dst_dns_put16(w, id); }
-static inline bool dst_dns_qr(const uint8_t *w) { return w[2] & 0x80; }
-static inline unsigned dst_dns_opcode(const uint8_t *w) { return (w[2] >> 3) & 0x0f; }
-static inline bool dst_dns_tc(const uint8_t *w) { return w[2] & 0x02; }
-static inline bool dst_dns_rd(const uint8_t *w) { return w[2] & 0x01; }
-static inline bool dst_dns_cd(const uint8_t *w) { return w[3] & 0x10; }
-static inline unsigned dst_dns_rcode(const uint8_t *w) { return w[3] & 0x0f; }
-static inline uint16_t dst_dns_qdcount(const uint8_t *w) { return dst_dns_get16(w + 4); }
-static inline uint16_t dst_dns_ancount(const uint8_t *w) { return dst_dns_get16(w + 6); }
-static inline uint16_t dst_dns_nscount(const uint8_t *w) { return dst_dns_get16(w + 8); }
-static inline uint16_t dst_dns_arcount(const uint8_t *w) { return dst_dns_get16(w + 10); }
+static inline uint16_t dst_dns_id(const uint8_t *w)
+{
+	return dst_dns_get16(w);
+}
+static inline void dst_dns_set_id(uint8_t *w, uint16_t id)
+{
+	dst_dns_put16(w, id);
+}
+static inline bool dst_dns_qr(const uint8_t *w)
+{
+	return w[2] & 0x80;
+}
+static inline unsigned dst_dns_opcode(const uint8_t *w)
+{
+	return (w[2] >> 3) & 0x0f;
+}
+static inline bool dst_dns_tc(const uint8_t *w)
+{
+	return w[2] & 0x02;
+}
+static inline bool dst_dns_rd(const uint8_t *w)
+{
+	return w[2] & 0x01;
+}
+static inline bool dst_dns_cd(const uint8_t *w)
+{
+	return w[3] & 0x10;
+}
+static inline unsigned dst_dns_rcode(const uint8_t *w)
+{
+	return w[3] & 0x0f;
+}
+static inline uint16_t dst_dns_qdcount(const uint8_t *w)
+{
+	return dst_dns_get16(w + 4);
+}
+static inline uint16_t dst_dns_ancount(const uint8_t *w)
+{
+	return dst_dns_get16(w + 6);
+}
+static inline uint16_t dst_dns_nscount(const uint8_t *w)
+{
+	return dst_dns_get16(w + 8);
+}
+static inline uint16_t dst_dns_arcount(const uint8_t *w)
+{
+	return dst_dns_get16(w + 10);
+}
 
 /*
  * A bounds-checked reader. The first failure is recorded in err and every
@@ -110,24 +156,24 @@ struct dst_dns_query {
 	uint16_t id;
 	uint16_t qtype;
 	uint16_t qclass;
-	uint16_t qname_len;     /* wire length of the qname incl. the root label */
-	uint16_t question_end;  /* offset just past QTYPE/QCLASS; 0 if no question parsed */
+	uint16_t qname_len;    /* wire length of the qname incl. the root label */
+	uint16_t question_end; /* offset just past QTYPE/QCLASS; 0 if no question parsed */
 	uint8_t qname_lower[DST_DNS_MAX_NAME]; /* qname in wire form, ASCII lower-cased */
 	bool rd;
 	bool cd;
-	bool edns;              /* an OPT RR was present (and well formed) */
-	bool do_bit;            /* DNSSEC OK, from the OPT TTL */
+	bool edns;   /* an OPT RR was present (and well formed) */
+	bool do_bit; /* DNSSEC OK, from the OPT TTL */
 	uint8_t edns_version;
-	uint16_t udp_size;      /* client's payload size: 512 without EDNS, else max(512, OPT class) */
-	uint16_t ecs_off;       /* the client's first ECS option (header included) ... */
-	uint16_t ecs_len;       /* ... and its length; 0: none (or not 4 to 20 data bytes) */
-	uint8_t rcode;          /* with DST_DNS_QUERY_ERROR: the rcode to answer with */
+	uint16_t udp_size; /* client's payload size: 512 without EDNS, else max(512, OPT class) */
+	uint16_t ecs_off;  /* the client's first ECS option (header included) ... */
+	uint16_t ecs_len;  /* ... and its length; 0: none (or not 4 to 20 data bytes) */
+	uint8_t rcode;     /* with DST_DNS_QUERY_ERROR: the rcode to answer with */
 };
 
 enum dst_dns_verdict {
-	DST_DNS_QUERY_OK = 0,  /* a normal query: look it up / forward it */
-	DST_DNS_QUERY_DROP,    /* no header, or QR set: send nothing at all */
-	DST_DNS_QUERY_ERROR,   /* answer with q->rcode via dst_dns_error_response */
+	DST_DNS_QUERY_OK = 0, /* a normal query: look it up / forward it */
+	DST_DNS_QUERY_DROP,   /* no header, or QR set: send nothing at all */
+	DST_DNS_QUERY_ERROR,  /* answer with q->rcode via dst_dns_error_response */
 };
 
 /*
@@ -159,14 +205,14 @@ enum dst_dns_verdict dst_dns_parse_query(const uint8_t *wire, size_t len, struct
 ssize_t dst_dns_error_response(const uint8_t *query, const struct dst_dns_query *q, unsigned rcode,
 			       uint8_t *out, size_t cap);
 
-#define DST_DNS_EDNS_EDE 15              /* RFC 8914 Extended DNS Error option */
+#define DST_DNS_EDNS_EDE 15 /* RFC 8914 Extended DNS Error option */
 #define DST_DNS_EDE_NO_REACHABLE_AUTHORITY 22
 #define DST_DNS_EDE_NETWORK_ERROR 23
 
 /* An Extended DNS Error (RFC 8914): an info-code and optional UTF-8 text. */
 struct dst_dns_ede {
 	uint16_t info_code;
-	const char *text;  /* not NUL-terminated on the wire; may be NULL */
+	const char *text; /* not NUL-terminated on the wire; may be NULL */
 	size_t text_len;
 };
 
@@ -194,8 +240,8 @@ ssize_t dst_dns_error_response_ede(const uint8_t *query, const struct dst_dns_qu
  * subnet: see dst_dns_upstream_query_ex. Returns the
  * length or DST_ENOSPC.
  */
-ssize_t dst_dns_upstream_query(const uint8_t *client_query, const struct dst_dns_query *q, uint16_t id,
-			       uint8_t *out, size_t cap);
+ssize_t dst_dns_upstream_query(const uint8_t *client_query, const struct dst_dns_query *q,
+			       uint16_t id, uint8_t *out, size_t cap);
 /*
  * The same, with flags: a client ECS option is replaced by one with source
  * prefix 0 (RFC 7871 7.1.2) unless DST_DNS_ECS_PASS forwards it unchanged.
@@ -207,7 +253,7 @@ ssize_t dst_dns_upstream_query_ex(const uint8_t *client_query, const struct dst_
 
 /* What dst_dns_prepare_answer found in an upstream answer. */
 struct dst_dns_answer_info {
-	unsigned rcode;       /* full rcode: header bits plus the OPT's extended bits */
+	unsigned rcode; /* full rcode: header bits plus the OPT's extended bits */
 	bool tc;
 	bool negative;        /* NXDOMAIN, or NOERROR with no answer records */
 	uint32_t min_ttl;     /* smallest TTL over all non-OPT records; UINT32_MAX if none */
@@ -291,9 +337,9 @@ void dst_dns_name_lower(uint8_t *name, size_t n);
 
 /* --- text (dns/text.c): for logs, reports and the control socket, never the hot path --- */
 
-#define DST_DNS_TEXT_LEN 16                   /* "TYPE65535", "RCODE4095" */
-#define DST_DNS_NAME_TEXT_LEN (4 * 255 + 2)   /* every byte as \DDD, the dots, the NUL */
-#define DST_DNS_NAMED_RCODES 6                /* NOERROR .. REFUSED have names */
+#define DST_DNS_TEXT_LEN 16                 /* "TYPE65535", "RCODE4095" */
+#define DST_DNS_NAME_TEXT_LEN (4 * 255 + 2) /* every byte as \DDD, the dots, the NUL */
+#define DST_DNS_NAMED_RCODES 6              /* NOERROR .. REFUSED have names */
 
 /* The type's mnemonic ("AAAA"), else "TYPE%u" written into buf. */
 const char *dst_dns_type_name(uint16_t type, char buf[DST_DNS_TEXT_LEN]);

@@ -23,15 +23,15 @@ enum {
 	DST_EMSGSIZE = -EMSGSIZE,
 	DST_ENOENT = -ENOENT,
 
-	DST_EFORMAT = -1001,     /* malformed DNS message */
-	DST_ETLS = -1002,        /* TLS protocol or handshake failure */
-	DST_ECERTVERIFY = -1003, /* certificate chain or name did not verify */
-	DST_EPINMISMATCH = -1004,/* no certificate in the chain matched a pin */
-	DST_EMISMATCH = -1005,   /* answer does not match the question asked */
-	DST_ESERVFAIL = -1006,   /* upstream answered SERVFAIL */
-	DST_EEOF = -1007,        /* peer closed the connection */
-	DST_ECONFIG = -1008,     /* configuration is invalid */
-	DST_ENOTRUST = -1009,    /* no usable trust store to verify a certificate against */
+	DST_EFORMAT = -1001,      /* malformed DNS message */
+	DST_ETLS = -1002,         /* TLS protocol or handshake failure */
+	DST_ECERTVERIFY = -1003,  /* certificate chain or name did not verify */
+	DST_EPINMISMATCH = -1004, /* no certificate in the chain matched a pin */
+	DST_EMISMATCH = -1005,    /* answer does not match the question asked */
+	DST_ESERVFAIL = -1006,    /* upstream answered SERVFAIL */
+	DST_EEOF = -1007,         /* peer closed the connection */
+	DST_ECONFIG = -1008,      /* configuration is invalid */
+	DST_ENOTRUST = -1009,     /* no usable trust store to verify a certificate against */
 };
 
 /* Returns a static, human-readable name for any code (dotstub's or errno). */

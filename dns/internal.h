@@ -8,7 +8,7 @@
 
 #include "dns/dns.h"
 
-#define RR_FIXED_LEN 10 /* TYPE, CLASS, TTL, RDLENGTH */
+#define RR_FIXED_LEN 10  /* TYPE, CLASS, TTL, RDLENGTH */
 #define SOA_FIXED_LEN 20 /* SERIAL, REFRESH, RETRY, EXPIRE, MINIMUM */
 #define DO_BIT 0x8000u
 #define FLAG_QR 0x80

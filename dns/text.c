@@ -16,10 +16,10 @@ const char *dst_dns_type_name(uint16_t type, char buf[DST_DNS_TEXT_LEN])
 		uint16_t type;
 		const char *name;
 	} types[] = {
-		{1, "A"},     {2, "NS"},     {5, "CNAME"},   {6, "SOA"},    {12, "PTR"},
-		{15, "MX"},   {16, "TXT"},   {28, "AAAA"},   {33, "SRV"},   {35, "NAPTR"},
-		{43, "DS"},   {46, "RRSIG"}, {48, "DNSKEY"}, {52, "TLSA"},  {64, "SVCB"},
-		{65, "HTTPS"}, {255, "ANY"}, {257, "CAA"},
+		{1, "A"},      {2, "NS"},     {5, "CNAME"},   {6, "SOA"},   {12, "PTR"},
+		{15, "MX"},    {16, "TXT"},   {28, "AAAA"},   {33, "SRV"},  {35, "NAPTR"},
+		{43, "DS"},    {46, "RRSIG"}, {48, "DNSKEY"}, {52, "TLSA"}, {64, "SVCB"},
+		{65, "HTTPS"}, {255, "ANY"},  {257, "CAA"},
 	};
 
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
@@ -79,7 +79,8 @@ size_t dst_dns_name_from_text(const char *s, uint8_t out[DST_DNS_MAX_NAME])
 		if (l == 0 || l > 63 || n + l + 2 > DST_DNS_MAX_NAME)
 			return 0;
 		for (size_t i = 0; i < l; i++)
-			if ((unsigned char)s[i] <= 0x20 || s[i] == '\\' || (unsigned char)s[i] >= 0x7f)
+			if ((unsigned char)s[i] <= 0x20 || s[i] == '\\' ||
+			    (unsigned char)s[i] >= 0x7f)
 				return 0;
 		out[n++] = (uint8_t)l;
 		memcpy(out + n, s, l);

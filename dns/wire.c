@@ -111,8 +111,6 @@ void dst_dns_skip_name(struct dst_dns_cursor *c)
 	}
 }
 
-
-
 /* ------------------------------------------------------------------ */
 /* Client queries                                                      */
 /* ------------------------------------------------------------------ */
@@ -199,8 +197,7 @@ static int check_options(const uint8_t *w, size_t rdata, size_t n, struct dst_dn
  * its OPT RR. Fields of a first, well-formed OPT stay set even when a
  * second OPT then makes the query a FORMERR.
  */
-static int read_query_additional(struct dst_dns_cursor *c, unsigned count,
-				 struct dst_dns_query *q)
+static int read_query_additional(struct dst_dns_cursor *c, unsigned count, struct dst_dns_query *q)
 {
 	for (unsigned i = 0; i < count; i++) {
 		size_t owner = c->pos;
@@ -423,8 +420,8 @@ ssize_t dst_dns_error_response_ede(const uint8_t *query, const struct dst_dns_qu
 	return n + (ssize_t)(6 + tlen);
 }
 
-ssize_t dst_dns_upstream_query(const uint8_t *client_query, const struct dst_dns_query *q, uint16_t id,
-			       uint8_t *out, size_t cap)
+ssize_t dst_dns_upstream_query(const uint8_t *client_query, const struct dst_dns_query *q,
+			       uint16_t id, uint8_t *out, size_t cap)
 {
 	return dst_dns_upstream_query_ex(client_query, q, id, 0, out, cap);
 }

@@ -23,7 +23,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 __attribute__((noreturn)) static inline void dst_fuzz_fail(const char *file, int line,
-							    const char *what)
+							   const char *what)
 {
 	fprintf(stderr, "%s:%d: fuzz check failed: %s\n", file, line, what);
 	fflush(stderr);

@@ -38,12 +38,12 @@
 #include "fuzz/fuzz.h"
 #include "fuzz/oracle.h"
 
-#define SEL_CASE 0x07      /* which question (cases[] below) */
-#define SEL_EDNS 0x08      /* the client sent an OPT */
-#define SEL_DO 0x10        /* ... with DO set */
-#define SEL_CD 0x20        /* the client set CD */
-#define SEL_FORCE_ID 0x40  /* overwrite the answer's ID with the expected one */
-#define SEL_FEW_TTLS 0x80  /* room for 2 TTL offsets only (DST_ENOSPC path) */
+#define SEL_CASE 0x07     /* which question (cases[] below) */
+#define SEL_EDNS 0x08     /* the client sent an OPT */
+#define SEL_DO 0x10       /* ... with DO set */
+#define SEL_CD 0x20       /* the client set CD */
+#define SEL_FORCE_ID 0x40 /* overwrite the answer's ID with the expected one */
+#define SEL_FEW_TTLS 0x80 /* room for 2 TTL offsets only (DST_ENOSPC path) */
 
 #define EXPECT_ID 0x4d2a
 #define CLIENT_ID 0xc1d0
@@ -65,14 +65,14 @@ struct qcase {
 
 #define NAME(s) (const uint8_t *)(s), sizeof(s) /* sizeof counts the NUL: the root label */
 static const struct qcase cases[SEL_CASE + 1] = {
-	{ NAME("\7example\3com"), DST_DNS_TYPE_A },
-	{ NAME("\3wWw\7ExAmPlE\3cOm"), DST_DNS_TYPE_A },
-	{ NAME("\7example\3com"), DST_DNS_TYPE_AAAA },
-	{ NAME("\7example\3com"), DST_DNS_TYPE_TXT },
-	{ NAME("\2nx\7example\3com"), DST_DNS_TYPE_A },
-	{ NAME("\7example\3com"), DST_DNS_TYPE_MX },
-	{ NAME(""), DST_DNS_TYPE_NS },
-	{ NAME("\7example\3com"), DST_DNS_TYPE_SOA },
+	{NAME("\7example\3com"), DST_DNS_TYPE_A},
+	{NAME("\3wWw\7ExAmPlE\3cOm"), DST_DNS_TYPE_A},
+	{NAME("\7example\3com"), DST_DNS_TYPE_AAAA},
+	{NAME("\7example\3com"), DST_DNS_TYPE_TXT},
+	{NAME("\2nx\7example\3com"), DST_DNS_TYPE_A},
+	{NAME("\7example\3com"), DST_DNS_TYPE_MX},
+	{NAME(""), DST_DNS_TYPE_NS},
+	{NAME("\7example\3com"), DST_DNS_TYPE_SOA},
 };
 
 /* Builds and parses the client's query that byte 0 describes. */
@@ -314,7 +314,7 @@ static uint8_t *cache_round_trip(const uint8_t *w, size_t len, const uint16_t *o
 	uint8_t *out = dst_fuzz_alloc(len), *expect = dst_fuzz_alloc(len), *served = NULL;
 	const uint32_t life = clamp_ttl(info->min_ttl);
 	const uint64_t end = NOW_MS + (uint64_t)life * 1000;
-	uint64_t t[4] = { NOW_MS, NOW_MS + step_ms, end, end > NOW_MS ? end - 1 : NOW_MS };
+	uint64_t t[4] = {NOW_MS, NOW_MS + step_ms, end, end > NOW_MS ? end - 1 : NOW_MS};
 	bool stored;
 	int s;
 

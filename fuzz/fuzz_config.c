@@ -77,8 +77,8 @@ static void check_valid(const struct dst_config *cfg)
 	}
 }
 
-static const char *const rl_actions[] = { "drop", "truncate" }; /* enum dst_config_rl_action */
-static const char *const ecs_modes[] = { "strip", "pass" };        /* enum dst_config_ecs */
+static const char *const rl_actions[] = {"drop", "truncate"}; /* enum dst_config_rl_action */
+static const char *const ecs_modes[] = {"strip", "pass"};     /* enum dst_config_ecs */
 
 /* Writes cfg back as a config file; returns a malloc'd buffer and its length. */
 static char *write_back(const struct dst_config *cfg, size_t *len)
@@ -116,7 +116,7 @@ static char *write_back(const struct dst_config *cfg, size_t *len)
 		if (u->tls_name)
 			fprintf(f, "tls-name=%s\n", u->tls_name);
 		for (size_t k = 0; k < u->npins; k++) {
-			gnutls_datum_t in = { u->pins[k], DST_CONFIG_PIN_LEN }, out = { NULL, 0 };
+			gnutls_datum_t in = {u->pins[k], DST_CONFIG_PIN_LEN}, out = {NULL, 0};
 
 			FUZZ_CHECK(gnutls_base64_encode2(&in, &out) == 0);
 			fprintf(f, "pin-sha256=%.*s\n", (int)out.size, (const char *)out.data);
@@ -179,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = dst_fuzz_alloc(size), *again;
 	struct dst_config *cfg = NULL, *cfg2 = NULL;
-	struct errors e = { 0 }, e2 = { 0 };
+	struct errors e = {0}, e2 = {0};
 	size_t again_len;
 	int r;
 

@@ -29,7 +29,7 @@
 #define STOP_VALUE 7 /* what the callback returns to stop: any non-zero */
 
 struct model {
-	uint8_t *seg;     /* the stream since the last reset */
+	uint8_t *seg; /* the stream since the last reset */
 	size_t seg_len;
 	size_t pos;       /* start of the next message in seg */
 	unsigned seen;    /* messages delivered so far, over all segments */
@@ -60,7 +60,7 @@ static bool whole_message_left(const struct model *m)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dst_frame_reader r;
-	struct model m = { 0 };
+	struct model m = {0};
 	size_t i = 1;
 
 	if (size < 1)

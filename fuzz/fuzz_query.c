@@ -32,7 +32,7 @@
 #include "fuzz/oracle.h"
 
 #define FLAG_QR 0x80
-#define ID_MIX 0x5a5a  /* the upstream ID, derived from the client's */
+#define ID_MIX 0x5a5a   /* the upstream ID, derived from the client's */
 #define TXT_RR_FIXED 12 /* compressed owner (2), TYPE, CLASS, TTL, RDLENGTH */
 
 static uint8_t lower(uint8_t b)
@@ -92,7 +92,7 @@ static void check_error_response(const uint8_t *data, size_t size, const struct 
  */
 static void check_any_answer(const uint8_t *data, size_t size, const struct dst_dns_query *q)
 {
-	static const uint8_t hinfo[] = { 7, 'R', 'F', 'C', '8', '4', '8', '2', 0 };
+	static const uint8_t hinfo[] = {7, 'R', 'F', 'C', '8', '4', '8', '2', 0};
 	const size_t qlen = q->question_end - DST_DNS_HEADER_LEN;
 	const size_t opt = q->edns ? DST_DNS_OPT_LEN : 0;
 	const size_t want = DST_DNS_HEADER_LEN + qlen + 12 + sizeof hinfo + opt;

@@ -76,8 +76,7 @@ void dst_fuzz_check_finish(const uint8_t *answer, size_t len, const uint8_t *cli
 	FUZZ_CHECK(dst_dns_qdcount(w) == 1);
 	FUZZ_CHECK(dst_dns_ancount(w) == (whole ? dst_dns_ancount(answer) : 0));
 	FUZZ_CHECK(dst_dns_nscount(w) == (whole ? dst_dns_nscount(answer) : 0));
-	FUZZ_CHECK(dst_dns_arcount(w) ==
-		   (whole ? dst_dns_arcount(answer) : 0) + (opt ? 1 : 0));
+	FUZZ_CHECK(dst_dns_arcount(w) == (whole ? dst_dns_arcount(answer) : 0) + (opt ? 1 : 0));
 
 	/* Question: the client's qname bytes, the answer's type and class. */
 	FUZZ_CHECK(memcmp(w + DST_DNS_HEADER_LEN, client_query + DST_DNS_HEADER_LEN,

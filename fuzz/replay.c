@@ -102,7 +102,7 @@ static void run_path(struct totals *t, const char *path, int depth)
 
 int main(int argc, char **argv)
 {
-	struct totals t = { 0, 0 };
+	struct totals t = {0, 0};
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s FILE-OR-DIR...\n", argv[0]);

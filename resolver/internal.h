@@ -28,23 +28,23 @@ struct dst_retired;
 struct dst_server {
 	uv_loop_t *loop;
 	const struct dst_config *cfg;
-	struct dst_cache *cache;               /* NULL: [cache] size = 0 */
-	struct dst_upstreams *upstreams;           /* upstream/ */
-	struct dst_queries *queries;           /* query/ */
-	struct dst_listen *listen;             /* listen/ */
-	struct dst_control *control;           /* admin/: [server] control, or NULL */
-	struct dst_metrics *metrics;           /* admin/: [server] metrics, or NULL */
-	struct dst_admin_src admin;            /* what admin/ reads: kept current here */
+	struct dst_cache *cache;         /* NULL: [cache] size = 0 */
+	struct dst_upstreams *upstreams; /* upstream/ */
+	struct dst_queries *queries;     /* query/ */
+	struct dst_listen *listen;       /* listen/ */
+	struct dst_control *control;     /* admin/: [server] control, or NULL */
+	struct dst_metrics *metrics;     /* admin/: [server] metrics, or NULL */
+	struct dst_admin_src admin;      /* what admin/ reads: kept current here */
 	/* lifecycle */
 	uv_signal_t sigint, sigterm, sighup;
 	bool stopping;
-	bool stopped;                          /* shutdown's second half has run */
-	char *config_path;                     /* what a reload reads; NULL: built-in defaults */
-	bool config_required;                  /* a reload fails when config_path is missing */
-	unsigned reloads;                      /* applied so far */
-	struct dst_retired *retired;           /* what reloads replaced, until no query uses it */
-	uv_timer_t *retire_timer;              /* exists only while something is retired */
-	uv_timer_t *drain_timer;               /* these two exist only during shutdown */
+	bool stopped;                /* shutdown's second half has run */
+	char *config_path;           /* what a reload reads; NULL: built-in defaults */
+	bool config_required;        /* a reload fails when config_path is missing */
+	unsigned reloads;            /* applied so far */
+	struct dst_retired *retired; /* what reloads replaced, until no query uses it */
+	uv_timer_t *retire_timer;    /* exists only while something is retired */
+	uv_timer_t *drain_timer;     /* these two exist only during shutdown */
 	uv_check_t *drain_check;
 };
 

@@ -26,14 +26,12 @@
 #include "resolver/privilege.h"
 #include "resolver/server.h"
 
-
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: dotstub [-c FILE] [-t] [-v]... [-V] [-h]\n"
 		"       dotstub pin HOST[:PORT] [--name TLSNAME] [--ca-file FILE]\n"
-		"  -c FILE  configuration file (default " DST_CONFIG_DEFAULT_PATH
-		" if present,\n"
+		"  -c FILE  configuration file (default " DST_CONFIG_DEFAULT_PATH " if present,\n"
 		"           else built-in defaults)\n"
 		"  -t       check the configuration, print problems or \"ok\", and exit\n"
 		"  -v       more log output (repeatable)\n"
@@ -71,9 +69,11 @@ static void print_warnings(const struct dst_config *cfg)
 		const struct dst_config_upstream *u = &cfg->upstreams[i];
 
 		if (u->npins == 1)
-			fprintf(stderr, "%s:%u: warning: [upstream %s] has a single pin-sha256 and "
+			fprintf(stderr,
+				"%s:%u: warning: [upstream %s] has a single pin-sha256 and "
 				"no backup pin: when the server's key changes, every query to it "
-				"fails until this file changes too (dotstub pin shows the CA's pin)\n",
+				"fails until this file changes too (dotstub pin shows the CA's "
+				"pin)\n",
 				cfg->file ? cfg->file : "<built-in>", u->line, u->name);
 	}
 }

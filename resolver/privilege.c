@@ -56,8 +56,10 @@ static int lookup(const char *user, struct target *t)
 	t->uid = pw->pw_uid;
 	t->gid = pw->pw_gid;
 	if (t->uid == 0) {
-		dst_log(DST_LOG_ERR, "user %s has uid 0: that is not a privilege drop; "
-				     "name an unprivileged user", user);
+		dst_log(DST_LOG_ERR,
+			"user %s has uid 0: that is not a privilege drop; "
+			"name an unprivileged user",
+			user);
 		return DST_EINVAL;
 	}
 	/* getgrouplist says how many groups there are when the array is too small. */
@@ -114,8 +116,9 @@ static int switch_to(const char *user, const struct target *t)
 	/* Trust nothing: check what the kernel says we are now. */
 	if (getuid() != t->uid || geteuid() != t->uid || getgid() != t->gid ||
 	    getegid() != t->gid || geteuid() == 0) {
-		dst_log(DST_LOG_ERR, "user %s: after the switch still running as uid %u/%u gid %u/%u",
-			user, (unsigned)getuid(), (unsigned)geteuid(), (unsigned)getgid(),
+		dst_log(DST_LOG_ERR,
+			"user %s: after the switch still running as uid %u/%u gid %u/%u", user,
+			(unsigned)getuid(), (unsigned)geteuid(), (unsigned)getgid(),
 			(unsigned)getegid());
 		return -EPERM;
 	}

@@ -44,9 +44,9 @@
 /* What one reload replaced, kept while queries may use it. */
 struct dst_retired {
 	struct dst_retired *next;
-	struct dst_config *cfg;          /* the configuration replaced */
-	struct dst_upstream *ups;        /* upstreams replaced: pools open for attempts out */
-	struct dst_listener *listeners;  /* removed: UDP still open for answers owed */
+	struct dst_config *cfg;         /* the configuration replaced */
+	struct dst_upstream *ups;       /* upstreams replaced: pools open for attempts out */
+	struct dst_listener *listeners; /* removed: UDP still open for answers owed */
 };
 
 /* Everything a reload builds before it commits. */
@@ -244,9 +244,12 @@ int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char 
 	r = load(srv, &p.cfg, &e);
 	name = srv->config_path ? srv->config_path : "built-in defaults";
 	if (r < 0) {
-		dst_log(DST_LOG_ERR, "reload: %s not usable (%s): still running with the previous "
-			"configuration", name, dst_strerror(r));
-		dst_notify("READY=1\nSTATUS=reload failed, running with the previous configuration");
+		dst_log(DST_LOG_ERR,
+			"reload: %s not usable (%s): still running with the previous "
+			"configuration",
+			name, dst_strerror(r));
+		dst_notify(
+			"READY=1\nSTATUS=reload failed, running with the previous configuration");
 		return r;
 	}
 	if (!same_str(p.cfg->user, srv->cfg->user) || !same_str(p.cfg->chroot, srv->cfg->chroot))
@@ -263,11 +266,14 @@ int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char 
 	if (r < 0) {
 		undo(&p);
 		dst_config_free(p.cfg);
-		dst_log(DST_LOG_ERR, "reload: %s cannot be applied (%s): still running with the "
-			"previous configuration", name, dst_strerror(r));
+		dst_log(DST_LOG_ERR,
+			"reload: %s cannot be applied (%s): still running with the "
+			"previous configuration",
+			name, dst_strerror(r));
 		if (err)
 			err(arg, "the new configuration cannot be applied: see the log");
-		dst_notify("READY=1\nSTATUS=reload failed, running with the previous configuration");
+		dst_notify(
+			"READY=1\nSTATUS=reload failed, running with the previous configuration");
 		return r;
 	}
 	size_t nlisten = p.cfg->nlisten, nups = p.cfg->nupstreams;
@@ -279,9 +285,13 @@ int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char 
 	dst_listen_workers_start(srv->listen);
 	srv->reloads++;
 	dst_server__update_admin(srv);
-	dst_log(DST_LOG_NOTICE, "reloaded %s: %zu listeners (%u kept), %zu upstreams (%u kept), "
-		"cache %s", name, nlisten, kept_l, nups, kept_u,
-		!srv->cache ? "off" : cache_new ? "new (empty)" : "kept");
+	dst_log(DST_LOG_NOTICE,
+		"reloaded %s: %zu listeners (%u kept), %zu upstreams (%u kept), "
+		"cache %s",
+		name, nlisten, kept_l, nups, kept_u,
+		!srv->cache ? "off"
+		: cache_new ? "new (empty)"
+			    : "kept");
 	dst_notify("READY=1\nSTATUS=running (reloaded %u times)", srv->reloads);
 	return 0;
 }

@@ -67,15 +67,15 @@ void dst_server__log_stats(const struct dst_server *srv)
 		uint64_t n;
 		const char *what;
 	} items[] = {
-		{ st->acl_dropped, "UDP queries from refused clients dropped" },
-		{ st->acl_refused_tcp, "TCP connections from refused clients" },
-		{ st->ratelimited, "UDP queries over the rate limit" },
-		{ st->any, "ANY queries answered (RFC 8482)" },
-		{ st->udp_errors, "UDP socket errors" },
-		{ st->pending_full, "SERVFAIL at max-pending" },
-		{ st->tcp_evicted, "TCP clients closed at max-tcp-clients" },
-		{ st->tcp_paused, "TCP clients paused at max-tcp-pipeline" },
-		{ st->tcp_not_reading, "TCP clients closed for not reading" },
+		{st->acl_dropped, "UDP queries from refused clients dropped"},
+		{st->acl_refused_tcp, "TCP connections from refused clients"},
+		{st->ratelimited, "UDP queries over the rate limit"},
+		{st->any, "ANY queries answered (RFC 8482)"},
+		{st->udp_errors, "UDP socket errors"},
+		{st->pending_full, "SERVFAIL at max-pending"},
+		{st->tcp_evicted, "TCP clients closed at max-tcp-clients"},
+		{st->tcp_paused, "TCP clients paused at max-tcp-pipeline"},
+		{st->tcp_not_reading, "TCP clients closed for not reading"},
 	};
 	char line[768];
 	size_t len = 0;
@@ -106,7 +106,8 @@ static void on_signal(uv_signal_t *h, int signum)
 /* The cache for cfg, or NULL with *r set when its budget cannot be reserved. */
 static struct dst_cache *make_cache(const struct dst_config *cfg, int *r)
 {
-	struct dst_cache *c = dst_cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl);
+	struct dst_cache *c =
+		dst_cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl);
 
 	*r = 0;
 	if (!c) {

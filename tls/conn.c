@@ -232,7 +232,8 @@ static void recv_records(struct dst_tls_conn *c)
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED || n == GNUTLS_E_REHANDSHAKE) {
 			bool progress = c->in_len < before;
 			before = c->in_len;
-			if ((c->in_len > 0 && progress) || gnutls_record_check_pending(c->session) > 0)
+			if ((c->in_len > 0 && progress) ||
+			    gnutls_record_check_pending(c->session) > 0)
 				continue;
 			break;
 		}
@@ -246,7 +247,8 @@ static void recv_records(struct dst_tls_conn *c)
 	}
 	if (c->state != DST_CONN_READY)
 		return;
-	if (!c->ticket_saved && (gnutls_session_get_flags(c->session) & GNUTLS_SFLAGS_SESSION_TICKET)) {
+	if (!c->ticket_saved &&
+	    (gnutls_session_get_flags(c->session) & GNUTLS_SFLAGS_SESSION_TICKET)) {
 		c->ticket_saved = true;
 		save_session(c);
 	}
@@ -336,7 +338,8 @@ static int start_tls(struct dst_tls_conn *c)
 	    gnutls_credentials_set(c->session, GNUTLS_CRD_CERTIFICATE, p->creds) < 0)
 		return DST_ETLS;
 	if (p->tls_name)
-		gnutls_server_name_set(c->session, GNUTLS_NAME_DNS, p->tls_name, strlen(p->tls_name));
+		gnutls_server_name_set(c->session, GNUTLS_NAME_DNS, p->tls_name,
+				       strlen(p->tls_name));
 	if (p->session_data.data)
 		gnutls_session_set_data(c->session, p->session_data.data, p->session_data.size);
 	gnutls_transport_set_ptr(c->session, c);
@@ -511,7 +514,8 @@ static void pin_matched(struct dst_tls_pool *p, int64_t not_after)
 
 	p->stats.pin_not_after = not_after;
 	if (not_after && left < 30 * 86400)
-		dst_tls__event(p, "warning: the pinned certificate %s in %lld days: "
+		dst_tls__event(p,
+			       "warning: the pinned certificate %s in %lld days: "
 			       "add the next key's pin-sha256 (see dotstub pin)",
 			       left < 0 ? "expired" : "expires",
 			       (long long)((left < 0 ? -left : left) / 86400));
@@ -552,11 +556,14 @@ static int verify_pins(struct dst_tls_pool *p, gnutls_session_t s)
 	}
 	gnutls_datum_t in = {leaf, sizeof(leaf)}, b64 = {NULL, 0};
 	if (have_leaf && gnutls_base64_encode2(&in, &b64) >= 0) {
-		dst_tls__set_error(p, "pin mismatch: no certificate in the chain matches a pin-sha256 "
-				   "(server key is pin-sha256=%.*s)", (int)b64.size, b64.data);
+		dst_tls__set_error(p,
+				   "pin mismatch: no certificate in the chain matches a pin-sha256 "
+				   "(server key is pin-sha256=%.*s)",
+				   (int)b64.size, b64.data);
 		gnutls_free(b64.data);
 	} else {
-		dst_tls__set_error(p, "pin mismatch: no certificate in the chain matches a pin-sha256");
+		dst_tls__set_error(
+			p, "pin mismatch: no certificate in the chain matches a pin-sha256");
 	}
 	return DST_EPINMISMATCH;
 }
@@ -578,13 +585,16 @@ int dst_tls__verify(struct dst_tls_pool *p, gnutls_session_t s)
 		r = gnutls_certificate_verify_peers3(s, p->tls_name, &status);
 		dst_tls__trust_end(p);
 		if (r < 0) {
-			dst_tls__set_error(p, "certificate verification failed: %s", gnutls_strerror(r));
+			dst_tls__set_error(p, "certificate verification failed: %s",
+					   gnutls_strerror(r));
 			return DST_ECERTVERIFY;
 		}
 		if (status) {
 			gnutls_datum_t txt = {NULL, 0};
-			gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &txt, 0);
-			dst_tls__set_error(p, "certificate verification failed for %s: %s", p->tls_name,
+			gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &txt,
+								     0);
+			dst_tls__set_error(p, "certificate verification failed for %s: %s",
+					   p->tls_name,
 					   txt.data ? (char *)txt.data : "unknown reason");
 			gnutls_free(txt.data);
 			return DST_ECERTVERIFY;

@@ -43,7 +43,8 @@ void dst_frame_reset(struct dst_frame_reader *r)
  * swallows the rest of data into the partial one. A zero-length message is
  * delivered in the same turn its prefix completes, even if no data is left.
  */
-int dst_frame_feed(struct dst_frame_reader *r, const uint8_t *data, size_t n, dst_frame_cb cb, void *arg)
+int dst_frame_feed(struct dst_frame_reader *r, const uint8_t *data, size_t n, dst_frame_cb cb,
+		   void *arg)
 {
 	while (n > 0) {
 		if (r->have < 2) {

@@ -15,9 +15,9 @@
 #include <stdint.h>
 
 struct dst_frame_reader {
-	uint8_t *buf;      /* assembly buffer for a straddling message, or NULL until needed */
-	size_t have;       /* bytes of the current message held (including the 2 length bytes) */
-	size_t need;       /* total bytes of the message including length, 0 if unknown */
+	uint8_t *buf; /* assembly buffer for a straddling message, or NULL until needed */
+	size_t have;  /* bytes of the current message held (including the 2 length bytes) */
+	size_t need;  /* total bytes of the message including length, 0 if unknown */
 	uint8_t lenbuf[2];
 };
 
@@ -37,7 +37,8 @@ void dst_frame_reset(struct dst_frame_reader *r);
  * Feeds n bytes. Returns 0, the callback's non-zero value, or DST_ENOMEM.
  * A zero-length message is handed out as such (len 0); the caller decides.
  */
-int dst_frame_feed(struct dst_frame_reader *r, const uint8_t *data, size_t n, dst_frame_cb cb, void *arg);
+int dst_frame_feed(struct dst_frame_reader *r, const uint8_t *data, size_t n, dst_frame_cb cb,
+		   void *arg);
 
 /* Writes the 2-byte length prefix for a message of len bytes. */
 static inline void dst_frame_prefix(uint8_t out[2], size_t len)

@@ -25,20 +25,20 @@ struct dst_tls_trust;
 
 struct dst_tls_req {
 	struct dst_tls_pool *pool;
-	struct dst_tls_conn *conn;     /* NULL while pending */
-	struct dst_tls_req *next;      /* pending queue or send queue links */
+	struct dst_tls_conn *conn; /* NULL while pending */
+	struct dst_tls_req *next;  /* pending queue or send queue links */
 	struct dst_tls_req *prev;
-	dst_tls_answer_cb cb;          /* NULL: orphan */
+	dst_tls_answer_cb cb; /* NULL: orphan */
 	void *arg;
-	uint16_t caller_id;            /* the ID the caller's query had */
-	uint16_t wire_id;              /* the ID used on the connection */
-	bool retried;                  /* already re-sent once after a lost connection */
-	bool failing;                  /* in a batch whose callbacks are being run */
+	uint16_t caller_id; /* the ID the caller's query had */
+	uint16_t wire_id;   /* the ID used on the connection */
+	bool retried;       /* already re-sent once after a lost connection */
+	bool failing;       /* in a batch whose callbacks are being run */
 	bool written;
-	uint64_t answers_at_write;     /* the connection's answer count when written */
-	uint64_t heard_at_write;       /* the pool's heard counter when written */
-	size_t len;                    /* DNS message length (without prefix) */
-	uint8_t buf[];                 /* 2-byte length prefix + message */
+	uint64_t answers_at_write; /* the connection's answer count when written */
+	uint64_t heard_at_write;   /* the pool's heard counter when written */
+	size_t len;                /* DNS message length (without prefix) */
+	uint8_t buf[];             /* 2-byte length prefix + message */
 };
 
 /* A doubly linked queue of requests (pending, or a connection's unsent). */
@@ -59,36 +59,36 @@ struct dst_tls_conn {
 	struct dst_tls_conn *next;
 	enum dst_tls_conn_state state;
 	uv_tcp_t tcp;
-	uv_timer_t timer;              /* handshake deadline, then idle timeout */
+	uv_timer_t timer; /* handshake deadline, then idle timeout */
 	uv_connect_t connect_req;
 	uv_shutdown_t shutdown_req;
 	unsigned handles_open;
 	gnutls_session_t session;
-	bool doomed;                   /* presumed dead: close at the next flush */
-	bool suspect;                  /* silent since a timed-out request: takes no new ones */
-	bool reset;                    /* doomed by dst_tls_pool_reset, not by a failure */
+	bool doomed;  /* presumed dead: close at the next flush */
+	bool suspect; /* silent since a timed-out request: takes no new ones */
+	bool reset;   /* doomed by dst_tls_pool_reset, not by a failure */
 	bool ticket_saved;
-	bool keepalive_seen;           /* the server's edns-tcp-keepalive was looked for */
-	uint32_t idle_ms;              /* ours, lowered by the server's keepalive timeout */
+	bool keepalive_seen; /* the server's edns-tcp-keepalive was looked for */
+	uint32_t idle_ms;    /* ours, lowered by the server's keepalive timeout */
 	size_t addr_idx;
 
 	/* ciphertext handed to us by libuv, consumed by the pull function */
 	const uint8_t *in;
 	size_t in_len;
-	uint8_t *rbuf;                 /* libuv read buffer */
-	uint8_t *plain;                /* decrypted record buffer */
+	uint8_t *rbuf;  /* libuv read buffer */
+	uint8_t *plain; /* decrypted record buffer */
 	/* ciphertext produced by GnuTLS, written by one uv_write per flush */
 	uint8_t *out;
 	size_t out_len, out_cap;
 
 	struct dst_frame_reader frames;
-	uint64_t answers;              /* frames received: proof of life */
-	uint64_t heard;                /* the pool's heard counter at its last frame (or when ready) */
+	uint64_t answers; /* frames received: proof of life */
+	uint64_t heard;   /* the pool's heard counter at its last frame (or when ready) */
 
-	struct dst_tls_req **slots;    /* ID table, open addressing, 2x max_inflight */
+	struct dst_tls_req **slots; /* ID table, open addressing, 2x max_inflight */
 	unsigned slot_mask;
-	unsigned inflight;             /* requests in the table, orphans included */
-	unsigned orphans;              /* of those, cancelled ones awaiting their answer */
+	unsigned inflight; /* requests in the table, orphans included */
+	unsigned orphans;  /* of those, cancelled ones awaiting their answer */
 	struct dst_tls_reqq sendq;
 };
 
@@ -97,8 +97,8 @@ struct dst_tls_pool {
 	char *name;
 	struct sockaddr_storage *addrs;
 	size_t naddrs;
-	size_t addr_next;              /* address for the next connection */
-	size_t connect_failures;       /* consecutive, across addresses */
+	size_t addr_next;        /* address for the next connection */
+	size_t connect_failures; /* consecutive, across addresses */
 	char *tls_name;
 	uint8_t (*pins)[DST_TLS_PIN_LEN];
 	size_t npins;
@@ -109,10 +109,10 @@ struct dst_tls_pool {
 	void (*event_cb)(void *arg, const char *upstream, const char *msg);
 	void *event_arg;
 
-	struct dst_tls_trust *trust;    /* shared with pools that name the same store */
+	struct dst_tls_trust *trust;            /* shared with pools that name the same store */
 	gnutls_certificate_credentials_t creds; /* trust's */
 	gnutls_priority_t prio;
-	gnutls_datum_t session_data;   /* for resumption */
+	gnutls_datum_t session_data; /* for resumption */
 
 	struct dst_tls_conn *conns;
 	unsigned nconns;
@@ -123,12 +123,12 @@ struct dst_tls_pool {
 	 */
 	uint64_t heard;
 	struct dst_tls_reqq pending;
-	uv_idle_t flush;               /* writes the batch once per loop iteration */
+	uv_idle_t flush; /* writes the batch once per loop iteration */
 	bool flush_active;
 	bool closing;
-	unsigned handles_open;         /* flush handle + connections */
+	unsigned handles_open; /* flush handle + connections */
 
-	uint8_t rnd[64];               /* random bytes for IDs */
+	uint8_t rnd[64]; /* random bytes for IDs */
 	unsigned rnd_used;
 
 	char last_error[256];
@@ -150,7 +150,8 @@ void dst_tls__conn_answer(struct dst_tls_conn *c, const uint8_t *wire, size_t le
 void dst_tls__conn_freed(struct dst_tls_conn *c);
 void dst_tls__set_error(struct dst_tls_pool *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-void dst_tls__event(struct dst_tls_pool *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dst_tls__event(struct dst_tls_pool *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* trust.c */
 /*

@@ -28,7 +28,7 @@
 static int connect_within(const struct sockaddr *addr, unsigned timeout_ms)
 {
 	socklen_t len = addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						     : sizeof(struct sockaddr_in);
+						    : sizeof(struct sockaddr_in);
 	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
 	struct pollfd pfd;
 	int fd, err = 0, r;
@@ -126,8 +126,8 @@ static void check_name(gnutls_session_t s, const char *tls_name, struct dst_tls_
 		return;
 	}
 	out->name_ok = status == 0;
-	if (status && gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &txt,
-								    0) >= 0)
+	if (status &&
+	    gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &txt, 0) >= 0)
 		snprintf(out->name_problem, sizeof(out->name_problem), "%.*s", (int)txt.size,
 			 (const char *)txt.data);
 	gnutls_free(txt.data);

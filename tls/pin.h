@@ -16,19 +16,19 @@
 #define DST_TLS_PROBE_MAX_CERTS 16
 
 struct dst_tls_cert_info {
-	char subject[256];          /* RFC 4514 distinguished name */
+	char subject[256]; /* RFC 4514 distinguished name */
 	char issuer[256];
-	int64_t not_after;          /* Unix seconds; -1 if unreadable */
-	char pin[48];               /* pin-sha256 value: base64, 44 characters */
+	int64_t not_after; /* Unix seconds; -1 if unreadable */
+	char pin[48];      /* pin-sha256 value: base64, 44 characters */
 };
 
 struct dst_tls_probe {
-	char protocol[32];          /* "TLS1.3" */
-	size_t ncerts;              /* as presented, server's first; at most DST_TLS_PROBE_MAX_CERTS */
+	char protocol[32]; /* "TLS1.3" */
+	size_t ncerts;     /* as presented, server's first; at most DST_TLS_PROBE_MAX_CERTS */
 	struct dst_tls_cert_info certs[DST_TLS_PROBE_MAX_CERTS];
-	bool name_checked;          /* a tls_name was given */
-	bool name_ok;               /* the chain verifies for it against the trust store */
-	char name_problem[256];     /* why not, when !name_ok */
+	bool name_checked;      /* a tls_name was given */
+	bool name_ok;           /* the chain verifies for it against the trust store */
+	char name_problem[256]; /* why not, when !name_ok */
 };
 
 /*

@@ -200,7 +200,8 @@ static struct dst_tls_conn *least_loaded(struct dst_tls_pool *p, bool *opening)
 	*opening = false;
 	for (struct dst_tls_conn *c = p->conns; c; c = c->next) {
 		if (c->state != DST_CONN_READY || c->doomed || c->suspect || draining(c)) {
-			*opening |= c->state == DST_CONN_CONNECTING || c->state == DST_CONN_HANDSHAKE;
+			*opening |=
+				c->state == DST_CONN_CONNECTING || c->state == DST_CONN_HANDSHAKE;
 			continue;
 		}
 		if (c->inflight < p->max_inflight && (!best || c->inflight < best->inflight))
@@ -528,7 +529,8 @@ int dst_tls_pool_new(uv_loop_t *loop, const struct dst_tls_opts *o, struct dst_t
 	return 0;
 fail:
 	if (p->last_error[0])
-		fprintf(stderr, "dotstub: upstream %s: %s\n", p->name ? p->name : "?", p->last_error);
+		fprintf(stderr, "dotstub: upstream %s: %s\n", p->name ? p->name : "?",
+			p->last_error);
 	dst_tls__trust_put(p->trust);
 	free(p->addrs);
 	free(p->pins);

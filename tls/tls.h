@@ -27,17 +27,17 @@
 #define DST_TLS_PIN_LEN 32
 
 struct dst_tls_opts {
-	const char *name;                      /* the upstream's name, for messages */
-	const struct sockaddr_storage *addrs;  /* tried in order; copied */
+	const char *name;                     /* the upstream's name, for messages */
+	const struct sockaddr_storage *addrs; /* tried in order; copied */
 	size_t naddrs;
-	const char *tls_name;                  /* NULL: authenticate by pins only */
+	const char *tls_name; /* NULL: authenticate by pins only */
 	const uint8_t (*pins)[DST_TLS_PIN_LEN];
 	size_t npins;
-	const char *ca_file;                   /* NULL: system trust store */
-	unsigned max_connections;              /* 0: 1 */
-	unsigned max_inflight;                 /* per connection; 0: 128 */
-	uint32_t handshake_timeout_ms;         /* TCP connect + TLS handshake; 0: 5000 */
-	uint32_t idle_timeout_ms;              /* close a connection idle this long; 0: 10000 */
+	const char *ca_file;           /* NULL: system trust store */
+	unsigned max_connections;      /* 0: 1 */
+	unsigned max_inflight;         /* per connection; 0: 128 */
+	uint32_t handshake_timeout_ms; /* TCP connect + TLS handshake; 0: 5000 */
+	uint32_t idle_timeout_ms;      /* close a connection idle this long; 0: 10000 */
 	/*
 	 * Optional: told of connection events ("connected to ... (resumed)"), for
 	 * logs. A message that starts with "warning: " deserves a warning level.
@@ -142,12 +142,12 @@ const char *dst_tls_pool_last_error(const struct dst_tls_pool *p);
 struct dst_tls_stats {
 	uint64_t queries;
 	uint64_t answers;
-	uint64_t unmatched;        /* answers that matched no request: dropped */
+	uint64_t unmatched; /* answers that matched no request: dropped */
 	uint64_t full_handshakes;
 	uint64_t resumed_handshakes;
 	uint64_t conn_failures;
 	unsigned conns_open;
-	int64_t pin_not_after;     /* expiry (Unix seconds) of the certificate that matched a
+	int64_t pin_not_after; /* expiry (Unix seconds) of the certificate that matched a
 				    * pin in the last full handshake; 0: none */
 };
 void dst_tls_pool_stats(const struct dst_tls_pool *p, struct dst_tls_stats *st);

@@ -308,13 +308,13 @@ static void no_system_store(struct dst_tls_pool *p, int bundle_r, int bundle_err
 		dst_tls__set_error(p, "no system trust store at %s (%s): " NO_SYSTEM_STORE_HELP,
 				   DST_SYSTEM_CA_FILE,
 				   bundle_r == GNUTLS_E_FILE_ERROR ? strerror(bundle_errno)
-				   : bundle_r < 0 ? gnutls_strerror(bundle_r)
-				   : "no certificate in it");
+				   : bundle_r < 0                  ? gnutls_strerror(bundle_r)
+								   : "no certificate in it");
 #else
 	(void)bundle_r;
 	(void)bundle_errno;
 	dst_tls__set_error(p, "no system trust store (GnuTLS's system trust is empty or "
-			   "unreadable): " NO_SYSTEM_STORE_HELP);
+			      "unreadable): " NO_SYSTEM_STORE_HELP);
 #endif
 }
 
@@ -333,7 +333,8 @@ static int trust_load(struct dst_tls_pool *p, struct dst_tls_trust *t)
 		if (!bundle_open(t, t->ca_file, &r)) {
 			dst_tls__set_error(p, "%s: no usable CA certificate (%s)", t->ca_file,
 					   r == GNUTLS_E_FILE_ERROR ? strerror(errno)
-					   : r < 0 ? gnutls_strerror(r) : "none found");
+					   : r < 0                  ? gnutls_strerror(r)
+								    : "none found");
 			return DST_ENOTRUST;
 		}
 	} else if (t->kind == TRUST_SYSTEM) {

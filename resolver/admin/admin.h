@@ -20,12 +20,12 @@ struct dst_listen;
 struct dst_admin_src {
 	uv_loop_t *loop;
 	const struct dst_config *cfg;
-	struct dst_cache *cache;               /* NULL: no cache */
+	struct dst_cache *cache; /* NULL: no cache */
 	struct dst_upstreams *upstreams;
 	struct dst_queries *queries;
 	struct dst_listen *listen;
-	uint64_t start_ms;                     /* uv_now() when the daemon started: the uptime */
-	unsigned reloads;                      /* applied so far */
+	uint64_t start_ms; /* uv_now() when the daemon started: the uptime */
+	unsigned reloads;  /* applied so far */
 	/*
 	 * The control socket's "reload": re-reads the configuration; each
 	 * problem goes to err as "FILE:LINE: ...". Returns 0 or a negative code.

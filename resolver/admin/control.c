@@ -87,8 +87,10 @@ static void reload(const struct dst_admin_src *src, struct dst_buf *out)
 		dst_buf_printf(out, "ok\nreloaded: %s\n",
 			       src->cfg->file ? src->cfg->file : "built-in defaults");
 	else
-		dst_buf_printf(out, "error: reload failed (%s): still running with the previous "
-			       "configuration\n%s", dst_strerror(r), errs.data ? errs.data : "");
+		dst_buf_printf(out,
+			       "error: reload failed (%s): still running with the previous "
+			       "configuration\n%s",
+			       dst_strerror(r), errs.data ? errs.data : "");
 	dst_buf_free(&errs);
 }
 
@@ -109,7 +111,8 @@ static bool on_request(void *arg, const char *req, size_t len, bool overflow, st
 		return false;
 	memcpy(line, req, (size_t)(nl - req));
 	line[nl - req] = '\0';
-	for (char *w = strtok_r(line, " \t\r", &save); w && n < 3; w = strtok_r(NULL, " \t\r", &save))
+	for (char *w = strtok_r(line, " \t\r", &save); w && n < 3;
+	     w = strtok_r(NULL, " \t\r", &save))
 		words[n++] = w;
 	if (n == 0 || (n > 1 && strcmp(words[0], "flush") != 0) || n > 2) {
 		dst_buf_printf(out, "error: %s\n", usage);

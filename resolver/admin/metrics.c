@@ -34,8 +34,10 @@ struct dst_metrics {
 static void reply(struct dst_buf *out, const char *status, const char *ctype, const char *extra,
 		  const struct dst_buf *body, bool head)
 {
-	dst_buf_printf(out, "HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
-		       "Connection: close\r\n\r\n", status, ctype, body->len, extra);
+	dst_buf_printf(out,
+		       "HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s"
+		       "Connection: close\r\n\r\n",
+		       status, ctype, body->len, extra);
 	if (!head && body->len)
 		dst_buf_printf(out, "%.*s", (int)body->len, body->data);
 	if (body->failed)

@@ -24,9 +24,9 @@
 #include "resolver/upstream/upstream.h"
 
 static const char *const cause_names[DST_FAIL_NCAUSES] = {
-	[DST_FAIL_TIMEOUT] = "timeout",   [DST_FAIL_CONNECT] = "connect",
-	[DST_FAIL_TLS] = "tls",           [DST_FAIL_CERT] = "certificate",
-	[DST_FAIL_PIN] = "pin",           [DST_FAIL_SERVFAIL] = "servfail",
+	[DST_FAIL_TIMEOUT] = "timeout", [DST_FAIL_CONNECT] = "connect",
+	[DST_FAIL_TLS] = "tls",         [DST_FAIL_CERT] = "certificate",
+	[DST_FAIL_PIN] = "pin",         [DST_FAIL_SERVFAIL] = "servfail",
 	[DST_FAIL_OTHER] = "other",
 };
 
@@ -89,7 +89,8 @@ void dst_report_upstreams(const struct dst_admin_src *src, struct dst_buf *b)
 		const struct dst_up_health *h = health(src, up);
 		struct dst_tls_stats ts;
 		uint64_t now = uv_now(src->loop);
-		const char *err = h->cause[0] ? h->cause : dst_tls_pool_last_error(dst_upstream_pool(up));
+		const char *err =
+			h->cause[0] ? h->cause : dst_tls_pool_last_error(dst_upstream_pool(up));
 
 		dst_tls_pool_stats(dst_upstream_pool(up), &ts);
 		dst_buf_printf(b, "%supstream %s\n", i ? "\n" : "", u->name);
@@ -101,8 +102,8 @@ void dst_report_upstreams(const struct dst_admin_src *src, struct dst_buf *b)
 		uint64_t since = h->since_ms > src->start_ms ? h->since_ms : src->start_ms;
 		dst_buf_printf(b, " for %llu s\n", ull((now - since) / 1000));
 		if (h->have_rtt)
-			dst_buf_printf(b, "  srtt: %.1f ms (deviation %.1f ms)\n", h->srtt_us / 1000.0,
-				       h->rttvar_us / 1000.0);
+			dst_buf_printf(b, "  srtt: %.1f ms (deviation %.1f ms)\n",
+				       h->srtt_us / 1000.0, h->rttvar_us / 1000.0);
 		else
 			dst_buf_printf(b, "  srtt: - (no answer timed yet)\n");
 		dst_buf_printf(b, "  addresses:");
@@ -122,8 +123,8 @@ void dst_report_upstreams(const struct dst_admin_src *src, struct dst_buf *b)
 				       ull(dst_upstream_fails(up)[c]));
 		dst_buf_printf(b, "\n  connection failures: %llu\n", ull(ts.conn_failures));
 		dst_buf_printf(b, "  connections open: %u\n", ts.conns_open);
-		dst_buf_printf(b, "  handshakes: full %llu, resumed %llu\n", ull(ts.full_handshakes),
-			       ull(ts.resumed_handshakes));
+		dst_buf_printf(b, "  handshakes: full %llu, resumed %llu\n",
+			       ull(ts.full_handshakes), ull(ts.resumed_handshakes));
 		dst_buf_printf(b, "  last error: %s\n", err[0] ? err : "-");
 	}
 }
@@ -146,7 +147,8 @@ void dst_report_stats(const struct dst_admin_src *src, struct dst_buf *b)
 	dst_buf_printf(b, "prefetches: %llu\n", ull(st->prefetches));
 	dst_buf_printf(b, "answers:");
 	for (size_t r = 0; r < NRCODES; r++)
-		dst_buf_printf(b, "%s %s %llu", r ? "," : "", dst_dns_rcode_name((unsigned)r, NULL), ull(st->rcodes[r]));
+		dst_buf_printf(b, "%s %s %llu", r ? "," : "", dst_dns_rcode_name((unsigned)r, NULL),
+			       ull(st->rcodes[r]));
 	dst_buf_printf(b, ", other %llu\n", ull(other));
 	dst_buf_printf(b, "servfail: %llu\n", ull(st->rcodes[DST_DNS_RCODE_SERVFAIL]));
 	dst_buf_printf(b, "refused: %llu\n", ull(st->rcodes[DST_DNS_RCODE_REFUSED]));
@@ -204,32 +206,32 @@ static void per_upstream(const struct dst_admin_src *src, struct dst_buf *b, con
 }
 
 static uint64_t get_up(const struct dst_admin_src *src, const struct dst_upstream *up,
-			 const struct dst_tls_stats *ts)
+		       const struct dst_tls_stats *ts)
 {
 	return health(src, up)->state == DST_UP_UP;
 }
 static uint64_t get_queries(const struct dst_admin_src *src, const struct dst_upstream *up,
-			 const struct dst_tls_stats *ts)
+			    const struct dst_tls_stats *ts)
 {
 	return ts->queries;
 }
 static uint64_t get_answers(const struct dst_admin_src *src, const struct dst_upstream *up,
-			 const struct dst_tls_stats *ts)
+			    const struct dst_tls_stats *ts)
 {
 	return ts->answers;
 }
 static uint64_t get_conns(const struct dst_admin_src *src, const struct dst_upstream *up,
-			 const struct dst_tls_stats *ts)
+			  const struct dst_tls_stats *ts)
 {
 	return ts->conns_open;
 }
 static uint64_t get_conn_failures(const struct dst_admin_src *src, const struct dst_upstream *up,
-			 const struct dst_tls_stats *ts)
+				  const struct dst_tls_stats *ts)
 {
 	return ts->conn_failures;
 }
 static uint64_t get_unmatched(const struct dst_admin_src *src, const struct dst_upstream *up,
-			 const struct dst_tls_stats *ts)
+			      const struct dst_tls_stats *ts)
 {
 	return ts->unmatched;
 }
@@ -254,14 +256,15 @@ void dst_report_metrics(const struct dst_admin_src *src, struct dst_buf *b)
 	       st->queries);
 	family(b, "dotstub_answers_total", "counter", "Answers sent to clients, by rcode.");
 	for (size_t r = 0; r < NRCODES; r++)
-		dst_buf_printf(b, "dotstub_answers_total{rcode=\"%s\"} %llu\n", dst_dns_rcode_name((unsigned)r, NULL),
-			       ull(st->rcodes[r]));
+		dst_buf_printf(b, "dotstub_answers_total{rcode=\"%s\"} %llu\n",
+			       dst_dns_rcode_name((unsigned)r, NULL), ull(st->rcodes[r]));
 	for (size_t r = NRCODES; r < 16; r++)
 		other += st->rcodes[r];
 	dst_buf_printf(b, "dotstub_answers_total{rcode=\"other\"} %llu\n", ull(other));
 	metric(b, "dotstub_queries_in_flight", "gauge", "Queries waiting for an upstream.",
 	       dst_queries_pending(src->queries));
-	metric(b, "dotstub_tcp_clients", "gauge", "Client TCP connections open.", dst_listen_tcp_clients(src->listen));
+	metric(b, "dotstub_tcp_clients", "gauge", "Client TCP connections open.",
+	       dst_listen_tcp_clients(src->listen));
 	metric(b, "dotstub_cache_hits_total", "counter", "Answers served live from the cache.",
 	       cs.hits);
 	metric(b, "dotstub_cache_misses_total", "counter", "Cache lookups that found nothing live.",
@@ -270,8 +273,8 @@ void dst_report_metrics(const struct dst_admin_src *src, struct dst_buf *b)
 	       "Expired answers sent while upstreams were slow or failing (RFC 8767).", st->stale);
 	metric(b, "dotstub_prefetches_total", "counter",
 	       "Background refreshes of cache entries hit late in their life.", st->prefetches);
-	metric(b, "dotstub_cache_evictions_total", "counter",
-	       "Entries dropped to make room.", cs.evictions);
+	metric(b, "dotstub_cache_evictions_total", "counter", "Entries dropped to make room.",
+	       cs.evictions);
 	metric(b, "dotstub_cache_entries", "gauge", "Entries in the cache, stale ones included.",
 	       cs.entries);
 	metric(b, "dotstub_cache_bytes", "gauge", "Bytes the cache holds, its index included.",
@@ -323,18 +326,24 @@ void dst_report_metrics(const struct dst_admin_src *src, struct dst_buf *b)
 		const char *name = dst_upstream_config(up)->name;
 		struct dst_tls_stats ts;
 		dst_tls_pool_stats(dst_upstream_pool(up), &ts);
-		dst_buf_printf(b, "dotstub_upstream_handshakes_total{upstream=\"%s\",kind=\"full\"} "
-			       "%llu\n", name, ull(ts.full_handshakes));
-		dst_buf_printf(b, "dotstub_upstream_handshakes_total{upstream=\"%s\",kind=\"resumed\"}"
-			       " %llu\n", name, ull(ts.resumed_handshakes));
+		dst_buf_printf(b,
+			       "dotstub_upstream_handshakes_total{upstream=\"%s\",kind=\"full\"} "
+			       "%llu\n",
+			       name, ull(ts.full_handshakes));
+		dst_buf_printf(b,
+			       "dotstub_upstream_handshakes_total{upstream=\"%s\",kind=\"resumed\"}"
+			       " %llu\n",
+			       name, ull(ts.resumed_handshakes));
 	}
 	family(b, "dotstub_upstream_failures_total", "counter",
 	       "Query attempts at the upstream that failed, by cause.");
 	for (size_t i = 0; i < dst_upstreams_count(src->upstreams); i++) {
 		const struct dst_upstream *up = dst_upstreams_at(src->upstreams, i);
 		for (int c = 0; c < DST_FAIL_NCAUSES; c++)
-			dst_buf_printf(b, "dotstub_upstream_failures_total{upstream=\"%s\","
-				       "cause=\"%s\"} %llu\n", dst_upstream_config(up)->name,
-				       cause_names[c], ull(dst_upstream_fails(up)[c]));
+			dst_buf_printf(b,
+				       "dotstub_upstream_failures_total{upstream=\"%s\","
+				       "cause=\"%s\"} %llu\n",
+				       dst_upstream_config(up)->name, cause_names[c],
+				       ull(dst_upstream_fails(up)[c]));
 	}
 }

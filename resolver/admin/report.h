@@ -13,7 +13,6 @@
 
 struct dst_admin_src;
 
-
 /* "key: value" lines for dotstub-control status, upstreams and stats. */
 void dst_report_status(const struct dst_admin_src *src, struct dst_buf *b);
 void dst_report_upstreams(const struct dst_admin_src *src, struct dst_buf *b);

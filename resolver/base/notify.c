@@ -42,7 +42,8 @@ void dst_notify_open(void)
 	if (notify_fd >= 0 &&
 	    connect(notify_fd, (struct sockaddr *)&sun,
 		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0) {
-		dst_log(DST_LOG_WARN, "NOTIFY_SOCKET %s: cannot connect: %s", path, strerror(errno));
+		dst_log(DST_LOG_WARN, "NOTIFY_SOCKET %s: cannot connect: %s", path,
+			strerror(errno));
 		close(notify_fd);
 		notify_fd = -1;
 	}
@@ -74,7 +75,8 @@ void dst_notify_reloading(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	dst_notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the configuration",
-		   (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+		   (unsigned long long)ts.tv_sec * 1000000ULL +
+			   (unsigned long long)ts.tv_nsec / 1000);
 }
 
 void dst_notify_close(void)

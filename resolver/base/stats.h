@@ -10,19 +10,19 @@
 #include <stdint.h>
 
 struct dst_stats {
-	uint64_t acl_dropped;          /* UDP queries from refused clients, dropped */
-	uint64_t acl_refused_tcp;      /* TCP connections from refused clients */
-	uint64_t ratelimited;          /* UDP queries over the rate limit */
-	uint64_t any;                  /* ANY queries answered with RFC 8482 HINFO */
-	uint64_t pending_full;         /* SERVFAIL at once: max-pending reached */
-	uint64_t tcp_evicted;          /* TCP clients closed to make room (max-tcp-clients) */
-	uint64_t tcp_paused;           /* times a TCP client was paused (max-tcp-pipeline) */
-	uint64_t tcp_not_reading;      /* TCP clients closed for not reading their answers */
-	uint64_t queries;              /* client messages received, UDP and TCP, refused ones too */
-	uint64_t rcodes[16];           /* answers sent, by rcode */
-	uint64_t stale;                /* answers served stale (RFC 8767) */
-	uint64_t prefetches;           /* background refreshes started */
-	uint64_t udp_errors;           /* errors reported on a UDP socket while reading */
+	uint64_t acl_dropped;     /* UDP queries from refused clients, dropped */
+	uint64_t acl_refused_tcp; /* TCP connections from refused clients */
+	uint64_t ratelimited;     /* UDP queries over the rate limit */
+	uint64_t any;             /* ANY queries answered with RFC 8482 HINFO */
+	uint64_t pending_full;    /* SERVFAIL at once: max-pending reached */
+	uint64_t tcp_evicted;     /* TCP clients closed to make room (max-tcp-clients) */
+	uint64_t tcp_paused;      /* times a TCP client was paused (max-tcp-pipeline) */
+	uint64_t tcp_not_reading; /* TCP clients closed for not reading their answers */
+	uint64_t queries;         /* client messages received, UDP and TCP, refused ones too */
+	uint64_t rcodes[16];      /* answers sent, by rcode */
+	uint64_t stale;           /* answers served stale (RFC 8767) */
+	uint64_t prefetches;      /* background refreshes started */
+	uint64_t udp_errors;      /* errors reported on a UDP socket while reading */
 };
 
 /* Adds every counter of b to a. */

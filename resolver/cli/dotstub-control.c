@@ -29,19 +29,19 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: dotstub-control [-s SOCKET | -c FILE] [-T SECONDS] COMMAND [NAME]\n"
-		"commands:\n"
-		"  status     version, uptime, configuration file, listeners\n"
-		"  upstreams  each upstream's state, queries, failures by cause, connections\n"
-		"  stats      queries, cache hits and misses, answers by rcode, limits\n"
-		"  flush      empty the cache; flush NAME drops only NAME's entries\n"
-		"  reload     re-read the configuration (as SIGHUP does) and say how it went\n"
-		"options:\n"
-		"  -s SOCKET  the control socket (default: [server] control in the\n"
-		"             configuration file, else " DEFAULT_SOCKET ")\n"
-		"  -c FILE    the configuration file to find it in (default " DST_CONFIG_DEFAULT_PATH ")\n"
-		"  -T SECONDS how long to wait for the answer (default 10)\n");
+	fprintf(out, "usage: dotstub-control [-s SOCKET | -c FILE] [-T SECONDS] COMMAND [NAME]\n"
+		     "commands:\n"
+		     "  status     version, uptime, configuration file, listeners\n"
+		     "  upstreams  each upstream's state, queries, failures by cause, connections\n"
+		     "  stats      queries, cache hits and misses, answers by rcode, limits\n"
+		     "  flush      empty the cache; flush NAME drops only NAME's entries\n"
+		     "  reload     re-read the configuration (as SIGHUP does) and say how it went\n"
+		     "options:\n"
+		     "  -s SOCKET  the control socket (default: [server] control in the\n"
+		     "             configuration file, else " DEFAULT_SOCKET ")\n"
+		     "  -c FILE    the configuration file to find it in "
+		     "(default " DST_CONFIG_DEFAULT_PATH ")\n"
+		     "  -T SECONDS how long to wait for the answer (default 10)\n");
 }
 
 static void ignore_error(void *arg, const char *msg)
@@ -56,15 +56,19 @@ static char *socket_from_config(const char *path, bool explicit_path)
 
 	if (dst_config_load(path, &cfg, ignore_error, NULL) < 0) {
 		if (explicit_path)
-			fprintf(stderr, "dotstub-control: %s: cannot read it or not valid (dotstub -t "
-				"-c %s says why)\n", path, path);
+			fprintf(stderr,
+				"dotstub-control: %s: cannot read it or not valid (dotstub -t "
+				"-c %s says why)\n",
+				path, path);
 		return explicit_path ? NULL : strdup(DEFAULT_SOCKET);
 	}
 	if (cfg->control)
 		sock = strdup(cfg->control);
 	else
-		fprintf(stderr, "dotstub-control: %s has no [server] control line: dotstub "
-			"serves no control socket\n", path);
+		fprintf(stderr,
+			"dotstub-control: %s has no [server] control line: dotstub "
+			"serves no control socket\n",
+			path);
 	dst_config_free(cfg);
 	return sock;
 }
@@ -162,7 +166,8 @@ int main(int argc, char **argv)
 		case 'T':
 			timeout_s = strtoul(optarg, &end, 10);
 			if (!*optarg || *end || timeout_s == 0 || timeout_s > 3600) {
-				fprintf(stderr, "dotstub-control: -T: expected 1 to 3600 seconds\n");
+				fprintf(stderr,
+					"dotstub-control: -T: expected 1 to 3600 seconds\n");
 				return 2;
 			}
 			break;

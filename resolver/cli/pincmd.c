@@ -99,8 +99,9 @@ static void print_cert(size_t i, const struct dst_tls_cert_info *c, time_t now)
 		printf("#     expires: %s (%s%ld days%s)\n", when, days < 0 ? "" : "in ",
 		       days < 0 ? -days : days, days < 0 ? " ago" : "");
 		if (days < EXPIRY_WARN_DAYS)
-			printf("#     warning: %s\n", days < 0 ? "this certificate has expired"
-						      : "this certificate expires within 30 days");
+			printf("#     warning: %s\n",
+			       days < 0 ? "this certificate has expired"
+					: "this certificate expires within 30 days");
 	} else {
 		printf("#     expires: %s\n", when);
 	}
@@ -113,8 +114,8 @@ static void section_name(const char *tls_name, const char *addr, char *out, size
 	size_t n = 0;
 
 	for (const char *c = tls_name ? tls_name : addr; *c && n + 1 < cap && n < 63; c++) {
-		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		    *c == '_' || *c == '.' || *c == '-')
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '-')
 			out[n++] = *c;
 		else if (*c == ':')
 			out[n++] = '-';
@@ -151,7 +152,8 @@ int dst_pin_main(int argc, char **argv)
 		case 'T':
 			timeout_s = strtoul(optarg, &end, 10);
 			if (!*optarg || *end || timeout_s == 0 || timeout_s > 300) {
-				fprintf(stderr, "dotstub pin: --timeout: expected 1 to 300 seconds\n");
+				fprintf(stderr,
+					"dotstub pin: --timeout: expected 1 to 300 seconds\n");
 				return 2;
 			}
 			break;
@@ -168,8 +170,10 @@ int dst_pin_main(int argc, char **argv)
 		return 2;
 	}
 	if (!parse_host(argv[optind], &ss, addr, sizeof(addr), ip)) {
-		fprintf(stderr, "dotstub pin: %s: expected an IP address like 9.9.9.9, 9.9.9.9:853 "
-				"or [2620:fe::fe]:853\n", argv[optind]);
+		fprintf(stderr,
+			"dotstub pin: %s: expected an IP address like 9.9.9.9, 9.9.9.9:853 "
+			"or [2620:fe::fe]:853\n",
+			argv[optind]);
 		return 2;
 	}
 	pr = calloc(1, sizeof(*pr));
@@ -199,11 +203,14 @@ int dst_pin_main(int argc, char **argv)
 	else
 		printf("# No --name given: the chain was not checked against a trust store.\n");
 	if (pr->ncerts > 1)
-		printf("# The second pin is the issuing CA's key: a backup that still matches when the\n"
+		printf("# The second pin is the issuing CA's key: a backup that still matches when "
+		       "the\n"
 		       "# server gets a new key certified by the same CA.\n");
 	else
-		printf("# The server sent no chain, so there is one pin only: add a backup pin (the\n"
-		       "# key the server will move to, or its CA's key), or rely on tls-name too.\n");
+		printf("# The server sent no chain, so there is one pin only: add a backup pin "
+		       "(the\n"
+		       "# key the server will move to, or its CA's key), or rely on tls-name "
+		       "too.\n");
 	section_name(tls_name, ip, name, sizeof(name));
 	printf("\n[upstream %s]\naddress = %s\n", name, addr);
 	if (tls_name)

@@ -141,7 +141,8 @@ static void on_sock_state(void *data, ares_socket_t fd, int readable, int writab
 		b->socks = w;
 		b->handles_open++;
 	}
-	uv_poll_start(&w->poll, (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0), on_poll);
+	uv_poll_start(&w->poll, (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0),
+		      on_poll);
 }
 
 static int status_of(int ares_status)
@@ -180,7 +181,8 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 		if (a->ai_family == AF_INET && a->ai_addrlen >= sizeof(struct sockaddr_in)) {
 			memcpy(ss, a->ai_addr, sizeof(struct sockaddr_in));
 			((struct sockaddr_in *)ss)->sin_port = htons(l->port);
-		} else if (a->ai_family == AF_INET6 && a->ai_addrlen >= sizeof(struct sockaddr_in6)) {
+		} else if (a->ai_family == AF_INET6 &&
+			   a->ai_addrlen >= sizeof(struct sockaddr_in6)) {
 			memcpy(ss, a->ai_addr, sizeof(struct sockaddr_in6));
 			((struct sockaddr_in6 *)ss)->sin6_port = htons(l->port);
 		} else {
@@ -196,7 +198,8 @@ static void on_addrinfo(void *arg, int status, int timeouts, struct ares_addrinf
 	if (status != ARES_SUCCESS || n == 0) {
 		r = status == ARES_SUCCESS ? DST_ENOENT : status_of(status);
 		snprintf(error, sizeof(error), "%s",
-			 status == ARES_SUCCESS ? "no address in the answer" : ares_strerror(status));
+			 status == ARES_SUCCESS ? "no address in the answer"
+						: ares_strerror(status));
 	} else {
 		error[0] = '\0';
 	}

@@ -65,15 +65,15 @@ struct dst_netwatch {
 	uv_loop_t *loop;
 	dst_netwatch_cb cb;
 	void *arg;
-	int fd;                        /* rtnetlink, or -1 */
+	int fd; /* rtnetlink, or -1 */
 	uv_poll_t poll;
-	uv_timer_t settle;             /* runs only between a change and its report */
+	uv_timer_t settle; /* runs only between a change and its report */
 	uv_signal_t sigusr1;
 	unsigned handles_open;
-	bool dumping;                  /* learning the addresses there at start */
-	bool pending;                  /* a change waits for the settle timer */
-	char why[64];                  /* the first change of the burst */
-	struct timespec boot, mono;    /* at the last clock check */
+	bool dumping;               /* learning the addresses there at start */
+	bool pending;               /* a change waits for the settle timer */
+	char why[64];               /* the first change of the burst */
+	struct timespec boot, mono; /* at the last clock check */
 	struct addr_entry addrs[MAX_ADDRS];
 	size_t naddrs;
 	struct route_entry routes[MAX_ROUTES];
@@ -110,7 +110,8 @@ void dst_netwatch_check_clock(struct dst_netwatch *nw)
 	nw->boot = boot;
 	nw->mono = mono;
 	if (slept > DST_NETWATCH_SLEEP_GAP_MS) {
-		snprintf(why, sizeof(why), "resumed after %lld s asleep", (long long)(slept / 1000));
+		snprintf(why, sizeof(why), "resumed after %lld s asleep",
+			 (long long)(slept / 1000));
 		nw->cb(nw->arg, why);
 	}
 }
@@ -173,7 +174,8 @@ static void on_addr(struct dst_netwatch *nw, const struct nlmsghdr *h)
 	e.ifindex = (int)ifa->ifa_index;
 	for (const struct rtattr *a = IFA_RTA(ifa); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		size_t n = RTA_PAYLOAD(a);
-		if ((a->rta_type == IFA_ADDRESS || a->rta_type == IFA_LOCAL) && n <= sizeof(e.addr)) {
+		if ((a->rta_type == IFA_ADDRESS || a->rta_type == IFA_LOCAL) &&
+		    n <= sizeof(e.addr)) {
 			memset(e.addr, 0, sizeof(e.addr));
 			memcpy(e.addr, RTA_DATA(a), n);
 			e.len = (uint8_t)n;
@@ -243,7 +245,7 @@ static void on_link(struct dst_netwatch *nw, const struct nlmsghdr *h)
 	}
 	/* The first word about a link only teaches its state. */
 	if (h->nlmsg_type == RTM_NEWLINK && nw->nlinks < MAX_LINKS)
-		nw->links[nw->nlinks++] = (struct link_entry){ ifi->ifi_index, flags };
+		nw->links[nw->nlinks++] = (struct link_entry){ifi->ifi_index, flags};
 }
 
 static void on_message(struct dst_netwatch *nw, const struct nlmsghdr *h)
@@ -293,7 +295,7 @@ static void on_readable(uv_poll_t *p, int status, int events)
 /* Opens the socket, joins the groups and asks for the current addresses. */
 static int open_netlink(struct dst_netwatch *nw)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	struct {
 		struct nlmsghdr h;
 		struct ifaddrmsg ifa;
@@ -315,7 +317,7 @@ static int open_netlink(struct dst_netwatch *nw)
 	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req.h.nlmsg_seq = 1;
 	req.ifa.ifa_family = AF_UNSPEC;
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
 	nw->dumping = sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&kernel,
 			     sizeof(kernel)) >= 0;
 	return fd;
@@ -359,8 +361,10 @@ int dst_netwatch_new(uv_loop_t *loop, dst_netwatch_cb cb, void *arg, struct dst_
 	} else {
 		if (fd >= 0)
 			close(fd);
-		dst_log(DST_LOG_NOTICE, "rtnetlink not available (%s): network changes are not "
-			"watched, only suspend/resume", fd < 0 ? strerror(-fd) : "poll failed");
+		dst_log(DST_LOG_NOTICE,
+			"rtnetlink not available (%s): network changes are not "
+			"watched, only suspend/resume",
+			fd < 0 ? strerror(-fd) : "poll failed");
 	}
 #endif
 	*out = nw;

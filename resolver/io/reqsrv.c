@@ -41,11 +41,11 @@ struct conn {
 	struct conn *next, *prev;
 	unsigned handles_open;
 	bool writing;
-	bool busy;                  /* inside the request callback */
+	bool busy; /* inside the request callback */
 	bool closing;
 	struct dst_buf out;
 	size_t len;
-	char *req;                  /* max_request + 1 bytes */
+	char *req; /* max_request + 1 bytes */
 };
 
 struct dst_reqsrv {

@@ -34,7 +34,7 @@ struct dst_reqsrv_opts {
 	unsigned max_conns;
 	uint32_t timeout_ms;
 	dst_reqsrv_request_cb request;
-	void (*freed)(void *arg);          /* optional: the listener and every connection are gone */
+	void (*freed)(void *arg); /* optional: the listener and every connection are gone */
 	void *arg;
 };
 

@@ -36,10 +36,10 @@ struct dst_udp_batch {
 	struct mmsghdr out[DST_UDP_BATCH];
 	struct iovec out_iov[DST_UDP_BATCH];
 	struct sockaddr_storage out_peer[DST_UDP_BATCH];
-	unsigned nin;                  /* datagrams the last receive got */
+	unsigned nin; /* datagrams the last receive got */
 	unsigned nout;
-	int out_fd;                    /* the socket queued answers go out of */
-	void *owner;                   /* passed to unsent, with out_fd */
+	int out_fd;  /* the socket queued answers go out of */
+	void *owner; /* passed to unsent, with out_fd */
 	dst_udp_unsent_fn *unsent;
 	uint8_t in_buf[DST_UDP_BATCH][DST_UDP_SLOT];
 	uint8_t out_buf[DST_UDP_BATCH][DST_UDP_SLOT];

@@ -35,7 +35,7 @@ struct dst_acl {
 	bool is_default;
 };
 
-static const uint8_t v4_mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 /* Whether the first prefix bits of a and b are equal. */
 static bool prefix_equal(const uint8_t *a, const uint8_t *b, unsigned prefix)
@@ -78,7 +78,7 @@ static int entry_cmp(const void *pa, const void *pb)
 
 static void add(struct dst_acl *acl, bool v6, const uint8_t *addr, unsigned prefix, bool deny)
 {
-	struct acl_entry e = { .prefix = (uint8_t)prefix, .v6 = v6, .deny = deny };
+	struct acl_entry e = {.prefix = (uint8_t)prefix, .v6 = v6, .deny = deny};
 
 	memcpy(e.addr, addr, v6 ? 16 : 4);
 	e = normalise(e);
@@ -94,9 +94,8 @@ static void add_listener_range(struct dst_acl *acl, const struct dst_config_addr
 	static const struct {
 		uint8_t net[4];
 		unsigned prefix;
-	} private4[] = { { { 10, 0, 0, 0 }, 8 }, { { 172, 16, 0, 0 }, 12 },
-			 { { 192, 168, 0, 0 }, 16 } };
-	static const uint8_t ula[16] = { 0xfc };
+	} private4[] = {{{10, 0, 0, 0}, 8}, {{172, 16, 0, 0}, 12}, {{192, 168, 0, 0}, 16}};
+	static const uint8_t ula[16] = {0xfc};
 	const uint8_t *ip;
 
 	if (a->ss.ss_family == AF_INET) {
@@ -121,7 +120,7 @@ static void add_listener_range(struct dst_acl *acl, const struct dst_config_addr
 int dst_acl_new(const struct dst_config_net *rules, size_t nrules,
 		const struct dst_config_addr *listen, size_t nlisten, struct dst_acl **out)
 {
-	static const uint8_t lo4[4] = { 127 }, lo6[16] = { [15] = 1 };
+	static const uint8_t lo4[4] = {127}, lo6[16] = {[15] = 1};
 	struct dst_acl *acl = calloc(1, sizeof *acl);
 
 	if (!acl)

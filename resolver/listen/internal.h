@@ -27,10 +27,10 @@ struct dst_udp_batch;
 struct dst_workers;
 
 struct dst_udp_listener {
-	uv_udp_t udp;                  /* sends, and queues what the kernel cannot take yet */
-	uv_poll_t rpoll;               /* batched reads, on rfd (open while rfd >= 0) */
-	int fd;                        /* udp's socket */
-	int rfd;                       /* a dup of fd, for rpoll */
+	uv_udp_t udp;    /* sends, and queues what the kernel cannot take yet */
+	uv_poll_t rpoll; /* batched reads, on rfd (open while rfd >= 0) */
+	int fd;          /* udp's socket */
+	int rfd;         /* a dup of fd, for rpoll */
 	struct dst_listen *ls;
 };
 
@@ -69,10 +69,10 @@ struct dst_tcp_client {
 	 */
 	uint8_t *backlog;
 	size_t backlog_len, backlog_cap, backlog_off;
-	bool paused;                   /* reading stopped for the backlog */
-	bool feeding;                  /* inside dst_frame_feed: leave the backlog alone */
-	bool draining;                 /* handling the backlog */
-	bool refused;                  /* by the access list: every query gets REFUSED */
+	bool paused;   /* reading stopped for the backlog */
+	bool feeding;  /* inside dst_frame_feed: leave the backlog alone */
+	bool draining; /* handling the backlog */
+	bool refused;  /* by the access list: every query gets REFUSED */
 	bool read_eof;
 	bool closing;
 };
@@ -81,21 +81,21 @@ struct dst_listen {
 	uv_loop_t *loop;
 	const struct dst_config *cfg;
 	struct dst_queries *queries;
-	struct dst_cache *cache;               /* the worker loops look in it */
+	struct dst_cache *cache; /* the worker loops look in it */
 	struct dst_listener *listeners;
 	struct dst_acl *acl;
-	struct dst_ratelimit *ratelimit;       /* NULL: no rate limit */
-	struct dst_tcp_client *clients;        /* newest first */
+	struct dst_ratelimit *ratelimit; /* NULL: no rate limit */
+	struct dst_tcp_client *clients;  /* newest first */
 	size_t nclients;
-	bool stopping;                         /* shutdown: clients close once they owe nothing */
+	bool stopping; /* shutdown: clients close once they owe nothing */
 	struct dst_stats stats;
-	struct dst_udp_batch *batch;           /* this loop's UDP reads and batched answers */
-	bool batching;                         /* UDP answers queue in batch until its end */
-	bool flush_armed;                      /* flush_check and flush_prepare will flush batch */
+	struct dst_udp_batch *batch; /* this loop's UDP reads and batched answers */
+	bool batching;               /* UDP answers queue in batch until its end */
+	bool flush_armed;            /* flush_check and flush_prepare will flush batch */
 	uv_check_t flush_check;
 	uv_prepare_t flush_prepare;
-	struct dst_workers *workers;           /* threads > 1: the other loops */
-	uint8_t rbuf[DST_DNS_MAX_MSG + 1];     /* TCP receive buffer, shared */
+	struct dst_workers *workers;       /* threads > 1: the other loops */
+	uint8_t rbuf[DST_DNS_MAX_MSG + 1]; /* TCP receive buffer, shared */
 };
 
 /* udp.c */

@@ -26,7 +26,8 @@ struct dst_listen_plan {
 };
 
 /* The access list and the rate limiter, with a line in the log for each. */
-static int make_limits(const struct dst_config *cfg, struct dst_acl **acl, struct dst_ratelimit **rl)
+static int make_limits(const struct dst_config *cfg, struct dst_acl **acl,
+		       struct dst_ratelimit **rl)
 {
 	char text[1024];
 	uint64_t seed = 0;
@@ -46,8 +47,10 @@ static int make_limits(const struct dst_config *cfg, struct dst_acl **acl, struc
 		const void *ip = v6 ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
 				    : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
 		if (memcmp(ip, any, v6 ? 16 : 4) == 0)
-			dst_log(DST_LOG_NOTICE, "listening on %s, but with no allow line only the "
-				"default access list is answered (%s)", cfg->listen[i].text, text);
+			dst_log(DST_LOG_NOTICE,
+				"listening on %s, but with no allow line only the "
+				"default access list is answered (%s)",
+				cfg->listen[i].text, text);
 	}
 	if (cfg->ratelimit == 0)
 		return 0;
@@ -56,7 +59,6 @@ static int make_limits(const struct dst_config *cfg, struct dst_acl **acl, struc
 		seed = uv_hrtime();
 	return dst_ratelimit_new(cfg->ratelimit, 0, DST_RATELIMIT_SLOTS, seed, rl);
 }
-
 
 void dst_listen_attach(struct dst_listen *ls, struct dst_queries *qs, struct dst_cache *cache)
 {

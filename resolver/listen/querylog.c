@@ -29,7 +29,7 @@
 void dst_querylog(const struct dst_reply_to *to, const uint8_t *wire, size_t len, uint64_t now_ms)
 {
 	char name[DST_DNS_NAME_TEXT_LEN], ip[DST_ADDR_TEXT_LEN] = "?", tb[DST_DNS_TEXT_LEN],
-	     rb[DST_DNS_TEXT_LEN], from[96];
+					  rb[DST_DNS_TEXT_LEN], from[96];
 	struct sockaddr_storage ss;
 	const struct sockaddr *peer = to->peer;
 	uint64_t ms = 0;
@@ -38,8 +38,8 @@ void dst_querylog(const struct dst_reply_to *to, const uint8_t *wire, size_t len
 
 	if (len < DST_DNS_HEADER_LEN)
 		return;
-	if (dst_dns_qdcount(wire) == 0 || !(off = dst_dns_name_to_text(wire, len, DST_DNS_HEADER_LEN, name)) ||
-	    off + 4 > len)
+	if (dst_dns_qdcount(wire) == 0 ||
+	    !(off = dst_dns_name_to_text(wire, len, DST_DNS_HEADER_LEN, name)) || off + 4 > len)
 		snprintf(name, sizeof(name), "-");
 	else
 		qtype = dst_dns_get16(wire + off);
@@ -64,6 +64,6 @@ void dst_querylog(const struct dst_reply_to *to, const uint8_t *wire, size_t len
 		snprintf(from, sizeof(from), "local");
 	}
 	dst_log_query("query %s %s %s %s %s %s %llums", ip, to->tcp ? "tcp" : "udp", name,
-		      qtype ? dst_dns_type_name(qtype, tb) : "-", dst_dns_rcode_name(rcode, rb), from,
-		      (unsigned long long)ms);
+		      qtype ? dst_dns_type_name(qtype, tb) : "-", dst_dns_rcode_name(rcode, rb),
+		      from, (unsigned long long)ms);
 }

@@ -31,8 +31,8 @@ struct dst_ratelimit {
 	struct bucket *b;
 	size_t set_mask; /* sets - 1; sets is a power of two */
 	uint64_t seed;
-	uint32_t rate;   /* tokens per second = thousandths per millisecond */
-	uint32_t full;   /* burst, in thousandths */
+	uint32_t rate; /* tokens per second = thousandths per millisecond */
+	uint32_t full; /* burst, in thousandths */
 };
 
 int dst_ratelimit_new(uint32_t rate, uint32_t burst, size_t slots, uint64_t seed,
@@ -69,7 +69,7 @@ static bool client_key(const struct sockaddr *sa, uint8_t key[16])
 	}
 	if (sa->sa_family == AF_INET6) {
 		const uint8_t *ip = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-		static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+		static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
 
 		/* A /64 never has 0xffff in bytes 10-11, so the two kinds never meet. */
 		memcpy(key, ip, memcmp(ip, mapped, 12) == 0 ? 16 : 8);

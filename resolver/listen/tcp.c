@@ -34,8 +34,7 @@ static void client_maybe_done(struct dst_tcp_client *c)
 {
 	/* Shutting down is like the client having half-closed: nothing more is read. */
 	if (!c->closing && (c->read_eof || c->ls->stopping) && c->queries.n == 0 &&
-	    c->writes_pending == 0 &&
-	    c->backlog_off == c->backlog_len)
+	    c->writes_pending == 0 && c->backlog_off == c->backlog_len)
 		client_close(c);
 }
 
@@ -77,8 +76,8 @@ void dst_listen__tcp_send(struct dst_tcp_client *c, const uint8_t *wire, size_t 
 	/* What the kernel would not take yet: a client that does not read. */
 	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) > DST_TCP_MAX_WRITE_QUEUE) {
 		dst_count_log(&c->ls->stats.tcp_not_reading,
-				  "TCP client closed: over %d KiB of answers it does not read",
-				  DST_TCP_MAX_WRITE_QUEUE / 1024);
+			      "TCP client closed: over %d KiB of answers it does not read",
+			      DST_TCP_MAX_WRITE_QUEUE / 1024);
 		client_close(c);
 	}
 }
@@ -150,8 +149,8 @@ static void client_pause(struct dst_tcp_client *c)
 	c->paused = true;
 	uv_read_stop((uv_stream_t *)&c->tcp);
 	dst_count_log(&c->ls->stats.tcp_paused,
-			  "TCP client reached max-tcp-pipeline (%u): reading paused",
-			  (unsigned)c->ls->cfg->max_tcp_pipeline);
+		      "TCP client reached max-tcp-pipeline (%u): reading paused",
+		      (unsigned)c->ls->cfg->max_tcp_pipeline);
 }
 
 static void on_client_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf);
@@ -299,9 +298,11 @@ static void evict_one(struct dst_listen *ls, struct dst_tcp_client *except)
 	if (!victim)
 		return;
 	dst_count_log(&ls->stats.tcp_evicted,
-			  "max-tcp-clients (%u) reached: closed the oldest %s client",
-			  (unsigned)ls->cfg->max_tcp_clients,
-			  victim == refused ? "refused" : victim == idle ? "idle" : "busy");
+		      "max-tcp-clients (%u) reached: closed the oldest %s client",
+		      (unsigned)ls->cfg->max_tcp_clients,
+		      victim == refused ? "refused"
+		      : victim == idle  ? "idle"
+					: "busy");
 	client_close(victim);
 }
 
@@ -317,8 +318,9 @@ static bool client_allowed(struct dst_tcp_client *c)
 	if (dst_acl_allows(c->ls->acl, (struct sockaddr *)&ss))
 		return true;
 	dst_count_log(&c->ls->stats.acl_refused_tcp,
-			  "TCP connection from %s: not allowed by the access list, "
-			  "answering REFUSED", dst_addr_text((struct sockaddr *)&ss, ip));
+		      "TCP connection from %s: not allowed by the access list, "
+		      "answering REFUSED",
+		      dst_addr_text((struct sockaddr *)&ss, ip));
 	return false;
 }
 
@@ -363,4 +365,3 @@ void dst_listen__on_tcp_connection(uv_stream_t *server, int status)
 	uint32_t idle = ls->cfg->tcp_idle_timeout_ms;
 	uv_timer_start(&c->idle, on_client_idle, idle, idle);
 }
-

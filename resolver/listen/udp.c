@@ -59,7 +59,8 @@ static void on_flush_prepare(uv_prepare_t *h)
 }
 
 /* The socket buffer is full: queue a copy for libuv to send when it drains. */
-void dst_listen__udp_queue(void *owner, const struct sockaddr *peer, const uint8_t *wire, size_t len)
+void dst_listen__udp_queue(void *owner, const struct sockaddr *peer, const uint8_t *wire,
+			   size_t len)
 {
 	struct dst_udp_listener *l = owner;
 	struct udp_send *s = malloc(sizeof(*s) + len);
@@ -152,14 +153,14 @@ void dst_listen__udp_query(struct dst_udp_listener *l, const uint8_t *wire, size
 	/* No answer at all to a refused client: its address may be spoofed. */
 	if (!dst_acl_allows(ls->acl, peer)) {
 		dst_count_log(&ls->stats.acl_dropped,
-				  "UDP query from %s dropped: not allowed by the access list",
-				  dst_addr_text(peer, ip));
+			      "UDP query from %s dropped: not allowed by the access list",
+			      dst_addr_text(peer, ip));
 		return;
 	}
 	struct dst_reply_to to = {.udp = l, .peer = peer};
 	if (ls->ratelimit && !dst_ratelimit_take(ls->ratelimit, peer, uv_now(ls->loop))) {
 		dst_count_log(&ls->stats.ratelimited, "UDP query from %s over the rate limit",
-				  dst_addr_text(peer, ip));
+			      dst_addr_text(peer, ip));
 		if (ls->cfg->ratelimit_action == DST_CONFIG_RL_TRUNCATE)
 			dst_query_reject(ls->queries, wire, len, &to, DST_DNS_RCODE_NOERROR, true);
 		return;
@@ -221,10 +222,10 @@ static void grow_rcvbuf(uv_udp_t *udp, const char *name)
 static void on_listener_closed(uv_handle_t *h)
 {
 	/* The UDP handle and the poll point at l->udp, which starts l. */
-	struct dst_listener *l = h->type != UV_TCP
-					 ? (struct dst_listener *)h->data
-					 : (struct dst_listener *)((char *)h->data -
-								   offsetof(struct dst_listener, tcp));
+	struct dst_listener *l =
+		h->type != UV_TCP ? (struct dst_listener *)h->data
+				  : (struct dst_listener *)((char *)h->data -
+							    offsetof(struct dst_listener, tcp));
 
 	if (h->type == UV_POLL)
 		close(l->udp.rfd);
@@ -260,7 +261,7 @@ void dst_listener_quiesce(struct dst_listener *l)
 }
 
 int dst_listener_open(struct dst_listen *ls, const struct dst_config_addr *a,
-			      struct dst_listener **out)
+		      struct dst_listener **out)
 {
 	const struct sockaddr *sa = (const struct sockaddr *)&a->ss;
 	bool v6 = sa->sa_family == AF_INET6;
@@ -324,7 +325,8 @@ int dst_listener_open(struct dst_listen *ls, const struct dst_config_addr *a,
 	}
 	r = uv_tcp_bind(&l->tcp.tcp, sa, v6 ? UV_TCP_IPV6ONLY : 0);
 	if (r == 0)
-		r = uv_listen((uv_stream_t *)&l->tcp.tcp, TCP_BACKLOG, dst_listen__on_tcp_connection);
+		r = uv_listen((uv_stream_t *)&l->tcp.tcp, TCP_BACKLOG,
+			      dst_listen__on_tcp_connection);
 	if (r < 0) {
 		dst_log(DST_LOG_ERR, "listen %s (tcp): %s", a->text, uv_strerror(r));
 		dst_listener_close(l);

@@ -29,7 +29,7 @@
 
 #define MAX_THREADS 64
 #define DEFAULT_MAX_THREADS 4
-#define ROUNDS 4 /* batches read per wake-up before other handles get a turn */
+#define ROUNDS 4       /* batches read per wake-up before other handles get a turn */
 #define INBOX_MIN 4096 /* datagrams waiting for the main loop, at least */
 
 enum fwd_kind {
@@ -75,11 +75,11 @@ struct worker {
 	struct wstats *st;
 	const struct dst_acl *acl;
 	struct dst_cache *cache;
-	bool pass_all;   /* rate limit or query log: the main loop sees every query */
+	bool pass_all; /* rate limit or query log: the main loop sees every query */
 	bool ecs_pass;
-	bool prefetch;   /* [cache] prefetch */
-	bool forwarded;  /* something went to the inbox in this wake-up */
-	bool gave_up;    /* this flush already waited in vain for room to send */
+	bool prefetch;  /* [cache] prefetch */
+	bool forwarded; /* something went to the inbox in this wake-up */
+	bool gave_up;   /* this flush already waited in vain for room to send */
 	uint8_t scratch[DST_LISTEN_SCRATCH_LEN];
 };
 
@@ -89,7 +89,7 @@ struct dst_workers {
 	unsigned n;
 	struct wsock *kept[MAX_THREADS]; /* sockets of stopped workers, by index */
 	uv_async_t inbox_async;
-	pthread_mutex_t lock;            /* the inbox: head, tail, len */
+	pthread_mutex_t lock; /* the inbox: head, tail, len */
 	struct fwd *head, **tail;
 	size_t len, max;
 	struct wstats st[MAX_THREADS];
@@ -125,8 +125,7 @@ unsigned dst_workers_threads(uint32_t configured)
  * The kernel would not take an answer: wait up to 10 ms for room, once
  * per flush (a full buffer drops the rest as it would have dropped them).
  */
-static void worker_unsent(void *owner, const struct sockaddr *peer, const uint8_t *wire,
-			  size_t len)
+static void worker_unsent(void *owner, const struct sockaddr *peer, const uint8_t *wire, size_t len)
 {
 	struct wsock *s = owner;
 	struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
@@ -199,8 +198,8 @@ static void forward(struct worker *w, struct wsock *s, const uint8_t *wire, size
 	struct dst_dns_query dq;
 	if (dst_dns_parse_query(wire, len, &dq) != DST_DNS_QUERY_OK)
 		return;
-	dst_count_log_atomic(&w->st->pending_full, "the main loop is %zu queries behind: SERVFAIL at once",
-			     set->max);
+	dst_count_log_atomic(&w->st->pending_full,
+			     "the main loop is %zu queries behind: SERVFAIL at once", set->max);
 	ssize_t n = dst_dns_error_response(wire, &dq, DST_DNS_RCODE_SERVFAIL, w->scratch,
 					   sizeof(w->scratch));
 	if (n > 0)
@@ -234,8 +233,8 @@ static void worker_query(struct worker *w, struct wsock *s, const uint8_t *wire,
 		forward(w, s, wire, len, peer, FWD_FULL);
 		return;
 	}
-	switch (dst_answer_fast(wire, len, w->cache, w->ecs_pass, true, uv_now(&w->loop), w->scratch,
-				sizeof(w->scratch), &dq, &key, &n)) {
+	switch (dst_answer_fast(wire, len, w->cache, w->ecs_pass, true, uv_now(&w->loop),
+				w->scratch, sizeof(w->scratch), &dq, &key, &n)) {
 	case DST_FAST_DROP:
 		return;
 	case DST_FAST_MISS:
@@ -313,7 +312,8 @@ static struct dst_listener *find_listener(struct dst_listen *ls, const struct fw
 {
 	for (struct dst_listener *l = ls->listeners; l; l = l->next)
 		if (l->udp.rfd >= 0 && uv_is_active((uv_handle_t *)&l->udp.rpoll) &&
-		    l->addr.len == f->local_len && memcmp(&l->addr.ss, &f->local, f->local_len) == 0)
+		    l->addr.len == f->local_len &&
+		    memcmp(&l->addr.ss, &f->local, f->local_len) == 0)
 			return l;
 	return NULL;
 }
@@ -512,14 +512,18 @@ int dst_workers_start(struct dst_listen *ls)
 			 * privileges are dropped, only a socket of the same user
 			 * as the first may (and below port 1024, not even that).
 			 */
-			dst_log(DST_LOG_WARN, "threads: thread %u not started (no memory, or no UDP "
-				"socket could join the listen addresses without the privileges dotstub "
-				"started with); %u threads until the next start", i + 2, i + 1);
+			dst_log(DST_LOG_WARN,
+				"threads: thread %u not started (no memory, or no UDP "
+				"socket could join the listen addresses without the privileges "
+				"dotstub "
+				"started with); %u threads until the next start",
+				i + 2, i + 1);
 			break;
 		}
 		r = pthread_create(&w->thread, NULL, worker_main, w);
 		if (r != 0) {
-			dst_log(DST_LOG_ERR, "threads: cannot start thread %u: %s", i + 2, strerror(r));
+			dst_log(DST_LOG_ERR, "threads: cannot start thread %u: %s", i + 2,
+				strerror(r));
 			on_worker_stop(&w->stop);
 			worker_free(set, w);
 			break;

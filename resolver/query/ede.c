@@ -18,8 +18,7 @@ static bool noted(const struct dst_query *q, const struct dst_upstream *up)
 	return false;
 }
 
-static void add_cause(const struct dst_upstream *up, int status, char *buf, size_t cap,
-		      size_t *len)
+static void add_cause(const struct dst_upstream *up, int status, char *buf, size_t cap, size_t *len)
 {
 	char cause[DST_UP_CAUSE_LEN];
 
@@ -59,7 +58,8 @@ void dst_query__ede(const struct dst_query *q, struct dst_dns_ede *ede, char *bu
 			add_cause(dst_upstreams_at(u, i), DST_ENOENT, buf, cap, &len);
 	if (len == 0 && q->last_status < 0)
 		len = (size_t)snprintf(buf, cap, "%s", dst_strerror(q->last_status));
-	ede->info_code = all_servfail ? DST_DNS_EDE_NO_REACHABLE_AUTHORITY : DST_DNS_EDE_NETWORK_ERROR;
+	ede->info_code =
+		all_servfail ? DST_DNS_EDE_NO_REACHABLE_AUTHORITY : DST_DNS_EDE_NETWORK_ERROR;
 	ede->text = buf;
 	ede->text_len = len < cap ? len : cap - 1;
 }

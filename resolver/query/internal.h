@@ -25,19 +25,19 @@
 
 enum dst_qstate {
 	DST_Q_NEW,
-	DST_Q_WAIT_REPLY,  /* an attempt is out upstream */
-	DST_Q_WAIT_JOIN,   /* riding on an identical query's attempt */
+	DST_Q_WAIT_REPLY, /* an attempt is out upstream */
+	DST_Q_WAIT_JOIN,  /* riding on an identical query's attempt */
 	DST_Q_DONE,
 };
 
 enum dst_qevent {
 	DST_EV_START,
-	DST_EV_ANSWER,   /* the answer of q->ev_att, in ev_wire/ev_len */
-	DST_EV_FAILED,   /* the attempt q->ev_att failed with status */
-	DST_EV_TIMEOUT,  /* the timer fired: the current attempt's timeout, or the deadline */
-	DST_EV_HEDGE,    /* the current attempt's upstream stopped being up: move on now */
-	DST_EV_KICK,     /* an upstream became usable (resolved): try again if idle */
-	DST_EV_ABORT,    /* shutdown: drop without an answer */
+	DST_EV_ANSWER,  /* the answer of q->ev_att, in ev_wire/ev_len */
+	DST_EV_FAILED,  /* the attempt q->ev_att failed with status */
+	DST_EV_TIMEOUT, /* the timer fired: the current attempt's timeout, or the deadline */
+	DST_EV_HEDGE,   /* the current attempt's upstream stopped being up: move on now */
+	DST_EV_KICK,    /* an upstream became usable (resolved): try again if idle */
+	DST_EV_ABORT,   /* shutdown: drop without an answer */
 };
 
 /*
@@ -48,10 +48,10 @@ enum dst_qevent {
 struct dst_attempt {
 	struct dst_query *q;
 	struct dst_upstream *up;
-	struct dst_tls_req *treq;              /* NULL: over (answered, failed or cancelled) */
-	uint64_t sent_ms;                      /* now() when sent */
-	uint64_t sent_ns;                      /* uv_hrtime() when sent: the RTT */
-	bool moved_on;                         /* the query stopped waiting for it first */
+	struct dst_tls_req *treq; /* NULL: over (answered, failed or cancelled) */
+	uint64_t sent_ms;         /* now() when sent */
+	uint64_t sent_ns;         /* uv_hrtime() when sent: the RTT */
+	bool moved_on;            /* the query stopped waiting for it first */
 };
 
 struct dst_query {
@@ -62,54 +62,54 @@ struct dst_query {
 	struct dst_query *tcp_next, *tcp_prev; /* to.tcp_queries */
 	struct sockaddr_storage peer;
 	uv_timer_t timer;
-	uv_timer_t stale_timer;                /* only with a stale entry to fall back on */
-	unsigned handles;                      /* timers open: freed when the last closes */
-	bool answered;                         /* the client already got a (stale) answer */
-	bool has_stale;                        /* stale_timer was initialised */
-	uint64_t start_ms;                     /* when it arrived: the query log's latency */
+	uv_timer_t stale_timer; /* only with a stale entry to fall back on */
+	unsigned handles;       /* timers open: freed when the last closes */
+	bool answered;          /* the client already got a (stale) answer */
+	bool has_stale;         /* stale_timer was initialised */
+	uint64_t start_ms;      /* when it arrived: the query log's latency */
 	uint64_t deadline_ms;
-	struct dst_query *join_next;           /* inflight bucket, or leader's waiter list */
-	struct dst_query *waiters;             /* identical queries that joined this one */
-	struct dst_query *leader;              /* for WAIT_JOIN: whose answer we take */
+	struct dst_query *join_next; /* inflight bucket, or leader's waiter list */
+	struct dst_query *waiters;   /* identical queries that joined this one */
+	struct dst_query *leader;    /* for WAIT_JOIN: whose answer we take */
 	uint32_t key_hash;
-	struct dst_upstream *up;               /* of the attempt an event is about */
-	struct dst_attempt att[2];             /* att[cur]: the current attempt; the other: earlier */
+	struct dst_upstream *up;   /* of the attempt an event is about */
+	struct dst_attempt att[2]; /* att[cur]: the current attempt; the other: earlier */
 	unsigned cur;
-	struct dst_attempt *ev_att;            /* the attempt an ANSWER or FAILED event is about */
-	uint64_t tried;                        /* bit per upstream index */
-	uint64_t dead_conn;                    /* tried ones whose connection was presumed dead */
-	uint64_t refreshed;                    /* tried again on a fresh connection (once each) */
+	struct dst_attempt *ev_att; /* the attempt an ANSWER or FAILED event is about */
+	uint64_t tried;             /* bit per upstream index */
+	uint64_t dead_conn;         /* tried ones whose connection was presumed dead */
+	uint64_t refreshed;         /* tried again on a fresh connection (once each) */
 	int last_status;
 	bool got_servfail;
-	unsigned nservfail;                    /* SERVFAIL answers: retried once elsewhere, no more */
+	unsigned nservfail; /* SERVFAIL answers: retried once elsewhere, no more */
 	unsigned nfails;
 	struct {
-		struct dst_upstream *up;       /* stays valid while the query lives (upstream.h) */
+		struct dst_upstream *up; /* stays valid while the query lives (upstream.h) */
 		int status;
-	} fails[DST_QUERY_MAX_FAILS];          /* the first failed attempts: the EDE text */
+	} fails[DST_QUERY_MAX_FAILS]; /* the first failed attempts: the EDE text */
 	const uint8_t *ev_wire;
 	size_t ev_len;
 	struct dst_dns_query dq;
 	struct dst_cache_key key;
 	size_t req_len;
-	uint8_t req[];                         /* the client's query */
+	uint8_t req[]; /* the client's query */
 };
 
 struct dst_queries {
 	uv_loop_t *loop;
 	const struct dst_config *cfg;
-	struct dst_cache *cache;               /* NULL: no cache */
+	struct dst_cache *cache; /* NULL: no cache */
 	struct dst_upstreams *upstreams;
 	struct dst_reply_ops ops;
-	uint64_t (*now)(void *arg);            /* ms; NULL: uv_now(loop) (a test sets its own) */
+	uint64_t (*now)(void *arg); /* ms; NULL: uv_now(loop) (a test sets its own) */
 	void *now_arg;
-	struct dst_query *list;                /* every live query */
-	size_t npending;                       /* live queries (not yet finished) */
-	struct dst_query **inflight;           /* leaders by key hash, for joining */
+	struct dst_query *list;      /* every live query */
+	size_t npending;             /* live queries (not yet finished) */
+	struct dst_query **inflight; /* leaders by key hash, for joining */
 	uint32_t inflight_mask;
 	struct dst_stats stats;
 	uint16_t ttl_offs[DST_MAX_TTLS];
-	uint8_t scratch[DST_SCRATCH_LEN];      /* answers are built here */
+	uint8_t scratch[DST_SCRATCH_LEN]; /* answers are built here */
 };
 
 /* The engine's clock, in ms. */
@@ -138,7 +138,19 @@ void dst_query__answer_now(struct dst_queries *qs, const uint8_t *wire,
 			   const struct dst_dns_query *dq, unsigned rcode,
 			   const struct dst_reply_to *to);
 
+/* Sends a prepared answer (in qs->scratch) to q's client, made its own. */
+void dst_query__answer_one(struct dst_query *q, uint8_t *wire, size_t len);
+/* The next query riding on leader, unlinked (it still has to be answered and finished). */
+struct dst_query *dst_query__pop_waiter(struct dst_query *leader);
+
 /* store.c */
+/*
+ * Answers q's client (and whoever joined q) from an expired cache entry
+ * within the serve-stale window (RFC 8767); false when there is none.
+ */
+bool dst_query__serve_stale(struct dst_query *q);
+/* Arms q's stale timer when an expired entry could answer it after stale-answer-timeout. */
+void dst_query__start_stale_timer(struct dst_query *q);
 /* Whether q's client subnet goes upstream (ecs = pass): such answers are the client's own. */
 bool dst_query__ecs_passed(const struct dst_queries *qs, const struct dst_dns_query *dq);
 void dst_query__cache_answer(struct dst_query *q, uint8_t *wire, size_t len,

@@ -31,14 +31,15 @@ void dst_query_reject(struct dst_queries *qs, const uint8_t *wire, size_t len,
 	qs->ops.send(qs->ops.arg, to, qs->scratch, (size_t)n);
 }
 
-
 /*
  * Every client message comes through here, UDP or TCP. Errors, ANY and
  * cache hits are answered at once from qs->scratch; a miss becomes a query.
  */
 /* Inlined into its two callers: a call and its register saves cost ~20 instructions per hit. */
-static inline __attribute__((always_inline)) void handle(struct dst_queries *qs, const uint8_t *wire, size_t len,
-		   const struct dst_reply_to *to, bool cache_missed)
+static inline __attribute__((always_inline)) void handle(struct dst_queries *qs,
+							 const uint8_t *wire, size_t len,
+							 const struct dst_reply_to *to,
+							 bool cache_missed)
 {
 	struct dst_dns_query dq;
 	struct dst_cache_key key;
@@ -46,7 +47,8 @@ static inline __attribute__((always_inline)) void handle(struct dst_queries *qs,
 
 	switch (dst_answer_fast(wire, len, cache_missed ? NULL : qs->cache,
 				qs->cfg->ecs == DST_CONFIG_ECS_PASS, to->udp != NULL,
-				dst_queries__now(qs), qs->scratch, sizeof(qs->scratch), &dq, &key, &n)) {
+				dst_queries__now(qs), qs->scratch, sizeof(qs->scratch), &dq, &key,
+				&n)) {
 	case DST_FAST_DROP:
 		return;
 	case DST_FAST_ANY:

@@ -40,9 +40,8 @@
 #define MAX_SERVFAILS 2 /* a SERVFAIL is retried once on another upstream */
 
 static void query_step(struct dst_query *q, enum dst_qevent ev, int status);
-static void cancel_attempt(struct dst_attempt *a);
 static void query_finish(struct dst_query *q);
-static void answer_one(struct dst_query *q, uint8_t *wire, size_t len);
+static void cancel_attempt(struct dst_attempt *a);
 
 static unsigned ecs_flags(const struct dst_query *q)
 {
@@ -83,7 +82,7 @@ static void respond_error(struct dst_query *q, unsigned rcode)
 }
 
 /* The next query riding on leader, unlinked from it (it still has to be answered and finished). */
-static struct dst_query *pop_waiter(struct dst_query *leader)
+struct dst_query *dst_query__pop_waiter(struct dst_query *leader)
 {
 	struct dst_query *w = leader->waiters;
 
@@ -103,46 +102,6 @@ static void on_timer_closed(uv_handle_t *h)
 		free(q);
 }
 
-/*
- * Answers q's client (and whoever joined q) from an expired cache entry
- * within the serve-stale window (RFC 8767: TTL 30). Returns false when
- * there is none. The query itself goes on, so the entry gets refreshed.
- */
-static bool serve_stale(struct dst_query *q)
-{
-	struct dst_queries *qs = q->qs;
-	unsigned flags;
-
-	if (q->answered || !qs->cache || !qs->cfg->cache_serve_stale_ms)
-		return false;
-	ssize_t n = dst_cache_lookup_stale(qs->cache, &q->key, dst_queries__now(qs), qs->scratch,
-					   sizeof(qs->scratch), &flags);
-	if (n <= 0)
-		return false;
-	/* finish_answer works in place: keep the entry's bytes for each client. */
-	uint8_t *stale = malloc((size_t)n);
-	if (!stale)
-		return false;
-	memcpy(stale, qs->scratch, (size_t)n);
-	answer_one(q, qs->scratch, (size_t)n);
-	q->answered = true;
-	qs->stats.stale++;
-	struct dst_query *w;
-	while ((w = pop_waiter(q))) {
-		memcpy(qs->scratch, stale, (size_t)n);
-		answer_one(w, qs->scratch, (size_t)n);
-		qs->stats.stale++;
-		query_finish(w);
-	}
-	free(stale);
-	return true;
-}
-
-static void on_stale_timeout(uv_timer_t *t)
-{
-	serve_stale(t->data);
-}
-
 static uint32_t key_hash(const struct dst_cache_key *k)
 {
 	uint32_t h = 2166136261u;
@@ -152,10 +111,12 @@ static uint32_t key_hash(const struct dst_cache_key *k)
 	return h;
 }
 
-static struct dst_query *find_leader(struct dst_queries *qs, const struct dst_cache_key *k, uint32_t h)
+static struct dst_query *find_leader(struct dst_queries *qs, const struct dst_cache_key *k,
+				     uint32_t h)
 {
 	for (struct dst_query *l = qs->inflight[h & qs->inflight_mask]; l; l = l->join_next)
-		if (l->key_hash == h && l->key.len == k->len && memcmp(l->key.data, k->data, k->len) == 0)
+		if (l->key_hash == h && l->key.len == k->len &&
+		    memcmp(l->key.data, k->data, k->len) == 0)
 			return l;
 	return NULL;
 }
@@ -183,7 +144,7 @@ static void fail_waiters(struct dst_query *leader)
 {
 	struct dst_query *w;
 
-	while ((w = pop_waiter(leader))) {
+	while ((w = dst_query__pop_waiter(leader))) {
 		respond_error(w, DST_DNS_RCODE_SERVFAIL);
 		query_finish(w);
 	}
@@ -329,7 +290,8 @@ static bool start_attempt(struct dst_query *q)
 	struct dst_attempt *a = &q->att[q->cur ^ 1];
 	cancel_attempt(a);
 	ssize_t n = dst_dns_upstream_query_ex(q->req, &q->dq, 0, ecs_flags(q), buf, sizeof(buf));
-	int r = n < 0 ? (int)n : dst_upstream_send(up, buf, (size_t)n, on_upstream_answer, a, &a->treq);
+	int r = n < 0 ? (int)n
+		      : dst_upstream_send(up, buf, (size_t)n, on_upstream_answer, a, &a->treq);
 	if (r < 0) {
 		/* Our own trouble (memory, a message we cannot build): no upstream is to blame. */
 		a->treq = NULL;
@@ -359,7 +321,7 @@ static bool start_attempt(struct dst_query *q)
 }
 
 /* Sends a prepared answer (in qs->scratch) to q's client, made its own. */
-static void answer_one(struct dst_query *q, uint8_t *wire, size_t len)
+void dst_query__answer_one(struct dst_query *q, uint8_t *wire, size_t len)
 {
 	struct dst_queries *qs = q->qs;
 	struct dst_reply_to to;
@@ -367,7 +329,8 @@ static void answer_one(struct dst_query *q, uint8_t *wire, size_t len)
 	reply_to_of(q, &to);
 	if (!to.udp && !to.tcp)
 		return;
-	ssize_t n = dst_dns_finish_answer(wire, len, DST_SCRATCH_LEN, q->req, &q->dq, reply_limit(q));
+	ssize_t n =
+		dst_dns_finish_answer(wire, len, DST_SCRATCH_LEN, q->req, &q->dq, reply_limit(q));
 	if (n < 0)
 		respond_error(q, DST_DNS_RCODE_SERVFAIL);
 	else
@@ -384,11 +347,12 @@ static bool take_answer(struct dst_query *q)
 	if (len > DST_DNS_MAX_MSG)
 		return false;
 	memcpy(qs->scratch, q->ev_wire, len);
-	int r = dst_dns_prepare_answer(qs->scratch, &len, 0, &q->dq, qs->ttl_offs, DST_MAX_TTLS, &info);
+	int r = dst_dns_prepare_answer(qs->scratch, &len, 0, &q->dq, qs->ttl_offs, DST_MAX_TTLS,
+				       &info);
 	if (r < 0 && r != DST_ENOSPC) {
 		note_failure(q, q->up, r);
-		dst_log(DST_LOG_INFO, "upstream %s: unusable answer: %s", dst_upstream_config(q->up)->name,
-			dst_strerror(r));
+		dst_log(DST_LOG_INFO, "upstream %s: unusable answer: %s",
+			dst_upstream_config(q->up)->name, dst_strerror(r));
 		return false;
 	}
 	if (info.rcode > 15) {
@@ -409,21 +373,21 @@ static bool take_answer(struct dst_query *q)
 		dst_query__cache_answer(q, qs->scratch, len, &info);
 
 	if (!q->waiters) {
-		answer_one(q, qs->scratch, len);
+		dst_query__answer_one(q, qs->scratch, len);
 		return true;
 	}
 	/* finish_answer works in place: keep the prepared answer for each waiter. */
 	uint8_t *prepared = malloc(len);
 	if (!prepared) {
-		answer_one(q, qs->scratch, len);
+		dst_query__answer_one(q, qs->scratch, len);
 		return true;
 	}
 	memcpy(prepared, qs->scratch, len);
-	answer_one(q, qs->scratch, len);
+	dst_query__answer_one(q, qs->scratch, len);
 	struct dst_query *w;
-	while ((w = pop_waiter(q))) {
+	while ((w = dst_query__pop_waiter(q))) {
 		memcpy(qs->scratch, prepared, len);
-		answer_one(w, qs->scratch, len);
+		dst_query__answer_one(w, qs->scratch, len);
 		query_finish(w);
 	}
 	free(prepared);
@@ -457,7 +421,7 @@ static void respond_ede(struct dst_query *q)
 		dst_log(DST_LOG_DEBUG, "no upstream answered (%.*s): SERVFAIL", (int)ede.text_len,
 			ede.text);
 	respond_servfail(q, &ede);
-	while ((w = pop_waiter(q))) {
+	while ((w = dst_query__pop_waiter(q))) {
 		respond_servfail(w, &ede);
 		query_finish(w);
 	}
@@ -466,7 +430,7 @@ static void respond_ede(struct dst_query *q)
 
 static void give_up(struct dst_query *q)
 {
-	if (q->answered || serve_stale(q)) {
+	if (q->answered || dst_query__serve_stale(q)) {
 		query_finish(q);
 		return;
 	}
@@ -486,7 +450,8 @@ static void move_on(struct dst_query *q)
 
 	if (q->nservfail < MAX_SERVFAILS && start_attempt(q))
 		return;
-	if (now < q->deadline_ms && (attempt_live(q) || dst_upstreams_resolving(q->qs->upstreams))) {
+	if (now < q->deadline_ms &&
+	    (attempt_live(q) || dst_upstreams_resolving(q->qs->upstreams))) {
 		q->state = DST_Q_WAIT_REPLY;
 		uv_timer_start(&q->timer, on_attempt_timeout, q->deadline_ms - now, 0);
 		return;
@@ -521,7 +486,8 @@ static void on_reply_event(struct dst_query *q, enum dst_qevent ev, int status)
 			if (dst_tls_timed_out(cur->treq))
 				note_dead_conn(q, cur);
 			note_failure(q, cur->up, DST_ETIMEDOUT);
-			dst_upstreams_failed(q->qs->upstreams, cur->up, DST_ETIMEDOUT, cur->sent_ms);
+			dst_upstreams_failed(q->qs->upstreams, cur->up, DST_ETIMEDOUT,
+					     cur->sent_ms);
 		}
 		break;
 	case DST_EV_HEDGE:
@@ -554,8 +520,8 @@ static void on_reply_event(struct dst_query *q, enum dst_qevent ev, int status)
 static void query_step(struct dst_query *q, enum dst_qevent ev, int status)
 {
 	if (dst_log_enabled(DST_LOG_DEBUG))
-		dst_log(DST_LOG_DEBUG, "query %p: state %d event %d status %s", (void *)q, q->state, ev,
-			dst_strerror(status));
+		dst_log(DST_LOG_DEBUG, "query %p: state %d event %d status %s", (void *)q, q->state,
+			ev, dst_strerror(status));
 	switch (q->state) {
 	case DST_Q_NEW:
 		dst_upstreams_query_starts(q->qs->upstreams, q->req, &q->dq);
@@ -575,8 +541,9 @@ static void query_step(struct dst_query *q, enum dst_qevent ev, int status)
 }
 
 /* Answers with rcode straight away (from qs->scratch). */
-void dst_query__answer_now(struct dst_queries *qs, const uint8_t *wire, const struct dst_dns_query *dq,
-		       unsigned rcode, const struct dst_reply_to *to)
+void dst_query__answer_now(struct dst_queries *qs, const uint8_t *wire,
+			   const struct dst_dns_query *dq, unsigned rcode,
+			   const struct dst_reply_to *to)
 {
 	ssize_t n = dst_dns_error_response(wire, dq, rcode, qs->scratch, sizeof(qs->scratch));
 
@@ -585,34 +552,13 @@ void dst_query__answer_now(struct dst_queries *qs, const uint8_t *wire, const st
 }
 
 /*
- * A client waiting on a miss whose expired entry is still in the stale
- * window gets that entry after stale-answer-timeout if nothing fresh came
- * by then (RFC 8767). The timer exists only for such queries.
- */
-static void start_stale_timer(struct dst_query *q)
-{
-	struct dst_queries *qs = q->qs;
-	const struct dst_config *cfg = qs->cfg;
-
-	if (!qs->cache || !cfg->cache_serve_stale_ms || !cfg->cache_stale_timeout_ms ||
-	    !(q->to.udp || q->to.tcp) || cfg->cache_stale_timeout_ms >= cfg->query_timeout_ms ||
-	    !dst_cache_has_stale(qs->cache, &q->key, dst_queries__now(qs)))
-		return;
-	uv_timer_init(qs->loop, &q->stale_timer);
-	q->stale_timer.data = q;
-	q->has_stale = true;
-	q->handles++;
-	uv_timer_start(&q->stale_timer, on_stale_timeout, cfg->cache_stale_timeout_ms, 0);
-}
-
-/*
  * Makes a query for a miss and starts it, or joins an identical one that
  * is already waiting upstream. With no client in to (a prefetch), the
  * answer only refreshes the cache.
  */
 void dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
-			const struct dst_dns_query *dq, const struct dst_cache_key *key,
-			const struct dst_reply_to *to)
+		      const struct dst_dns_query *dq, const struct dst_cache_key *key,
+		      const struct dst_reply_to *to)
 {
 	bool client = to->udp || to->tcp;
 	uint32_t h = key_hash(key);
@@ -623,8 +569,9 @@ void dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
 		if (!client)
 			return;
 		dst_count_log(&qs->stats.pending_full,
-				  "max-pending (%u queries waiting upstream) reached: "
-				  "SERVFAIL at once", (unsigned)qs->cfg->max_pending);
+			      "max-pending (%u queries waiting upstream) reached: "
+			      "SERVFAIL at once",
+			      (unsigned)qs->cfg->max_pending);
 		dst_query__answer_now(qs, wire, dq, DST_DNS_RCODE_SERVFAIL, to);
 		return;
 	}
@@ -679,7 +626,7 @@ void dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
 		*bucket = q;
 	}
 	q->state = DST_Q_NEW;
-	start_stale_timer(q);
+	dst_query__start_stale_timer(q);
 	query_step(q, DST_EV_START, 0);
 }
 

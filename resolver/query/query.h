@@ -50,8 +50,8 @@ struct dst_reply_to {
 	struct dst_query_list *tcp_queries; /* with tcp: its list, which a query waiting joins */
 	/* For the query log; set on answers that came from a query, else zero: */
 	bool from_query;
-	const char *upstream;               /* the upstream the last event was about, or NULL */
-	uint64_t start_ms;                  /* uv_now() when the query arrived */
+	const char *upstream; /* the upstream the last event was about, or NULL */
+	uint64_t start_ms;    /* uv_now() when the query arrived */
 };
 
 /* What the engine asks of its owner; called with the owner's arg. */
@@ -122,14 +122,13 @@ const struct dst_stats *dst_queries_stats(const struct dst_queries *qs);
 /* --- the fast path, shared with the worker loops (answer.h) ------------------- */
 
 enum dst_fast_verdict {
-	DST_FAST_DROP,   /* nothing to answer (no header, a response) */
-	DST_FAST_REPLY,  /* an error answer is in scratch */
-	DST_FAST_ANY,    /* an ANY query: its RFC 8482 answer is in scratch (len 0: none fit) */
-	DST_FAST_HIT,    /* a cache hit is in scratch */
+	DST_FAST_DROP,  /* nothing to answer (no header, a response) */
+	DST_FAST_REPLY, /* an error answer is in scratch */
+	DST_FAST_ANY,   /* an ANY query: its RFC 8482 answer is in scratch (len 0: none fit) */
+	DST_FAST_HIT,   /* a cache hit is in scratch */
 	DST_FAST_HIT_PREFETCH, /* a hit from an entry due for a refresh */
-	DST_FAST_MISS,   /* needs upstream: dq and key are filled */
+	DST_FAST_MISS,         /* needs upstream: dq and key are filled */
 };
 /* dst_answer_fast (resolver/query/answer.h) decides. */
-
 
 #endif

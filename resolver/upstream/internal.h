@@ -23,17 +23,17 @@ struct dst_upstream {
 	struct dst_upstreams *set;
 	const struct dst_config_upstream *cfg;
 	struct dst_tls_pool *pool;
-	unsigned index;            /* in set->ups and the health set; DST_UPSTREAM_RETIRED */
-	const char *label;         /* how clients see it in EDE text: host, tls-name or name */
+	unsigned index;    /* in set->ups and the health set; DST_UPSTREAM_RETIRED */
+	const char *label; /* how clients see it in EDE text: host, tls-name or name */
 	uint64_t fails[DST_FAIL_NCAUSES]; /* failed attempts by cause (reports) */
-	uint32_t logged_cause;     /* hash of the cause last logged at warning level */
-	struct dst_probe *probe;   /* the probe in flight, or NULL */
+	uint32_t logged_cause;            /* hash of the cause last logged at warning level */
+	struct dst_probe *probe;          /* the probe in flight, or NULL */
 	/* host = ...: addresses from the bootstrap servers */
-	bool resolved;             /* a lookup succeeded at least once */
-	bool resolving;            /* a lookup is in flight */
-	uint64_t boot_next_ms;     /* look the name up (again) from then on, lazily */
-	uint32_t boot_backoff_ms;  /* after failed lookups */
-	char boot_error[96];       /* why the last lookup failed, or "" */
+	bool resolved;            /* a lookup succeeded at least once */
+	bool resolving;           /* a lookup is in flight */
+	uint64_t boot_next_ms;    /* look the name up (again) from then on, lazily */
+	uint32_t boot_backoff_ms; /* after failed lookups */
+	char boot_error[96];      /* why the last lookup failed, or "" */
 	struct dst_upstream *retired_next;
 };
 
@@ -43,11 +43,11 @@ struct dst_upstreams {
 	struct dst_upstreams_cb cb;
 	struct dst_upstream *ups[DST_UP_MAX];
 	size_t nups;
-	struct dst_selector *selector;               /* health and selection of ups[] (select.h) */
-	struct dst_bootstrap *bootstrap;       /* NULL: no upstream has a host */
+	struct dst_selector *selector;   /* health and selection of ups[] (select.h) */
+	struct dst_bootstrap *bootstrap; /* NULL: no upstream has a host */
 	struct dst_netwatch *netwatch;
-	uint64_t boot_next_ms;                 /* the earliest ups[]->boot_next_ms */
-	uint64_t rng;                          /* xorshift state: jitter and exploration */
+	uint64_t boot_next_ms; /* the earliest ups[]->boot_next_ms */
+	uint64_t rng;          /* xorshift state: jitter and exploration */
 };
 
 /* upstreams.c, for reload.c */

@@ -123,6 +123,6 @@ void dst_upstream__send_probe(struct dst_upstreams *u, struct dst_upstream *up, 
 		}
 	}
 	if (r < 0)
-		dst_selector_failure(u->selector, up->index, r, "could not send a probe", uv_now(u->loop),
-				  uv_now(u->loop));
+		dst_selector_failure(u->selector, up->index, r, "could not send a probe",
+				     uv_now(u->loop), uv_now(u->loop));
 }

@@ -17,15 +17,15 @@
 struct dst_upstreams_plan {
 	struct dst_upstreams *set;
 	const struct dst_config *cfg;
-	struct dst_upstream *ups[DST_UP_MAX];  /* one per cfg->upstreams: kept or built */
+	struct dst_upstream *ups[DST_UP_MAX]; /* one per cfg->upstreams: kept or built */
 	bool built[DST_UP_MAX];
 	size_t nups;
-	int upmap[DST_UP_MAX];                 /* old index -> new index, or -1 */
+	int upmap[DST_UP_MAX]; /* old index -> new index, or -1 */
 	unsigned kept;
 };
 
 int dst_upstreams_plan(struct dst_upstreams *u, const struct dst_config *cfg,
-		     struct dst_upstreams_plan **out)
+		       struct dst_upstreams_plan **out)
 {
 	struct dst_upstreams_plan *p = calloc(1, sizeof(*p));
 
@@ -45,8 +45,9 @@ int dst_upstreams_plan(struct dst_upstreams *u, const struct dst_config *cfg,
 		for (k = 0; k < u->nups; k++)
 			if (p->upmap[k] < 0 && strcmp(u->ups[k]->cfg->name, c->name) == 0)
 				break;
-		if (k < u->nups && dst_upstream_same_transport(u->ups[k]->cfg, u->cfg->query_timeout_ms,
-							       c, cfg->query_timeout_ms)) {
+		if (k < u->nups &&
+		    dst_upstream_same_transport(u->ups[k]->cfg, u->cfg->query_timeout_ms, c,
+						cfg->query_timeout_ms)) {
 			/* Kept whole: pool, health and counters. */
 			p->ups[i] = u->ups[k];
 			p->upmap[k] = (int)i;
@@ -82,8 +83,8 @@ unsigned dst_upstreams_plan_kept(const struct dst_upstreams_plan *p)
 }
 
 size_t dst_upstreams_commit(struct dst_upstreams *u, struct dst_upstreams_plan *p,
-			  const struct dst_config *old_cfg, int upmap[DST_UP_MAX],
-			  struct dst_upstream **retired)
+			    const struct dst_config *old_cfg, int upmap[DST_UP_MAX],
+			    struct dst_upstream **retired)
 {
 	int from[DST_UP_MAX];
 	struct dst_selector_opts o;

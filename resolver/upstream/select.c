@@ -25,11 +25,11 @@
 struct dst_selector {
 	struct dst_selector_opts o;
 	size_t n;
-	unsigned rr_next;          /* round-robin: where the next search starts */
+	unsigned rr_next; /* round-robin: where the next search starts */
 	struct dst_up_health h[];
 };
 
-static const char *const state_names[] = { "up", "suspect", "down", "probing" };
+static const char *const state_names[] = {"up", "suspect", "down", "probing"};
 
 const char *dst_selector_state_name(enum dst_up_state st)
 {
@@ -61,7 +61,7 @@ int dst_selector_new(const struct dst_selector_opts *o, size_t n, struct dst_sel
 }
 
 void dst_selector_reconfigure(struct dst_selector *s, const struct dst_selector_opts *o, size_t n,
-			   const int *from)
+			      const int *from)
 {
 	struct dst_up_health old[DST_UP_MAX];
 	size_t nold = s->n;
@@ -288,8 +288,8 @@ bool dst_selector_servfail(struct dst_selector *s, unsigned i, uint64_t now_ms)
 	push_answer(h, true);
 	if (h->sf_n >= DST_UP_SERVFAIL_MIN &&
 	    2u * (unsigned)__builtin_popcount(h->sf_bits) > h->sf_n) {
-		dst_selector_failure(s, i, DST_ESERVFAIL, "answers SERVFAIL to most queries", now_ms,
-				  now_ms);
+		dst_selector_failure(s, i, DST_ESERVFAIL, "answers SERVFAIL to most queries",
+				     now_ms, now_ms);
 		return true;
 	}
 	alive(s, i, now_ms);
@@ -297,7 +297,7 @@ bool dst_selector_servfail(struct dst_selector *s, unsigned i, uint64_t now_ms)
 }
 
 void dst_selector_failure(struct dst_selector *s, unsigned i, int status, const char *cause,
-		       uint64_t sent_ms, uint64_t now_ms)
+			  uint64_t sent_ms, uint64_t now_ms)
 {
 	struct dst_up_health *h = &s->h[i];
 

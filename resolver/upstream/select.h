@@ -35,12 +35,12 @@
 
 /* Upstreams in a set (one bit each in a tried mask): as many as a config may have. */
 #define DST_UP_MAX DST_CONFIG_MAX_UPSTREAMS
-#define DST_UP_INITIAL_TIMEOUT_MS 750   /* attempt timeout before any answer was timed */
+#define DST_UP_INITIAL_TIMEOUT_MS 750 /* attempt timeout before any answer was timed */
 #define DST_UP_MIN_TIMEOUT_MS 100
 #define DST_UP_BACKOFF_START_MS 1000
-#define DST_UP_EXPLORE 50               /* fastest: 1 first attempt in this many goes elsewhere */
-#define DST_UP_SERVFAIL_WINDOW 16       /* recent answers looked at for the SERVFAIL rule */
-#define DST_UP_SERVFAIL_MIN 8           /* ... of which at least this many must be there */
+#define DST_UP_EXPLORE 50         /* fastest: 1 first attempt in this many goes elsewhere */
+#define DST_UP_SERVFAIL_WINDOW 16 /* recent answers looked at for the SERVFAIL rule */
+#define DST_UP_SERVFAIL_MIN 8     /* ... of which at least this many must be there */
 #define DST_UP_CAUSE_LEN 160
 
 enum dst_up_state {
@@ -51,25 +51,25 @@ enum dst_up_state {
 };
 
 enum dst_up_strategy {
-	DST_UP_FASTEST = 0,  /* lowest smoothed RTT; 1 in DST_UP_EXPLORE to another UP one */
-	DST_UP_ORDERED,      /* the first UP one in file order */
-	DST_UP_ROUND_ROBIN,  /* the UP ones in turn */
+	DST_UP_FASTEST = 0, /* lowest smoothed RTT; 1 in DST_UP_EXPLORE to another UP one */
+	DST_UP_ORDERED,     /* the first UP one in file order */
+	DST_UP_ROUND_ROBIN, /* the UP ones in turn */
 };
 
 /* One upstream's health, readable through dst_selector_health(). */
 struct dst_up_health {
 	enum dst_up_state state;
-	bool available;        /* has addresses (a host= upstream is not until resolved) */
-	bool have_rtt;         /* srtt/rttvar hold at least one sample */
-	uint32_t srtt_us;      /* smoothed answer time (EWMA 1/8) */
-	uint32_t rttvar_us;    /* its mean deviation (EWMA 1/4) */
-	uint64_t since_ms;     /* when the state was entered */
-	uint64_t retry_ms;     /* DOWN: a probe may go from then on */
-	uint32_t backoff_ms;   /* the backoff last used; 0 once it answers */
-	uint64_t last_fail_ms; /* 0: never failed */
-	int last_status;       /* of the last failure counted */
-	uint16_t sf_bits;      /* recent answers, newest in bit 0: 1 = SERVFAIL */
-	uint8_t sf_n;          /* how many of the bits are answers */
+	bool available;               /* has addresses (a host= upstream is not until resolved) */
+	bool have_rtt;                /* srtt/rttvar hold at least one sample */
+	uint32_t srtt_us;             /* smoothed answer time (EWMA 1/8) */
+	uint32_t rttvar_us;           /* its mean deviation (EWMA 1/4) */
+	uint64_t since_ms;            /* when the state was entered */
+	uint64_t retry_ms;            /* DOWN: a probe may go from then on */
+	uint32_t backoff_ms;          /* the backoff last used; 0 once it answers */
+	uint64_t last_fail_ms;        /* 0: never failed */
+	int last_status;              /* of the last failure counted */
+	uint16_t sf_bits;             /* recent answers, newest in bit 0: 1 = SERVFAIL */
+	uint8_t sf_n;                 /* how many of the bits are answers */
 	char cause[DST_UP_CAUSE_LEN]; /* why it last failed, for logs and EDE; "" when UP */
 };
 
@@ -88,7 +88,8 @@ struct dst_selector_opts {
 	 * is the old state; h is the upstream's health after the change. It
 	 * may call any dst_selector_ function but dst_selector_free.
 	 */
-	void (*changed)(void *arg, unsigned i, enum dst_up_state from, const struct dst_up_health *h);
+	void (*changed)(void *arg, unsigned i, enum dst_up_state from,
+			const struct dst_up_health *h);
 	void *changed_arg;
 };
 
@@ -110,7 +111,7 @@ const char *dst_selector_state_name(enum dst_up_state st);
  * is -1. Allocates nothing; cannot fail.
  */
 void dst_selector_reconfigure(struct dst_selector *s, const struct dst_selector_opts *o, size_t n,
-			   const int *from);
+			      const int *from);
 
 /* An unavailable upstream is never picked or probed (no addresses yet). */
 void dst_selector_set_available(struct dst_selector *s, unsigned i, bool available);
@@ -166,7 +167,7 @@ bool dst_selector_servfail(struct dst_selector *s, unsigned i, uint64_t now_ms);
  * DST_ECANCELED is not a failure and is ignored.
  */
 void dst_selector_failure(struct dst_selector *s, unsigned i, int status, const char *cause,
-		       uint64_t sent_ms, uint64_t now_ms);
+			  uint64_t sent_ms, uint64_t now_ms);
 
 /*
  * The network changed or the machine resumed: every upstream is UP again

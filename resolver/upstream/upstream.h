@@ -37,12 +37,12 @@ struct dst_upstreams_plan;
 /* Why an attempt at an upstream failed, as counted for the control socket and /metrics. */
 enum dst_fail_cause {
 	DST_FAIL_TIMEOUT,
-	DST_FAIL_CONNECT,      /* refused, reset, closed: the TCP side */
-	DST_FAIL_TLS,          /* handshake or record layer */
-	DST_FAIL_CERT,         /* certificate chain or name */
-	DST_FAIL_PIN,          /* no certificate matched a pin-sha256 */
-	DST_FAIL_SERVFAIL,     /* answered SERVFAIL or REFUSED */
-	DST_FAIL_OTHER,        /* unusable answers and the rest */
+	DST_FAIL_CONNECT,  /* refused, reset, closed: the TCP side */
+	DST_FAIL_TLS,      /* handshake or record layer */
+	DST_FAIL_CERT,     /* certificate chain or name */
+	DST_FAIL_PIN,      /* no certificate matched a pin-sha256 */
+	DST_FAIL_SERVFAIL, /* answered SERVFAIL or REFUSED */
+	DST_FAIL_OTHER,    /* unusable answers and the rest */
 	DST_FAIL_NCAUSES,
 };
 
@@ -64,8 +64,8 @@ struct dst_upstreams_cb {
  * borrowed until dst_upstreams_commit replaces it. On failure (logged) *out
  * may still be set: close and free it like a working one.
  */
-int dst_upstreams_new(uv_loop_t *loop, const struct dst_config *cfg, const struct dst_upstreams_cb *cb,
-		    struct dst_upstreams **out);
+int dst_upstreams_new(uv_loop_t *loop, const struct dst_config *cfg,
+		      const struct dst_upstreams_cb *cb, struct dst_upstreams **out);
 /* Closes bootstrap, netwatch and every pool (attempts out fail with DST_ECANCELED). */
 void dst_upstreams_close(struct dst_upstreams *u);
 /* Frees the set once the loop has closed its handles. NULL is fine. */
@@ -79,7 +79,7 @@ void dst_upstreams_free(struct dst_upstreams *u);
  * pool. *out is set whenever memory allowed; on failure undo it.
  */
 int dst_upstreams_plan(struct dst_upstreams *u, const struct dst_config *cfg,
-		     struct dst_upstreams_plan **out);
+		       struct dst_upstreams_plan **out);
 /* Closes what a plan built; the running set is untouched. NULL is fine. */
 void dst_upstreams_plan_undo(struct dst_upstreams_plan *p);
 /* How many of the running upstreams the plan keeps. */
@@ -94,8 +94,8 @@ unsigned dst_upstreams_plan_kept(const struct dst_upstreams_plan *p);
  * configuration being replaced (the bootstrap servers are compared).
  */
 size_t dst_upstreams_commit(struct dst_upstreams *u, struct dst_upstreams_plan *p,
-			  const struct dst_config *old_cfg, int upmap[DST_UP_MAX],
-			  struct dst_upstream **retired);
+			    const struct dst_config *old_cfg, int upmap[DST_UP_MAX],
+			    struct dst_upstream **retired);
 /* Closes the pools of a retired list and frees it (close: false after the loop ended). */
 void dst_upstreams_free_retired(struct dst_upstream *list, bool close);
 
@@ -111,25 +111,26 @@ struct dst_upstream *dst_upstreams_pick(struct dst_upstreams *u, uint64_t tried)
 struct dst_upstream *dst_upstreams_pick_retry(struct dst_upstreams *u, uint64_t tried,
 					      uint64_t dead);
 /* The adaptive timeout for an attempt at up, in ms. */
-uint32_t dst_upstreams_attempt_timeout(const struct dst_upstreams *u, const struct dst_upstream *up);
+uint32_t dst_upstreams_attempt_timeout(const struct dst_upstreams *u,
+				       const struct dst_upstream *up);
 /* A query is about to go upstream: clock check, lazy re-resolution, due probes (with its question). */
 void dst_upstreams_query_starts(struct dst_upstreams *u, const uint8_t *req,
-			      const struct dst_dns_query *dq);
+				const struct dst_dns_query *dq);
 /* An answer (not SERVFAIL) to a request sent at sent_ns (uv_hrtime). */
 void dst_upstreams_ok(struct dst_upstreams *u, struct dst_upstream *up, uint64_t sent_ns);
 /* A SERVFAIL/REFUSED answer: counted, and reported to the health set. */
 void dst_upstreams_servfail(struct dst_upstreams *u, struct dst_upstream *up);
 /* An attempt sent at sent_ms (uv_now) failed with status (DST_ECANCELED is ignored). */
 void dst_upstreams_failed(struct dst_upstreams *u, struct dst_upstream *up, int status,
-			uint64_t sent_ms);
+			  uint64_t sent_ms);
 /* Whether some upstream waits for its first address (a query may wait for it). */
 bool dst_upstreams_resolving(const struct dst_upstreams *u);
 /* The network changed or the machine resumed: drop connections, forget backoffs. */
 void dst_upstreams_network_changed(struct dst_upstreams *u, const char *why);
 
 /* Sends a framed query through up's pool (dst_tls_send's contract). */
-int dst_upstream_send(struct dst_upstream *up, const uint8_t *wire, size_t len, dst_tls_answer_cb cb,
-		      void *arg, struct dst_tls_req **out);
+int dst_upstream_send(struct dst_upstream *up, const uint8_t *wire, size_t len,
+		      dst_tls_answer_cb cb, void *arg, struct dst_tls_req **out);
 /* Its bit in a query's tried mask: the index in the running set. */
 unsigned dst_upstream_index(const struct dst_upstream *up);
 /* Why up failed with status, in a few words ("timed out", "pin mismatch ..."), into buf. */
@@ -140,7 +141,7 @@ void dst_upstream_cause(const struct dst_upstream *up, int status, char *buf, si
 size_t dst_upstreams_count(const struct dst_upstreams *u);
 struct dst_upstream *dst_upstreams_at(const struct dst_upstreams *u, size_t i);
 const struct dst_up_health *dst_upstreams_health(const struct dst_upstreams *u,
-					       const struct dst_upstream *up);
+						 const struct dst_upstream *up);
 const struct dst_config_upstream *dst_upstream_config(const struct dst_upstream *up);
 /* How clients see it in EDE text: host, tls-name or name. */
 const char *dst_upstream_label(const struct dst_upstream *up);

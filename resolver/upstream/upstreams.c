@@ -150,8 +150,8 @@ void dst_upstreams_ok(struct dst_upstreams *u, struct dst_upstream *up, uint64_t
 	uint64_t us = (uv_hrtime() - sent_ns) / 1000;
 
 	if (running(up))
-		dst_selector_success(u->selector, up->index, us > UINT32_MAX ? UINT32_MAX : (uint32_t)us,
-				  uv_now(u->loop));
+		dst_selector_success(u->selector, up->index,
+				     us > UINT32_MAX ? UINT32_MAX : (uint32_t)us, uv_now(u->loop));
 }
 
 void dst_upstreams_servfail(struct dst_upstreams *u, struct dst_upstream *up)
@@ -181,7 +181,7 @@ void dst_upstream_cause(const struct dst_upstream *up, int status, char *buf, si
 }
 
 void dst_upstreams_failed(struct dst_upstreams *u, struct dst_upstream *up, int status,
-			uint64_t sent_ms)
+			  uint64_t sent_ms)
 {
 	char cause[DST_UP_CAUSE_LEN];
 
@@ -196,8 +196,8 @@ void dst_upstreams_failed(struct dst_upstreams *u, struct dst_upstream *up, int 
 
 /* --- reading ------------------------------------------------------------------ */
 
-int dst_upstream_send(struct dst_upstream *up, const uint8_t *wire, size_t len, dst_tls_answer_cb cb,
-		      void *arg, struct dst_tls_req **out)
+int dst_upstream_send(struct dst_upstream *up, const uint8_t *wire, size_t len,
+		      dst_tls_answer_cb cb, void *arg, struct dst_tls_req **out)
 {
 	return dst_tls_send(up->pool, wire, len, cb, arg, out);
 }
@@ -218,7 +218,7 @@ struct dst_upstream *dst_upstreams_at(const struct dst_upstreams *u, size_t i)
 }
 
 const struct dst_up_health *dst_upstreams_health(const struct dst_upstreams *u,
-					       const struct dst_upstream *up)
+						 const struct dst_upstream *up)
 {
 	return dst_selector_health(u->selector, up->index);
 }
@@ -317,24 +317,28 @@ static void on_resolved(void *arg, int status, const char *error,
 	if (status == 0 && (status = set_addrs(up, addrs, n)) < 0)
 		error = dst_strerror(status);
 	if (status < 0) {
-		up->boot_backoff_ms = up->boot_backoff_ms ? up->boot_backoff_ms * 2 : BOOT_RETRY_START_MS;
+		up->boot_backoff_ms =
+			up->boot_backoff_ms ? up->boot_backoff_ms * 2 : BOOT_RETRY_START_MS;
 		if (up->boot_backoff_ms > BOOT_RETRY_MAX_MS)
 			up->boot_backoff_ms = BOOT_RETRY_MAX_MS;
 		up->boot_next_ms = now + up->boot_backoff_ms;
 		if (strcmp(up->boot_error, error) != 0)
-			dst_log(DST_LOG_WARN, "upstream %s: cannot resolve %s through bootstrap: %s%s",
+			dst_log(DST_LOG_WARN,
+				"upstream %s: cannot resolve %s through bootstrap: %s%s",
 				up->cfg->name, up->cfg->host, error,
 				up->resolved ? " (keeping the addresses it had)" : "");
 		snprintf(up->boot_error, sizeof(up->boot_error), "%s", error);
 	} else {
-		ttl_s = ttl_s < BOOT_MIN_TTL_S ? BOOT_MIN_TTL_S : ttl_s > BOOT_MAX_TTL_S ? BOOT_MAX_TTL_S : ttl_s;
+		ttl_s = ttl_s < BOOT_MIN_TTL_S   ? BOOT_MIN_TTL_S
+			: ttl_s > BOOT_MAX_TTL_S ? BOOT_MAX_TTL_S
+						 : ttl_s;
 		up->boot_next_ms = now + (uint64_t)ttl_s * 1000;
 		up->boot_backoff_ms = 0;
 		up->boot_error[0] = '\0';
 		up->resolved = true;
 		dst_selector_set_available(u->selector, up->index, true);
-		dst_log(first ? DST_LOG_NOTICE : DST_LOG_INFO,
-			"upstream %s: %s is %s%s for %u s", up->cfg->name, up->cfg->host,
+		dst_log(first ? DST_LOG_NOTICE : DST_LOG_INFO, "upstream %s: %s is %s%s for %u s",
+			up->cfg->name, up->cfg->host,
 			dst_addr_text((const struct sockaddr *)&addrs[0], text),
 			n > 1 ? " (and more)" : "", (unsigned)ttl_s);
 	}
@@ -376,7 +380,7 @@ void dst_upstream__refresh_names(struct dst_upstreams *u, uint64_t now)
 /* --- the per-query hook, network changes ------------------------------------------ */
 
 void dst_upstreams_query_starts(struct dst_upstreams *u, const uint8_t *req,
-			      const struct dst_dns_query *dq)
+				const struct dst_dns_query *dq)
 {
 	dst_netwatch_check_clock(u->netwatch);
 	uint64_t now = uv_now(u->loop);
@@ -420,7 +424,7 @@ static void on_tls_event(void *arg, const char *upstream, const char *msg)
 
 /* A new upstream object for c, with its TLS pool (which loads the trust store). */
 int dst_upstream__new(struct dst_upstreams *u, const struct dst_config *cfg,
-			const struct dst_config_upstream *c, struct dst_upstream **out)
+		      const struct dst_config_upstream *c, struct dst_upstream **out)
 {
 	struct sockaddr_storage addrs[MAX_TLS_ADDRS];
 	size_t n = c->naddrs < MAX_TLS_ADDRS ? c->naddrs : MAX_TLS_ADDRS;
@@ -453,7 +457,8 @@ int dst_upstream__new(struct dst_upstreams *u, const struct dst_config *cfg,
 	};
 	int r = dst_tls_pool_new(u->loop, &o, &up->pool);
 	if (r < 0) {
-		dst_log(DST_LOG_ERR, "upstream %s: cannot set up TLS: %s", c->name, dst_strerror(r));
+		dst_log(DST_LOG_ERR, "upstream %s: cannot set up TLS: %s", c->name,
+			dst_strerror(r));
 		free(up);
 		return r;
 	}
@@ -461,8 +466,10 @@ int dst_upstream__new(struct dst_upstreams *u, const struct dst_config *cfg,
 	up->cfg = c;
 	up->label = c->host ? c->host : c->tls_name ? c->tls_name : c->name;
 	if (c->npins == 1)
-		dst_log(DST_LOG_WARN, "upstream %s has a single pin-sha256 and no backup pin: "
-			"when its key changes, it fails until the configuration does too", c->name);
+		dst_log(DST_LOG_WARN,
+			"upstream %s has a single pin-sha256 and no backup pin: "
+			"when its key changes, it fails until the configuration does too",
+			c->name);
 	*out = up;
 	return 0;
 }
@@ -516,8 +523,8 @@ int dst_upstream__open_bootstrap(struct dst_upstreams *u, const struct dst_confi
 	return r;
 }
 
-int dst_upstreams_new(uv_loop_t *loop, const struct dst_config *cfg, const struct dst_upstreams_cb *cb,
-		    struct dst_upstreams **out)
+int dst_upstreams_new(uv_loop_t *loop, const struct dst_config *cfg,
+		      const struct dst_upstreams_cb *cb, struct dst_upstreams **out)
 {
 	struct dst_selector_opts o;
 	struct dst_upstreams *u = calloc(1, sizeof(*u));

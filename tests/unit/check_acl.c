@@ -85,7 +85,7 @@ static struct dst_acl *acl_of(const char *const *texts)
 	return acl;
 }
 
-#define ACL(...) acl_of((const char *const[]){ __VA_ARGS__, NULL })
+#define ACL(...) acl_of((const char *const[]){__VA_ARGS__, NULL})
 
 /* The default ACL for up to 8 listener addresses (NULL-terminated). */
 static struct dst_acl *default_acl(const char *const *ips)
@@ -101,7 +101,7 @@ static struct dst_acl *default_acl(const char *const *ips)
 	return acl;
 }
 
-#define DEFAULT_ACL(...) default_acl((const char *const[]){ __VA_ARGS__, NULL })
+#define DEFAULT_ACL(...) default_acl((const char *const[]){__VA_ARGS__, NULL})
 
 #define ALLOWED(acl, ip) ck_assert_msg(dst_acl_allows(acl, client(ip)), "%s refused", ip)
 #define REFUSED(acl, ip) ck_assert_msg(!dst_acl_allows(acl, client(ip)), "%s allowed", ip)
@@ -186,9 +186,9 @@ END_TEST
 
 START_TEST(test_ipv6_prefixes_match_bit_by_bit)
 {
-	struct dst_acl *acl = ACL("allow 2001:db8::/32", "deny 2001:db8:bad::/48",
-				  "allow 2001:db8:bad:1::/64", "allow fc00::/7",
-				  "deny 2001:db8::2/127");
+	struct dst_acl *acl =
+		ACL("allow 2001:db8::/32", "deny 2001:db8:bad::/48", "allow 2001:db8:bad:1::/64",
+		    "allow fc00::/7", "deny 2001:db8::2/127");
 
 	ALLOWED(acl, "2001:db8::1");
 	ALLOWED(acl, "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff");
@@ -253,7 +253,7 @@ END_TEST
 START_TEST(test_other_address_families_are_refused)
 {
 	struct dst_acl *acl = ACL("allow 0.0.0.0/0", "allow ::/0");
-	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
 
 	ck_assert(!dst_acl_allows(acl, (const struct sockaddr *)&un));
 	dst_acl_free(acl);
@@ -497,7 +497,7 @@ START_TEST(test_table_is_bounded_and_forgets_the_least_recently_seen)
 {
 	/* 4 slots: one set, so every client competes for the same slots. */
 	struct dst_ratelimit *rl = limiter(1, 0, 4);
-	const char *ips[] = { "192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4" };
+	const char *ips[] = {"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"};
 
 	for (int i = 0; i < 4; i++)
 		ck_assert_uint_eq(takes(rl, ips[i], 3, (uint64_t)i), 1);
@@ -542,7 +542,7 @@ END_TEST
 START_TEST(test_other_families_are_not_limited)
 {
 	struct dst_ratelimit *rl = limiter(1, 0, 64);
-	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
 
 	for (int i = 0; i < 5; i++)
 		ck_assert(dst_ratelimit_take(rl, (const struct sockaddr *)&un, 0));

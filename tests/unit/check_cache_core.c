@@ -17,8 +17,8 @@
 
 START_TEST(test_key_is_name_type_class_flags)
 {
-	static const uint8_t want[] = {3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
-				       0, 0, 28, 0, 1, 0x03};
+	static const uint8_t want[] = {3,   'w', 'w', 'w', 7, 'e', 'x', 'a', 'm',
+				       'p', 'l', 'e', 0,   0, 28,  0,   1,   0x03};
 	struct dst_cache_key k;
 
 	make_key(&k, "www.example", DST_DNS_TYPE_AAAA, true, true);
@@ -589,7 +589,8 @@ START_TEST(test_byte_budget_never_exceeded_under_flood)
 	for (unsigned i = 0; i < n; i++) {
 		ck_assert_int_eq(store_one(c, nth_name(i, name, sizeof name), 300, T0), 0);
 		dst_cache_get_stats(c, &st);
-		ck_assert_msg(st.bytes <= max, "%zu bytes > %zu after %u stores", st.bytes, max, i + 1);
+		ck_assert_msg(st.bytes <= max, "%zu bytes > %zu after %u stores", st.bytes, max,
+			      i + 1);
 	}
 	/* The budget is used, not just respected, and every loss was an eviction. */
 	ck_assert_uint_gt(st.bytes, max * 3 / 4);
@@ -619,7 +620,8 @@ START_TEST(test_budget_holds_with_stale_entries)
 		if (i % 7 == 0 && i >= 500)
 			lookup_stale_one(c, nth_name(i - 500, name, sizeof name), now, &flags);
 		dst_cache_get_stats(c, &st);
-		ck_assert_msg(st.bytes <= max, "%zu bytes > %zu after %u stores", st.bytes, max, i + 1);
+		ck_assert_msg(st.bytes <= max, "%zu bytes > %zu after %u stores", st.bytes, max,
+			      i + 1);
 	}
 	ck_assert_uint_gt(st.bytes, max * 3 / 4);
 	ck_assert_uint_gt(st.entries, 1000);
@@ -627,10 +629,12 @@ START_TEST(test_budget_holds_with_stale_entries)
 	ck_assert_uint_eq(st.evictions, n - st.entries);
 	/* the newest stale entries are still there, the oldest long gone */
 	ck_assert_int_gt(lookup_stale_one(c, nth_name(n - 200, name, sizeof name),
-					  T0 + (uint64_t)n * 10, &flags), 0);
+					  T0 + (uint64_t)n * 10, &flags),
+			 0);
 	ck_assert_uint_eq(flags, DST_CACHE_STALE);
-	ck_assert_int_eq(lookup_stale_one(c, nth_name(1, name, sizeof name),
-					  T0 + (uint64_t)n * 10, &flags), 0);
+	ck_assert_int_eq(
+		lookup_stale_one(c, nth_name(1, name, sizeof name), T0 + (uint64_t)n * 10, &flags),
+		0);
 	dst_cache_free(c);
 }
 END_TEST

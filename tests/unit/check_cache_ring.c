@@ -82,7 +82,8 @@ START_TEST(test_ring_never_serves_a_wrong_or_dropped_answer)
 				err = dst_cache_store(c, &k, a.wire, a.len, a.offs, a.nttl, now);
 				ck_assert(err == 0 || err == DST_ENOSPC);
 				if (err == 0) {
-					m[i] = (struct model){next_version++, a.len, now, ttl * 1000u};
+					m[i] = (struct model){next_version++, a.len, now,
+							      ttl * 1000u};
 				} else {
 					m[i].version = 0;
 				}
@@ -97,7 +98,8 @@ START_TEST(test_ring_never_serves_a_wrong_or_dropped_answer)
 				m[i].version = 0;
 			} else {
 				unsigned flags;
-				ssize_t r = dst_cache_lookup_stale(c, &k, now, out, sizeof out, &flags);
+				ssize_t r =
+					dst_cache_lookup_stale(c, &k, now, out, sizeof out, &flags);
 
 				ck_assert_int_ge(r, 0);
 				if (r == 0) {

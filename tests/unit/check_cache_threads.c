@@ -73,7 +73,7 @@ START_TEST(test_shared_cache_keeps_answers_counts_and_budget_under_threads)
 	dst_cache_set_shared(c);
 	dst_cache_set_shared(c); /* a second call changes nothing */
 	for (unsigned i = 0; i < NTHREADS; i++) {
-		w[i] = (struct worker_arg){ .c = c, .seed = 7 + i };
+		w[i] = (struct worker_arg){.c = c, .seed = 7 + i};
 		ck_assert_int_eq(pthread_create(&t[i], NULL, hammer, &w[i]), 0);
 	}
 	for (unsigned i = 0; i < NTHREADS; i++) {

@@ -20,8 +20,13 @@ START_TEST(test_base64_decodes_the_rfc4648_vectors)
 	static const struct {
 		const char *in, *out;
 	} v[] = {
-		{ "", "" }, { "Zg==", "f" }, { "Zm8=", "fo" }, { "Zm9v", "foo" },
-		{ "Zm9vYg==", "foob" }, { "Zm9vYmE=", "fooba" }, { "Zm9vYmFy", "foobar" },
+		{"", ""},
+		{"Zg==", "f"},
+		{"Zm8=", "fo"},
+		{"Zm9v", "foo"},
+		{"Zm9vYg==", "foob"},
+		{"Zm9vYmE=", "fooba"},
+		{"Zm9vYmFy", "foobar"},
 	};
 
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
@@ -105,8 +110,9 @@ START_TEST(test_base64_says_how_long_what_does_not_fit_is)
 
 	memset(out, 0xee, sizeof out);
 	/* 44 characters, no padding: 33 bytes, one more than a SHA-256 digest. */
-	ck_assert_int_eq(decode("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", out, sizeof out, &n),
-			 DST_ENOSPC);
+	ck_assert_int_eq(
+		decode("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", out, sizeof out, &n),
+		DST_ENOSPC);
 	ck_assert_uint_eq(n, 33);
 	ck_assert_uint_eq(out[0], 0xee);
 }
@@ -118,14 +124,16 @@ START_TEST(test_base64_of_a_sha256_digest_is_32_bytes)
 	size_t n = 0;
 
 	/* The pin of the design document's example. */
-	ck_assert_int_eq(decode("yioEpqeR4WtDwE9YxNVnCEkTxIjx6EEIwFSQW+lJsbc=", out, sizeof out, &n), 0);
+	ck_assert_int_eq(
+		decode("yioEpqeR4WtDwE9YxNVnCEkTxIjx6EEIwFSQW+lJsbc=", out, sizeof out, &n), 0);
 	ck_assert_uint_eq(n, 32);
 	ck_assert_uint_eq(out[0], 0xca);
 	ck_assert_uint_eq(out[31], 0xb7);
 	/* One character short or one group long: other lengths, or not base64. */
 	ck_assert_int_eq(decode("yioEpqeR4WtDwE9YxNVnCEkTxIjx6EEIwFSQW+lJsb=", out, sizeof out, &n),
 			 DST_EINVAL);
-	ck_assert_int_eq(decode("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==", out, sizeof out, &n), 0);
+	ck_assert_int_eq(
+		decode("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==", out, sizeof out, &n), 0);
 	ck_assert_uint_eq(n, 31);
 }
 END_TEST

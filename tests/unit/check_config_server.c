@@ -93,19 +93,19 @@ static const struct {
 	bool v6;
 	unsigned prefix;
 } nets[] = {
-	{ "10.0.0.0/8", "10.0.0.0/8", false, 8 },
-	{ "192.168.1.77/24", "192.168.1.0/24", false, 24 }, /* host bits are cleared */
-	{ "172.16.255.255/12", "172.16.0.0/12", false, 12 },
-	{ "127.0.0.1", "127.0.0.1/32", false, 32 },         /* an address is a host */
-	{ "0.0.0.0/0", "0.0.0.0/0", false, 0 },
-	{ "192.0.2.1/031", "192.0.2.0/31", false, 31 },
-	{ "::1", "::1/128", true, 128 },
-	{ "fd00::/8", "fd00::/8", true, 8 },
-	{ "fdff:1:2:3::/7", "fc00::/7", true, 7 },
-	{ "2001:DB8:1:2:3::1/64", "2001:db8:1:2::/64", true, 64 },
-	{ "2001:db8::1:2/127", "2001:db8::1:2/127", true, 127 },
-	{ "::ffff:192.168.0.0/112", "::ffff:192.168.0.0/112", true, 112 },
-	{ "::/0", "::/0", true, 0 },
+	{"10.0.0.0/8", "10.0.0.0/8", false, 8},
+	{"192.168.1.77/24", "192.168.1.0/24", false, 24}, /* host bits are cleared */
+	{"172.16.255.255/12", "172.16.0.0/12", false, 12},
+	{"127.0.0.1", "127.0.0.1/32", false, 32}, /* an address is a host */
+	{"0.0.0.0/0", "0.0.0.0/0", false, 0},
+	{"192.0.2.1/031", "192.0.2.0/31", false, 31},
+	{"::1", "::1/128", true, 128},
+	{"fd00::/8", "fd00::/8", true, 8},
+	{"fdff:1:2:3::/7", "fc00::/7", true, 7},
+	{"2001:DB8:1:2:3::1/64", "2001:db8:1:2::/64", true, 64},
+	{"2001:db8::1:2/127", "2001:db8::1:2/127", true, 127},
+	{"::ffff:192.168.0.0/112", "::ffff:192.168.0.0/112", true, 112},
+	{"::/0", "::/0", true, 0},
 };
 
 START_TEST(test_allow_and_deny_take_networks_and_addresses)
@@ -127,7 +127,7 @@ END_TEST
 
 START_TEST(test_acl_lines_keep_file_order_and_clear_host_bits)
 {
-	static const uint8_t net[4] = { 192, 168, 1, 0 }, zero[16] = { 0 };
+	static const uint8_t net[4] = {192, 168, 1, 0}, zero[16] = {0};
 	struct dst_config *cfg = parse_ok("[server]\n"
 					  "deny = 192.168.1.9/24\n"
 					  "allow = 192.168.0.0/16\n"
@@ -153,8 +153,9 @@ END_TEST
 START_TEST(test_bad_networks_are_errors)
 {
 	static const char *const bad[] = {
-		"10.0.0/8",  "10.0.0.0/", "10.0.0.0/x",  "10.0.0.0/8/8", "[::1]/128",
-		"fe80::1%eth0", "host.example", "10.0.0.0/-1", "/8", "10.0.0.0 /8", "10.0.0.0/1 6",
+		"10.0.0/8",  "10.0.0.0/",    "10.0.0.0/x",   "10.0.0.0/8/8",
+		"[::1]/128", "fe80::1%eth0", "host.example", "10.0.0.0/-1",
+		"/8",        "10.0.0.0 /8",  "10.0.0.0/1 6",
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -195,8 +196,9 @@ START_TEST(test_too_many_acl_lines_is_error)
 					i % 2 ? "deny" : "allow", i / 256, i % 256);
 	len += (size_t)snprintf(text + len, size - len, UP);
 	expect_errors_len(text, len,
-			  (const char *const[]){ FILE_NAME
-				 ":258: allow: more than 256 allow and deny lines in one section" },
+			  (const char *const[]){
+				  FILE_NAME
+				  ":258: allow: more than 256 allow and deny lines in one section"},
 			  1);
 	free(text);
 }
@@ -207,11 +209,7 @@ START_TEST(test_ratelimit_takes_a_rate)
 	static const struct {
 		const char *in;
 		uint32_t want;
-	} ok[] = { { "20/s", 20 },
-		   { "20/S", 20 },
-		   { "20", 20 },
-		   { "0", 0 },
-		   { "1000000/s", 1000000 } };
+	} ok[] = {{"20/s", 20}, {"20/S", 20}, {"20", 20}, {"0", 0}, {"1000000/s", 1000000}};
 
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		struct dst_config *cfg = line_ok("server", fmt("ratelimit = %s", ok[i].in));
@@ -254,24 +252,24 @@ START_TEST(test_counts_are_checked_against_their_limits)
 	static const struct {
 		const char *section, *line, *msg;
 	} bad[] = {
-		{ "server", "max-tcp-clients = 0",
-		  "max-tcp-clients: expected a number from 1 to 65535, got \"0\"" },
-		{ "server", "max-tcp-clients = 65536",
-		  "max-tcp-clients: expected a number from 1 to 65535, got \"65536\"" },
-		{ "server", "max-tcp-pipeline = 1k",
-		  "max-tcp-pipeline: expected a number, got \"1k\"" },
-		{ "server", "max-pending = 1048577",
-		  "max-pending: expected a number from 1 to 1048576, got \"1048577\"" },
-		{ "server", "max-pending = 99999999999999999999999",
-		  "max-pending: expected a number from 1 to 1048576, got "
-		  "\"99999999999999999999999\"" },
-		{ "upstream", "max-connections = 65",
-		  "max-connections: expected a number from 1 to 64, got \"65\"" },
-		{ "upstream", "max-inflight = 0",
-		  "max-inflight: expected a number from 1 to 65535, got \"0\"" },
-		{ "upstream", "max-inflight = -1", "max-inflight: expected a number, got \"-1\"" },
-		{ "upstream", "idle-timeout = 0",
-		  "idle-timeout: expected a duration from 1ms to 1h, got \"0\"" },
+		{"server", "max-tcp-clients = 0",
+		 "max-tcp-clients: expected a number from 1 to 65535, got \"0\""},
+		{"server", "max-tcp-clients = 65536",
+		 "max-tcp-clients: expected a number from 1 to 65535, got \"65536\""},
+		{"server", "max-tcp-pipeline = 1k",
+		 "max-tcp-pipeline: expected a number, got \"1k\""},
+		{"server", "max-pending = 1048577",
+		 "max-pending: expected a number from 1 to 1048576, got \"1048577\""},
+		{"server", "max-pending = 99999999999999999999999",
+		 "max-pending: expected a number from 1 to 1048576, got "
+		 "\"99999999999999999999999\""},
+		{"upstream", "max-connections = 65",
+		 "max-connections: expected a number from 1 to 64, got \"65\""},
+		{"upstream", "max-inflight = 0",
+		 "max-inflight: expected a number from 1 to 65535, got \"0\""},
+		{"upstream", "max-inflight = -1", "max-inflight: expected a number, got \"-1\""},
+		{"upstream", "idle-timeout = 0",
+		 "idle-timeout: expected a duration from 1ms to 1h, got \"0\""},
 	};
 	struct dst_config *cfg;
 
@@ -293,24 +291,24 @@ END_TEST
 
 START_TEST(test_user_and_chroot_are_checked)
 {
-	static const char *const good[] = { "dotstub", "_dotstub", "dns-user.1", "Dotstub_2" };
+	static const char *const good[] = {"dotstub", "_dotstub", "dns-user.1", "Dotstub_2"};
 	static const struct {
 		const char *line, *msg;
 	} bad[] = {
-		{ "user = -x",
-		  "user: expected a user name like dotstub, got \"-x\" (starts with '-')" },
-		{ "user = dot stub",
-		  "user: expected a user name like dotstub, got \"dot stub\" (only letters, "
-		  "digits, '_', '.' and '-' are allowed)" },
-		{ "user = root:0",
-		  "user: expected a user name like dotstub, got \"root:0\" (only letters, "
-		  "digits, '_', '.' and '-' are allowed)" },
-		{ "user = abcdefghijklmnopqrstuvwxyz0123456",
-		  "user: expected a user name like dotstub, got "
-		  "\"abcdefghijklmnopqrstuvwxyz0123456\" (longer than 32 characters)" },
-		{ "chroot = var/lib/dotstub",
-		  "chroot: expected a directory like /var/lib/dotstub, got \"var/lib/dotstub\" "
-		  "(not an absolute path)" },
+		{"user = -x",
+		 "user: expected a user name like dotstub, got \"-x\" (starts with '-')"},
+		{"user = dot stub",
+		 "user: expected a user name like dotstub, got \"dot stub\" (only letters, "
+		 "digits, '_', '.' and '-' are allowed)"},
+		{"user = root:0",
+		 "user: expected a user name like dotstub, got \"root:0\" (only letters, "
+		 "digits, '_', '.' and '-' are allowed)"},
+		{"user = abcdefghijklmnopqrstuvwxyz0123456",
+		 "user: expected a user name like dotstub, got "
+		 "\"abcdefghijklmnopqrstuvwxyz0123456\" (longer than 32 characters)"},
+		{"chroot = var/lib/dotstub",
+		 "chroot: expected a directory like /var/lib/dotstub, got \"var/lib/dotstub\" "
+		 "(not an absolute path)"},
 	};
 
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
@@ -401,7 +399,8 @@ START_TEST(test_control_path_must_fit_a_socket_address)
 	dst_config_free(cfg);
 	expect_line_error("server", fmt("control = /%s", too_long),
 			  fmt("control: expected a socket path like /run/dotstub/control, got "
-			      "\"/%.59s...\" (longer than 107 bytes)", too_long));
+			      "\"/%.59s...\" (longer than 107 bytes)",
+			      too_long));
 	teardown();
 	expect_line_error("server", "control = run/control",
 			  "control: expected a socket path like /run/dotstub/control, got "
@@ -413,12 +412,15 @@ END_TEST
 
 START_TEST(test_log_words_are_checked)
 {
-	expect_line_error("server", "log = journal", "log: expected stderr or syslog, got \"journal\"");
+	expect_line_error("server", "log = journal",
+			  "log: expected stderr or syslog, got \"journal\"");
 	teardown();
-	expect_line_error("server", "log-level = verbose",
-			  "log-level: expected error, warning, notice, info or debug, got \"verbose\"");
+	expect_line_error(
+		"server", "log-level = verbose",
+		"log-level: expected error, warning, notice, info or debug, got \"verbose\"");
 	teardown();
-	expect_line_error("server", "log-queries = on", "log-queries: expected yes or no, got \"on\"");
+	expect_line_error("server", "log-queries = on",
+			  "log-queries: expected yes or no, got \"on\"");
 }
 END_TEST
 

@@ -233,8 +233,8 @@ END_TEST
 
 START_TEST(test_unknown_key_reports_file_and_line)
 {
-	expect_errors("[server]\nlisten = 127.0.0.1\nfrobnicate = yes\n" UP,
-		      FILE_NAME ":3: unknown key \"frobnicate\" in [server]; expected " SERVER_KEYS);
+	expect_errors("[server]\nlisten = 127.0.0.1\nfrobnicate = yes\n" UP, FILE_NAME
+		      ":3: unknown key \"frobnicate\" in [server]; expected " SERVER_KEYS);
 }
 END_TEST
 
@@ -275,7 +275,7 @@ END_TEST
 
 START_TEST(test_malformed_header_is_error)
 {
-	static const char *const bad[] = { "[server", "[server] x", "[server]]x", "[upstream u" };
+	static const char *const bad[] = {"[server", "[server] x", "[server]]x", "[upstream u"};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		expect_errors(fmt("%s\n" UP, bad[i]),
@@ -416,14 +416,14 @@ END_TEST
 START_TEST(test_nul_byte_is_error_with_line_and_column)
 {
 	static const char text[] = "[server]\nlis\0ten = 127.0.0.1\n" UP;
-	const char *want[] = { FILE_NAME ":2: found a NUL byte at column 4; expected text" };
+	const char *want[] = {FILE_NAME ":2: found a NUL byte at column 4; expected text"};
 
 	expect_errors_len(text, sizeof text - 1, want, 1);
 	teardown();
 	/* A NUL counted into len by mistake, at the very end. */
 	expect_errors_len(UP, sizeof UP,
-			  (const char *[]){ FILE_NAME ":4: found a NUL byte at "
-						      "column 1; expected text" },
+			  (const char *[]){FILE_NAME ":4: found a NUL byte at "
+						     "column 1; expected text"},
 			  1);
 }
 END_TEST
@@ -447,11 +447,11 @@ END_TEST
 START_TEST(test_invalid_utf8_is_error)
 {
 	static const char *const bad[] = {
-		"# caf\xE9", /* Latin-1 */
-		"# \xC0\xAF", /* overlong */
-		"# \xED\xA0\x80", /* surrogate */
+		"# caf\xE9",          /* Latin-1 */
+		"# \xC0\xAF",         /* overlong */
+		"# \xED\xA0\x80",     /* surrogate */
 		"# \xF4\x90\x80\x80", /* above U+10FFFF */
-		"# \xE2\x9C", /* cut short */
+		"# \xE2\x9C",         /* cut short */
 		"# \xFF",
 	};
 
@@ -588,8 +588,9 @@ START_TEST(test_load_reports_errors_with_path)
 	ck_assert_int_eq(dst_config_load(path, &cfg, collect, NULL), DST_ECONFIG);
 	ck_assert_ptr_null(cfg);
 	ck_assert_uint_eq(nmsgs, 1);
-	ck_assert_str_eq(msgs[0],
-			 fmt("%s:2: unknown key \"nope\" in [server]; expected " SERVER_KEYS, path));
+	ck_assert_str_eq(
+		msgs[0],
+		fmt("%s:2: unknown key \"nope\" in [server]; expected " SERVER_KEYS, path));
 }
 END_TEST
 
@@ -683,12 +684,33 @@ END_TEST
 START_TEST(test_example_file_commented_sections_are_valid)
 {
 	static const char *const keys[] = {
-		"#[upstream ", "#address ", "#tls-name ", "#ca-file ", "#listen ", "#allow ",
-		"#deny ", "#ratelimit ", "#ratelimit-action ", "#max-tcp-clients ",
-		"#max-tcp-pipeline ", "#max-pending ", "#ecs ", "#user ", "#chroot ",
-		"#max-connections ", "#max-inflight ", "#idle-timeout ",
-		"#control ", "#metrics ", "#log ", "#log-level ", "#log-queries ",
-		"#strategy ", "#max-backoff ", "#bootstrap ", "#host ",
+		"#[upstream ",
+		"#address ",
+		"#tls-name ",
+		"#ca-file ",
+		"#listen ",
+		"#allow ",
+		"#deny ",
+		"#ratelimit ",
+		"#ratelimit-action ",
+		"#max-tcp-clients ",
+		"#max-tcp-pipeline ",
+		"#max-pending ",
+		"#ecs ",
+		"#user ",
+		"#chroot ",
+		"#max-connections ",
+		"#max-inflight ",
+		"#idle-timeout ",
+		"#control ",
+		"#metrics ",
+		"#log ",
+		"#log-level ",
+		"#log-queries ",
+		"#strategy ",
+		"#max-backoff ",
+		"#bootstrap ",
+		"#host ",
 	};
 	FILE *f = fopen(example_path(), "r");
 	char *text = calloc(1, 1 << 16), line[1024];

@@ -30,16 +30,16 @@ START_TEST(test_bad_tls_name_is_error)
 	const struct {
 		const char *name, *why;
 	} cases[] = {
-		{ "dns_quad9.net", "only letters, digits, '-' and '.' are allowed" },
-		{ "dns quad9.net", "only letters, digits, '-' and '.' are allowed" },
-		{ "-dns.example", "a label starts with '-'" },
-		{ "dns-.example", "a label ends with '-'" },
-		{ "dns..example", "empty label" },
-		{ ".example", "empty label" },
-		{ ".", "empty label" },
-		{ "example..", "empty label" },
-		{ label64, "a label is longer than 63 characters" },
-		{ name254, "longer than 253 characters" },
+		{"dns_quad9.net", "only letters, digits, '-' and '.' are allowed"},
+		{"dns quad9.net", "only letters, digits, '-' and '.' are allowed"},
+		{"-dns.example", "a label starts with '-'"},
+		{"dns-.example", "a label ends with '-'"},
+		{"dns..example", "empty label"},
+		{".example", "empty label"},
+		{".", "empty label"},
+		{"example..", "empty label"},
+		{label64, "a label is longer than 63 characters"},
+		{name254, "longer than 253 characters"},
 	};
 	char quoted[80];
 
@@ -91,9 +91,9 @@ START_TEST(test_pin_with_wrong_length_is_error)
 		const char *pin;
 		unsigned bytes;
 	} cases[] = {
-		{ "AAAA", 3 },
-		{ "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==", 31 },
-		{ "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 33 }, /* as long as a real pin */
+		{"AAAA", 3},
+		{"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==", 31},
+		{"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 33}, /* as long as a real pin */
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -110,9 +110,9 @@ END_TEST
 START_TEST(test_pin_that_is_not_base64_is_error)
 {
 	static const char *const bad[] = {
-		"yioEpqeR4WtDwE9YxNVnCEkTxIjx6EEIwFSQW+lJsbc", /* no padding */
+		"yioEpqeR4WtDwE9YxNVnCEkTxIjx6EEIwFSQW+lJsbc",   /* no padding */
 		"yioE pqeR4WtDwE9YxNVnCEkTxIjx6EEIwFSQW+lJsbc=", /* a space */
-		"yioEpqeR4WtDwE9YxNVnCEkTxIjx6EEIwFSQW-lJsbc=", /* base64url */
+		"yioEpqeR4WtDwE9YxNVnCEkTxIjx6EEIwFSQW-lJsbc=",  /* base64url */
 		"sha256/yioEpqeR4WtDwE9YxNVnCEkTxIjx6EEIwFSQW+lJsbc=",
 		"\"yioEpqeR4WtDwE9YxNVnCEkTxIjx6EEIwFSQW+lJsbc=\"",
 		"!!!!",
@@ -292,9 +292,9 @@ START_TEST(test_strategy_and_max_backoff_are_parsed)
 		const char *word;
 		unsigned want;
 	} words[] = {
-		{ "fastest", DST_CONFIG_STRATEGY_FASTEST },
-		{ "ordered", DST_CONFIG_STRATEGY_ORDERED },
-		{ "round-robin", DST_CONFIG_STRATEGY_ROUND_ROBIN },
+		{"fastest", DST_CONFIG_STRATEGY_FASTEST},
+		{"ordered", DST_CONFIG_STRATEGY_ORDERED},
+		{"round-robin", DST_CONFIG_STRATEGY_ROUND_ROBIN},
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
 		struct dst_config *cfg = line_ok("server", fmt("strategy = %s", words[i].word));
@@ -318,7 +318,7 @@ END_TEST
 START_TEST(test_host_upstream_is_resolved_through_bootstrap)
 {
 	struct dst_config *cfg = parse_ok(BOOT "bootstrap = [2001:db8::53]:5353\n"
-					  "[upstream q]\nhost = DNS.Quad9.net.\n");
+					       "[upstream q]\nhost = DNS.Quad9.net.\n");
 	const struct dst_config_upstream *u = &cfg->upstreams[0];
 
 	ck_assert_uint_eq(cfg->nbootstrap, 2);
@@ -336,8 +336,8 @@ END_TEST
 START_TEST(test_host_takes_a_port_and_keeps_an_explicit_tls_name)
 {
 	struct dst_config *cfg = parse_ok(BOOT "[upstream q]\nhost = dot.example:8853\n"
-					  "address = 192.0.2.9\ntls-name = other.example\n"
-					  "ca-file = /etc/ca.pem\n");
+					       "address = 192.0.2.9\ntls-name = other.example\n"
+					       "ca-file = /etc/ca.pem\n");
 	const struct dst_config_upstream *u = &cfg->upstreams[0];
 
 	ck_assert_str_eq(u->host, "dot.example");
@@ -358,8 +358,8 @@ START_TEST(test_bad_hosts_are_errors)
 	expect_errors(BOOT "[upstream q]\nhost = dot.example:0\n",
 		      FILE_NAME ":4: host: expected a port from 1 to 65535, got \"dot.example:0\"");
 	teardown();
-	expect_errors(BOOT "[upstream q]\nhost = dot.example:853x\n",
-		      FILE_NAME ":4: host: expected a port from 1 to 65535, got \"dot.example:853x\"");
+	expect_errors(BOOT "[upstream q]\nhost = dot.example:853x\n", FILE_NAME
+		      ":4: host: expected a port from 1 to 65535, got \"dot.example:853x\"");
 	teardown();
 	expect_errors(BOOT "[upstream q]\nhost = 9.9.9.9\n",
 		      FILE_NAME ":4: host: expected a host name like dns.quad9.net, or "

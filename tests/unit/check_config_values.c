@@ -19,9 +19,8 @@ START_TEST(test_duration_suffixes_parse)
 		const char *text;
 		uint32_t ms;
 	} cases[] = {
-		{ "250ms", 250 }, { "4s", 4000 },    { "4", 4000 },
-		{ "2m", 120000 }, { "1h", 3600000 }, { "3S", 3000 },
-		{ "7MS", 7 },	  { "1ms", 1 },	     { "0060m", 3600000 },
+		{"250ms", 250}, {"4s", 4000}, {"4", 4000}, {"2m", 120000},     {"1h", 3600000},
+		{"3S", 3000},   {"7MS", 7},   {"1ms", 1},  {"0060m", 3600000},
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -82,9 +81,7 @@ END_TEST
 
 START_TEST(test_bad_duration_is_error_with_example)
 {
-	static const char *const bad[] = {
-		"fast", "-1s", "4 s", "1.5s", "4sec", "s", "4w", "0x10"
-	};
+	static const char *const bad[] = {"fast", "-1s", "4 s", "1.5s", "4sec", "s", "4w", "0x10"};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		expect_line_error("server", fmt("query-timeout = %s", bad[i]),
@@ -98,7 +95,7 @@ END_TEST
 
 START_TEST(test_timeout_out_of_range_is_error)
 {
-	static const char *const bad[] = { "0", "0ms", "61m", "3600001ms", "2h", "1d" };
+	static const char *const bad[] = {"0", "0ms", "61m", "3600001ms", "2h", "1d"};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		expect_line_error("server", fmt("tcp-idle-timeout = %s", bad[i]),
@@ -162,14 +159,14 @@ START_TEST(test_size_suffixes_parse)
 		const char *text;
 		uint64_t bytes;
 	} cases[] = {
-		{ "0", 0 },
-		{ "512", 512 },
-		{ "512k", 512 << 10 },
-		{ "16m", 16 << 20 },
-		{ "16M", 16 << 20 },
-		{ "1g", 1ULL << 30 },
-		{ "1024g", 1ULL << 40 },
-		{ "1048576k", 1ULL << 30 },
+		{"0", 0},
+		{"512", 512},
+		{"512k", 512 << 10},
+		{"16m", 16 << 20},
+		{"16M", 16 << 20},
+		{"1g", 1ULL << 30},
+		{"1024g", 1ULL << 40},
+		{"1048576k", 1ULL << 30},
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -184,9 +181,7 @@ END_TEST
 
 START_TEST(test_bad_size_is_error)
 {
-	static const char *const bad[] = {
-		"big", "16mb", "16 m", "1.5m", "-1", "16t", "m", "16mi"
-	};
+	static const char *const bad[] = {"big", "16mb", "16 m", "1.5m", "-1", "16t", "m", "16mi"};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		expect_line_error(
@@ -199,8 +194,8 @@ END_TEST
 
 START_TEST(test_size_overflow_and_limit_are_errors)
 {
-	static const char *const bad[] = { "1025g", "18446744073709551615", "18446744073709551616",
-					   "17179869184g" };
+	static const char *const bad[] = {"1025g", "18446744073709551615", "18446744073709551616",
+					  "17179869184g"};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		expect_line_error("cache", fmt("size = %s", bad[i]),
@@ -217,15 +212,15 @@ START_TEST(test_listen_address_forms)
 	static const struct {
 		const char *in, *text;
 	} cases[] = {
-		{ "127.0.0.1", "127.0.0.1:53" },
-		{ "127.0.0.1:5353", "127.0.0.1:5353" },
-		{ "[::1]", "[::1]:53" },
-		{ "[::1]:5353", "[::1]:5353" },
-		{ "::1", "[::1]:53" },
-		{ "2620:fe::fe", "[2620:fe::fe]:53" },
-		{ "[2620:00FE:0:0::00fe]:65535", "[2620:fe::fe]:65535" },
-		{ "::ffff:192.0.2.1", "[::ffff:192.0.2.1]:53" },
-		{ "10.0.0.1:053", "10.0.0.1:53" },
+		{"127.0.0.1", "127.0.0.1:53"},
+		{"127.0.0.1:5353", "127.0.0.1:5353"},
+		{"[::1]", "[::1]:53"},
+		{"[::1]:5353", "[::1]:5353"},
+		{"::1", "[::1]:53"},
+		{"2620:fe::fe", "[2620:fe::fe]:53"},
+		{"[2620:00FE:0:0::00fe]:65535", "[2620:fe::fe]:65535"},
+		{"::ffff:192.0.2.1", "[::ffff:192.0.2.1]:53"},
+		{"10.0.0.1:053", "10.0.0.1:53"},
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -283,8 +278,8 @@ END_TEST
 
 START_TEST(test_port_zero_or_too_large_is_error)
 {
-	static const char *const bad[] = { "127.0.0.1:0", "127.0.0.1:65536", "[::1]:0",
-					   "[::1]:99999999999999999999999" };
+	static const char *const bad[] = {"127.0.0.1:0", "127.0.0.1:65536", "[::1]:0",
+					  "[::1]:99999999999999999999999"};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		expect_line_error(
@@ -300,10 +295,10 @@ END_TEST
 START_TEST(test_bad_address_forms_are_errors)
 {
 	static const char *const bad[] = {
-		"1.2.3",	"256.1.1.1",   "[1.2.3.4]:853", "[::1",		  "::1]:853",
-		"1.2.3.4:",	"1.2.3.4:8x",  "[::1]x",	"[::1]:",	  "dns.quad9.net",
-		"fe80::1%eth0", "1.2.3.4:+53", "1.2.3.4:-1",	"[]:853",	  "[[::1]]",
-		":853",		"127.1",       "1.2.3.4 :853",	"2620:fe::fe::1",
+		"1.2.3",        "256.1.1.1",   "[1.2.3.4]:853", "[::1",           "::1]:853",
+		"1.2.3.4:",     "1.2.3.4:8x",  "[::1]x",        "[::1]:",         "dns.quad9.net",
+		"fe80::1%eth0", "1.2.3.4:+53", "1.2.3.4:-1",    "[]:853",         "[[::1]]",
+		":853",         "127.1",       "1.2.3.4 :853",  "2620:fe::fe::1",
 	};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -366,9 +361,9 @@ START_TEST(test_list_limits_are_errors)
 	/* 17 different pins: 31 zero bytes and the index, in base64. */
 	{
 		char text[4096] = "[upstream u]\naddress = 192.0.2.1\n";
-		static const char *const last4[] = { "AAE=", "AAI=", "AAM=", "AAQ=", "AAU=", "AAY=",
-						     "AAc=", "AAg=", "AAk=", "AAo=", "AAs=", "AAw=",
-						     "AA0=", "AA4=", "AA8=", "ABA=", "ABE=" };
+		static const char *const last4[] = {
+			"AAE=", "AAI=", "AAM=", "AAQ=", "AAU=", "AAY=", "AAc=", "AAg=", "AAk=",
+			"AAo=", "AAs=", "AAw=", "AA0=", "AA4=", "AA8=", "ABA=", "ABE="};
 
 		for (size_t i = 0; i < 17; i++)
 			strcat(text,

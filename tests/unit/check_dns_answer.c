@@ -103,7 +103,8 @@ START_TEST(test_ttl_offsets_cover_every_record)
 	ck_assert_uint_eq(r.info.min_ttl, 7);
 	/* Every TTL offset is exactly the records ldns finds, in order. */
 	ldns_pkt *back = from_wire(r.wire, r.len);
-	ck_assert_uint_eq(ldns_pkt_ancount(back) + ldns_pkt_nscount(back) + ldns_pkt_arcount(back), 6);
+	ck_assert_uint_eq(ldns_pkt_ancount(back) + ldns_pkt_nscount(back) + ldns_pkt_arcount(back),
+			  6);
 	ck_assert(!ldns_pkt_edns(back));
 	ldns_pkt_free(back);
 	free(r.wire);
@@ -163,8 +164,8 @@ END_TEST
 
 START_TEST(test_answer_for_another_question_is_mismatch)
 {
-	const char *const others[] = {"www.example.net. IN A", "www.example.com. IN AAAA",
-				      "www.example.com. CH A", "ww.example.com. IN A",
+	const char *const others[] = {"www.example.net. IN A",   "www.example.com. IN AAAA",
+				      "www.example.com. CH A",   "ww.example.com. IN A",
 				      "www.example.com.x. IN A", "www.example.co. IN A"};
 	struct msg m;
 	struct dst_dns_query q;
@@ -198,8 +199,9 @@ START_TEST(test_nxdomain_with_soa_is_negative_with_minimum)
 	struct prepared r;
 	client(&m, &q, false);
 	ldns_pkt *p = answer_pkt(AID, LDNS_RCODE_NXDOMAIN, QSTR);
-	add_rr(p, NS, "example.com. 900 IN SOA ns1.example.com. hostmaster.example.com. "
-		      "2024010101 7200 3600 1209600 300");
+	add_rr(p, NS,
+	       "example.com. 900 IN SOA ns1.example.com. hostmaster.example.com. "
+	       "2024010101 7200 3600 1209600 300");
 	prepare_pkt(&r, p, &q);
 	ck_assert_int_eq(r.rc, 0);
 	ck_assert_uint_eq(r.info.rcode, DST_DNS_RCODE_NXDOMAIN);
@@ -366,7 +368,7 @@ START_TEST(test_pointer_after_opt_is_moved_with_its_target)
 	m_u32(&a, 0xc0000201);
 	ck_assert_uint_eq(a.n, 49);
 	m_opt(&a, 1232, 0, 0, 0); /* 49..60 */
-	m_u8(&a, 3);               /* ns1 + pointer to example.com at 16 */
+	m_u8(&a, 3);              /* ns1 + pointer to example.com at 16 */
 	m_u8(&a, 'n');
 	m_u8(&a, 's');
 	m_u8(&a, '1');

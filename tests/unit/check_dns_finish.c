@@ -60,8 +60,8 @@ START_TEST(test_finish_sets_client_id_case_and_flags)
 	struct dst_dns_query q;
 	size_t len;
 	std_query(&m, false);
-	m.b[2] = 0;        /* no RD */
-	m.b[3] = FLAG_CD;  /* CD */
+	m.b[2] = 0;       /* no RD */
+	m.b[3] = FLAG_CD; /* CD */
 	parse_ok(&m, &q);
 	uint8_t *w = cached(a_records(2, 0), &q, &len, 1024);
 	ssize_t n = dst_dns_finish_answer(w, len, 1024, m.b, &q, q.udp_size);

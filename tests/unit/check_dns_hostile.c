@@ -152,7 +152,8 @@ static void check_prepared(const uint8_t *before, size_t n, struct prepared *r,
 		uint8_t *out = malloc(r->len + DST_DNS_OPT_LEN);
 		ck_assert_ptr_nonnull(out);
 		memcpy(out, r->wire, r->len);
-		ssize_t f = dst_dns_finish_answer(out, r->len, r->len + DST_DNS_OPT_LEN, m->b, q, 512);
+		ssize_t f =
+			dst_dns_finish_answer(out, r->len, r->len + DST_DNS_OPT_LEN, m->b, q, 512);
 		ck_assert_int_gt(f, 0);
 		free(out);
 		break;

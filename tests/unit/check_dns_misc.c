@@ -22,8 +22,9 @@
 
 START_TEST(test_every_own_code_has_a_distinct_name)
 {
-	const int codes[] = {DST_EFORMAT, DST_ETLS, DST_ECERTVERIFY, DST_EPINMISMATCH,
-			     DST_EMISMATCH, DST_ESERVFAIL, DST_EEOF, DST_ECONFIG, DST_ENOTRUST};
+	const int codes[] = {DST_EFORMAT,      DST_ETLS,      DST_ECERTVERIFY,
+			     DST_EPINMISMATCH, DST_EMISMATCH, DST_ESERVFAIL,
+			     DST_EEOF,         DST_ECONFIG,   DST_ENOTRUST};
 	const size_t n = sizeof(codes) / sizeof(codes[0]);
 	for (size_t i = 0; i < n; i++) {
 		const char *s = dst_strerror(codes[i]);
@@ -318,7 +319,7 @@ START_TEST(test_any_answer_uses_the_question_class_or_in)
 {
 	static const struct {
 		uint16_t qclass, rclass;
-	} cases[] = { { 3, 3 }, { 255, DST_DNS_CLASS_IN }, { 254, DST_DNS_CLASS_IN } };
+	} cases[] = {{3, 3}, {255, DST_DNS_CLASS_IN}, {254, DST_DNS_CLASS_IN}};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct msg m;
@@ -441,10 +442,12 @@ START_TEST(test_ede_carries_info_code_and_text_for_edns_clients)
 	uint16_t code = 0;
 	size_t tlen = 0;
 	static const char why[] = "dns.quad9.net: certificate expired";
-	struct dst_dns_ede ede = { DST_DNS_EDE_NETWORK_ERROR, why, sizeof(why) - 1 };
+	struct dst_dns_ede ede = {DST_DNS_EDE_NETWORK_ERROR, why, sizeof(why) - 1};
 	client(&m, &q, true);
-	ssize_t n = dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out, sizeof(out));
-	ck_assert_int_eq(n, 12 + QNAME_WIRE_LEN + 4 + DST_DNS_OPT_LEN + 6 + (ssize_t)sizeof(why) - 1);
+	ssize_t n =
+		dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out, sizeof(out));
+	ck_assert_int_eq(n,
+			 12 + QNAME_WIRE_LEN + 4 + DST_DNS_OPT_LEN + 6 + (ssize_t)sizeof(why) - 1);
 	ldns_pkt *p = from_wire(out, (size_t)n);
 	ck_assert_int_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
 	ck_assert_uint_eq(ldns_pkt_id(p), QID);
@@ -462,9 +465,10 @@ START_TEST(test_ede_is_left_out_without_edns)
 	struct msg m;
 	struct dst_dns_query q;
 	uint8_t out[512], plain[512];
-	struct dst_dns_ede ede = { DST_DNS_EDE_NETWORK_ERROR, "x: timed out", 12 };
+	struct dst_dns_ede ede = {DST_DNS_EDE_NETWORK_ERROR, "x: timed out", 12};
 	client(&m, &q, false);
-	ssize_t n = dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out, sizeof(out));
+	ssize_t n =
+		dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out, sizeof(out));
 	ssize_t k = dst_dns_error_response(m.b, &q, DST_DNS_RCODE_SERVFAIL, plain, sizeof(plain));
 	ck_assert_int_eq(n, k);
 	ck_assert_mem_eq(out, plain, (size_t)k);
@@ -479,9 +483,10 @@ START_TEST(test_ede_without_text_is_just_the_info_code)
 	char text[8];
 	uint16_t code = 0;
 	size_t tlen = 9;
-	struct dst_dns_ede ede = { DST_DNS_EDE_NO_REACHABLE_AUTHORITY, NULL, 0 };
+	struct dst_dns_ede ede = {DST_DNS_EDE_NO_REACHABLE_AUTHORITY, NULL, 0};
 	client(&m, &q, true);
-	ssize_t n = dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out, sizeof(out));
+	ssize_t n =
+		dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out, sizeof(out));
 	ck_assert_int_eq(n, 12 + QNAME_WIRE_LEN + 4 + DST_DNS_OPT_LEN + 6);
 	ck_assert(find_ede(out, (size_t)n, &code, text, &tlen));
 	ck_assert_uint_eq(code, 22);
@@ -502,14 +507,16 @@ START_TEST(test_ede_text_is_cut_to_fit_at_a_character_boundary)
 		why[i] = (char)0xc3;
 		why[i + 1] = (char)0xa9;
 	}
-	struct dst_dns_ede ede = { DST_DNS_EDE_NETWORK_ERROR, why, sizeof(why) };
+	struct dst_dns_ede ede = {DST_DNS_EDE_NETWORK_ERROR, why, sizeof(why)};
 	client(&m, &q, true);
 	for (size_t cap = base; cap < base + 40; cap++) {
-		ssize_t n = dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out, cap);
+		ssize_t n =
+			dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out, cap);
 		ck_assert_int_gt(n, 0);
 		ck_assert_uint_le((size_t)n, cap);
 		if (cap < base + 6) {
-			ck_assert_int_eq(n, (ssize_t)base); /* no room for the option: plain SERVFAIL */
+			ck_assert_int_eq(
+				n, (ssize_t)base); /* no room for the option: plain SERVFAIL */
 			continue;
 		}
 		ck_assert(find_ede(out, (size_t)n, &code, text, &tlen));
@@ -517,8 +524,9 @@ START_TEST(test_ede_text_is_cut_to_fit_at_a_character_boundary)
 		ck_assert_uint_eq(tlen % 2, 0);
 		ck_assert_uint_ge(tlen + 1, cap - base - 6);
 	}
-	ck_assert_int_eq(dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out,
-						    base - 1), DST_ENOSPC);
+	ck_assert_int_eq(
+		dst_dns_error_response_ede(m.b, &q, DST_DNS_RCODE_SERVFAIL, &ede, out, base - 1),
+		DST_ENOSPC);
 }
 END_TEST
 
@@ -544,7 +552,13 @@ END_TEST
 START_TEST(test_name_to_text_escapes_and_stops_at_bad_labels)
 {
 	char out[DST_DNS_NAME_TEXT_LEN];
-	const uint8_t www[] = "\x03" "www" "\x07" "example" "\x03" "com" "\x00";
+	const uint8_t www[] = "\x03"
+			      "www"
+			      "\x07"
+			      "example"
+			      "\x03"
+			      "com"
+			      "\x00";
 	const uint8_t odd[] = {2, 'a', '.', 2, ' ', '\\', 0};
 	const uint8_t root[] = {0};
 	const uint8_t cut[] = {3, 'w', 'w'};
@@ -589,7 +603,15 @@ START_TEST(test_name_from_text_takes_plain_names_only)
 	char label64[70], long_name[300];
 
 	ck_assert_uint_eq(dst_dns_name_from_text("www.example.com", w), 17);
-	ck_assert_mem_eq(w, "\x03" "www" "\x07" "example" "\x03" "com" "\x00", 17);
+	ck_assert_mem_eq(w,
+			 "\x03"
+			 "www"
+			 "\x07"
+			 "example"
+			 "\x03"
+			 "com"
+			 "\x00",
+			 17);
 	ck_assert_uint_eq(dst_dns_name_from_text("www.example.com.", w), 17);
 	ck_assert_uint_eq(dst_dns_name_from_text(".", w), 1);
 	ck_assert_uint_eq(w[0], 0);

@@ -254,7 +254,7 @@ START_TEST(test_notimp_wins_over_formerr)
 	struct msg m;
 	struct dst_dns_query q;
 	m_header(&m, QID, 5 << 3, 0, 0, 1, 0, 0); /* UPDATE-like: no question */
-	m_u8(&m, 0xc0); /* junk */
+	m_u8(&m, 0xc0);                           /* junk */
 	ck_assert_int_eq(parse(&m, &q), DST_DNS_QUERY_ERROR);
 	ck_assert_uint_eq(q.rcode, DST_DNS_RCODE_NOTIMP);
 	ck_assert_uint_eq(q.question_end, 0);
@@ -669,11 +669,10 @@ END_TEST
 static size_t ecs_query(uint8_t *b)
 {
 	static const uint8_t q[] = {
-		0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1,
-		3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
-		0, 1, 0, 1,
-		0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 11,
-		0, 8, 0, 7, 0, 1, 24, 0, 192, 0, 2,
+		0xab, 0xcd, 0x01, 0x00, 0,   1,   0,   0,   0,    0,   0,   1,   3,   'w',
+		'w',  'w',  7,    'e',  'x', 'a', 'm', 'p', 'l',  'e', 3,   'c', 'o', 'm',
+		0,    0,    1,    0,    1,   0,   0,   41,  0x10, 0,   0,   0,   0,   0,
+		0,    11,   0,    8,    0,   7,   0,   1,   24,   0,   192, 0,   2,
 	};
 	memcpy(b, q, sizeof(q));
 	return sizeof(q);
@@ -707,9 +706,9 @@ START_TEST(test_client_ecs_is_replaced_by_source_prefix_zero)
 	ck_assert_uint_eq((size_t)len % DST_DNS_PAD_BLOCK, 0);
 	const uint8_t *e = find_ecs(out, (size_t)len);
 	ck_assert_ptr_nonnull(e);
-	ck_assert_uint_eq(dst_dns_get16(e + 2), 4);     /* no address bytes */
-	ck_assert_uint_eq(dst_dns_get16(e + 4), 1);     /* family IPv4 kept */
-	ck_assert_uint_eq(e[6], 0);                     /* source prefix 0 */
+	ck_assert_uint_eq(dst_dns_get16(e + 2), 4); /* no address bytes */
+	ck_assert_uint_eq(dst_dns_get16(e + 4), 1); /* family IPv4 kept */
+	ck_assert_uint_eq(e[6], 0);                 /* source prefix 0 */
 	ck_assert_uint_eq(e[7], 0);
 	ldns_pkt *p = from_wire(out, (size_t)len);
 	ck_assert(ldns_pkt_edns(p));
@@ -754,8 +753,8 @@ START_TEST(test_oversized_ecs_is_not_forwarded)
 	/* Grow the ECS option to 21 data bytes: longer than any valid one. */
 	memset(in + n, 0, 14);
 	n += 14;
-	dst_dns_put16(in + 42, 11 + 14);       /* OPT RDLENGTH */
-	dst_dns_put16(in + 46, 7 + 14);        /* ECS OPTION-LENGTH */
+	dst_dns_put16(in + 42, 11 + 14); /* OPT RDLENGTH */
+	dst_dns_put16(in + 46, 7 + 14);  /* ECS OPTION-LENGTH */
 	ck_assert_int_eq(dst_dns_parse_query(in, n, &q), DST_DNS_QUERY_OK);
 	ck_assert_uint_eq(q.ecs_len, 0);
 	ssize_t len = dst_dns_upstream_query_ex(in, &q, 1, DST_DNS_ECS_PASS, out, sizeof(out));
@@ -768,12 +767,9 @@ START_TEST(test_edns_keepalive_is_found_in_answer_opt)
 {
 	/* Header (AN=1, AR=1), question a., A record, OPT with padding then keepalive 25. */
 	static const uint8_t ans[] = {
-		0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 1,
-		1, 'a', 0, 0, 1, 0, 1,
-		0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1,
-		0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 12,
-		0, 12, 0, 2, 0, 0,
-		0, 11, 0, 2, 0, 25,
+		0,  1, 0x81, 0x80, 0, 1,  0, 1,  0,  0, 0, 1,   1, 'a', 0, 0, 1, 0,  1, 0xc0,
+		12, 0, 1,    0,    1, 0,  0, 0,  60, 0, 4, 192, 0, 2,   1, 0, 0, 41, 4, 0xd0,
+		0,  0, 0,    0,    0, 12, 0, 12, 0,  2, 0, 0,   0, 11,  0, 2, 0, 25,
 	};
 	ck_assert_int_eq(dst_dns_edns_keepalive(ans, sizeof(ans)), 25);
 	/* Without the keepalive option. */

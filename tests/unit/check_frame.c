@@ -18,7 +18,7 @@
 #include "tls/frame.h"
 
 enum { NMSG = 3 };
-static const size_t msg_len[NMSG] = { 300, 0, 65535 };
+static const size_t msg_len[NMSG] = {300, 0, 65535};
 static size_t msg_off[NMSG]; /* offset of each message's body in stream */
 static uint8_t *stream;
 static size_t stream_len;
@@ -34,13 +34,13 @@ static size_t stream_len;
 	} while (0)
 
 struct sink {
-	size_t count;               /* messages delivered so far */
-	size_t stop_at;             /* index whose delivery returns stop_rc, or NMSG */
+	size_t count;   /* messages delivered so far */
+	size_t stop_at; /* index whose delivery returns stop_rc, or NMSG */
 	int stop_rc;
-	uintptr_t lo, hi;           /* piece being fed */
-	size_t piece_off;           /* its offset in stream */
-	size_t where[NMSG];         /* message's offset in stream if in the piece, else NOT_IN_PIECE */
-	size_t trial;               /* split position or round, for failure messages */
+	uintptr_t lo, hi;   /* piece being fed */
+	size_t piece_off;   /* its offset in stream */
+	size_t where[NMSG]; /* message's offset in stream if in the piece, else NOT_IN_PIECE */
+	size_t trial;       /* split position or round, for failure messages */
 };
 
 static uint64_t rng_state;
@@ -84,8 +84,8 @@ static int on_message(void *arg, const uint8_t *wire, size_t len)
 	size_t i = s->count;
 
 	expect(i < NMSG, "extra message of %zu bytes (trial %zu)", len, s->trial);
-	expect(len == msg_len[i], "message %zu: %zu bytes, want %zu (trial %zu)", i, len, msg_len[i],
-	       s->trial);
+	expect(len == msg_len[i], "message %zu: %zu bytes, want %zu (trial %zu)", i, len,
+	       msg_len[i], s->trial);
 	expect(len == 0 || memcmp(wire, stream + msg_off[i], len) == 0,
 	       "message %zu: wrong bytes (trial %zu)", i, s->trial);
 	uintptr_t p = (uintptr_t)wire;
@@ -112,7 +112,8 @@ static int feed(struct dst_frame_reader *r, struct sink *s, size_t off, size_t n
 static void assert_all_delivered(const struct dst_frame_reader *r, const struct sink *s)
 {
 	expect(s->count == NMSG, "%zu of %d messages (trial %zu)", s->count, NMSG, s->trial);
-	expect(r->have == 0, "reader holds %zu bytes after the stream (trial %zu)", r->have, s->trial);
+	expect(r->have == 0, "reader holds %zu bytes after the stream (trial %zu)", r->have,
+	       s->trial);
 }
 
 START_TEST(test_split_in_two_anywhere_delivers_every_message)
@@ -124,8 +125,8 @@ START_TEST(test_split_in_two_anywhere_delivers_every_message)
 		sink_init(&s);
 		s.trial = split;
 		expect(feed(&r, &s, 0, split) == 0, "first piece failed (trial %zu)", split);
-		expect(feed(&r, &s, split, stream_len - split) == 0, "second piece failed (trial %zu)",
-		       split);
+		expect(feed(&r, &s, split, stream_len - split) == 0,
+		       "second piece failed (trial %zu)", split);
 		assert_all_delivered(&r, &s);
 		dst_frame_reset(&r);
 	}
@@ -149,7 +150,7 @@ START_TEST(test_random_chunks_deliver_every_message)
 {
 	/* Small, medium and larger-than-a-message chunks, so every mix of
 	 * partial prefix, partial body and several messages per piece occurs. */
-	static const size_t max_chunk[] = { 3, 40, 1500, 80000 };
+	static const size_t max_chunk[] = {3, 40, 1500, 80000};
 
 	rng_state = 20240611;
 	for (size_t round = 0; round < 400; round++) {
@@ -163,7 +164,8 @@ START_TEST(test_random_chunks_deliver_every_message)
 			n = 1 + (size_t)(rng() % max);
 			if (n > stream_len - off)
 				n = stream_len - off;
-			expect(feed(&r, &s, off, n) == 0, "piece at %zu failed (trial %zu)", off, round);
+			expect(feed(&r, &s, off, n) == 0, "piece at %zu failed (trial %zu)", off,
+			       round);
 		}
 		assert_all_delivered(&r, &s);
 		dst_frame_reset(&r);
@@ -173,7 +175,7 @@ END_TEST
 
 START_TEST(test_zero_length_message_is_delivered_as_such)
 {
-	static const uint8_t empty[2] = { 0, 0 };
+	static const uint8_t empty[2] = {0, 0};
 	struct dst_frame_reader r;
 	struct sink s;
 	dst_frame_init(&r);
@@ -247,7 +249,7 @@ END_TEST
 
 START_TEST(test_callback_stop_value_is_returned_and_later_messages_dropped)
 {
-	static const int stop_rc[NMSG] = { 1, DST_EFORMAT, 0x7fff };
+	static const int stop_rc[NMSG] = {1, DST_EFORMAT, 0x7fff};
 	/* _i is the stopping message; even loop steps feed one piece, odd ones
 	 * split inside message 0 so the stop may come from an assembled message. */
 	size_t stop_at = (size_t)_i / 2;
@@ -271,7 +273,7 @@ END_TEST
 START_TEST(test_reset_discards_partial_message)
 {
 	/* Stop points: one prefix byte held, prefix held, part of a body held. */
-	const size_t partial[] = { 1, 2, msg_off[0] + 10 };
+	const size_t partial[] = {1, 2, msg_off[0] + 10};
 	for (size_t k = 0; k < sizeof(partial) / sizeof(partial[0]); k++) {
 		struct dst_frame_reader r;
 		struct sink s;
@@ -322,11 +324,11 @@ START_TEST(test_prefix_is_length_in_network_order)
 		size_t len;
 		uint8_t wire[2];
 	} cases[] = {
-		{ 0, { 0x00, 0x00 } },   { 1, { 0x00, 0x01 } },      { 255, { 0x00, 0xff } },
-		{ 256, { 0x01, 0x00 } }, { 0x1234, { 0x12, 0x34 } }, { 65535, { 0xff, 0xff } },
+		{0, {0x00, 0x00}},   {1, {0x00, 0x01}},      {255, {0x00, 0xff}},
+		{256, {0x01, 0x00}}, {0x1234, {0x12, 0x34}}, {65535, {0xff, 0xff}},
 	};
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
-		uint8_t out[2] = { 0x5a, 0x5a };
+		uint8_t out[2] = {0x5a, 0x5a};
 		dst_frame_prefix(out, cases[k].len);
 		ck_assert_msg(out[0] == cases[k].wire[0] && out[1] == cases[k].wire[1],
 			      "len %zu: %02x %02x", cases[k].len, out[0], out[1]);

@@ -35,7 +35,7 @@ struct dst_tls_req {
 	dst_tls_answer_cb cb;
 	void *arg;
 	struct dst_upstream *up;
-	uint16_t id;    /* of the message sent: the pool gives the answer back with it */
+	uint16_t id; /* of the message sent: the pool gives the answer back with it */
 	bool live;
 	bool silent;   /* nothing heard on its connection since it was written */
 	int cancelled; /* the status it was cancelled with, or 0 */
@@ -43,10 +43,10 @@ struct dst_tls_req {
 
 struct dst_upstreams {
 	struct dst_upstream ups[NUPS];
-	bool usable[NUPS];          /* pick skips the others */
+	bool usable[NUPS]; /* pick skips the others */
 	bool resolving;
-	uint64_t last_tried;        /* the mask the last pick was given */
-	uint64_t last_dead;         /* ... and the presumed-dead mask of the last pick_retry */
+	uint64_t last_tried; /* the mask the last pick was given */
+	uint64_t last_dead;  /* ... and the presumed-dead mask of the last pick_retry */
 	unsigned failed[NUPS], ok[NUPS], servfail[NUPS];
 	struct dst_tls_req req[MAXREQ];
 	unsigned nreq;
@@ -80,7 +80,7 @@ uint32_t dst_upstreams_attempt_timeout(const struct dst_upstreams *u, const stru
 }
 
 void dst_upstreams_query_starts(struct dst_upstreams *u, const uint8_t *req,
-			      const struct dst_dns_query *dq)
+				const struct dst_dns_query *dq)
 {
 }
 
@@ -95,7 +95,7 @@ void dst_upstreams_servfail(struct dst_upstreams *u, struct dst_upstream *up)
 }
 
 void dst_upstreams_failed(struct dst_upstreams *u, struct dst_upstream *up, int status,
-			uint64_t sent_ms)
+			  uint64_t sent_ms)
 {
 	if (status != DST_ECANCELED)
 		u->failed[up - u->ups]++;
@@ -106,12 +106,13 @@ bool dst_upstreams_resolving(const struct dst_upstreams *u)
 	return u->resolving;
 }
 
-int dst_upstream_send(struct dst_upstream *up, const uint8_t *wire, size_t len, dst_tls_answer_cb cb,
-		      void *arg, struct dst_tls_req **out)
+int dst_upstream_send(struct dst_upstream *up, const uint8_t *wire, size_t len,
+		      dst_tls_answer_cb cb, void *arg, struct dst_tls_req **out)
 {
 	ck_assert_uint_lt(fake.nreq, MAXREQ);
 	struct dst_tls_req *r = &fake.req[fake.nreq++];
-	*r = (struct dst_tls_req){.cb = cb, .arg = arg, .up = up, .id = dst_dns_get16(wire), .live = true};
+	*r = (struct dst_tls_req){
+		.cb = cb, .arg = arg, .up = up, .id = dst_dns_get16(wire), .live = true};
 	*out = r;
 	return 0;
 }
@@ -205,7 +206,8 @@ static struct dst_cache *cache;
 static struct dst_queries *qs;
 static uint64_t now_ms;
 static struct sockaddr_in peer;
-static struct dst_udp_listener *const UDP = (struct dst_udp_listener *)&peer; /* never looked into */
+static struct dst_udp_listener *const UDP =
+	(struct dst_udp_listener *)&peer; /* never looked into */
 
 static uint64_t fake_now(void *arg)
 {
@@ -397,7 +399,8 @@ START_TEST(test_deadline_gives_servfail_with_extended_error)
 	ldns_pkt *p = from_wire(sent[0].wire, sent[0].len);
 	ck_assert_ptr_nonnull(p);
 	ck_assert(ldns_pkt_edns(p));
-	ck_assert_uint_gt(ldns_rdf_size(ldns_pkt_edns_data(p)), 6); /* the EDE option and its text */
+	ck_assert_uint_gt(ldns_rdf_size(ldns_pkt_edns_data(p)),
+			  6); /* the EDE option and its text */
 	ldns_pkt_free(p);
 	ck_assert_uint_eq(dst_queries_pending(qs), 0);
 }
@@ -676,7 +679,8 @@ static Suite *query_suite(void)
 	tcase_add_test(failover, test_servfail_is_retried_once_elsewhere_and_no_more);
 	tcase_add_test(failover, test_query_waiting_for_a_first_address_goes_when_kicked);
 	tcase_add_test(failover, test_remap_renumbers_what_a_query_tried);
-	tcase_add_test(failover, test_silent_connection_gets_one_retry_of_its_upstream_on_a_fresh_one);
+	tcase_add_test(failover,
+		       test_silent_connection_gets_one_retry_of_its_upstream_on_a_fresh_one);
 	tcase_add_test(failover, test_timeout_on_a_connection_that_heard_something_is_not_retried);
 	tcase_add_test(failover, test_untried_upstream_goes_before_a_fresh_retry);
 	tcase_add_test(clients, test_orphaned_tcp_query_finishes_answering_nobody);

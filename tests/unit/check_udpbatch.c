@@ -40,16 +40,16 @@ static void send_n(int from, const struct sockaddr_in *to, const char *prefix, u
 
 	for (unsigned i = 0; i < n; i++) {
 		int len = snprintf(msg, sizeof(msg), "%s-%u", prefix, i);
-		ck_assert_int_eq(sendto(from, msg, (size_t)len, 0, (const struct sockaddr *)to,
-					sizeof(*to)), len);
+		ck_assert_int_eq(
+			sendto(from, msg, (size_t)len, 0, (const struct sockaddr *)to, sizeof(*to)),
+			len);
 	}
 }
 
 static unsigned unsent_calls;
 static size_t unsent_bytes;
 
-static void count_unsent(void *owner, const struct sockaddr *peer, const uint8_t *wire,
-			 size_t len)
+static void count_unsent(void *owner, const struct sockaddr *peer, const uint8_t *wire, size_t len)
 {
 	(void)owner;
 	(void)peer;
@@ -131,8 +131,9 @@ START_TEST(test_queued_answers_leave_in_order_and_a_new_socket_flushes_first)
 	for (unsigned i = 0; i < 2; i++) {
 		struct sockaddr_in from;
 		socklen_t fl = sizeof(from);
-		ck_assert_int_eq(recvfrom(c, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
-					  &fl), 2);
+		ck_assert_int_eq(
+			recvfrom(c, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fl),
+			2);
 		ck_assert_mem_eq(buf, i == 0 ? "a1" : "a2", 2);
 		ck_assert_uint_eq(from.sin_port, s1_a.sin_port);
 	}
@@ -146,8 +147,8 @@ START_TEST(test_queued_answers_leave_in_order_and_a_new_socket_flushes_first)
 	ck_assert_uint_eq(b->nout, 0);
 	/* A full batch flushes itself to make room. */
 	for (unsigned i = 0; i < DST_UDP_BATCH + 1; i++)
-		ck_assert(dst_udp_batch_add(b, s1, NULL, (struct sockaddr *)&ca, (const uint8_t *)"x",
-					    1));
+		ck_assert(dst_udp_batch_add(b, s1, NULL, (struct sockaddr *)&ca,
+					    (const uint8_t *)"x", 1));
 	ck_assert_uint_eq(b->nout, 1);
 	unsigned got = 0;
 	while (recv(c, buf, sizeof(buf), MSG_DONTWAIT) == 1)

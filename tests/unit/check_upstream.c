@@ -146,7 +146,7 @@ END_TEST
 START_TEST(test_fastest_sends_one_in_fifty_elsewhere)
 {
 	struct dst_selector *s = set_of(3, DST_UP_FASTEST);
-	int counts[3] = { 0, 0, 0 };
+	int counts[3] = {0, 0, 0};
 	dst_selector_success(s, 0, 40000, 1);
 	dst_selector_success(s, 1, 10000, 1);
 	dst_selector_success(s, 2, 20000, 1);
@@ -303,7 +303,7 @@ START_TEST(test_backoff_doubles_with_jitter_up_to_max)
 {
 	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
 	uint64_t now = 0;
-	uint32_t want[] = { 1000, 2000, 4000, 8000, 8000 };
+	uint32_t want[] = {1000, 2000, 4000, 8000, 8000};
 	take_down(s, 0, now);
 	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
 		const struct dst_up_health *h = dst_selector_health(s, 0);
@@ -426,9 +426,9 @@ END_TEST
 START_TEST(test_reconfigure_keeps_the_health_of_kept_upstreams)
 {
 	struct dst_selector *s = set_of(2, DST_UP_ORDERED);
-	struct dst_selector_opts o = { .strategy = DST_UP_ROUND_ROBIN, .rand = fake_rand };
+	struct dst_selector_opts o = {.strategy = DST_UP_ROUND_ROBIN, .rand = fake_rand};
 	/* Upstream 1 moves to place 2; place 0 is new, and so is place 1. */
-	static const int from[3] = { -1, -1, 1 };
+	static const int from[3] = {-1, -1, 1};
 	take_down(s, 1, 10);
 	dst_selector_set_available(s, 0, false);
 	dst_selector_reconfigure(s, &o, 3, from);
@@ -471,7 +471,7 @@ END_TEST
 START_TEST(test_new_rejects_bad_sizes)
 {
 	struct dst_selector *s = NULL;
-	struct dst_selector_opts o = { .rand = fake_rand };
+	struct dst_selector_opts o = {.rand = fake_rand};
 	ck_assert_int_eq(dst_selector_new(&o, 0, &s), DST_EINVAL);
 	ck_assert_int_eq(dst_selector_new(&o, DST_UP_MAX + 1, &s), DST_EINVAL);
 	o.rand = NULL;
@@ -482,15 +482,23 @@ END_TEST
 
 /* --- reload: whether a running upstream's pool can be kept -------------------------- */
 
-static struct dst_config_addr same_addrs[2] = {{.text = "192.0.2.1:853"}, {.text = "[2001:db8::1]:853"}};
+static struct dst_config_addr same_addrs[2] = {{.text = "192.0.2.1:853"},
+					       {.text = "[2001:db8::1]:853"}};
 static uint8_t same_pins[2][DST_CONFIG_PIN_LEN] = {{1, 2, 3}, {4, 5, 6}};
 
 static struct dst_config_upstream base_upstream(void)
 {
 	return (struct dst_config_upstream){
-		.name = "quad9", .addrs = same_addrs, .naddrs = 2, .tls_name = "dns.quad9.net",
-		.pins = same_pins, .npins = 2, .max_connections = 2, .max_inflight = 128,
-		.idle_timeout_ms = 10000, .host_port = 853,
+		.name = "quad9",
+		.addrs = same_addrs,
+		.naddrs = 2,
+		.tls_name = "dns.quad9.net",
+		.pins = same_pins,
+		.npins = 2,
+		.max_connections = 2,
+		.max_inflight = 128,
+		.idle_timeout_ms = 10000,
+		.host_port = 853,
 	};
 }
 
@@ -509,33 +517,46 @@ END_TEST
 START_TEST(test_reload_replaces_an_upstream_when_any_transport_setting_changed)
 {
 	struct dst_config_upstream a = base_upstream(), b;
-	struct dst_config_addr other[2] = {{.text = "192.0.2.1:853"}, {.text = "[2001:db8::2]:853"}};
+	struct dst_config_addr other[2] = {{.text = "192.0.2.1:853"},
+					   {.text = "[2001:db8::2]:853"}};
 	uint8_t pins[2][DST_CONFIG_PIN_LEN] = {{1, 2, 3}, {4, 5, 7}};
 
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &a, 3000)); /* query-timeout: handshakes */
-	b = base_upstream(); b.name = "other";
+	b = base_upstream();
+	b.name = "other";
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
-	b = base_upstream(); b.addrs = other;
+	b = base_upstream();
+	b.addrs = other;
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
-	b = base_upstream(); b.naddrs = 1;
+	b = base_upstream();
+	b.naddrs = 1;
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
-	b = base_upstream(); b.tls_name = NULL;
+	b = base_upstream();
+	b.tls_name = NULL;
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
-	b = base_upstream(); b.ca_file = "/etc/ca.pem";
+	b = base_upstream();
+	b.ca_file = "/etc/ca.pem";
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
-	b = base_upstream(); b.pins = pins;
+	b = base_upstream();
+	b.pins = pins;
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
-	b = base_upstream(); b.npins = 1;
+	b = base_upstream();
+	b.npins = 1;
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
-	b = base_upstream(); b.host = "dns.quad9.net";
+	b = base_upstream();
+	b.host = "dns.quad9.net";
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
-	b = base_upstream(); b.host_port = 8853;
+	b = base_upstream();
+	b.host_port = 8853;
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
-	b = base_upstream(); b.max_connections = 3;
+	b = base_upstream();
+	b.max_connections = 3;
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
-	b = base_upstream(); b.max_inflight = 64;
+	b = base_upstream();
+	b.max_inflight = 64;
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
-	b = base_upstream(); b.idle_timeout_ms = 5000;
+	b = base_upstream();
+	b.idle_timeout_ms = 5000;
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
 }
 END_TEST

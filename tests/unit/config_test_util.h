@@ -34,12 +34,12 @@
 #define PIN_A "yioEpqeR4WtDwE9YxNVnCEkTxIjx6EEIwFSQW+lJsbc="
 #define PIN_B "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 /* The valid keys, as unknown-key messages list them. */
-#define SERVER_KEYS                                                                              \
-	"listen, allow, deny, query-timeout, tcp-idle-timeout, max-tcp-clients, "                \
-	"max-tcp-pipeline, max-pending, threads, ratelimit, ratelimit-action, ecs, user, chroot, "      \
+#define SERVER_KEYS                                                                                \
+	"listen, allow, deny, query-timeout, tcp-idle-timeout, max-tcp-clients, "                  \
+	"max-tcp-pipeline, max-pending, threads, ratelimit, ratelimit-action, ecs, user, chroot, " \
 	"control, metrics, log, log-level, log-queries, strategy, max-backoff or bootstrap"
-#define UPSTREAM_KEYS                                                                            \
-	"address, host, tls-name, pin-sha256, ca-file, max-connections, max-inflight or "   \
+#define UPSTREAM_KEYS                                                                     \
+	"address, host, tls-name, pin-sha256, ca-file, max-connections, max-inflight or " \
 	"idle-timeout"
 
 static const uint8_t pin_a[DST_CONFIG_PIN_LEN] = {
@@ -114,11 +114,11 @@ static inline void expect_errors_len(const char *text, size_t len, const char *c
 		ck_assert_str_eq(msgs[i], want[i]);
 }
 
-#define expect_errors(text, ...)                                                                   \
-	do {                                                                                       \
-		const char *const text_ = (text);                                                  \
-		const char *const want_[] = { __VA_ARGS__ };                                       \
-		expect_errors_len(text_, strlen(text_), want_, sizeof want_ / sizeof want_[0]);    \
+#define expect_errors(text, ...)                                                                \
+	do {                                                                                    \
+		const char *const text_ = (text);                                               \
+		const char *const want_[] = {__VA_ARGS__};                                      \
+		expect_errors_len(text_, strlen(text_), want_, sizeof want_ / sizeof want_[0]); \
 	} while (0)
 
 /*
