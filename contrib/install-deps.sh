@@ -20,7 +20,7 @@ runtime="ca-certificates"
 # (the unit, it_packaging); groff (man pages, it_packaging); ss and ip
 # (it_threads, it_network_change); setpriv and unshare (it_privilege_drop,
 # it_network_change: util-linux is essential, listed for the record).
-test_pkgs="check unbound knot-dnsutils dnsutils gnutls-bin python3 systemd groff-base iproute2 util-linux"
+test_pkgs="check unbound knot-dnsutils dnsutils gnutls-bin python3 systemd groff-base iproute2 util-linux clang-format"
 
 pkgs="$build $runtime"
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"

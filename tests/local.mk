@@ -57,8 +57,8 @@ include tests/tools/local.mk
 
 # Architecture: no include cycle between the product folders (each folder,
 # resolver/'s subfolders included, is one node). Runs in every make check.
-dist_check_SCRIPTS += tests/arch/check-deps.py
-TESTS += tests/arch/check-deps.py
+dist_check_SCRIPTS += tests/arch/check-deps.py tests/arch/check-format.sh
+TESTS += tests/arch/check-deps.py tests/arch/check-format.sh
 TEST_EXTENSIONS += .py
 PY_LOG_COMPILER = python3
 
