@@ -1049,15 +1049,39 @@ END_TEST
 
 START_TEST(test_suspect_connection_closes_once_its_last_live_request_is_withdrawn)
 {
-	unsigned k = two_quiet_connections_then_ask_c();
+	start(1, 8, 1);
+	ask(0, "a.example");
+	ask(1, "b.example");
+	turn();
+	ready(0);
+	turn();
+	ck_assert(dst_tls_timed_out(req[0]));
+	dst_tls_cancel(req[0], DST_ECANCELED);
+	turn();
+	ck_assert(!fakes[0].closed); /* b is still live on it */
+	dst_tls_cancel(req[1], DST_ECANCELED);
+	turn();
+	ck_assert(fakes[0].closed);
+	ck_assert_uint_eq(res[0].calls + res[1].calls, 0);
+}
+END_TEST
 
-	ck_assert(dst_tls_timed_out(req[2]));
+START_TEST(test_presumed_dead_holds_only_while_the_connection_stays_silent)
+{
+	uint8_t a[MAXMSG];
+	size_t n = build(a, 0x5555, true, "stray.example", DST_DNS_TYPE_A);
+
+	start(1, 8, 1);
+	ask(0, "a.example");
+	ask(1, "b.example");
 	turn();
-	ck_assert(!fakes[k].closed);
-	dst_tls_cancel(req[2], DST_ECANCELED);
+	ready(0);
 	turn();
-	ck_assert(fakes[k].closed);
-	ck_assert_uint_eq(res[2].calls, 0);
+	ck_assert(!dst_tls_presumed_dead(req[1]));
+	dst_tls_cancel(req[0], DST_ETIMEDOUT); /* no answer since a was written: presumed dead */
+	ck_assert(dst_tls_presumed_dead(req[1]));
+	frame_in(0, a, n);
+	ck_assert(!dst_tls_presumed_dead(req[1]));
 }
 END_TEST
 
@@ -1151,6 +1175,7 @@ static Suite *pool_suite(void)
 	tcase_add_test(silence, test_suspect_connection_takes_no_new_requests_and_a_fresh_one_opens);
 	tcase_add_test(silence, test_any_frame_on_a_suspect_connection_trusts_it_again);
 	tcase_add_test(silence, test_suspect_connection_closes_once_its_last_live_request_is_withdrawn);
+	tcase_add_test(silence, test_presumed_dead_holds_only_while_the_connection_stays_silent);
 	tcase_add_test(silence, test_timed_out_is_false_when_the_connection_answered_since);
 	tcase_add_test(silence, test_timed_out_is_false_for_a_request_not_yet_written);
 	tcase_add_test(silence, test_timed_out_after_a_reset_leaves_the_resend_to_the_pool);
