@@ -56,7 +56,8 @@ tests_unit_check_query_LDADD = resolver/query/libdst_query.a resolver/base/libds
 
 # The tls pool alone: conn.c, trust.c and the GnuTLS calls pool.c makes are
 # fakes in the test, so the archive gives only pool.o and GnuTLS is not linked.
-tests_unit_check_pool_SOURCES = tests/unit/check_pool.c
+tests_unit_check_pool_SOURCES = tests/unit/check_pool.c tests/unit/pool_test_util.h \
+	tests/unit/check_pool_match.c tests/unit/check_pool_loss.c
 tests_unit_check_pool_CFLAGS = $(UNIT_CFLAGS) $(GNUTLS_CFLAGS) $(LIBUV_CFLAGS)
 tests_unit_check_pool_LDADD = tls/libdst_tls.a dns/libdst_dns.a $(CHECK_LIBS) $(LIBUV_LIBS)
 
