@@ -6,6 +6,8 @@ TESTS += tests/unit/check_dns tests/unit/check_config tests/unit/check_cache \
 	tests/unit/check_frame tests/unit/check_acl
 check_PROGRAMS += tests/unit/check_upstream tests/unit/check_udpbatch tests/unit/check_query
 TESTS += tests/unit/check_upstream tests/unit/check_udpbatch tests/unit/check_query
+check_PROGRAMS += tests/unit/check_pool
+TESTS += tests/unit/check_pool
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -51,6 +53,13 @@ tests_unit_check_query_CFLAGS = $(UNIT_CFLAGS) $(LIBUV_CFLAGS) $(LDNS_CFLAGS)
 tests_unit_check_query_LDADD = resolver/query/libdst_query.a resolver/base/libdst_base.a \
 	cache/libdst_cache.a config/libdst_config.a dns/libdst_dns.a \
 	$(CHECK_LIBS) $(LIBUV_LIBS) $(LDNS_LIBS)
+
+# The tls pool alone: conn.c, trust.c and the GnuTLS calls pool.c makes are
+# fakes in the test, so the archive gives only pool.o and GnuTLS is not linked.
+tests_unit_check_pool_SOURCES = tests/unit/check_pool.c tests/unit/pool_test_util.h \
+	tests/unit/check_pool_match.c tests/unit/check_pool_loss.c
+tests_unit_check_pool_CFLAGS = $(UNIT_CFLAGS) $(GNUTLS_CFLAGS) $(LIBUV_CFLAGS)
+tests_unit_check_pool_LDADD = tls/libdst_tls.a dns/libdst_dns.a $(CHECK_LIBS) $(LIBUV_LIBS)
 
 include tests/integration/local.mk
 include tests/tools/local.mk
