@@ -1,6 +1,7 @@
 /*
  * A strict decoder for standard base64 (RFC 4648 section 4), for the
- * pin-sha256 values of the configuration: config/ does not link GnuTLS.
+ * pin-sha256 values of the configuration (config/ does not link GnuTLS),
+ * and the encoder that prints them back (print.c).
  *
  * Strict means that each byte string has exactly one accepted spelling:
  * the alphabet A-Z a-z 0-9 + / only (no line breaks, spaces or base64url),
@@ -12,7 +13,8 @@
  * it also took "A===" as a last group after others (decoding to nothing),
  * which no encoder writes.
  *
- * No allocation: the caller gives the output buffer.
+ * The encoder writes the one spelling the decoder accepts. No allocation:
+ * the caller gives the output buffer.
  */
 #include "config/internal.h"
 #include "dns/err.h"
@@ -62,4 +64,25 @@ int dst_config__base64_decode(const char *in, size_t len, uint8_t *out, size_t c
 		}
 	}
 	return 0;
+}
+
+void dst_config__base64_encode(const uint8_t *in, size_t len, char *out)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t group = (uint32_t)in[i] << 16;
+		size_t left = len - i;
+
+		if (left > 1)
+			group |= (uint32_t)in[i + 1] << 8;
+		if (left > 2)
+			group |= in[i + 2];
+		*out++ = alphabet[group >> 18 & 63];
+		*out++ = alphabet[group >> 12 & 63];
+		*out++ = left > 1 ? alphabet[group >> 6 & 63] : '=';
+		*out++ = left > 2 ? alphabet[group & 63] : '=';
+	}
+	*out = '\0';
 }

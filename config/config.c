@@ -123,8 +123,13 @@ static void end_section(struct parser *p)
 				    "[upstream %s] needs tls-name or at least one pin-sha256",
 				    u->name);
 	/* The certificate is checked against the name the upstream was looked up by. */
-	if (u->host && !u->tls_name && !has(p, "tls-name") && !(u->tls_name = strdup(u->host)))
-		p->oom = p->stop = true;
+	if (u->host && !u->tls_name && !has(p, "tls-name")) {
+		if (!(u->tls_name = strdup(u->host)))
+			p->oom = p->stop = true;
+		u->origins->key[dst_config__find_key(SEC_UPSTREAM, "tls-name") - dst_config__keys] =
+			u->origins->key[dst_config__find_key(SEC_UPSTREAM, "host") -
+					dst_config__keys];
+	}
 	if (u->ca_file && !has(p, "tls-name") && !has(p, "host"))
 		dst_config__perr_at(p, u->line,
 				    "[upstream %s] has ca-file but no tls-name to check it against",
@@ -167,14 +172,13 @@ static int open_upstream(struct parser *p, const char *name)
 	if (!(grown = dst_config__grow(cfg->upstreams, cfg->nupstreams, sizeof *u)))
 		return DST_ENOMEM;
 	cfg->upstreams = grown;
-	u = memset(&cfg->upstreams[cfg->nupstreams], 0, sizeof *u);
-	if (!(u->name = strdup(name)))
+	u = memset(&cfg->upstreams[cfg->nupstreams++], 0, sizeof *u);
+	if (!(u->name = strdup(name)) || !(u->origins = calloc(1, sizeof *u->origins)))
 		return DST_ENOMEM;
 	u->line = p->line;
 	u->max_connections = 2;
 	u->max_inflight = 128;
 	u->idle_timeout_ms = 10000;
-	cfg->nupstreams++;
 	p->sec = SEC_UPSTREAM;
 	snprintf(p->label, sizeof p->label, "[upstream %s]", name);
 	return 0;
@@ -259,8 +263,12 @@ static int key_value(struct parser *p, char *key, char *val)
 		return 0;
 	}
 	base = (char *)p->cfg;
-	if (k->sec == SEC_UPSTREAM)
+	p->origins = p->cfg->origins;
+	if (k->sec == SEC_UPSTREAM) {
 		base = (char *)&p->cfg->upstreams[p->cfg->nupstreams - 1];
+		p->origins = p->cfg->upstreams[p->cfg->nupstreams - 1].origins;
+	}
+	p->origins->key[i] = (struct origin){.line = p->line, .src = ORIGIN_FILE};
 	return k->parse(p, k, val, base);
 }
 
@@ -391,10 +399,15 @@ static int finish(struct parser *p)
 	if (cfg->nlisten == 0) {
 		const struct key *k = dst_config__find_key(SEC_SERVER, "listen");
 		const char *def[] = {"127.0.0.1", "::1"};
+		unsigned last = p->line;
 
+		/* Line 0: what append() records as a default. */
+		p->line = 0;
+		p->origins = cfg->origins;
 		for (size_t i = 0; i < 2; i++)
 			if (dst_config__add_addr(p, k, def[i], (char *)cfg) < 0)
 				return DST_ENOMEM;
+		p->line = last;
 	}
 	check_bootstrap(p);
 	return 0;
@@ -413,9 +426,10 @@ int dst_config_parse(const char *name, const char *text, size_t len, struct dst_
 	/* The parser holds a line buffer: keep it off small thread stacks. */
 	p = calloc(1, sizeof *p);
 	cfg = calloc(1, sizeof *cfg);
-	if (!p || !cfg || !(cfg->file = strdup(name))) {
+	if (!p || !cfg || !(cfg->file = strdup(name)) ||
+	    !(cfg->origins = calloc(1, sizeof *cfg->origins))) {
 		free(p);
-		free(cfg);
+		dst_config_free(cfg);
 		return DST_ENOMEM;
 	}
 	cfg->query_timeout_ms = 4000;
@@ -523,6 +537,19 @@ static const char builtin[] = "[upstream quad9]\n"
 			      "address = 1.0.0.1\n"
 			      "tls-name = cloudflare-dns.com\n";
 
+/* Frees a section's origins; with keep, keeps the block, all defaults. */
+static void clear_origins(struct dst_config_origins *o, bool keep)
+{
+	if (!o)
+		return;
+	for (size_t i = 0; i < MAX_KEYS; i++)
+		free(o->elem[i]);
+	if (keep)
+		memset(o, 0, sizeof *o);
+	else
+		free(o);
+}
+
 int dst_config_default(struct dst_config **out)
 {
 	struct dst_config *cfg;
@@ -532,8 +559,11 @@ int dst_config_default(struct dst_config **out)
 		return r; /* DST_ENOMEM: the text itself is valid (the unit tests say so) */
 	free(cfg->file);
 	cfg->file = NULL;
-	for (size_t i = 0; i < cfg->nupstreams; i++)
+	clear_origins(cfg->origins, true);
+	for (size_t i = 0; i < cfg->nupstreams; i++) {
 		cfg->upstreams[i].line = 0;
+		clear_origins(cfg->upstreams[i].origins, true);
+	}
 	*out = cfg;
 	return 0;
 }
@@ -551,6 +581,7 @@ void dst_config_free(struct dst_config *cfg)
 		free(u->pins);
 		free(u->ca_file);
 		free(u->host);
+		clear_origins(u->origins, false);
 	}
 	free(cfg->upstreams);
 	free(cfg->listen);
@@ -560,5 +591,6 @@ void dst_config_free(struct dst_config *cfg)
 	free(cfg->bootstrap);
 	free(cfg->control);
 	free(cfg->file);
+	clear_origins(cfg->origins, false);
 	free(cfg);
 }

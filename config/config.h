@@ -67,6 +67,9 @@ enum dst_config_ecs {
 /* Upstream sections a configuration may have (resolver/ keeps one bit per upstream). */
 #define DST_CONFIG_MAX_UPSTREAMS 64
 
+/* Where each setting came from, for dst_config_print (private to config/). */
+struct dst_config_origins;
+
 struct dst_config_upstream {
 	char *name;                    /* from "[upstream NAME]" */
 	unsigned line;                 /* line of the section header */
@@ -81,6 +84,7 @@ struct dst_config_upstream {
 	uint32_t idle_timeout_ms; /* close a connection idle this long; default 10000 */
 	char *host;               /* host = NAME[:PORT], resolved through bootstrap; or NULL */
 	uint16_t host_port;       /* its port; default 853 */
+	struct dst_config_origins *origins; /* NULL: all built in */
 };
 
 struct dst_config {
@@ -131,6 +135,8 @@ struct dst_config {
 	/* [upstream NAME], in file order (= failover order) */
 	struct dst_config_upstream *upstreams;
 	size_t nupstreams;
+
+	struct dst_config_origins *origins; /* of [server] and [cache]; NULL: all built in */
 };
 
 /* Receives one formatted problem ("FILE:LINE: message", no newline). */
@@ -157,5 +163,19 @@ int dst_config_load(const char *path, struct dst_config **out, dst_config_error_
 int dst_config_default(struct dst_config **out);
 
 void dst_config_free(struct dst_config *cfg);
+
+/* Receives one line of dst_config_print's output (NUL-terminated, no newline). */
+typedef void (*dst_config_line_cb)(void *arg, const char *line);
+
+/*
+ * Prints the effective configuration in the file's syntax, one line at a
+ * time through line: every key of [server], [cache] and each upstream with
+ * its value, and where it came from as a comment ("# default" or
+ * "# FILE:LINE"). A list prints one line per element; a key without a
+ * value prints as a comment line ("# user = (not set: ...)"). The output
+ * parses back into an equivalent configuration. Returns 0, or DST_ENOMEM
+ * (the lines printed so far stand).
+ */
+int dst_config_print(const struct dst_config *cfg, dst_config_line_cb line, void *arg);
 
 #endif

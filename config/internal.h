@@ -27,6 +27,32 @@ enum sec { SEC_NONE, SEC_SERVER, SEC_CACHE, SEC_UPSTREAM, SEC_SKIP };
 struct parser;
 struct key;
 
+/*
+ * Where one setting came from, as dst_config_print shows it. Zones added
+ * at run time will be a third source, printed "# runtime".
+ */
+enum origin_src {
+	ORIGIN_DEFAULT = 0, /* "# default": built in, or filled in by the parser */
+	ORIGIN_FILE,        /* "# FILE:LINE", FILE being dst_config.file */
+};
+
+struct origin {
+	uint32_t line; /* with ORIGIN_FILE */
+	uint8_t src;   /* enum origin_src */
+};
+
+/*
+ * The origins of one section's settings: one block for the dst_config
+ * ([server] and [cache]) and one per upstream. key[] is indexed like the
+ * key table. A list's elements have one origin each, in list order, in
+ * elem[] under the list's slot (dst_config__slot: allow and deny share
+ * one). All zero, or an elem[] entry NULL: built-in defaults.
+ */
+struct dst_config_origins {
+	struct origin key[MAX_KEYS];
+	struct origin *elem[MAX_KEYS];
+};
+
 struct unit {
 	const char *suffix;
 	uint64_t mult;
@@ -49,6 +75,7 @@ struct key {
 	bool flag;                  /* for networks: a deny line (else allow) */
 	const char *const *choices; /* for choices: the words, NULL-terminated */
 	const char *expect;         /* completes "KEY: expected ..." */
+	const char *unset;          /* dst_config_print's note for a key without a value */
 };
 
 struct parser {
@@ -60,6 +87,7 @@ struct parser {
 	dst_config_error_cb err;
 	void *arg;
 	struct dst_config *cfg;
+	struct dst_config_origins *origins; /* the current section's */
 	enum sec sec;
 	char label[MAX_NAME + 16];        /* the current section's header, for messages */
 	unsigned server_line, cache_line; /* where the section was opened, 0: not yet */
@@ -114,6 +142,8 @@ int dst_config__add_pin(struct parser *p, const struct key *k, const char *val, 
  */
 int dst_config__base64_decode(const char *in, size_t len, uint8_t *out, size_t cap,
 			      size_t *out_len);
+/* Encodes len bytes as padded standard base64 into out (4 * ((len + 2) / 3) + 1 bytes). */
+void dst_config__base64_encode(const uint8_t *in, size_t len, char *out);
 int dst_config__set_path(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__set_choice(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__set_user(struct parser *p, const struct key *k, const char *val, char *base);
@@ -128,5 +158,8 @@ const struct key *dst_config__find_key(enum sec sec, const char *name);
 /* "unknown key "x" in [cache]; expected size, min-ttl or max-ttl", and where x belongs. */
 void dst_config__unknown_key(struct parser *p, const char *key);
 extern const char *const dst_config__sec_names[];
+extern const size_t dst_config__nkeys;
+/* The index under which a list's element origins are kept: its first key's. */
+size_t dst_config__slot(const struct key *k);
 
 #endif

@@ -37,9 +37,10 @@ const struct key dst_config__keys[] = {
 	{SEC_SERVER, "listen", dst_config__add_addr, CFG(listen), CFG(nlisten), .max = 64,
 	 .port = 53, .repeatable = true, .expect = "an address like 127.0.0.1:53 or [::1]:53"},
 	{SEC_SERVER, "allow", dst_config__add_net, CFG(acl), CFG(nacl), .max = MAX_ACL,
-	 .repeatable = true, .expect = NETWORK},
+	 .repeatable = true, .expect = NETWORK,
+	 .unset = "(none: loopback and the listeners' private networks)"},
 	{SEC_SERVER, "deny", dst_config__add_net, CFG(acl), CFG(nacl), .max = MAX_ACL,
-	 .repeatable = true, .flag = true, .expect = NETWORK},
+	 .repeatable = true, .flag = true, .expect = NETWORK, .unset = "(none)"},
 	{SEC_SERVER, "query-timeout", dst_config__set_number, CFG(query_timeout_ms), 0, 1, 3600000,
 	 DURATIONS, 1, .expect = DURATION},
 	{SEC_SERVER, "tcp-idle-timeout", dst_config__set_number, CFG(tcp_idle_timeout_ms), 0, 1,
@@ -56,13 +57,16 @@ const struct key dst_config__keys[] = {
 	 .choices = rl_actions, .expect = "drop or truncate"},
 	{SEC_SERVER, "ecs", dst_config__set_choice, CFG(ecs), .choices = ecs_modes,
 	 .expect = "strip or pass"},
-	{SEC_SERVER, "user", dst_config__set_user, CFG(user), .expect = "a user name like dotstub"},
+	{SEC_SERVER, "user", dst_config__set_user, CFG(user), .expect = "a user name like dotstub",
+	 .unset = "(not set: dotstub keeps the user it was started as)"},
 	{SEC_SERVER, "chroot", dst_config__set_path, CFG(chroot),
-	 .expect = "a directory like /var/lib/dotstub"},
+	 .expect = "a directory like /var/lib/dotstub", .unset = "(not set: no chroot)"},
 	{SEC_SERVER, "control", dst_config__set_socket_path, CFG(control),
-	 .expect = "a socket path like /run/dotstub/control"},
+	 .expect = "a socket path like /run/dotstub/control",
+	 .unset = "(not set: no control socket)"},
 	{SEC_SERVER, "metrics", dst_config__set_loopback_addr, CFG(metrics), .port = 9153,
-	 .expect = "a loopback address like 127.0.0.1:9153 or [::1]:9153"},
+	 .expect = "a loopback address like 127.0.0.1:9153 or [::1]:9153",
+	 .unset = "(not set: no /metrics)"},
 	{SEC_SERVER, "log", dst_config__set_choice, CFG(log), .choices = log_targets,
 	 .expect = "stderr or syslog"},
 	{SEC_SERVER, "log-level", dst_config__set_choice, CFG(log_level), .choices = log_levels,
@@ -74,7 +78,7 @@ const struct key dst_config__keys[] = {
 	 DURATIONS, 1, .expect = DURATION},
 	{SEC_SERVER, "bootstrap", dst_config__add_addr, CFG(bootstrap), CFG(nbootstrap),
 	 .max = MAX_BOOTSTRAP, .port = 53, .repeatable = true,
-	 .expect = "an address like 192.0.2.53 or [2001:db8::53]:53"},
+	 .expect = "an address like 192.0.2.53 or [2001:db8::53]:53", .unset = "(none)"},
 	{SEC_CACHE, "size", dst_config__set_number, CFG(cache_size), 0, 0, MAX_CACHE_SIZE,
 	 dst_config__size_units, 1, .expect = "a size like 16m, 512k, 1g or 0"},
 	{SEC_CACHE, "min-ttl", dst_config__set_number, CFG(cache_min_ttl), 0, 0, MAX_TTL_MS,
@@ -93,15 +97,18 @@ const struct key dst_config__keys[] = {
 	/* resolver/ hands at most 16 addresses to tls/. */
 	{SEC_UPSTREAM, "address", dst_config__add_addr, UP(addrs), UP(naddrs), .max = 16,
 	 .port = 853, .repeatable = true,
-	 .expect = "an IP address like 9.9.9.9, 9.9.9.9:853 or [2620:fe::fe]:853"},
+	 .expect = "an IP address like 9.9.9.9, 9.9.9.9:853 or [2620:fe::fe]:853",
+	 .unset = "(none: the addresses of host)"},
 	{SEC_UPSTREAM, "host", dst_config__set_host_port, UP(host), UP(host_port), .port = 853,
-	 .expect = "a host name like dns.quad9.net, or dns.quad9.net:853"},
+	 .expect = "a host name like dns.quad9.net, or dns.quad9.net:853",
+	 .unset = "(not set: the addresses above)"},
 	{SEC_UPSTREAM, "tls-name", dst_config__set_host, UP(tls_name),
-	 .expect = "a host name like dns.quad9.net"},
+	 .expect = "a host name like dns.quad9.net",
+	 .unset = "(not set: the pins alone authenticate)"},
 	{SEC_UPSTREAM, "pin-sha256", dst_config__add_pin, UP(pins), UP(npins), .max = 16,
-	 .repeatable = true, .expect = "the base64 of a 32-byte SHA-256 digest"},
+	 .repeatable = true, .expect = "the base64 of a 32-byte SHA-256 digest", .unset = "(none)"},
 	{SEC_UPSTREAM, "ca-file", dst_config__set_path, UP(ca_file),
-	 .expect = "a path like /etc/ssl/ca.pem"},
+	 .expect = "a path like /etc/ssl/ca.pem", .unset = "(not set: the system trust store)"},
 	{SEC_UPSTREAM, "max-connections", dst_config__set_number, UP(max_connections), 0,
 	 COUNT(1, 64)},
 	{SEC_UPSTREAM, "max-inflight", dst_config__set_number, UP(max_inflight), 0,
@@ -109,15 +116,24 @@ const struct key dst_config__keys[] = {
 	{SEC_UPSTREAM, "idle-timeout", dst_config__set_number, UP(idle_timeout_ms), 0, 1, 3600000,
 	 DURATIONS, 1, .expect = DURATION},
 };
-static const size_t nkeys = sizeof dst_config__keys / sizeof dst_config__keys[0];
+const size_t dst_config__nkeys = sizeof dst_config__keys / sizeof dst_config__keys[0];
 _Static_assert(sizeof dst_config__keys / sizeof dst_config__keys[0] <= MAX_KEYS, "raise MAX_KEYS");
 
 const struct key *dst_config__find_key(enum sec sec, const char *name)
 {
-	for (size_t i = 0; i < nkeys; i++)
+	for (size_t i = 0; i < dst_config__nkeys; i++)
 		if (dst_config__keys[i].sec == sec && strcmp(dst_config__keys[i].name, name) == 0)
 			return &dst_config__keys[i];
 	return NULL;
+}
+
+size_t dst_config__slot(const struct key *k)
+{
+	size_t i = 0;
+
+	while (dst_config__keys[i].sec != k->sec || dst_config__keys[i].off != k->off)
+		i++;
+	return i;
 }
 
 const char *const dst_config__sec_names[] = {"", "[server]", "[cache]", "[upstream NAME]", ""};
@@ -129,9 +145,9 @@ void dst_config__unknown_key(struct parser *p, const char *key)
 	const char *sep;
 	size_t total = 0, done = 0;
 
-	for (size_t i = 0; i < nkeys; i++)
+	for (size_t i = 0; i < dst_config__nkeys; i++)
 		total += dst_config__keys[i].sec == p->sec;
-	for (size_t i = 0; i < nkeys; i++) {
+	for (size_t i = 0; i < dst_config__nkeys; i++) {
 		if (dst_config__keys[i].sec != p->sec)
 			continue;
 		done++;
@@ -139,7 +155,7 @@ void dst_config__unknown_key(struct parser *p, const char *key)
 		strncat(list, sep, sizeof list - strlen(list) - 1);
 		strncat(list, dst_config__keys[i].name, sizeof list - strlen(list) - 1);
 	}
-	for (size_t i = 0; i < nkeys; i++) {
+	for (size_t i = 0; i < dst_config__nkeys; i++) {
 		if (dst_config__keys[i].sec != p->sec &&
 		    strcmp(dst_config__keys[i].name, key) == 0) {
 			snprintf(hint, sizeof hint, " (it belongs in %s)",

@@ -6,9 +6,9 @@
  * Each parser is named in the key table (config.c), reads one value into
  * the field its key names, reports a bad value itself and returns 0; it
  * returns a negative code only when out of memory. List values are
- * appended with append(), which refuses duplicates and enforces the list's
- * length limit, so every list element type is fully initialised before it
- * is compared with memcmp.
+ * appended with append(), which refuses duplicates, enforces the list's
+ * length limit and records the element's line, so every list element type
+ * is fully initialised before it is compared with memcmp.
  */
 #include "config/internal.h"
 #include "dns/err.h"
@@ -208,6 +208,12 @@ static int append(struct parser *p, const struct key *k, char *base, const void 
 		perr(p, "%s: more than %llu in one section", k->name, (unsigned long long)k->max);
 		return 0;
 	}
+	/* The element's origin first: a list never has more elements than origins. */
+	struct origin **og = &p->origins->elem[dst_config__slot(k)], *grown;
+	if (!(grown = dst_config__grow(*og, *n, sizeof **og)))
+		return DST_ENOMEM;
+	*og = grown;
+	grown[*n] = (struct origin){.line = p->line, .src = p->line ? ORIGIN_FILE : ORIGIN_DEFAULT};
 	if (!(arr = dst_config__grow(arr, *n, size)))
 		return DST_ENOMEM;
 	memcpy(arr + (*n)++ * size, elem, size);

@@ -33,7 +33,8 @@ static void usage(FILE *out)
 		"       dotstub pin HOST[:PORT] [--name TLSNAME] [--ca-file FILE]\n"
 		"  -c FILE  configuration file (default " DST_CONFIG_DEFAULT_PATH " if present,\n"
 		"           else built-in defaults)\n"
-		"  -t       check the configuration, print problems or \"ok\", and exit\n"
+		"  -t       check the configuration, print problems or \"ok\", and exit;\n"
+		"           with -v, then print the effective configuration\n"
 		"  -v       more log output (repeatable)\n"
 		"  -V       print the version and exit\n"
 		"  -h       print this help and exit\n"
@@ -47,6 +48,12 @@ static void print_config_error(void *arg, const char *msg)
 
 	(*count)++;
 	fprintf(stderr, "%s\n", msg);
+}
+
+static void print_config_line(void *arg, const char *line)
+{
+	(void)arg;
+	printf("%s\n", line);
 }
 
 static int load_config(const char *path, bool explicit_path, struct dst_config **cfg)
@@ -122,6 +129,14 @@ int main(int argc, char **argv)
 		if (r == 0) {
 			print_warnings(cfg);
 			printf("ok\n");
+			/* -t -v: then what dotstub would run with, in the file's syntax. */
+			if (dst_log_verbose > 0)
+				r = dst_config_print(cfg, print_config_line, NULL);
+			if (r == 0 && (fflush(stdout) != 0 || ferror(stdout)))
+				r = -EIO;
+			if (r < 0)
+				fprintf(stderr, "dotstub: printing the configuration: %s\n",
+					dst_strerror(r));
 		}
 		dst_config_free(cfg);
 		return r == 0 ? 0 : 1;

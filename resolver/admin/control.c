@@ -39,7 +39,8 @@ struct dst_control {
 	char *path;
 };
 
-static const char usage[] = "expected status, upstreams, stats, flush [NAME], reload or help";
+static const char usage[] =
+	"expected status, upstreams, stats, flush [NAME], reload, config or help";
 
 static void flush(const struct dst_admin_src *src, const char *name, struct dst_buf *out)
 {
@@ -94,6 +95,26 @@ static void reload(const struct dst_admin_src *src, struct dst_buf *out)
 	dst_buf_free(&errs);
 }
 
+static void on_config_line(void *arg, const char *line)
+{
+	dst_buf_printf(arg, "%s\n", line);
+}
+
+/* The running configuration, as "dotstub -t -v" prints a file's. */
+static void config(const struct dst_admin_src *src, struct dst_buf *out)
+{
+	struct dst_buf text = {0};
+	int r = dst_config_print(src->cfg, on_config_line, &text);
+
+	if (r == 0 && text.failed)
+		r = DST_ENOMEM;
+	if (r == 0)
+		dst_buf_printf(out, "ok\n%s", text.data ? text.data : "");
+	else
+		dst_buf_printf(out, "error: %s\n", dst_strerror(r));
+	dst_buf_free(&text);
+}
+
 static bool on_request(void *arg, const char *req, size_t len, bool overflow, struct dst_buf *out)
 {
 	struct dst_control *ctl = arg;
@@ -131,6 +152,8 @@ static bool on_request(void *arg, const char *req, size_t len, bool overflow, st
 		flush(src, words[1], out);
 	} else if (strcmp(words[0], "reload") == 0) {
 		reload(src, out);
+	} else if (strcmp(words[0], "config") == 0) {
+		config(src, out);
 	} else if (strcmp(words[0], "help") == 0) {
 		dst_buf_printf(out, "ok\n%s\n", usage);
 	} else {

@@ -36,6 +36,7 @@ static void usage(FILE *out)
 		     "  stats      queries, cache hits and misses, answers by rcode, limits\n"
 		     "  flush      empty the cache; flush NAME drops only NAME's entries\n"
 		     "  reload     re-read the configuration (as SIGHUP does) and say how it went\n"
+		     "  config     the running configuration, every key with where it came from\n"
 		     "options:\n"
 		     "  -s SOCKET  the control socket (default: [server] control in the\n"
 		     "             configuration file, else " DEFAULT_SOCKET ")\n"

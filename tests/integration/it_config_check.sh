@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The command line and "dotstub -t": a good config prints "ok" and exits 0;
+# The command line and "dotstub -t": a good config prints "ok" and exits 0
+# (with -v, then the effective configuration, which -t takes back);
 # a broken one prints every problem as FILE:LINE: message and exits 1,
 # without starting anything. -V, -h and unknown options behave.
 # Starts no servers: nothing here touches the network.
@@ -60,6 +61,28 @@ tls-name = dot.test" >"$IT_DIR/good.conf"
 check good.conf 0
 it_expect_match "a good config prints ok" '(^|[^a-z])ok([^a-z]|$)' "$OUT"
 it_expect_no_match "a good config prints no problem" 'good\.conf:[0-9]+:' "$OUT"
+it_expect_eq "without -v, -t prints only ok" ok "$OUT"
+
+# -t -v: "ok", then the effective configuration, which -t takes back.
+# shellcheck disable=SC2086 # the wrapper is a word list
+VOUT=$(cd "$IT_DIR" && timeout 10 $IT_WRAPPER "$DOTSTUB" -t -v -c "$IT_DIR/good.conf" 2>/dev/null)
+it_expect_eq "dotstub -t -v: exit status" 0 "$?"
+it_expect_eq "dotstub -t -v: ok comes first" ok "$(printf '%s\n' "$VOUT" | head -n 1)"
+it_expect_eq "dotstub -t -v: a key from the file, with its FILE:LINE" \
+	"query-timeout = 4s  # $IT_DIR/good.conf:5" \
+	"$(printf '%s\n' "$VOUT" | grep '^query-timeout = ' | sed 's/   *#/  #/')"
+it_expect_eq "dotstub -t -v: a repeated key, each with its own line" \
+	"listen = [::1]:5353  # $IT_DIR/good.conf:4" \
+	"$(printf '%s\n' "$VOUT" | grep '^listen = \[' | sed 's/   *#/  #/')"
+it_expect_match "dotstub -t -v: a key left out, as its default" '^max-pending = 4096 +# default$' \
+	"$VOUT"
+printf '%s\n' "$VOUT" | tail -n +2 >"$IT_DIR/printed.conf"
+check printed.conf 0
+it_expect_eq "the printed configuration passes dotstub -t" ok "$OUT"
+# shellcheck disable=SC2086
+DOUT=$(timeout 10 $IT_WRAPPER "$DOTSTUB" -t -v -c /nonexistent/none.conf 2>&1)
+it_expect_eq "dotstub -t -v of a missing file: exit status" 1 "$?"
+it_expect_no_match "... prints no configuration" '^\[server\]' "$DOUT"
 
 printf '%s\n' "$good_upstream" >"$IT_DIR/minimal.conf"
 check minimal.conf 0

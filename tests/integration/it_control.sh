@@ -2,10 +2,10 @@
 # The control socket and dotstub-control, every command against a running
 # dotstub whose first upstream has a wrong pin (so it fails over to the
 # second, and the pin failure shows), with the query log on:
-#   status, upstreams, stats, flush NAME, flush, reload, help; an unknown
-#   command; the socket's mode (0600); a second dotstub on the same socket
-#   refuses to start; the socket is gone after shutdown; the query log has
-#   one line per answer.
+#   status, upstreams, stats, flush NAME, flush, reload, help, config (its
+#   output passes dotstub -t); an unknown command; the socket's mode
+#   (0600); a second dotstub on the same socket refuses to start; the
+#   socket is gone after shutdown; the query log has one line per answer.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 it_need unbound kdig certtool
@@ -97,7 +97,20 @@ it_expect_eq "reload: exit status" 0 "$CTL_RC"
 it_expect_match "reload: says what it read" "^reloaded: $DS_CONF\$" "$CTL_OUT"
 it_ctl help
 it_expect_eq "help: exit status" 0 "$CTL_RC"
-it_expect_match "help: lists the commands" 'status, upstreams, stats, flush \[NAME\], reload' "$CTL_OUT"
+it_expect_match "help: lists the commands" 'status, upstreams, stats, flush \[NAME\], reload, config' "$CTL_OUT"
+
+# config: the running configuration, with origins, which dotstub -t takes back.
+it_ctl config
+it_expect_eq "config: exit status" 0 "$CTL_RC"
+line=$(grep -n '^log-queries = yes' "$DS_CONF" | cut -d: -f1)
+it_expect_eq "config: a key from the file, with its FILE:LINE" "log-queries = yes  # $DS_CONF:$line" \
+	"$(printf '%s\n' "$CTL_OUT" | grep '^log-queries = ' | sed 's/   *#/  #/')"
+it_expect_match "config: a key left out, as its default" '^max-pending = 4096 +# default$' "$CTL_OUT"
+it_expect_match "config: the upstreams" '^\[upstream good\] +# ' "$CTL_OUT"
+printf '%s\n' "$CTL_OUT" >"$IT_DIR/printed.conf"
+# shellcheck disable=SC2086 # the wrapper is a word list
+it_expect_eq "config: its output passes dotstub -t" ok \
+	"$(timeout 10 $IT_WRAPPER "$DOTSTUB" -t -c "$IT_DIR/printed.conf" 2>/dev/null)"
 it_ctl frobnicate
 it_expect_eq "an unknown command: exit status" 1 "$CTL_RC"
 it_expect_match "an unknown command: says so" 'unknown command "frobnicate"' "$CTL_OUT"

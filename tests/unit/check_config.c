@@ -11,7 +11,8 @@
  *   check_config_server.c    access control and limits, operations
  *   check_config_upstream.c  authentication, upstream sections,
  *                            selection and bootstrap
- *   check_config_base64.c    the base64 decoder behind pin-sha256
+ *   check_config_base64.c    the base64 decoder and encoder behind pin-sha256
+ *   check_config_print.c     the effective configuration: origins, round trip
  * The message fixture and parse helpers they share are in
  * config_test_util.h. This file only puts the TCases together, in a fixed
  * order.
@@ -39,6 +40,7 @@ static Suite *config_suite(void)
 	suite_add_tcase(s, config_tcase_defaults());
 	suite_add_tcase(s, config_tcase_selection_and_bootstrap());
 	suite_add_tcase(s, config_tcase_base64());
+	suite_add_tcase(s, config_tcase_effective_config());
 	return s;
 }
 

@@ -1,6 +1,7 @@
 /*
- * config/base64.c: the strict base64 decoder behind pin-sha256, tested on
- * its own (the pin messages themselves are in check_config_upstream.c).
+ * config/base64.c: the strict base64 decoder behind pin-sha256 and the
+ * encoder that prints pins back, tested on their own (the pin messages
+ * themselves are in check_config_upstream.c).
  */
 #include <check.h>
 #include <stdint.h>
@@ -138,6 +139,29 @@ START_TEST(test_base64_of_a_sha256_digest_is_32_bytes)
 }
 END_TEST
 
+START_TEST(test_base64_encoder_writes_what_the_decoder_takes)
+{
+	static const char *const v[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+					"Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
+	uint8_t in[256], back[256];
+	char text[400];
+	size_t n;
+
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		dst_config__base64_encode((const uint8_t *)"foobar", i, text);
+		ck_assert_str_eq(text, v[i]);
+	}
+	for (size_t i = 0; i < sizeof in; i++)
+		in[i] = (uint8_t)(255 - i);
+	for (size_t len = 0; len <= sizeof in; len += 37) {
+		dst_config__base64_encode(in, len, text);
+		ck_assert_int_eq(decode(text, back, sizeof back, &n), 0);
+		ck_assert_uint_eq(n, len);
+		ck_assert_mem_eq(back, in, len);
+	}
+}
+END_TEST
+
 TCase *config_tcase_base64(void)
 {
 	TCase *tc = tcase_create("base64");
@@ -148,5 +172,6 @@ TCase *config_tcase_base64(void)
 	tcase_add_test(tc, test_base64_refuses_bad_padding);
 	tcase_add_test(tc, test_base64_says_how_long_what_does_not_fit_is);
 	tcase_add_test(tc, test_base64_of_a_sha256_digest_is_32_bytes);
+	tcase_add_test(tc, test_base64_encoder_writes_what_the_decoder_takes);
 	return tc;
 }

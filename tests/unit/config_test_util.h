@@ -217,5 +217,6 @@ TCase *config_tcase_example_file(void);
 TCase *config_tcase_defaults(void);
 TCase *config_tcase_selection_and_bootstrap(void);
 TCase *config_tcase_base64(void);
+TCase *config_tcase_effective_config(void);
 
 #endif
