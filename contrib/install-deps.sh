@@ -10,7 +10,7 @@
 # and the lists forget makes that check fail, not skip.
 set -eu
 
-build="autoconf automake libtool pkg-config make gcc libgnutls28-dev libuv1-dev libldns-dev libc-ares-dev"
+build="autoconf automake libtool pkg-config make gcc libgnutls28-dev libuv1-dev libldns-dev libc-ares-dev libyaml-dev"
 # Runtime: the system trust store, which an upstream with tls-name and no
 # ca-file (the built-in defaults) is verified against. configure also
 # looks for it, to build in its path.
