@@ -334,19 +334,24 @@ static void do_timeout(struct conv *c, const char *key, yaml_node_t *v)
 
 	if (!s)
 		return;
+	/* Not converted: dotstub's default applies, and the note says so. */
+	c->timeout_set = true;
 	if (!number(s, &ms)) {
-		note(&c->srv, c, line_of(v), "timeout: \"%s\" not converted: expected milliseconds",
+		note(&c->srv, c, line_of(v),
+		     "timeout: \"%s\" not converted: expected milliseconds; dotstub's default "
+		     "query-timeout, 4s, applies",
 		     s);
 		return;
 	}
 	duration(ms, d);
 	if (!value_ok(true, "query-timeout", d, why, sizeof(why))) {
-		note(&c->srv, c, line_of(v), "timeout: %s not converted: %s", s, why);
+		note(&c->srv, c, line_of(v),
+		     "timeout: %s not converted: %s; dotstub's default query-timeout, 4s, applies",
+		     s, why);
 		return;
 	}
 	info(&c->srv, c, line_of(v), "timeout: %s (milliseconds)", s);
 	dst_buf_printf(&c->srv, "query-timeout = %s\n", d);
-	c->timeout_set = true;
 }
 
 static void do_idle(struct conv *c, const char *key, yaml_node_t *v)
