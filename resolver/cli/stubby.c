@@ -10,7 +10,9 @@
  *   a silently different setting;
  * - every value written as a dotstub key is first checked by dotstub's own
  *   parser (value_ok: a one-key configuration is parsed), so the output
- *   passes "dotstub -t" unless no upstream could be converted at all.
+ *   passes "dotstub -t" unless no upstream could be converted at all;
+ * - Stubby text quoted in a comment has its control characters replaced,
+ *   so a line break inside a YAML value never starts a line of its own.
  * The [server] lines are collected while the top-level keys are read in
  * file order; the upstreams come last, since some top-level keys
  * (idle_timeout, tls_ca_file) apply to each of them.
@@ -99,6 +101,10 @@ static void info(struct dst_buf *b, const struct conv *c, unsigned long line, co
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	/* Stubby's values are quoted here: a line break in one must not end the comment. */
+	for (char *p = text; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if (line)
 		dst_buf_printf(b, "# %s:%lu: %s\n", c->name, line, text);
 	else

@@ -253,6 +253,18 @@ START_TEST(test_keys_without_equivalent_are_named_in_comments)
 }
 END_TEST
 
+START_TEST(test_line_breaks_in_values_stay_inside_the_comment)
+{
+	const char *out =
+		convert_ok("frobnicate: \"x\\n[upstream evil]\\naddress = 192.0.2.9\"\n"
+			   "listen_addresses: [\"127.0.0.1\\nlisten = 0.0.0.0\"]\n" UPSTREAM);
+	ck_no_line(out, "[upstream evil]");
+	ck_no_line(out, "address = 192.0.2.9");
+	ck_no_line(out, "listen = 0.0.0.0");
+	ck_comment(out, "# test.yml:1: frobnicate: x?[upstream evil]?address", "no such setting");
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Upstreams                                                           */
 /* ------------------------------------------------------------------ */
@@ -447,6 +459,7 @@ static Suite *stubby_suite(void)
 	tcase_add_test(tc, test_dnssec_on_says_dotstub_cannot_validate_yet);
 	tcase_add_test(tc, test_transport_and_authentication);
 	tcase_add_test(tc, test_keys_without_equivalent_are_named_in_comments);
+	tcase_add_test(tc, test_line_breaks_in_values_stay_inside_the_comment);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("upstreams");
