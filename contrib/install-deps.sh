@@ -2,15 +2,16 @@
 # Installs what dotstub needs on Debian/Ubuntu, and only what is missing.
 #   contrib/install-deps.sh          build and runtime dependencies
 #   contrib/install-deps.sh --test   the same, plus every tool the tests use
-# Server packages (unbound) must not start their system service: the tests
-# start their own instances on free loopback ports.
+# Server packages (unbound, stubby) must not start their system service:
+# the tests start their own unbound on free loopback ports, and use only
+# stubby's example configuration.
 #
 # The lists are checked on a minimal Debian 12 (debootstrap minbase) by
 # contrib/fresh-check.sh, which CI runs: a tool that a minimal system lacks
 # and the lists forget makes that check fail, not skip.
 set -eu
 
-build="autoconf automake libtool pkg-config make gcc libgnutls28-dev libuv1-dev libldns-dev libc-ares-dev"
+build="autoconf automake libtool pkg-config make gcc libgnutls28-dev libuv1-dev libldns-dev libc-ares-dev libyaml-dev"
 # Runtime: the system trust store, which an upstream with tls-name and no
 # ca-file (the built-in defaults) is verified against. configure also
 # looks for it, to build in its path.
@@ -19,8 +20,10 @@ runtime="ca-certificates"
 # certtool (test PKI); python3 (probes, test servers); systemd-analyze
 # (the unit, it_packaging); groff (man pages, it_packaging); ss and ip
 # (it_threads, it_network_change); setpriv and unshare (it_privilege_drop,
-# it_network_change: util-linux is essential, listed for the record).
-test_pkgs="check unbound knot-dnsutils dnsutils gnutls-bin python3 systemd groff-base iproute2 util-linux clang-format"
+# it_network_change: util-linux is essential, listed for the record);
+# stubby, for the example stubby.yml it ships (it_import_stubby; its
+# service is denied like unbound's, and never started by the tests).
+test_pkgs="check unbound knot-dnsutils dnsutils gnutls-bin python3 systemd groff-base iproute2 util-linux clang-format stubby"
 
 pkgs="$build $runtime"
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"

@@ -23,7 +23,7 @@ DST_RESOLVER_PARTS = %reldir%/admin/libdst_admin.a %reldir%/listen/libdst_listen
 	%reldir%/listen/libdst_acl.a %reldir%/query/libdst_query.a \
 	%reldir%/upstream/libdst_upstream.a %reldir%/upstream/libdst_select.a \
 	%reldir%/io/libdst_io.a %reldir%/io/libdst_udpbatch.a %reldir%/cli/libdst_cli.a \
-	%reldir%/base/libdst_base.a
+	%reldir%/cli/libdst_stubby.a %reldir%/base/libdst_base.a
 dotstub_LDADD = $(DST_RESOLVER_PARTS) \
 	tls/libdst_tls.a cache/libdst_cache.a config/libdst_config.a dns/libdst_dns.a \
-	$(LIBUV_LIBS) $(GNUTLS_LIBS) $(CARES_LIBS)
+	$(LIBUV_LIBS) $(GNUTLS_LIBS) $(CARES_LIBS) $(YAML_LIBS)

@@ -5,7 +5,8 @@
  * loop until SIGINT or SIGTERM (SIGHUP reloads the configuration). It
  * always stays in the foreground: systemd and procd supervise it, and it
  * tells systemd when it is ready, reloading and stopping (sd_notify).
- * "dotstub pin HOST" is a separate command (pincmd.c).
+ * "dotstub pin HOST" (pincmd.c) and "dotstub import-stubby [FILE]"
+ * (stubby.c) are separate commands.
  */
 #include "config.h"
 
@@ -23,6 +24,7 @@
 #include "resolver/base/log.h"
 #include "resolver/base/notify.h"
 #include "resolver/cli/pincmd.h"
+#include "resolver/cli/stubby.h"
 #include "resolver/privilege.h"
 #include "resolver/server.h"
 
@@ -31,6 +33,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: dotstub [-c FILE] [-t] [-v]... [-V] [-h]\n"
 		"       dotstub pin HOST[:PORT] [--name TLSNAME] [--ca-file FILE]\n"
+		"       dotstub import-stubby [FILE]\n"
 		"  -c FILE  configuration file (default " DST_CONFIG_DEFAULT_PATH " if present,\n"
 		"           else built-in defaults)\n"
 		"  -t       check the configuration, print problems or \"ok\", and exit;\n"
@@ -39,6 +42,8 @@ static void usage(FILE *out)
 		"  -V       print the version and exit\n"
 		"  -h       print this help and exit\n"
 		"  pin      show a DoT server's certificates and their pin-sha256 values\n"
+		"  import-stubby  print a dotstub.conf equivalent to Stubby's FILE\n"
+		"           (default " DST_STUBBY_DEFAULT_PATH ")\n"
 		"Signals: SIGHUP reloads the configuration; SIGTERM and SIGINT stop.\n");
 }
 
@@ -93,6 +98,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "pin") == 0)
 		return dst_pin_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "import-stubby") == 0)
+		return dst_stubby_main(argc - 1, argv + 1);
 	while ((opt = getopt(argc, argv, "c:tvVh")) != -1) {
 		switch (opt) {
 		case 'c':

@@ -6,8 +6,8 @@ TESTS += tests/unit/check_dns tests/unit/check_config tests/unit/check_cache \
 	tests/unit/check_frame tests/unit/check_acl
 check_PROGRAMS += tests/unit/check_upstream tests/unit/check_udpbatch tests/unit/check_query
 TESTS += tests/unit/check_upstream tests/unit/check_udpbatch tests/unit/check_query
-check_PROGRAMS += tests/unit/check_pool
-TESTS += tests/unit/check_pool
+check_PROGRAMS += tests/unit/check_pool tests/unit/check_stubby
+TESTS += tests/unit/check_pool tests/unit/check_stubby
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -60,6 +60,13 @@ tests_unit_check_pool_SOURCES = tests/unit/check_pool.c tests/unit/pool_test_uti
 	tests/unit/check_pool_match.c tests/unit/check_pool_loss.c
 tests_unit_check_pool_CFLAGS = $(UNIT_CFLAGS) $(GNUTLS_CFLAGS) $(LIBUV_CFLAGS)
 tests_unit_check_pool_LDADD = tls/libdst_tls.a dns/libdst_dns.a $(CHECK_LIBS) $(LIBUV_LIBS)
+
+# "dotstub import-stubby" alone: its archive, base/ (the text buffer),
+# config/ (which checks each converted value) and libyaml.
+tests_unit_check_stubby_SOURCES = tests/unit/check_stubby.c
+tests_unit_check_stubby_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_stubby_LDADD = resolver/cli/libdst_stubby.a resolver/base/libdst_base.a \
+	config/libdst_config.a dns/libdst_dns.a $(CHECK_LIBS) $(YAML_LIBS)
 
 include tests/integration/local.mk
 include tests/tools/local.mk

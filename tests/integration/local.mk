@@ -39,6 +39,7 @@ IT_TEST_LIST = \
 	%reldir%/it_control.sh \
 	%reldir%/it_metrics.sh \
 	%reldir%/it_pin_tool.sh \
+	%reldir%/it_import_stubby.sh \
 	%reldir%/it_shutdown_drain.sh \
 	%reldir%/it_packaging.sh \
 	%reldir%/it_cache_policy.sh \
