@@ -4,8 +4,8 @@
 noinst_LIBRARIES += %reldir%/libdst_cli.a %reldir%/libdst_stubby.a
 %canon_reldir%_libdst_cli_a_SOURCES = %reldir%/pincmd.c %reldir%/pincmd.h
 %canon_reldir%_libdst_cli_a_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
-%canon_reldir%_libdst_stubby_a_SOURCES = %reldir%/stubby.c %reldir%/stubbycmd.c \
-	%reldir%/stubby.h
+%canon_reldir%_libdst_stubby_a_SOURCES = %reldir%/stubby.c %reldir%/stubby_upstream.c %reldir%/stubbycmd.c \
+	%reldir%/stubby.h %reldir%/stubby_internal.h
 %canon_reldir%_libdst_stubby_a_CFLAGS = $(AM_CFLAGS) $(YAML_CFLAGS)
 
 sbin_PROGRAMS += dotstub-control

@@ -34,45 +34,14 @@
 #include "config/config.h"
 #include "dns/err.h"
 #include "resolver/cli/stubby.h"
+#include "resolver/cli/stubby_internal.h"
 
-#define MAX_UPSTREAMS 64 /* what dotstub.conf allows */
-#define MAX_LISTEN 64
-
-struct conv {
-	const char *name; /* the file's base name, for comments */
-	const char *path; /* the file as given, for errors */
-	yaml_document_t *doc;
-	struct dst_buf srv; /* the [server] section's lines */
-	struct dst_buf ups; /* the upstream sections */
-	char *err;
-	size_t errcap;
-	bool failed;
-	unsigned notes;
-
-	/* Top-level settings the upstreams need. */
-	char idle_timeout[32]; /* a dotstub duration, or "" */
-	unsigned long idle_line;
-	char ca_file[4096]; /* validated, or "" */
-	yaml_node_t *upstreams;
-	bool strategy_set, timeout_set, listen_set, dnssec_on;
-	unsigned long dnssec_line;
-	char dnssec_key[32];
-
-	char listen[MAX_LISTEN][80];
-	size_t nlisten;
-	char names[MAX_UPSTREAMS][64];
-	size_t nnames, nconverted;
-};
-
-static unsigned long line_of(const yaml_node_t *n)
+unsigned long dst_stubby__line_of(const yaml_node_t *n)
 {
 	return (unsigned long)n->start_mark.line + 1;
 }
 
-static void fail(struct conv *c, const yaml_node_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void fail(struct conv *c, const yaml_node_t *n, const char *fmt, ...)
+void dst_stubby__fail(struct conv *c, const yaml_node_t *n, const char *fmt, ...)
 {
 	va_list ap;
 	int k;
@@ -80,7 +49,7 @@ static void fail(struct conv *c, const yaml_node_t *n, const char *fmt, ...)
 	if (c->failed)
 		return;
 	c->failed = true;
-	k = snprintf(c->err, c->errcap, "%s:%lu:%lu: ", c->path, line_of(n),
+	k = snprintf(c->err, c->errcap, "%s:%lu:%lu: ", c->path, dst_stubby__line_of(n),
 		     (unsigned long)n->start_mark.column + 1);
 	if (k < 0 || (size_t)k >= c->errcap)
 		return;
@@ -90,10 +59,8 @@ static void fail(struct conv *c, const yaml_node_t *n, const char *fmt, ...)
 }
 
 /* A comment line that says where a setting came from (line 0: a default); not a difference. */
-static void info(struct dst_buf *b, const struct conv *c, unsigned long line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void info(struct dst_buf *b, const struct conv *c, unsigned long line, const char *fmt, ...)
+void dst_stubby__info(struct dst_buf *b, const struct conv *c, unsigned long line, const char *fmt,
+		      ...)
 {
 	va_list ap;
 	char text[1024];
@@ -111,24 +78,17 @@ static void info(struct dst_buf *b, const struct conv *c, unsigned long line, co
 		dst_buf_printf(b, "# %s: %s\n", c->name, text);
 }
 
-/* A setting dotstub cannot carry over exactly: a comment, counted. */
-#define note(b, c, line, ...)                        \
-	do {                                         \
-		(c)->notes++;                        \
-		info((b), (c), (line), __VA_ARGS__); \
-	} while (0)
-
 /*
  * The scalar's text, or NULL (after an error) when n is not a scalar. A
  * scalar with a NUL byte in it is returned as "" so that it fails every
  * check below.
  */
-static const char *scalar(struct conv *c, const yaml_node_t *n, const char *key)
+const char *dst_stubby__scalar(struct conv *c, const yaml_node_t *n, const char *key)
 {
 	if (!n || n->type != YAML_SCALAR_NODE) {
 		if (n)
-			fail(c, n, "%s: expected a single value, got a %s", key,
-			     n->type == YAML_SEQUENCE_NODE ? "list" : "mapping");
+			dst_stubby__fail(c, n, "%s: expected a single value, got a %s", key,
+					 n->type == YAML_SEQUENCE_NODE ? "list" : "mapping");
 		return NULL;
 	}
 	if (strlen((const char *)n->data.scalar.value) != n->data.scalar.length)
@@ -136,21 +96,21 @@ static const char *scalar(struct conv *c, const yaml_node_t *n, const char *key)
 	return (const char *)n->data.scalar.value;
 }
 
-static bool is_list(struct conv *c, const yaml_node_t *n, const char *key, const char *example)
+bool dst_stubby__is_list(struct conv *c, const yaml_node_t *n, const char *key, const char *example)
 {
 	if (n->type == YAML_SEQUENCE_NODE)
 		return true;
-	fail(c, n, "%s: expected a list like %s", key, example);
+	dst_stubby__fail(c, n, "%s: expected a list like %s", key, example);
 	return false;
 }
 
-static yaml_node_t *node(struct conv *c, int id)
+yaml_node_t *dst_stubby__node(struct conv *c, int id)
 {
 	return yaml_document_get_node(c->doc, id);
 }
 
 /* "123" (decimal digits only) into *v; false for anything else. */
-static bool number(const char *s, unsigned long *v)
+bool dst_stubby__number(const char *s, unsigned long *v)
 {
 	char *end;
 
@@ -162,7 +122,7 @@ static bool number(const char *s, unsigned long *v)
 }
 
 /* Milliseconds as a dotstub duration: "10s" when whole seconds, else "1500ms". */
-static void duration(unsigned long ms, char out[32])
+void dst_stubby__duration(unsigned long ms, char out[32])
 {
 	if (ms % 1000 == 0)
 		snprintf(out, 32, "%lus", ms / 1000);
@@ -195,7 +155,7 @@ static void on_probe_error(void *arg, const char *msg)
  * itself would change (blanks at the ends, " #", control characters) are
  * refused first.
  */
-static bool value_ok(bool server, const char *key, const char *val, char *why, size_t cap)
+bool dst_stubby__value_ok(bool server, const char *key, const char *val, char *why, size_t cap)
 {
 	struct first_error e = {.seen = false};
 	struct dst_config *cfg = NULL;
@@ -251,7 +211,7 @@ static bool listen_text(const char *s, char *out, size_t cap, bool *loopback)
 		return false;
 	memcpy(host, s, hlen);
 	host[hlen] = '\0';
-	if (at && (!number(at + 1, &port) || port == 0 || port > 65535))
+	if (at && (!dst_stubby__number(at + 1, &port) || port == 0 || port > 65535))
 		return false;
 	v6 = strchr(host, ':') != NULL;
 	if (inet_pton(v6 ? AF_INET6 : AF_INET, host, bin) != 1)
@@ -267,17 +227,17 @@ static void do_listen(struct conv *c, const char *key, yaml_node_t *v)
 	char text[80], why[512];
 	bool loopback, others = false;
 
-	if (!is_list(c, v, key, "[127.0.0.1, 0::1@5353]"))
+	if (!dst_stubby__is_list(c, v, key, "[127.0.0.1, 0::1@5353]"))
 		return;
 	c->listen_set = true;
 	for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top;
 	     i++) {
-		yaml_node_t *item = node(c, *i);
-		const char *s = scalar(c, item, key);
+		yaml_node_t *item = dst_stubby__node(c, *i);
+		const char *s = dst_stubby__scalar(c, item, key);
 		if (!s)
 			return;
 		if (!listen_text(s, text, sizeof(text), &loopback)) {
-			note(&c->srv, c, line_of(item),
+			note(&c->srv, c, dst_stubby__line_of(item),
 			     "listen_addresses: \"%s\" not converted: dotstub listens on an IP "
 			     "address, optionally @port (no host names, no %%interface)",
 			     s);
@@ -287,26 +247,28 @@ static void do_listen(struct conv *c, const char *key, yaml_node_t *v)
 		for (size_t j = 0; j < c->nlisten; j++)
 			dup |= strcmp(c->listen[j], text) == 0;
 		if (dup) {
-			info(&c->srv, c, line_of(item), "listen_addresses: %s is listed twice", s);
+			dst_stubby__info(&c->srv, c, dst_stubby__line_of(item),
+					 "listen_addresses: %s is listed twice", s);
 			continue;
 		}
-		if (c->nlisten == MAX_LISTEN || !value_ok(true, "listen", text, why, sizeof(why))) {
-			note(&c->srv, c, line_of(item),
+		if (c->nlisten == MAX_LISTEN ||
+		    !dst_stubby__value_ok(true, "listen", text, why, sizeof(why))) {
+			note(&c->srv, c, dst_stubby__line_of(item),
 			     "listen_addresses: \"%s\" not converted: %s", s,
 			     c->nlisten == MAX_LISTEN ? "more than 64 addresses" : why);
 			continue;
 		}
 		snprintf(c->listen[c->nlisten++], sizeof(c->listen[0]), "%s", text);
-		info(&c->srv, c, line_of(item), "listen_addresses: %s", s);
+		dst_stubby__info(&c->srv, c, dst_stubby__line_of(item), "listen_addresses: %s", s);
 		dst_buf_printf(&c->srv, "listen = %s\n", text);
 		others |= !loopback;
 	}
 	if (c->nlisten == 0)
-		note(&c->srv, c, line_of(v),
+		note(&c->srv, c, dst_stubby__line_of(v),
 		     "listen_addresses: none could be converted, so dotstub listens on its "
 		     "defaults, 127.0.0.1:53 and [::1]:53");
 	if (others)
-		note(&c->srv, c, line_of(v),
+		note(&c->srv, c, dst_stubby__line_of(v),
 		     "listen_addresses: Stubby answered every client that reached these "
 		     "addresses; dotstub answers loopback clients, and on a private address "
 		     "(RFC 1918, fc00::/7) that private range only: add \"allow = NETWORK\" "
@@ -315,18 +277,19 @@ static void do_listen(struct conv *c, const char *key, yaml_node_t *v)
 
 static void do_strategy(struct conv *c, const char *key, yaml_node_t *v)
 {
-	const char *s = scalar(c, v, key);
+	const char *s = dst_stubby__scalar(c, v, key);
 
 	if (!s)
 		return;
 	if (strcmp(s, "1") && strcmp(s, "0")) {
-		note(&c->srv, c, line_of(v),
+		note(&c->srv, c, dst_stubby__line_of(v),
 		     "round_robin_upstreams: \"%s\" not understood (expected 0 or 1): "
 		     "strategy = ordered, Stubby's default",
 		     s);
 		s = "0";
 	} else {
-		info(&c->srv, c, line_of(v), "round_robin_upstreams: %s", s);
+		dst_stubby__info(&c->srv, c, dst_stubby__line_of(v), "round_robin_upstreams: %s",
+				 s);
 	}
 	dst_buf_printf(&c->srv, "strategy = %s\n", strcmp(s, "1") ? "ordered" : "round-robin");
 	c->strategy_set = true;
@@ -334,7 +297,7 @@ static void do_strategy(struct conv *c, const char *key, yaml_node_t *v)
 
 static void do_timeout(struct conv *c, const char *key, yaml_node_t *v)
 {
-	const char *s = scalar(c, v, key);
+	const char *s = dst_stubby__scalar(c, v, key);
 	char d[32], why[512];
 	unsigned long ms;
 
@@ -342,63 +305,64 @@ static void do_timeout(struct conv *c, const char *key, yaml_node_t *v)
 		return;
 	/* Not converted: dotstub's default applies, and the note says so. */
 	c->timeout_set = true;
-	if (!number(s, &ms)) {
-		note(&c->srv, c, line_of(v),
+	if (!dst_stubby__number(s, &ms)) {
+		note(&c->srv, c, dst_stubby__line_of(v),
 		     "timeout: \"%s\" not converted: expected milliseconds; dotstub's default "
 		     "query-timeout, 4s, applies",
 		     s);
 		return;
 	}
-	duration(ms, d);
-	if (!value_ok(true, "query-timeout", d, why, sizeof(why))) {
-		note(&c->srv, c, line_of(v),
+	dst_stubby__duration(ms, d);
+	if (!dst_stubby__value_ok(true, "query-timeout", d, why, sizeof(why))) {
+		note(&c->srv, c, dst_stubby__line_of(v),
 		     "timeout: %s not converted: %s; dotstub's default query-timeout, 4s, applies",
 		     s, why);
 		return;
 	}
-	info(&c->srv, c, line_of(v), "timeout: %s (milliseconds)", s);
+	dst_stubby__info(&c->srv, c, dst_stubby__line_of(v), "timeout: %s (milliseconds)", s);
 	dst_buf_printf(&c->srv, "query-timeout = %s\n", d);
 }
 
 static void do_idle(struct conv *c, const char *key, yaml_node_t *v)
 {
-	const char *s = scalar(c, v, key);
+	const char *s = dst_stubby__scalar(c, v, key);
 	char d[32], why[512];
 	unsigned long ms;
 
 	if (!s)
 		return;
-	if (!number(s, &ms)) {
-		note(&c->srv, c, line_of(v),
+	if (!dst_stubby__number(s, &ms)) {
+		note(&c->srv, c, dst_stubby__line_of(v),
 		     "idle_timeout: \"%s\" not converted: expected milliseconds", s);
 		return;
 	}
-	duration(ms, d);
-	if (!value_ok(false, "idle-timeout", d, why, sizeof(why))) {
-		note(&c->srv, c, line_of(v), "idle_timeout: %s not converted: %s", s, why);
+	dst_stubby__duration(ms, d);
+	if (!dst_stubby__value_ok(false, "idle-timeout", d, why, sizeof(why))) {
+		note(&c->srv, c, dst_stubby__line_of(v), "idle_timeout: %s not converted: %s", s,
+		     why);
 		return;
 	}
-	info(&c->srv, c, line_of(v), "idle_timeout: %s: idle-timeout = %s in each [upstream]", s,
-	     d);
+	dst_stubby__info(&c->srv, c, dst_stubby__line_of(v),
+			 "idle_timeout: %s: idle-timeout = %s in each [upstream]", s, d);
 	snprintf(c->idle_timeout, sizeof(c->idle_timeout), "%s", d);
-	c->idle_line = line_of(v);
+	c->idle_line = dst_stubby__line_of(v);
 }
 
 static void do_ecs(struct conv *c, const char *key, yaml_node_t *v)
 {
-	const char *s = scalar(c, v, key);
+	const char *s = dst_stubby__scalar(c, v, key);
 
 	if (!s)
 		return;
 	if (strcmp(s, "1") == 0) {
-		note(&c->srv, c, line_of(v),
+		note(&c->srv, c, dst_stubby__line_of(v),
 		     "edns_client_subnet_private: 1: Stubby put an ECS option with source "
 		     "prefix 0 (RFC 7871 7.1.2) in every query; dotstub's ecs = strip "
 		     "replaces a client's ECS option with that one, but adds none to a query "
 		     "that had none");
 		dst_buf_printf(&c->srv, "ecs = strip\n");
 	} else {
-		note(&c->srv, c, line_of(v),
+		note(&c->srv, c, dst_stubby__line_of(v),
 		     "edns_client_subnet_private: %s: no equivalent; dotstub keeps its default, "
 		     "ecs = strip (a client's ECS option never reaches the upstream)",
 		     s);
@@ -407,16 +371,17 @@ static void do_ecs(struct conv *c, const char *key, yaml_node_t *v)
 
 static void do_padding(struct conv *c, const char *key, yaml_node_t *v)
 {
-	const char *s = scalar(c, v, key);
+	const char *s = dst_stubby__scalar(c, v, key);
 
 	if (!s)
 		return;
 	if (strcmp(s, "128") == 0)
-		info(&c->srv, c, line_of(v),
-		     "tls_query_padding_blocksize: 128: dotstub pads every query to a multiple "
-		     "of 128 bytes (RFC 8467) already; nothing to set");
+		dst_stubby__info(
+			&c->srv, c, dst_stubby__line_of(v),
+			"tls_query_padding_blocksize: 128: dotstub pads every query to a multiple "
+			"of 128 bytes (RFC 8467) already; nothing to set");
 	else
-		note(&c->srv, c, line_of(v),
+		note(&c->srv, c, dst_stubby__line_of(v),
 		     "tls_query_padding_blocksize: %s: not settable; dotstub always pads "
 		     "queries to a multiple of 128 bytes (RFC 8467)",
 		     s);
@@ -424,16 +389,16 @@ static void do_padding(struct conv *c, const char *key, yaml_node_t *v)
 
 static void do_dnssec(struct conv *c, const char *key, yaml_node_t *v)
 {
-	const char *s = scalar(c, v, key);
+	const char *s = dst_stubby__scalar(c, v, key);
 
 	if (!s)
 		return;
 	if (strcmp(s, "GETDNS_EXTENSION_TRUE") == 0) {
 		c->dnssec_on = true;
-		c->dnssec_line = line_of(v);
+		c->dnssec_line = dst_stubby__line_of(v);
 		snprintf(c->dnssec_key, sizeof(c->dnssec_key), "%s", key);
 	} else if (strcmp(s, "GETDNS_EXTENSION_FALSE") != 0) {
-		note(&c->srv, c, line_of(v),
+		note(&c->srv, c, dst_stubby__line_of(v),
 		     "%s: \"%s\" not understood (expected GETDNS_EXTENSION_TRUE or "
 		     "GETDNS_EXTENSION_FALSE)",
 		     key, s);
@@ -444,42 +409,44 @@ static void do_transport(struct conv *c, const char *key, yaml_node_t *v)
 {
 	bool clear = false;
 
-	if (!is_list(c, v, key, "[GETDNS_TRANSPORT_TLS]"))
+	if (!dst_stubby__is_list(c, v, key, "[GETDNS_TRANSPORT_TLS]"))
 		return;
 	for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top;
 	     i++) {
-		const char *s = scalar(c, node(c, *i), key);
+		const char *s = dst_stubby__scalar(c, dst_stubby__node(c, *i), key);
 		if (!s)
 			return;
 		clear |= strcmp(s, "GETDNS_TRANSPORT_TLS") != 0;
 	}
 	if (clear)
-		note(&c->srv, c, line_of(v),
+		note(&c->srv, c, dst_stubby__line_of(v),
 		     "dns_transport_list: dotstub speaks DNS-over-TLS only and never falls "
 		     "back to clear-text UDP or TCP");
 	else
-		info(&c->srv, c, line_of(v), "dns_transport_list: TLS only, as dotstub");
+		dst_stubby__info(&c->srv, c, dst_stubby__line_of(v),
+				 "dns_transport_list: TLS only, as dotstub");
 }
 
 static void do_word(struct conv *c, const char *key, yaml_node_t *v)
 {
-	const char *s = scalar(c, v, key);
+	const char *s = dst_stubby__scalar(c, v, key);
 
 	if (!s)
 		return;
 	if (strcmp(key, "resolution_type") == 0) {
 		if (strcmp(s, "GETDNS_RESOLUTION_STUB") == 0)
-			info(&c->srv, c, line_of(v), "resolution_type: stub, as dotstub");
+			dst_stubby__info(&c->srv, c, dst_stubby__line_of(v),
+					 "resolution_type: stub, as dotstub");
 		else
-			note(&c->srv, c, line_of(v),
+			note(&c->srv, c, dst_stubby__line_of(v),
 			     "resolution_type: %s: dotstub is a stub resolver only: it "
 			     "forwards every query to the upstreams",
 			     s);
 	} else if (strcmp(s, "GETDNS_AUTHENTICATION_REQUIRED") == 0) {
-		info(&c->srv, c, line_of(v),
-		     "tls_authentication: required, as dotstub always does");
+		dst_stubby__info(&c->srv, c, dst_stubby__line_of(v),
+				 "tls_authentication: required, as dotstub always does");
 	} else {
-		note(&c->srv, c, line_of(v),
+		note(&c->srv, c, dst_stubby__line_of(v),
 		     "tls_authentication: %s: dotstub has no opportunistic mode: every "
 		     "upstream is authenticated by tls-name or pin-sha256, and one without "
 		     "either is left out",
@@ -489,53 +456,28 @@ static void do_word(struct conv *c, const char *key, yaml_node_t *v)
 
 static void do_ca_file(struct conv *c, const char *key, yaml_node_t *v)
 {
-	const char *s = scalar(c, v, key);
+	const char *s = dst_stubby__scalar(c, v, key);
 	char why[512];
 
 	if (!s)
 		return;
-	if (!value_ok(false, "ca-file", s, why, sizeof(why))) {
-		note(&c->srv, c, line_of(v),
+	if (!dst_stubby__value_ok(false, "ca-file", s, why, sizeof(why))) {
+		note(&c->srv, c, dst_stubby__line_of(v),
 		     "tls_ca_file: \"%s\" not converted: %s; the system trust store is used", s,
 		     why);
 		return;
 	}
-	info(&c->srv, c, line_of(v), "tls_ca_file: ca-file in each [upstream] with a tls-name");
+	dst_stubby__info(&c->srv, c, dst_stubby__line_of(v),
+			 "tls_ca_file: ca-file in each [upstream] with a tls-name");
 	snprintf(c->ca_file, sizeof(c->ca_file), "%s", s);
 }
 
 static void do_upstreams(struct conv *c, const char *key, yaml_node_t *v)
 {
-	if (is_list(c, v, key, "[{address_data: 9.9.9.9, tls_auth_name: dns.quad9.net}]"))
+	if (dst_stubby__is_list(c, v, key,
+				"[{address_data: 9.9.9.9, tls_auth_name: dns.quad9.net}]"))
 		c->upstreams = v;
 }
-
-/* Stubby keys with no equivalent, and why; the value is named in the comment. */
-static const struct {
-	const char *key, *why;
-} no_equivalent[] = {
-	{"tls_ca_path", "dotstub reads one PEM file, not a directory: the system trust store is "
-			"used; put other CAs in one file and set ca-file in the [upstream]"},
-	{"tls_connection_retries", "dotstub leaves an upstream out at its first failure and "
-				   "probes it again after 1s, 2s, 4s... up to max-backoff"},
-	{"tls_backoff_time", "dotstub probes a failing upstream again after 1s, 2s, 4s... up "
-			     "to max-backoff (default 5m), instead of leaving it alone this long"},
-	{"limit_outstanding_queries", "the nearest is max-pending (queries waiting for an "
-				      "upstream; beyond it a miss gets SERVFAIL)"},
-	{"tls_cipher_list", "dotstub uses GnuTLS's NORMAL ciphers, not settable"},
-	{"tls_ciphersuites", "dotstub uses GnuTLS's NORMAL ciphers, not settable"},
-	{"tls_min_version", "dotstub uses TLS 1.2 and 1.3, not settable"},
-	{"tls_max_version", "dotstub uses TLS 1.2 and 1.3, not settable"},
-	{"dnssec_trust_anchors", "dotstub does not validate DNSSEC yet"},
-	{"appdata_dir", "dotstub keeps no files (it fetches no trust anchor)"},
-	{"trust_anchors_backoff_time", "dotstub does not validate DNSSEC yet"},
-	{"trust_anchors_url", "dotstub does not validate DNSSEC yet"},
-	{"trust_anchors_verify_CA", "dotstub does not validate DNSSEC yet"},
-	{"trust_anchors_verify_email", "dotstub does not validate DNSSEC yet"},
-	{"dnssec_allowed_skew", "dotstub does not validate DNSSEC yet"},
-	{"edns_maximum_udp_payload_size", "dotstub sets the payload size itself"},
-	{"edns_do_bit", "dotstub copies the client's DO bit"},
-};
 
 static const struct {
 	const char *key;
@@ -557,7 +499,7 @@ static const struct {
 };
 
 /* A value for a comment: the scalar, or "(a list)" / "(a mapping)". */
-static const char *shown(const yaml_node_t *v)
+const char *dst_stubby__shown(const yaml_node_t *v)
 {
 	if (v->type == YAML_SCALAR_NODE)
 		return (const char *)v->data.scalar.value;
@@ -572,247 +514,14 @@ static void top_key(struct conv *c, const char *key, yaml_node_t *v)
 			return;
 		}
 	}
-	for (size_t i = 0; i < sizeof(no_equivalent) / sizeof(no_equivalent[0]); i++) {
-		if (strcmp(key, no_equivalent[i].key) == 0) {
-			note(&c->srv, c, line_of(v), "%s: %s: not converted: %s", key, shown(v),
-			     no_equivalent[i].why);
-			return;
-		}
-	}
-	note(&c->srv, c, line_of(v), "%s: %s: not converted: dotstub has no such setting", key,
-	     shown(v));
-}
-
-/* --- upstreams ------------------------------------------------------------ */
-
-/* A unique section name from the TLS name or the address. */
-static void upstream_name(struct conv *c, const char *from, char out[64])
-{
-	char base[64];
-	size_t n = 0;
-
-	for (const char *p = from; *p && n < 56; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' || *p == '-')
-			base[n++] = *p;
-		else if (*p == ':')
-			base[n++] = '-';
-	}
-	if (n == 0)
-		base[n++] = 'u';
-	base[n] = '\0';
-	snprintf(out, 64, "%s", base);
-	for (unsigned k = 2;; k++) {
-		bool taken = false;
-		for (size_t i = 0; i < c->nnames; i++)
-			taken |= strcmp(c->names[i], out) == 0;
-		if (!taken)
-			break;
-		snprintf(out, 64, "%s-%u", base, k);
-	}
-	if (c->nnames < MAX_UPSTREAMS)
-		snprintf(c->names[c->nnames++], 64, "%s", out);
-}
-
-struct upstream {
-	const char *address, *tls_port, *tls_name;
-	unsigned long address_line, port_line, name_line;
-	struct dst_buf pins; /* "pin-sha256 = ..." lines */
-	char pin_seen[16][48];
-	size_t npins;
-};
-
-static void add_pins(struct conv *c, struct upstream *u, struct dst_buf *b, yaml_node_t *v)
-{
-	char why[512];
-
-	if (!is_list(c, v, "tls_pubkey_pinset", "[{digest: sha256, value: BASE64}]"))
-		return;
-	for (yaml_node_item_t *i = v->data.sequence.items.start; i < v->data.sequence.items.top;
-	     i++) {
-		yaml_node_t *p = node(c, *i), *dv = NULL, *vv = NULL;
-		if (p->type != YAML_MAPPING_NODE) {
-			fail(c, p,
-			     "tls_pubkey_pinset: expected a mapping like "
-			     "{digest: sha256, value: BASE64}");
-			return;
-		}
-		for (yaml_node_pair_t *q = p->data.mapping.pairs.start;
-		     q < p->data.mapping.pairs.top; q++) {
-			const char *k = scalar(c, node(c, q->key), "tls_pubkey_pinset");
-			if (!k)
-				return;
-			if (strcmp(k, "digest") == 0)
-				dv = node(c, q->value);
-			else if (strcmp(k, "value") == 0)
-				vv = node(c, q->value);
-			else
-				note(b, c, line_of(node(c, q->key)),
-				     "tls_pubkey_pinset: %s: not converted: unknown key", k);
-		}
-		const char *d = dv ? scalar(c, dv, "digest") : "sha256";
-		const char *val = vv ? scalar(c, vv, "value") : NULL;
-		if (c->failed || !d)
-			return;
-		if (!val) {
-			note(b, c, line_of(p), "tls_pubkey_pinset: an entry without a value");
-			continue;
-		}
-		if (strcmp(d, "sha256") != 0) {
-			note(b, c, line_of(p),
-			     "tls_pubkey_pinset: digest %s not converted: dotstub pins are SHA-256",
-			     d);
-			continue;
-		}
-		if (!value_ok(false, "pin-sha256", val, why, sizeof(why))) {
-			note(b, c, line_of(vv), "tls_pubkey_pinset: %s not converted: %s", val,
-			     why);
-			continue;
-		}
-		bool dup = false;
-		for (size_t j = 0; j < u->npins; j++)
-			dup |= strcmp(u->pin_seen[j], val) == 0;
-		if (dup || u->npins == 16) {
-			info(b, c, line_of(vv), "tls_pubkey_pinset: %s %s", val,
-			     dup ? "is listed twice" : "not converted: more than 16 pins");
-			continue;
-		}
-		snprintf(u->pin_seen[u->npins++], sizeof(u->pin_seen[0]), "%s", val);
-		dst_buf_printf(&u->pins, "pin-sha256 = %s\n", val);
-	}
-}
-
-/* "9.9.9.9" and tls_port into "9.9.9.9:853" or "[2620:fe::fe]:853"; false if not an IP. */
-static bool upstream_address(const char *addr, const char *port, char *out, size_t cap)
-{
-	unsigned char bin[16];
-	bool v6 = strchr(addr, ':') != NULL;
-
-	if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, bin) != 1)
-		return false;
-	snprintf(out, cap, v6 ? "[%s]:%s" : "%s:%s", addr, port ? port : "853");
-	return true;
-}
-
-static void one_upstream(struct conv *c, yaml_node_t *e, size_t index, size_t total)
-{
-	struct upstream u = {0};
-	struct dst_buf body = {0}, notes = {0};
-	char addr[128], why[512], name[64];
-	bool usable = true;
-
-	if (e->type != YAML_MAPPING_NODE) {
-		fail(c, e,
-		     "upstream_recursive_servers: expected a mapping like "
-		     "{address_data: 9.9.9.9, tls_auth_name: dns.quad9.net}");
+	const char *why = dst_stubby__no_equivalent(key);
+	if (why) {
+		note(&c->srv, c, dst_stubby__line_of(v), "%s: %s: not converted: %s", key,
+		     dst_stubby__shown(v), why);
 		return;
 	}
-	for (yaml_node_pair_t *q = e->data.mapping.pairs.start; q < e->data.mapping.pairs.top;
-	     q++) {
-		yaml_node_t *kn = node(c, q->key), *v = node(c, q->value);
-		const char *k = scalar(c, kn, "upstream_recursive_servers");
-		if (!k)
-			goto out;
-		if (strcmp(k, "tls_pubkey_pinset") == 0) {
-			add_pins(c, &u, &notes, v);
-		} else if (strcmp(k, "address_data") == 0) {
-			u.address = scalar(c, v, k);
-			u.address_line = line_of(v);
-		} else if (strcmp(k, "tls_port") == 0) {
-			u.tls_port = scalar(c, v, k);
-			u.port_line = line_of(v);
-		} else if (strcmp(k, "tls_auth_name") == 0) {
-			u.tls_name = scalar(c, v, k);
-			u.name_line = line_of(v);
-		} else if (strcmp(k, "port") == 0) {
-			info(&notes, c, line_of(v),
-			     "port: %s: the clear-text port, unused: dotstub speaks DoT only",
-			     shown(v));
-		} else {
-			bool known = false;
-			for (size_t i = 0; i < sizeof(no_equivalent) / sizeof(no_equivalent[0]);
-			     i++) {
-				if (strcmp(k, no_equivalent[i].key) == 0) {
-					note(&notes, c, line_of(v), "%s: %s: not converted: %s", k,
-					     shown(v), no_equivalent[i].why);
-					known = true;
-				}
-			}
-			if (!known)
-				note(&notes, c, line_of(v),
-				     "%s: %s: not converted: dotstub has no such upstream setting",
-				     k, shown(v));
-		}
-		if (c->failed)
-			goto out;
-	}
-
-	if (!u.address) {
-		note(&notes, c, line_of(e), "no address_data: dotstub needs an IP address");
-		usable = false;
-	} else if (!upstream_address(u.address, u.tls_port, addr, sizeof(addr))) {
-		note(&notes, c, u.address_line,
-		     "address_data: %s: not converted: dotstub needs an IP address (no host "
-		     "names, no %%interface)",
-		     u.address);
-		usable = false;
-	} else if (!value_ok(false, "address", addr, why, sizeof(why))) {
-		note(&notes, c, u.port_line ? u.port_line : u.address_line,
-		     "address_data: %s, tls_port: %s: not converted: %s", u.address,
-		     u.tls_port ? u.tls_port : "853", why);
-		usable = false;
-	} else {
-		dst_buf_printf(&body, "address = %s\n", addr);
-	}
-	bool named = false;
-	if (u.tls_name) {
-		if (value_ok(false, "tls-name", u.tls_name, why, sizeof(why))) {
-			dst_buf_printf(&body, "tls-name = %s\n", u.tls_name);
-			named = true;
-		} else {
-			note(&notes, c, u.name_line, "tls_auth_name: \"%s\" not converted: %s",
-			     u.tls_name, why);
-		}
-	}
-	if (u.pins.len)
-		dst_buf_printf(&body, "%s", u.pins.data);
-	if (!named && u.npins == 0) {
-		note(&notes, c, line_of(e),
-		     "this upstream has no usable tls_auth_name or tls_pubkey_pinset: Stubby "
-		     "would use it without authentication, dotstub never does; add tls-name "
-		     "or pin-sha256 to use it");
-		usable = false;
-	}
-	if (named && c->ca_file[0])
-		dst_buf_printf(&body, "ca-file = %s\n", c->ca_file);
-	if (c->idle_timeout[0])
-		dst_buf_printf(&body, "idle-timeout = %s\n", c->idle_timeout);
-	if (usable && c->nconverted == MAX_UPSTREAMS) {
-		note(&notes, c, line_of(e), "not converted: dotstub takes at most 64 upstreams");
-		usable = false;
-	}
-
-	upstream_name(c, named ? u.tls_name : (u.address ? u.address : "u"), name);
-	dst_buf_printf(&c->ups, "\n");
-	info(&c->ups, c, line_of(e), "upstream_recursive_servers, entry %zu of %zu", index + 1,
-	     total);
-	if (notes.len)
-		dst_buf_printf(&c->ups, "%s", notes.data);
-	if (usable) {
-		c->nconverted++;
-		dst_buf_printf(&c->ups, "[upstream %s]\n%s", name, body.data ? body.data : "");
-	} else {
-		/* The section as it would be, commented out, for the reader to complete. */
-		dst_buf_printf(&c->ups, "# [upstream %s]\n", name);
-		for (char *l = body.data, *nl; l && *l; l = nl + 1) {
-			nl = strchr(l, '\n');
-			dst_buf_printf(&c->ups, "# %.*s\n", (int)(nl - l), l);
-		}
-	}
-out:
-	dst_buf_free(&u.pins);
-	dst_buf_free(&body);
-	dst_buf_free(&notes);
+	note(&c->srv, c, dst_stubby__line_of(v),
+	     "%s: %s: not converted: dotstub has no such setting", key, dst_stubby__shown(v));
 }
 
 /* --- the whole file ------------------------------------------------------- */
@@ -830,40 +539,44 @@ static void convert(struct conv *c, struct dst_buf *out)
 		return;
 	}
 	if (root->type != YAML_MAPPING_NODE) {
-		fail(c, root,
-		     "expected a mapping of keys such as upstream_recursive_servers, as in "
-		     "Stubby's stubby.yml");
+		dst_stubby__fail(
+			c, root,
+			"expected a mapping of keys such as upstream_recursive_servers, as in "
+			"Stubby's stubby.yml");
 		return;
 	}
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
 	     p++) {
-		yaml_node_t *kn = node(c, p->key);
-		const char *key = scalar(c, kn, "a key");
+		yaml_node_t *kn = dst_stubby__node(c, p->key);
+		const char *key = dst_stubby__scalar(c, kn, "a key");
 		if (!key)
 			return;
 		for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < p; q++) {
-			yaml_node_t *prev = node(c, q->key);
+			yaml_node_t *prev = dst_stubby__node(c, q->key);
 			if (prev->type == YAML_SCALAR_NODE &&
 			    strcmp((const char *)prev->data.scalar.value, key) == 0) {
-				fail(c, kn, "%s: already set at line %lu", key, line_of(prev));
+				dst_stubby__fail(c, kn, "%s: already set at line %lu", key,
+						 dst_stubby__line_of(prev));
 				return;
 			}
 		}
-		top_key(c, key, node(c, p->value));
+		top_key(c, key, dst_stubby__node(c, p->value));
 		if (c->failed)
 			return;
 	}
 
 	if (!c->listen_set)
-		info(&c->srv, c, 0,
-		     "no listen_addresses: Stubby's default and dotstub's are the same, "
-		     "127.0.0.1 and ::1 on port 53");
+		dst_stubby__info(
+			&c->srv, c, 0,
+			"no listen_addresses: Stubby's default and dotstub's are the same, "
+			"127.0.0.1 and ::1 on port 53");
 	if (!c->strategy_set) {
-		info(&c->srv, c, 0, "no round_robin_upstreams: Stubby's default, 0");
+		dst_stubby__info(&c->srv, c, 0, "no round_robin_upstreams: Stubby's default, 0");
 		dst_buf_printf(&c->srv, "strategy = ordered\n");
 	}
 	if (!c->timeout_set) {
-		info(&c->srv, c, 0, "no timeout: Stubby's default, 5000 (milliseconds)");
+		dst_stubby__info(&c->srv, c, 0,
+				 "no timeout: Stubby's default, 5000 (milliseconds)");
 		dst_buf_printf(&c->srv, "query-timeout = 5s\n");
 	}
 	if (c->dnssec_on) {
@@ -890,8 +603,9 @@ static void convert(struct conv *c, struct dst_buf *out)
 		size_t total = (size_t)(c->upstreams->data.sequence.items.top -
 					c->upstreams->data.sequence.items.start);
 		for (size_t i = 0; i < total && !c->failed; i++)
-			one_upstream(c, node(c, c->upstreams->data.sequence.items.start[i]), i,
-				     total);
+			dst_stubby__one_upstream(
+				c, dst_stubby__node(c, c->upstreams->data.sequence.items.start[i]),
+				i, total);
 	}
 	if (c->failed)
 		return;
