@@ -67,13 +67,14 @@ static void upstream_name(struct conv *c, const char *from, char out[64])
 		base[n++] = 'u';
 	base[n] = '\0';
 	snprintf(out, 64, "%s", base);
-	for (unsigned k = 2;; k++) {
+	/* At most MAX_UPSTREAMS names exist, so a free suffix is found below 100. */
+	for (unsigned k = 2; k < 100; k++) {
 		bool taken = false;
 		for (size_t i = 0; i < c->nnames; i++)
 			taken |= strcmp(c->names[i], out) == 0;
 		if (!taken)
 			break;
-		snprintf(out, 64, "%s-%u", base, k);
+		snprintf(out, 64, "%.56s-%u", base, k);
 	}
 	if (c->nnames < MAX_UPSTREAMS)
 		snprintf(c->names[c->nnames++], 64, "%s", out);
