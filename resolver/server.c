@@ -103,28 +103,18 @@ static void on_signal(uv_signal_t *h, int signum)
 	dst_server_stop(srv);
 }
 
-/* The cache for cfg, or NULL with *r set when its budget cannot be reserved. */
-static struct dst_cache *make_cache(const struct dst_config *cfg, int *r)
-{
-	struct dst_cache *c =
-		dst_cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl);
-
-	*r = 0;
-	if (!c) {
-		/* The cache reserves its whole budget of address space up front. */
-		dst_log(DST_LOG_ERR, "cannot reserve %llu bytes for the cache: lower [cache] size",
-			(unsigned long long)cfg->cache_size);
-		*r = DST_ENOMEM;
-	}
-	return c;
-}
-
 int dst_server__cache_for(const struct dst_config *cfg, struct dst_cache **out)
 {
-	int r = 0;
-
-	*out = cfg->cache_size ? make_cache(cfg, &r) : NULL;
-	return r;
+	*out = NULL;
+	if (!cfg->cache_size)
+		return 0;
+	*out = dst_cache_new(cfg->cache_size, cfg->cache_min_ttl, cfg->cache_max_ttl);
+	if (*out)
+		return 0;
+	/* The cache reserves its whole budget of address space up front. */
+	dst_log(DST_LOG_ERR, "cannot reserve %llu bytes for the cache: lower [cache] size",
+		(unsigned long long)cfg->cache_size);
+	return DST_ENOMEM;
 }
 
 int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **out)
