@@ -277,22 +277,6 @@ void script_ids(const uint16_t *ids, unsigned n)
 
 /* --- messages ---------------------------------------------------------------------- */
 
-static size_t put_name(uint8_t *out, const char *name)
-{
-	size_t n = 0;
-
-	while (*name) {
-		const char *dot = strchr(name, '.');
-		size_t l = dot ? (size_t)(dot - name) : strlen(name);
-		out[n++] = (uint8_t)l;
-		memcpy(out + n, name, l);
-		n += l;
-		name += l + (dot ? 1 : 0);
-	}
-	out[n++] = 0;
-	return n;
-}
-
 /* A query (RD) or, with qr, a bare answer (no records) for name/qtype IN. */
 size_t build(uint8_t *out, uint16_t id, bool qr, const char *name, uint16_t qtype)
 {
@@ -303,7 +287,11 @@ size_t build(uint8_t *out, uint16_t id, bool qr, const char *name, uint16_t qtyp
 	out[2] = qr ? 0x81 : 0x01;
 	out[3] = qr ? 0x80 : 0x00;
 	dst_dns_put16(out + 4, 1);
-	n += put_name(out + n, name);
+	uint8_t wire[DST_DNS_MAX_NAME];
+	size_t len = dst_dns_name_from_text(name, wire);
+	ck_assert_msg(len > 0, "not a plain name: %s", name);
+	memcpy(out + n, wire, len);
+	n += len;
 	dst_dns_put16(out + n, qtype);
 	dst_dns_put16(out + n + 2, DST_DNS_CLASS_IN);
 	return n + 4;
