@@ -421,8 +421,10 @@ it_start_dotstub() {
 		$IT_WRAPPER "$DOTSTUB" -c "$DS_CONF" ${DOTSTUB_IT_ARGS:-} 2>>"$DS_LOG" &
 		DS_PID=$!
 		IT_PIDS+=("$DS_PID")
+		# TCP accepts from listen() on, before start-up ends (worker threads,
+		# privilege drop): the log's "running with" line marks its end.
 		if it_probe wait-tcp 127.0.0.1 "$DS_PORT" --timeout "$IT_START_TIMEOUT" &&
-			kill -0 "$DS_PID" 2>/dev/null; then
+			it_wait_running && kill -0 "$DS_PID" 2>/dev/null; then
 			return 0
 		fi
 		it_kill_pid "$DS_PID"
@@ -434,6 +436,17 @@ it_start_dotstub() {
 	DS_PID=
 	IT_FAILED=1
 	exit 1
+}
+
+# it_wait_running: waits (bounded) until DS_LOG says start-up is complete.
+it_wait_running() {
+	local i
+	for ((i = 0; i < IT_START_TIMEOUT * 10; i++)); do
+		grep -q ' running with ' "$DS_LOG" && return 0
+		kill -0 "$DS_PID" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
 }
 
 # it_stop_dotstub [SIGNAL]: sends SIGTERM (or SIGNAL) and expects a clean
