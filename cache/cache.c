@@ -74,6 +74,18 @@
 #define ALWAYS_INLINE inline
 #endif
 
+void dst_cache__lock(const struct dst_cache *c)
+{
+	if (c->shared)
+		pthread_mutex_lock(&((struct dst_cache *)c)->lock);
+}
+
+void dst_cache__unlock(const struct dst_cache *c)
+{
+	if (c->shared)
+		pthread_mutex_unlock(&((struct dst_cache *)c)->lock);
+}
+
 static inline void cache_lock(const struct dst_cache *c)
 {
 	if (c->shared)
@@ -351,6 +363,61 @@ static int check_offsets(const uint16_t *offs, size_t n, size_t len, uint16_t **
 	return 0;
 }
 
+/* The bytes an entry takes in the ring. */
+static inline size_t entry_size(size_t key_len, size_t nttl, size_t len)
+{
+	return round8(offsetof(struct entry, data) + pad2(key_len) + nttl * sizeof(uint16_t) + len);
+}
+
+/*
+ * Copies an entry into the ring and links it into the index, as stored at
+ * stored_ms and dead from expire_ms (after stored_ms); the caller has
+ * dropped any entry under key, checked the size against the budget, and
+ * made sure no TTL in wire is below the lifetime. Returns the entry, or
+ * NULL when it cannot fit.
+ */
+static struct entry *place(struct dst_cache *c, const struct dst_cache_key *key, uint64_t h,
+			   const uint8_t *wire, size_t len, const uint16_t *ttl_offs, size_t nttl,
+			   uint64_t stored_ms, uint64_t expire_ms, uint64_t now_ms)
+{
+	size_t size = entry_size(key->len, nttl, len), off;
+	uint64_t life_s = (expire_ms - stored_ms) / 1000;
+	struct entry **pp, *e;
+
+	off = dst_cache__ring_take(c, size, now_ms);
+	if (off == SIZE_MAX)
+		return NULL;
+	e = record_at(c, off);
+	e->hash = h;
+	e->size = (uint32_t)size;
+	e->state = ENTRY_INDEXED;
+	e->key_len = key->len;
+	e->wire_len = (uint16_t)len;
+	e->nttl = (uint16_t)nttl;
+	e->stored_ms = stored_ms;
+	e->expire_ms = expire_ms;
+	/*
+	 * The last tenth, rounded so that it never starts early: ages are
+	 * whole seconds. A lifetime of 10 s or more puts this at 9 s or more,
+	 * an age the hit path computes anyway.
+	 */
+	e->prefetch_age_s = life_s >= PREFETCH_MIN_LIFE_S && life_s < UINT32_MAX
+				    ? (uint32_t)(life_s - life_s / 10)
+				    : UINT32_MAX;
+	memcpy(e->data, key->data, key->len);
+	if (nttl > 0)
+		memcpy((void *)entry_offs(e), ttl_offs, nttl * sizeof(uint16_t));
+	memcpy((uint8_t *)entry_wire(e), wire, len);
+
+	/* Eviction may have changed the chains, but never the table. */
+	pp = &c->table[h & c->mask];
+	e->next = *pp;
+	*pp = e;
+	c->count++;
+	maybe_grow(c, now_ms);
+	return e;
+}
+
 /*
  * Both stores: every TTL is clamped into [lo, hi] and the entry lives as
  * long as the smallest, or hi seconds with no TTL fields (capped stores
@@ -370,7 +437,7 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 	uint32_t lifetime = hi;
 	struct entry **pp, *e;
 	uint64_t h, life_ms;
-	size_t size, off;
+	size_t size;
 	uint8_t *p;
 	int err;
 
@@ -392,8 +459,7 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 	if (*pp)
 		dst_cache__drop(c, pp);
 
-	size = round8(offsetof(struct entry, data) + pad2(key->len) + nttl * sizeof(uint16_t) +
-		      len);
+	size = entry_size(key->len, nttl, len);
 	if (size > c->max_bytes / ENTRY_SHARE) {
 		err = DST_ENOSPC;
 		goto out;
@@ -406,41 +472,16 @@ static int store(struct dst_cache *c, const struct dst_cache_key *key, const uin
 	}
 	if (lifetime == 0)
 		goto out;
-	off = dst_cache__ring_take(c, size, now_ms);
-	if (off == SIZE_MAX) {
+	life_ms = (uint64_t)lifetime * 1000;
+	e = place(c, key, h, wire, len, ttl_offs, nttl, now_ms,
+		  now_ms > UINT64_MAX - life_ms ? UINT64_MAX : now_ms + life_ms, now_ms);
+	if (!e) {
 		err = DST_ENOSPC;
 		goto out;
 	}
-	e = record_at(c, off);
-	e->hash = h;
-	e->size = (uint32_t)size;
-	e->state = ENTRY_INDEXED;
-	e->key_len = key->len;
-	e->wire_len = (uint16_t)len;
-	e->nttl = (uint16_t)nttl;
-	e->stored_ms = now_ms;
-	life_ms = (uint64_t)lifetime * 1000;
-	e->expire_ms = now_ms > UINT64_MAX - life_ms ? UINT64_MAX : now_ms + life_ms;
-	/*
-	 * The last tenth, rounded so that it never starts early: ages are
-	 * whole seconds. A lifetime of 10 s or more puts this at 9 s or more,
-	 * an age the hit path computes anyway.
-	 */
-	e->prefetch_age_s = lifetime >= PREFETCH_MIN_LIFE_S ? lifetime - lifetime / 10 : UINT32_MAX;
-	memcpy(e->data, key->data, key->len);
-	if (nttl > 0)
-		memcpy((void *)entry_offs(e), ttl_offs, nttl * sizeof(uint16_t));
 	p = (uint8_t *)entry_wire(e);
-	memcpy(p, wire, len);
 	for (size_t i = 0; i < nttl; i++)
 		dst_dns_put32(p + ttl_offs[i], clamp_ttl(dst_dns_get32(p + ttl_offs[i]), lo, hi));
-
-	/* Eviction may have changed the chains, but never the table. */
-	pp = &c->table[h & c->mask];
-	e->next = *pp;
-	*pp = e;
-	c->count++;
-	maybe_grow(c, now_ms);
 out:
 	free(sorted);
 	return err;
@@ -470,6 +511,22 @@ int dst_cache_store_capped(struct dst_cache *c, const struct dst_cache_key *key,
 		  cap_ttl < c->max_ttl ? cap_ttl : c->max_ttl);
 	cache_unlock(c);
 	return r;
+}
+
+int dst_cache__insert(struct dst_cache *c, const struct dst_cache_key *key, const uint8_t *wire,
+		      size_t len, const uint16_t *ttl_offs, size_t nttl, uint64_t stored_ms,
+		      uint64_t expire_ms, uint64_t now_ms)
+{
+	uint64_t h = hash_key(c->seed, key->data, key->len);
+	struct entry **pp = find_link(c, key->data, key->len, h);
+
+	if (*pp)
+		dst_cache__drop(c, pp);
+	if (entry_size(key->len, nttl, len) > c->max_bytes / ENTRY_SHARE)
+		return DST_ENOSPC;
+	return place(c, key, h, wire, len, ttl_offs, nttl, stored_ms, expire_ms, now_ms)
+		       ? 0
+		       : DST_ENOSPC;
 }
 
 /*

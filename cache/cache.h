@@ -164,4 +164,43 @@ void dst_cache_clear(struct dst_cache *c);
  */
 size_t dst_cache_flush_name(struct dst_cache *c, const uint8_t *name, size_t len);
 
+/* --- persisted state (persist.c) ------------------------------------------------ */
+
+/* Receives the next len bytes of a saved cache; returns 0, or a negative code that stops the save. */
+typedef int (*dst_cache_write_cb)(void *arg, const void *data, size_t len);
+
+/*
+ * Writes the entries worth keeping across a restart through write: those
+ * live at now_ms and the expired ones dst_cache_lookup_stale could still
+ * serve, oldest first, in the format dst_cache_load reads. Monotonic times
+ * cannot outlive the process, so each entry's store and expiry times are
+ * written as wall-clock milliseconds: wall_ms is the wall clock (ms since
+ * the Unix epoch) at now_ms. The same entries with the same (now_ms,
+ * wall_ms) give the same bytes. Holds the cache's lock (if shared) for the
+ * whole walk. Returns 0 or write's error; *n (may be NULL) gets how many
+ * entries were written.
+ */
+int dst_cache_save(struct dst_cache *c, uint64_t now_ms, int64_t wall_ms, dst_cache_write_cb write,
+		   void *arg, size_t *n);
+
+struct dst_cache_load_stats {
+	size_t loaded;  /* entries now in the cache */
+	size_t expired; /* past their stale window (or before the clock's epoch): dropped */
+	size_t refused; /* outside this cache's limits (max-ttl, entry size): dropped */
+};
+
+/*
+ * Adds the entries dst_cache_save wrote (data, len bytes; borrowed) at
+ * now_ms, with wall_ms the wall clock then, each with its age and expiry
+ * as saved. The bytes are checked whole first: anything malformed (a
+ * length out of range, an offset outside its answer, a TTL below the
+ * entry's lifetime, an answer whose question is not its key) and nothing
+ * is added: DST_EFORMAT. Entries already under the same key are replaced;
+ * entries are added oldest first, so when they do not all fit in the
+ * cache's budget the newest stay. Returns 0 or DST_EFORMAT; st (may be
+ * NULL) counts what happened.
+ */
+int dst_cache_load(struct dst_cache *c, const uint8_t *data, size_t len, uint64_t now_ms,
+		   int64_t wall_ms, struct dst_cache_load_stats *st);
+
 #endif

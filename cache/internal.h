@@ -96,6 +96,23 @@ static inline struct entry *record_at(const struct dst_cache *c, size_t off)
 	return (struct entry *)(void *)(c->ring + off);
 }
 
+/* cache.c, for persist.c */
+
+/* The cache's lock, taken when it is shared (persist.c's public calls). */
+void dst_cache__lock(const struct dst_cache *c);
+void dst_cache__unlock(const struct dst_cache *c);
+
+/*
+ * Adds a copy of an entry as it was stored at stored_ms, dead from
+ * expire_ms (expire_ms - stored_ms a whole number of seconds, no TTL in
+ * wire below that lifetime, offsets valid and ascending: the caller has
+ * checked), replacing the entry under key. No TTL is clamped. Returns 0,
+ * or DST_ENOSPC when it does not fit the budget.
+ */
+int dst_cache__insert(struct dst_cache *c, const struct dst_cache_key *key, const uint8_t *wire,
+		      size_t len, const uint16_t *ttl_offs, size_t nttl, uint64_t stored_ms,
+		      uint64_t expire_ms, uint64_t now_ms);
+
 /* ring.c */
 
 /*

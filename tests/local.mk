@@ -26,7 +26,8 @@ tests_unit_check_config_LDADD = config/libdst_config.a dns/libdst_dns.a $(CHECK_
 
 tests_unit_check_cache_SOURCES = tests/unit/check_cache.c tests/unit/cache_test_util.h \
 	tests/unit/check_cache_core.c tests/unit/check_cache_policy.c \
-	tests/unit/check_cache_threads.c tests/unit/check_cache_ring.c
+	tests/unit/check_cache_threads.c tests/unit/check_cache_ring.c \
+	tests/unit/check_cache_persist.c
 tests_unit_check_cache_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_cache_LDADD = cache/libdst_cache.a dns/libdst_dns.a $(CHECK_LIBS)
 

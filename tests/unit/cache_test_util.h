@@ -180,5 +180,6 @@ TCase *cache_tcase_stale(void);
 TCase *cache_tcase_prefetch(void);
 TCase *cache_tcase_threads(void);
 TCase *cache_tcase_input(void);
+TCase *cache_tcase_persist(void);
 
 #endif

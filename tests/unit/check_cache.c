@@ -9,6 +9,7 @@
  *   check_cache_policy.c  capped, stale, prefetch, input
  *   check_cache_ring.c    ring (randomized model test, resident memory)
  *   check_cache_threads.c one cache shared by several threads
+ *   check_cache_persist.c entries saved and loaded (persisted state)
  * Answer-building helpers shared between them are in cache_test_util.h.
  * This file only puts the TCases together, in a fixed order.
  */
@@ -34,6 +35,7 @@ static Suite *cache_suite(void)
 	suite_add_tcase(s, cache_tcase_prefetch());
 	suite_add_tcase(s, cache_tcase_input());
 	suite_add_tcase(s, cache_tcase_threads());
+	suite_add_tcase(s, cache_tcase_persist());
 	return s;
 }
 
