@@ -447,6 +447,7 @@ int dst_config_parse(const char *name, const char *text, size_t len, struct dst_
 	cfg->max_pending = 4096;
 	cfg->max_backoff_ms = 5 * 60 * 1000;
 	cfg->log_level = 2; /* notice */
+	cfg->state_interval_ms = 3600000;
 	*p = (struct parser){.file = name, .err = err, .arg = arg, .cfg = cfg};
 
 	run(p, text, len);
@@ -590,6 +591,7 @@ void dst_config_free(struct dst_config *cfg)
 	free(cfg->chroot);
 	free(cfg->bootstrap);
 	free(cfg->control);
+	free(cfg->state_dir);
 	free(cfg->file);
 	clear_origins(cfg->origins, false);
 	free(cfg);

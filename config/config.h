@@ -121,6 +121,9 @@ struct dst_config {
 	uint8_t log;                    /* enum dst_config_log; default STDERR */
 	uint8_t log_level; /* 0 error, 1 warning, 2 notice (default), 3 info, 4 debug */
 	bool log_queries;  /* one log line per client query; default no */
+	char *state_dir;   /* persisted state (absolute path); NULL (default): none */
+	/* state written at most this often (ms); default 1h; 0: only at stop and on save */
+	uint32_t state_interval_ms;
 
 	/* [cache] */
 	uint64_t cache_size;             /* bytes; 0 turns the cache off; default 16 MiB */

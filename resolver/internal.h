@@ -24,6 +24,7 @@ struct dst_listen;
 struct dst_control;
 struct dst_metrics;
 struct dst_retired;
+struct dst_state_dir;
 
 struct dst_server {
 	uv_loop_t *loop;
@@ -46,6 +47,12 @@ struct dst_server {
 	uv_timer_t *retire_timer;    /* exists only while something is retired */
 	uv_timer_t *drain_timer;     /* these two exist only during shutdown */
 	uv_check_t *drain_check;
+	/* persisted state (state.c): [server] state-dir */
+	struct dst_state_dir *state_dir; /* NULL: none, or it could not be opened */
+	bool state_writable;             /* checked after the privilege drop */
+	bool state_saved;                /* state_crc is what the file holds */
+	uint32_t state_crc;              /* of the last file written, after its header */
+	uv_timer_t *state_timer;         /* every state-interval; NULL: none */
 };
 
 /* server.c: one log line of what the limits did, if they did anything. */
@@ -54,6 +61,16 @@ void dst_server__log_stats(const struct dst_server *srv);
 int dst_server__cache_for(const struct dst_config *cfg, struct dst_cache **out);
 /* Points admin/'s view at the current configuration, cache and counters. */
 void dst_server__update_admin(struct dst_server *srv);
+
+/* state.c */
+/* Opens state-dir and reads the state file into the parts; never fails (logs what it skipped). */
+void dst_server__state_open(struct dst_server *srv);
+/* (Re)arms the state-interval timer for srv->cfg. */
+void dst_server__state_timer(struct dst_server *srv);
+/* At shutdown, before the pools close: writes the state, closes the timer and the directory. */
+void dst_server__state_close(struct dst_server *srv);
+/* A reload replaced the cache: from's entries go into to (its stale window already set). */
+int dst_server__cache_carry(struct dst_server *srv, struct dst_cache *from, struct dst_cache *to);
 
 /* reload.c */
 /* The old generations still referenced by queries: closed and freed (at shutdown too). */

@@ -14,7 +14,8 @@ include %reldir%/cli/local.mk
 # The top: wiring and lifecycle. Section 8, sbin (see docs/operations.md).
 sbin_PROGRAMS += dotstub
 dotstub_SOURCES = %reldir%/main.c %reldir%/server.c %reldir%/server.h %reldir%/internal.h \
-	%reldir%/reload.c %reldir%/shutdown.c %reldir%/privilege.c %reldir%/privilege.h
+	%reldir%/reload.c %reldir%/shutdown.c %reldir%/privilege.c %reldir%/privilege.h \
+	%reldir%/state.c
 # No ldns: the daemon never calls it (only tests and fuzz targets do), and
 # where the linker does not drop unused libraries it brought in libssl and
 # libcrypto, about 2 MB of resident memory.
@@ -22,7 +23,8 @@ dotstub_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(GNUTLS_CFLAGS) $(CARES_CFLAGS)
 DST_RESOLVER_PARTS = %reldir%/admin/libdst_admin.a %reldir%/listen/libdst_listen.a \
 	%reldir%/listen/libdst_acl.a %reldir%/query/libdst_query.a \
 	%reldir%/upstream/libdst_upstream.a %reldir%/upstream/libdst_select.a \
-	%reldir%/io/libdst_io.a %reldir%/io/libdst_udpbatch.a %reldir%/cli/libdst_cli.a \
+	%reldir%/io/libdst_io.a %reldir%/io/libdst_udpbatch.a %reldir%/io/libdst_state.a \
+	%reldir%/cli/libdst_cli.a \
 	%reldir%/cli/libdst_stubby.a %reldir%/base/libdst_base.a
 dotstub_LDADD = $(DST_RESOLVER_PARTS) \
 	tls/libdst_tls.a cache/libdst_cache.a config/libdst_config.a dns/libdst_dns.a \

@@ -176,6 +176,8 @@ int main(int argc, char **argv)
 		if (srv)
 			dst_server_stop(srv);
 	} else {
+		/* After the drop: the state directory must still be writable (else: logged). */
+		dst_server_started(srv);
 		dst_log(DST_LOG_NOTICE, "dotstub %s running with %s", PACKAGE_VERSION,
 			file ? file : "built-in defaults");
 		dst_notify("READY=1\nSTATUS=running with %s", file ? file : "built-in defaults");

@@ -206,11 +206,14 @@ static void commit(struct dst_server *srv, struct plan *p, struct dst_retired *r
 	ret->next = srv->retired;
 	srv->retired = ret;
 
+	if (p->cache)
+		dst_cache_set_stale(p->cache, p->cfg->cache_serve_stale_ms);
+	/* A reload keeps the cached answers: into the new cache, within its limits. */
+	if (srv->cache && p->cache && p->cache != srv->cache)
+		dst_server__cache_carry(srv, srv->cache, p->cache);
 	if (srv->cache && srv->cache != p->cache)
 		dst_cache_free(srv->cache);
 	srv->cache = p->cache;
-	if (srv->cache)
-		dst_cache_set_stale(srv->cache, p->cfg->cache_serve_stale_ms);
 	if (srv->control != p->control)
 		dst_control_close(srv->control);
 	srv->control = p->control;
@@ -220,6 +223,7 @@ static void commit(struct dst_server *srv, struct plan *p, struct dst_retired *r
 	srv->cfg = p->cfg;
 	dst_queries_reconfigure(srv->queries, srv->cfg, srv->cache);
 	dst_log_configure(p->cfg->log, p->cfg->log_level);
+	dst_server__state_timer(srv);
 	schedule_retire(srv);
 }
 
@@ -254,6 +258,9 @@ int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char 
 	}
 	if (!same_str(p.cfg->user, srv->cfg->user) || !same_str(p.cfg->chroot, srv->cfg->chroot))
 		dst_log(DST_LOG_WARN, "reload: user and chroot take effect at the next start");
+	if (!same_str(p.cfg->state_dir, srv->cfg->state_dir))
+		dst_log(DST_LOG_WARN, "reload: state-dir takes effect at the next start (the state "
+				      "is still kept in the one dotstub started with)");
 	/* New upstreams read their ca-file or the system store anew (they may have changed). */
 	dst_tls_trust_refresh();
 	r = dst_listen_plan(srv->listen, p.cfg, &p.listen);
@@ -290,7 +297,7 @@ int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char 
 		"cache %s",
 		name, nlisten, kept_l, nups, kept_u,
 		!srv->cache ? "off"
-		: cache_new ? "new (empty)"
+		: cache_new ? "new (answers carried over)"
 			    : "kept");
 	dst_notify("READY=1\nSTATUS=running (reloaded %u times)", srv->reloads);
 	return 0;

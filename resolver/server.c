@@ -22,6 +22,7 @@
 #include "resolver/admin/metrics.h"
 #include "resolver/base/log.h"
 #include "resolver/internal.h"
+#include "resolver/io/state.h"
 #include "resolver/listen/listen.h"
 #include "resolver/query/query.h"
 #include "resolver/server.h"
@@ -47,6 +48,11 @@ static void on_resolved(void *arg)
 static int on_admin_reload(void *arg, void (*err)(void *err_arg, const char *msg), void *err_arg)
 {
 	return dst_server_reload(arg, err, err_arg);
+}
+
+static int on_admin_save(void *arg, char *what, size_t cap)
+{
+	return dst_server_state_save(arg, "dotstub-control save", what, cap);
 }
 
 void dst_server__update_admin(struct dst_server *srv)
@@ -135,6 +141,7 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 		.start_ms = uv_now(loop),
 		.reload = on_admin_reload,
 		.reload_arg = srv,
+		.save = on_admin_save,
 	};
 	/* Handles first: dst_server_stop closes them whatever failed below. */
 	uv_signal_init(loop, &srv->sigint);
@@ -160,6 +167,8 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 	if (r < 0)
 		return r;
 	dst_listen_attach(srv->listen, srv->queries, srv->cache);
+	/* Before the first query: nothing listens yet. */
+	dst_server__state_open(srv);
 	srv->admin.upstreams = srv->upstreams;
 	srv->admin.queries = srv->queries;
 	srv->admin.listen = srv->listen;
@@ -184,6 +193,7 @@ void dst_server_free(struct dst_server *srv)
 	dst_listen_free(srv->listen);
 	dst_upstreams_free(srv->upstreams);
 	dst_reload__free_retired(srv);
+	dst_state_dir_close(srv->state_dir);
 	dst_config_free((struct dst_config *)srv->cfg);
 	free(srv->config_path);
 	free(srv);

@@ -8,6 +8,7 @@
 #define DST_SERVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <uv.h>
 
 #include "config/config.h"
@@ -48,6 +49,22 @@ int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char 
  * closes. A second call (a second signal) ends the wait at once.
  */
 void dst_server_stop(struct dst_server *srv);
+
+/*
+ * Start-up is over (privileges dropped): checks that [server] state-dir
+ * can be written now, and starts writing the state every state-interval.
+ * An unwritable directory is logged as an error, with what to do, and
+ * returned (a negative errno); dotstub then runs without saving state.
+ */
+int dst_server_started(struct dst_server *srv);
+
+/*
+ * Writes the persisted state now (state.c): why goes to the log; what
+ * (cap bytes, may be NULL) gets a summary of what was written. Returns 0,
+ * DST_ENOENT (no state-dir, or it is not writable) or why it failed
+ * (logged).
+ */
+int dst_server_state_save(struct dst_server *srv, const char *why, char *what, size_t cap);
 
 /* Frees what is left once uv_run has returned. */
 void dst_server_free(struct dst_server *srv);

@@ -53,6 +53,8 @@ static void finish_stop(struct dst_server *srv)
 	srv->drain_check = NULL;
 	if (srv->queries && srv->listen)
 		dst_server__log_stats(srv);
+	/* While the pools still hold their TLS sessions. */
+	dst_server__state_close(srv);
 	uv_close((uv_handle_t *)&srv->sigint, NULL);
 	uv_close((uv_handle_t *)&srv->sigterm, NULL);
 	uv_close((uv_handle_t *)&srv->sighup, NULL);

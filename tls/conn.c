@@ -152,8 +152,7 @@ static void save_session(struct dst_tls_conn *c)
 
 	if (gnutls_session_get_data2(c->session, &d) < 0)
 		return;
-	gnutls_free(p->session_data.data);
-	p->session_data = d;
+	dst_tls__session_keep(p, d);
 }
 
 static void recv_records(struct dst_tls_conn *c);

@@ -113,6 +113,7 @@ struct dst_tls_pool {
 	gnutls_certificate_credentials_t creds; /* trust's */
 	gnutls_priority_t prio;
 	gnutls_datum_t session_data; /* for resumption */
+	int64_t session_expires;     /* Unix seconds after which it is of no use */
 
 	struct dst_tls_conn *conns;
 	unsigned nconns;
@@ -152,6 +153,10 @@ void dst_tls__set_error(struct dst_tls_pool *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void dst_tls__event(struct dst_tls_pool *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* session.c */
+/* Keeps d (taken: freed with gnutls_free) as the data new connections resume with. */
+void dst_tls__session_keep(struct dst_tls_pool *p, gnutls_datum_t d);
 
 /* trust.c */
 /*

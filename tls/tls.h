@@ -152,4 +152,26 @@ struct dst_tls_stats {
 };
 void dst_tls_pool_stats(const struct dst_tls_pool *p, struct dst_tls_stats *st);
 
+/*
+ * The session data the pool's next connection would resume with (a TLS
+ * 1.3 ticket, or TLS 1.2 session data), for persisted state. It is a
+ * secret: never log it, and keep it where only the run user can read it.
+ * *data points into the pool, valid until the pool's next event (copy it
+ * at once); *expires_s is when it stops being of use (Unix seconds: the
+ * ticket's lifetime, at most 7 days, RFC 8446). Returns 0, or DST_ENOENT
+ * when there is none or it has expired by now_s.
+ */
+int dst_tls_pool_session(const struct dst_tls_pool *p, int64_t now_s, const uint8_t **data,
+			 size_t *len, int64_t *expires_s);
+
+/*
+ * Gives the pool session data (copied) to resume with from its next
+ * connection on, as dst_tls_pool_session gave it, unless the pool already
+ * has its own. Data GnuTLS does not take back only costs a full handshake.
+ * Returns 0, DST_ENOENT (expired by now_s: nothing set), DST_EINVAL (len
+ * 0 or over 64 KiB) or DST_ENOMEM.
+ */
+int dst_tls_pool_set_session(struct dst_tls_pool *p, const uint8_t *data, size_t len,
+			     int64_t expires_s, int64_t now_s);
+
 #endif

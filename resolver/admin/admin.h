@@ -7,6 +7,7 @@
 #ifndef DST_ADMIN_ADMIN_H
 #define DST_ADMIN_ADMIN_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -32,6 +33,12 @@ struct dst_admin_src {
 	 */
 	int (*reload)(void *arg, void (*err)(void *err_arg, const char *msg), void *err_arg);
 	void *reload_arg;
+	/*
+	 * The control socket's "save": writes the persisted state now; what
+	 * (cap bytes) gets a summary. Returns 0, DST_ENOENT (no state-dir, or
+	 * not writable) or why it failed. Called with reload_arg.
+	 */
+	int (*save)(void *arg, char *what, size_t cap);
 };
 
 #endif

@@ -40,7 +40,7 @@ struct dst_control {
 };
 
 static const char usage[] =
-	"expected status, upstreams, stats, flush [NAME], reload, config or help";
+	"expected status, upstreams, stats, flush [NAME], reload, config, save or help";
 
 static void flush(const struct dst_admin_src *src, const char *name, struct dst_buf *out)
 {
@@ -93,6 +93,26 @@ static void reload(const struct dst_admin_src *src, struct dst_buf *out)
 			       "configuration\n%s",
 			       dst_strerror(r), errs.data ? errs.data : "");
 	dst_buf_free(&errs);
+}
+
+/* Writes the persisted state now, as at shutdown. */
+static void save_state(const struct dst_admin_src *src, struct dst_buf *out)
+{
+	char what[512];
+	int r;
+
+	if (!src->save) {
+		dst_buf_printf(out, "error: saving state is not available\n");
+		return;
+	}
+	r = src->save(src->reload_arg, what, sizeof what);
+	if (r == 0)
+		dst_buf_printf(out, "ok\nsaved: %s\n", what[0] ? what : "unchanged");
+	else if (r == DST_ENOENT)
+		dst_buf_printf(out, "error: no state to save to: [server] state-dir is not set, or "
+				    "not writable (see the log)\n");
+	else
+		dst_buf_printf(out, "error: state not saved: %s (see the log)\n", dst_strerror(r));
 }
 
 static void on_config_line(void *arg, const char *line)
@@ -154,6 +174,8 @@ static bool on_request(void *arg, const char *req, size_t len, bool overflow, st
 		reload(src, out);
 	} else if (strcmp(words[0], "config") == 0) {
 		config(src, out);
+	} else if (strcmp(words[0], "save") == 0) {
+		save_state(src, out);
 	} else if (strcmp(words[0], "help") == 0) {
 		dst_buf_printf(out, "ok\n%s\n", usage);
 	} else {

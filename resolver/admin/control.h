@@ -5,7 +5,7 @@
  * Protocol: the client sends one line, "COMMAND [ARGUMENT]\n" (at most
  * 1024 bytes, within 5 s); dotstub answers "ok\n" or "error: REASON\n",
  * then the report as text lines, and closes. Commands: status, upstreams,
- * stats, flush [NAME], reload, config, help (see docs/operations.md).
+ * stats, flush [NAME], reload, config, save, help (see docs/operations.md).
  */
 #ifndef DST_CONTROL_H
 #define DST_CONTROL_H

@@ -37,6 +37,7 @@ static void usage(FILE *out)
 		     "  flush      empty the cache; flush NAME drops only NAME's entries\n"
 		     "  reload     re-read the configuration (as SIGHUP does) and say how it went\n"
 		     "  config     the running configuration, every key with where it came from\n"
+		     "  save       write the persisted state ([server] state-dir) now\n"
 		     "options:\n"
 		     "  -s SOCKET  the control socket (default: [server] control in the\n"
 		     "             configuration file, else " DEFAULT_SOCKET ")\n"

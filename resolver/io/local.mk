@@ -8,3 +8,8 @@ noinst_LIBRARIES += %reldir%/libdst_io.a
 %canon_reldir%_libdst_io_a_SOURCES = %reldir%/netwatch.c %reldir%/netwatch.h \
 	%reldir%/bootstrap.c %reldir%/bootstrap.h %reldir%/reqsrv.c %reldir%/reqsrv.h
 %canon_reldir%_libdst_io_a_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(CARES_CFLAGS)
+
+# The state file (persisted state): its own archive, so that check_state
+# and the state fuzz target link it alone.
+noinst_LIBRARIES += %reldir%/libdst_state.a
+%canon_reldir%_libdst_state_a_SOURCES = %reldir%/state.c %reldir%/state.h

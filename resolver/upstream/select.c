@@ -341,3 +341,30 @@ void dst_selector_reset(struct dst_selector *s, uint64_t now_ms)
 		h->cause[0] = '\0';
 	}
 }
+
+void dst_selector_export(const struct dst_selector *s, unsigned i, struct dst_up_saved *out)
+{
+	const struct dst_up_health *h = &s->h[i];
+
+	out->have_rtt = h->have_rtt;
+	out->srtt_us = h->have_rtt ? h->srtt_us : 0;
+	out->rttvar_us = h->have_rtt ? h->rttvar_us : 0;
+	out->state = (uint8_t)h->state;
+	out->backoff_ms = h->backoff_ms;
+}
+
+void dst_selector_import(struct dst_selector *s, unsigned i, const struct dst_up_saved *in,
+			 uint64_t now_ms)
+{
+	struct dst_up_health *h = &s->h[i];
+
+	h->have_rtt = in->have_rtt;
+	h->srtt_us = in->have_rtt ? in->srtt_us : 0;
+	h->rttvar_us = in->have_rtt ? in->rttvar_us : 0;
+	if (in->state == DST_UP_UP || in->state > DST_UP_PROBING)
+		return;
+	h->backoff_ms = in->backoff_ms < s->o.max_backoff_ms ? in->backoff_ms : s->o.max_backoff_ms;
+	h->last_fail_ms = now_ms;
+	set_cause(h, "was not answering when dotstub last stopped");
+	enter(s, i, DST_UP_SUSPECT, now_ms);
+}

@@ -185,4 +185,56 @@ void dst_selector_reset(struct dst_selector *s, uint64_t now_ms);
 bool dst_upstream_same_transport(const struct dst_config_upstream *a, uint32_t a_timeout_ms,
 				 const struct dst_config_upstream *b, uint32_t b_timeout_ms);
 
+/* --- persisted state (saved.c encodes it; upstreams.c wires it) ----------------- */
+
+/* The longest upstream identity (dst_up_identity): name, host, tls-name, ca-file, addresses, pins. */
+#define DST_UP_ID_MAX 4096
+
+/* What one upstream keeps across a restart. Pointers are borrowed. */
+struct dst_up_saved {
+	const uint8_t *id; /* dst_up_identity: a changed upstream does not match */
+	size_t id_len;
+	bool have_rtt;
+	uint32_t srtt_us, rttvar_us;
+	uint8_t state;          /* enum dst_up_state when saved */
+	uint32_t backoff_ms;    /* the backoff last used */
+	const uint8_t *session; /* TLS session data (a secret), or NULL */
+	size_t session_len;
+	int64_t session_expires_s; /* Unix seconds */
+};
+
+/*
+ * Writes into buf (cap bytes) what makes an upstream the same one across
+ * a restart: its name, host and port, tls-name, ca-file, addresses and
+ * pins, each with its length. Returns the length, or 0 when cap is too
+ * small. Two sections with the same identity connect to the same servers
+ * authenticated the same way (pool limits may differ).
+ */
+size_t dst_up_identity(const struct dst_config_upstream *c, uint8_t *buf, size_t cap);
+
+/* Copies upstream i's RTT and health into *out (id and session untouched). */
+void dst_selector_export(const struct dst_selector *s, unsigned i, struct dst_up_saved *out);
+
+/*
+ * Gives upstream i the RTT saved in *in; one that was not UP when saved
+ * becomes SUSPECT (its next query is a probe; it is not picked while
+ * another is UP) with the backoff it had, so that a failure goes on from
+ * there. A state out of range counts as UP.
+ */
+void dst_selector_import(struct dst_selector *s, unsigned i, const struct dst_up_saved *in,
+			 uint64_t now_ms);
+
+/* Receives the next len bytes of saved upstreams; a negative return stops the save. */
+typedef int (*dst_up_write_cb)(void *arg, const void *data, size_t len);
+
+/* Writes one upstream's record. Returns 0 or write's error. */
+int dst_up_saved_write(const struct dst_up_saved *s, dst_up_write_cb write, void *arg);
+
+/*
+ * Reads the record at *pos of data (len bytes) into *out (pointing into
+ * data) and moves *pos past it. Returns 0, or DST_EFORMAT when it is
+ * truncated or a length or value is out of range.
+ */
+int dst_up_saved_read(const uint8_t *data, size_t len, size_t *pos, struct dst_up_saved *out);
+
 #endif

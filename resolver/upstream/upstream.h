@@ -151,4 +151,32 @@ const struct dst_tls_pool *dst_upstream_pool(const struct dst_upstream *up);
 /* Failed attempts by cause, DST_FAIL_NCAUSES of them. */
 const uint64_t *dst_upstream_fails(const struct dst_upstream *up);
 
+/* --- persisted state (persist.c) ------------------------------------------------ */
+
+/*
+ * Writes one record per running upstream (dst_up_saved_write): its
+ * identity, RTT, health and TLS session data unexpired at now_s (a
+ * secret: the bytes must go where only the run user reads them). Returns 0
+ * or write's error; *n (may be NULL) gets the number of sessions written.
+ */
+int dst_upstreams_save(const struct dst_upstreams *u, int64_t now_s, dst_up_write_cb write,
+		       void *arg, size_t *n);
+
+struct dst_upstreams_load_stats {
+	size_t matched;  /* records of a running upstream with the same identity */
+	size_t unknown;  /* records of upstreams removed or changed since: ignored */
+	size_t sessions; /* TLS sessions handed to pools */
+	size_t expired;  /* TLS sessions past their lifetime: dropped */
+};
+
+/*
+ * Reads what dst_upstreams_save wrote (checked whole first: DST_EFORMAT
+ * and nothing applied). Each record whose identity is a running
+ * upstream's gives it the saved RTT and health (dst_selector_import) and,
+ * unless expired at now_s, the TLS session data to resume with. Returns 0
+ * or DST_EFORMAT.
+ */
+int dst_upstreams_load(struct dst_upstreams *u, const uint8_t *data, size_t len, int64_t now_s,
+		       struct dst_upstreams_load_stats *st);
+
 #endif

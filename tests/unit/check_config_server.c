@@ -424,6 +424,26 @@ START_TEST(test_log_words_are_checked)
 }
 END_TEST
 
+START_TEST(test_state_dir_and_interval_are_parsed_with_defaults)
+{
+	struct dst_config *cfg = line_ok("server", "state-dir = /var/lib/dotstub");
+
+	ck_assert_str_eq(cfg->state_dir, "/var/lib/dotstub");
+	ck_assert_uint_eq(cfg->state_interval_ms, 3600000);
+	dst_config_free(cfg);
+	cfg = line_ok("server", "state-interval = 6h");
+	ck_assert_ptr_null(cfg->state_dir);
+	ck_assert_uint_eq(cfg->state_interval_ms, 6 * 3600000);
+	dst_config_free(cfg);
+	cfg = line_ok("server", "state-interval = 0");
+	ck_assert_uint_eq(cfg->state_interval_ms, 0);
+	dst_config_free(cfg);
+	expect_line_error("server", "state-dir = var/lib/dotstub",
+			  "state-dir: expected a directory like /var/lib/dotstub, got "
+			  "\"var/lib/dotstub\" (not an absolute path)");
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* One TCase each, added to the "config" Suite by check_config.c       */
 /* ------------------------------------------------------------------ */
@@ -434,6 +454,7 @@ TCase *config_tcase_access_control_and_limits(void)
 
 	tcase_add_test(tc, test_hardening_keys_are_parsed);
 	tcase_add_test(tc, test_hardening_keys_get_defaults);
+	tcase_add_test(tc, test_state_dir_and_interval_are_parsed_with_defaults);
 	tcase_add_loop_test(tc, test_allow_and_deny_take_networks_and_addresses, 0,
 			    (int)(sizeof nets / sizeof nets[0]));
 	tcase_add_test(tc, test_acl_lines_keep_file_order_and_clear_host_bits);

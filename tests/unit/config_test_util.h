@@ -37,7 +37,8 @@
 #define SERVER_KEYS                                                                                \
 	"listen, allow, deny, query-timeout, tcp-idle-timeout, max-tcp-clients, "                  \
 	"max-tcp-pipeline, max-pending, threads, ratelimit, ratelimit-action, ecs, user, chroot, " \
-	"control, metrics, log, log-level, log-queries, strategy, max-backoff or bootstrap"
+	"control, metrics, log, log-level, log-queries, strategy, max-backoff, bootstrap, "        \
+	"state-dir or state-interval"
 #define UPSTREAM_KEYS                                                                     \
 	"address, host, tls-name, pin-sha256, ca-file, max-connections, max-inflight or " \
 	"idle-timeout"
