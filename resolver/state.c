@@ -39,12 +39,38 @@
 /* Above the cache's budget: a file from a larger cache is still read (and trimmed by loading). */
 #define READ_SLACK (16u << 20)
 
+/* A wall clock off by more than this from the one derived from the loop's is read anew. */
+#define WALL_SLACK_MS 1000
+
 static int64_t wall_ms_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The wall clock at the loop's now_ms, derived from one reading of both
+ * clocks: two saves of the same state then write the same times (reading
+ * both clocks each time would put a millisecond of rounding between
+ * them), so that an unchanged state is recognised and not rewritten. The
+ * pair is read anew when the wall clock moved (NTP stepped it) by more
+ * than WALL_SLACK_MS.
+ */
+static int64_t wall_at(uint64_t now_ms)
+{
+	static int64_t wall0, mono0;
+	static bool anchored;
+	int64_t wall = wall_ms_now(), derived = wall0 + ((int64_t)now_ms - mono0);
+
+	if (!anchored || derived - wall > WALL_SLACK_MS || wall - derived > WALL_SLACK_MS) {
+		wall0 = wall;
+		mono0 = (int64_t)now_ms;
+		anchored = true;
+		return wall;
+	}
+	return derived;
 }
 
 static void on_skipped(void *arg, const char *msg)
@@ -115,7 +141,7 @@ void dst_server__state_open(struct dst_server *srv)
 			: r == DST_EMSGSIZE ? "larger than a state file of this cache can be"
 					    : dst_strerror(r));
 	} else if (dst_state_parse(data, len, &v, on_skipped, srv) == 0) {
-		apply(srv, &v, uv_now(srv->loop), wall_ms_now());
+		apply(srv, &v, uv_now(srv->loop), wall_at(uv_now(srv->loop)));
 	}
 	free(data);
 }
@@ -179,7 +205,7 @@ int dst_server_state_save(struct dst_server *srv, const char *why, char *what, s
 		return DST_ENOENT;
 	uv_update_time(srv->loop);
 	now_ms = uv_now(srv->loop);
-	wall_ms = wall_ms_now();
+	wall_ms = wall_at(now_ms);
 	dst_state_build_begin(&b, wall_ms / 1000);
 	dst_state_build_section(&b, DST_STATE_UPSTREAMS);
 	r = dst_upstreams_save(srv->upstreams, wall_ms / 1000, dst_state_append, &b, &nsess);
@@ -245,7 +271,7 @@ int dst_server__cache_carry(struct dst_server *srv, struct dst_cache *from, stru
 	struct dst_state_buf b = {0};
 	struct dst_cache_load_stats st = {0};
 	uint64_t now_ms = uv_now(srv->loop);
-	int64_t wall_ms = wall_ms_now();
+	int64_t wall_ms = wall_at(now_ms);
 	int r = dst_cache_save(from, now_ms, wall_ms, dst_state_append, &b, NULL);
 
 	if (r == 0)

@@ -24,6 +24,7 @@ IT_TEST_LIST = \
 	%reldir%/it_pool_padding.sh \
 	%reldir%/it_pool_keepalive.sh \
 	%reldir%/it_pool_idle_resumption.sh \
+	%reldir%/it_state.sh \
 	%reldir%/it_pool_pipelining.sh \
 	%reldir%/it_pool_out_of_order.sh \
 	%reldir%/it_pool_connection_loss.sh \
