@@ -479,11 +479,73 @@ idle-timeout = 2h
     w("too-many-errors.conf", "".join(f"bad line {i}\n" for i in range(60)))
 
 
+# State file (fuzz_state.c; resolver/io/state.h, cache/persist.c,
+# resolver/upstream/saved.c). Times around the target's fixed clock:
+# WALL_MS 1800000000000, NOW_MS 100000 after boot (so an entry older than
+# 100 s was stored before the boot, one of cache/persist.c's paths).
+STATE_WALL_MS = 1800000000000
+
+
+def state_file(sections, version=1, written=1800000000):
+    import zlib
+    body = b""
+    for stype, data in sections:
+        body += struct.pack(">III", stype, len(data), zlib.crc32(data)) + data
+    head = b"DSTSTATE" + struct.pack(">IIqI", version, 0, written, len(sections))
+    return head + struct.pack(">I", zlib.crc32(head)) + body
+
+
+def cache_entry(qname, ttls, age_ms, life_s, flags=0):
+    """One saved entry: an A answer for qname with one record per TTL."""
+    key = name(qname) + struct.pack(">HHB", A, IN, flags)
+    q = name(qname) + struct.pack(">HH", A, IN)
+    wire = struct.pack(">HHHHHH", 0x1234, QR | RD | RA, 1, len(ttls), 0, 0) + q
+    offs = []
+    for i, ttl in enumerate(ttls):
+        offs.append(len(wire) + 6)
+        wire += ptr(12) + struct.pack(">HHIH", A, IN, ttl, 4) + bytes([192, 0, 2, i + 1])
+    stored = STATE_WALL_MS - age_ms
+    return (struct.pack(">qqHHH", stored, stored + life_s * 1000, len(key), len(wire), len(offs))
+            + key + b"".join(struct.pack(">H", o) for o in offs) + wire)
+
+
+def upstream_record(uname, state=0, session=b""):
+    ident = b""
+    for field in (uname.encode(), b"", b"\0\0", b"dns.example", b"", b"192.0.2.1:853"):
+        ident += struct.pack(">H", len(field)) + field
+    exp = 1800086400 if session else 0
+    return (struct.pack(">H", len(ident)) + ident
+            + struct.pack(">BBIIIqH", 1, state, 20000, 5000, 2000, exp, len(session)) + session)
+
+
+def state_seeds():
+    def w(fname, data):
+        write("state", fname, data)
+
+    ups = upstream_record("a") + upstream_record("b", state=2, session=bytes(range(64)))
+    cache = (cache_entry("old.example", [300], 150000, 300)
+             + cache_entry("multi.example", [600, 300, 900], 5000, 300, flags=1)
+             + cache_entry("stale.example", [10], 60000, 10)
+             + cache_entry("before-boot.example", [86400], 1000000, 86400)
+             + cache_entry("expired-before-boot.example", [5], 300000, 5)
+             + cache_entry("long-expired.example", [5], 200000000, 5))
+    good = state_file([(1, ups), (2, cache)])
+    w("good.state", good)
+    w("cache-only.state", state_file([(2, cache)]))
+    w("truncated.state", good[:-7])
+    w("corrupt-section.state", good[:40] + bytes([good[40] ^ 1]) + good[41:])
+    w("unknown-and-repeated.state", state_file([(9, b"x"), (2, cache), (2, b"")]))
+    w("version-2.state", state_file([(1, ups)], version=2))
+    w("bad-entry.state", state_file([(2, cache_entry("a.example", [1], 0, 300))]))
+    w("empty.state", state_file([]))
+
+
 def main():
     query_seeds()
     answer_seeds()
     frame_seeds()
     config_seeds()
+    state_seeds()
 
 
 if __name__ == "__main__":

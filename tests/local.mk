@@ -8,6 +8,8 @@ check_PROGRAMS += tests/unit/check_upstream tests/unit/check_udpbatch tests/unit
 TESTS += tests/unit/check_upstream tests/unit/check_udpbatch tests/unit/check_query
 check_PROGRAMS += tests/unit/check_pool tests/unit/check_stubby
 TESTS += tests/unit/check_pool tests/unit/check_stubby
+check_PROGRAMS += tests/unit/check_state
+TESTS += tests/unit/check_state
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -68,6 +70,13 @@ tests_unit_check_stubby_SOURCES = tests/unit/check_stubby.c
 tests_unit_check_stubby_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_stubby_LDADD = resolver/cli/libdst_stubby.a resolver/base/libdst_base.a \
 	config/libdst_config.a dns/libdst_dns.a $(CHECK_LIBS) $(YAML_LIBS)
+
+# The persisted state's container (io/state.c, its own archive) and the
+# upstreams' records (the pure selection archive).
+tests_unit_check_state_SOURCES = tests/unit/check_state.c
+tests_unit_check_state_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_state_LDADD = resolver/io/libdst_state.a resolver/upstream/libdst_select.a \
+	dns/libdst_dns.a $(CHECK_LIBS)
 
 include tests/integration/local.mk
 include tests/tools/local.mk
