@@ -53,6 +53,7 @@ struct dst_server {
 	bool state_saved;                /* state_crc is what the file holds */
 	uint32_t state_crc;              /* of the last file written, after its header */
 	uv_timer_t *state_timer;         /* every state-interval; NULL: none */
+	char *state_dir_default;         /* dotstub -S: for files without state-dir */
 };
 
 /* server.c: one log line of what the limits did, if they did anything. */

@@ -31,11 +31,13 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: dotstub [-c FILE] [-t] [-v]... [-V] [-h]\n"
+		"usage: dotstub [-c FILE] [-S DIR] [-t] [-v]... [-V] [-h]\n"
 		"       dotstub pin HOST[:PORT] [--name TLSNAME] [--ca-file FILE]\n"
 		"       dotstub import-stubby [FILE]\n"
 		"  -c FILE  configuration file (default " DST_CONFIG_DEFAULT_PATH " if present,\n"
 		"           else built-in defaults)\n"
+		"  -S DIR   [server] state-dir when the configuration sets none (what\n"
+		"           the service unit passes: StateDirectory=)\n"
 		"  -t       check the configuration, print problems or \"ok\", and exit;\n"
 		"           with -v, then print the effective configuration\n"
 		"  -v       more log output (repeatable)\n"
@@ -92,7 +94,7 @@ static void print_warnings(const struct dst_config *cfg)
 
 int main(int argc, char **argv)
 {
-	const char *path = DST_CONFIG_DEFAULT_PATH;
+	const char *path = DST_CONFIG_DEFAULT_PATH, *state_dir = NULL;
 	bool explicit_path = false, check_only = false;
 	int opt;
 
@@ -100,8 +102,16 @@ int main(int argc, char **argv)
 		return dst_pin_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "import-stubby") == 0)
 		return dst_stubby_main(argc - 1, argv + 1);
-	while ((opt = getopt(argc, argv, "c:tvVh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:S:tvVh")) != -1) {
 		switch (opt) {
+		case 'S':
+			if (optarg[0] != '/') {
+				fprintf(stderr, "dotstub: -S %s: expected an absolute path\n",
+					optarg);
+				return 2;
+			}
+			state_dir = optarg;
+			break;
 		case 'c':
 			path = optarg;
 			explicit_path = true;
@@ -132,6 +142,8 @@ int main(int argc, char **argv)
 
 	struct dst_config *cfg = NULL;
 	int r = load_config(path, explicit_path, &cfg);
+	if (r == 0)
+		r = dst_server_config_state_dir(cfg, state_dir);
 	if (check_only) {
 		if (r == 0) {
 			print_warnings(cfg);
@@ -164,6 +176,8 @@ int main(int argc, char **argv)
 	r = dst_server_new(&loop, cfg, &srv); /* srv owns cfg from here on */
 	if (r == 0)
 		r = dst_server_set_config_path(srv, path, explicit_path);
+	if (r == 0)
+		r = dst_server_set_state_dir_default(srv, state_dir);
 	if (r < 0) {
 		dst_log(DST_LOG_ERR, "cannot start: %s", dst_strerror(r));
 	} else {

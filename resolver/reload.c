@@ -229,9 +229,15 @@ static void commit(struct dst_server *srv, struct plan *p, struct dst_retired *r
 
 static int load(struct dst_server *srv, struct dst_config **cfg, struct errs *e)
 {
+	int r;
+
 	if (!srv->config_path || (!srv->config_required && access(srv->config_path, F_OK) != 0))
-		return dst_config_default(cfg);
-	return dst_config_load(srv->config_path, cfg, on_config_error, e);
+		r = dst_config_default(cfg);
+	else
+		r = dst_config_load(srv->config_path, cfg, on_config_error, e);
+	if (r == 0)
+		r = dst_server_config_state_dir(*cfg, srv->state_dir_default);
+	return r;
 }
 
 int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char *msg), void *arg)

@@ -196,5 +196,6 @@ void dst_server_free(struct dst_server *srv)
 	dst_state_dir_close(srv->state_dir);
 	dst_config_free((struct dst_config *)srv->cfg);
 	free(srv->config_path);
+	free(srv->state_dir_default);
 	free(srv);
 }

@@ -32,6 +32,15 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 int dst_server_set_config_path(struct dst_server *srv, const char *path, bool required);
 
 /*
+ * The state directory a configuration without [server] state-dir gets
+ * (dotstub -S DIR, which the service unit passes): sets cfg's when it has
+ * none (dir NULL: nothing). The server keeps its own copy for the
+ * configurations a reload reads. Return 0 or DST_ENOMEM.
+ */
+int dst_server_config_state_dir(struct dst_config *cfg, const char *dir);
+int dst_server_set_state_dir_default(struct dst_server *srv, const char *dir);
+
+/*
  * Re-reads the configuration and applies it (reload.c). Invalid: every
  * problem is logged and passed to err (may be NULL) as "FILE:LINE: ...",
  * and the server goes on with the old configuration. Valid: listeners are

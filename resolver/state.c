@@ -285,3 +285,22 @@ int dst_server__cache_carry(struct dst_server *srv, struct dst_cache *from, stru
 	dst_state_buf_free(&b);
 	return r;
 }
+
+int dst_server_config_state_dir(struct dst_config *cfg, const char *dir)
+{
+	if (!dir || cfg->state_dir)
+		return 0;
+	cfg->state_dir = strdup(dir);
+	return cfg->state_dir ? 0 : DST_ENOMEM;
+}
+
+int dst_server_set_state_dir_default(struct dst_server *srv, const char *dir)
+{
+	char *d = dir ? strdup(dir) : NULL;
+
+	if (dir && !d)
+		return DST_ENOMEM;
+	free(srv->state_dir_default);
+	srv->state_dir_default = d;
+	return 0;
+}

@@ -24,8 +24,11 @@ if ! (cd "$IT_DIR/units" && systemd-analyze verify ./probe.service) >"$IT_DIR/pr
 	cat "$IT_DIR/probe.out"
 	it_skip_or_fail "systemd-analyze verify does not work here, even on a trivial unit"
 fi
-sbin=$(sed -n 's|^ExecStart=\(.*\)/dotstub$|\1|p' "$unit")
+sbin=$(sed -n 's|^ExecStart=\([^ ]*\)/dotstub\( .*\)\{0,1\}$|\1|p' "$unit")
 it_expect_match "the unit starts dotstub from sbindir" '^/.*sbin$' "$sbin"
+it_expect_eq "the unit keeps state in its StateDirectory=" \
+	"StateDirectory=dotstub ExecStart=$sbin/dotstub -S /var/lib/dotstub" \
+	"$(grep -E '^(StateDirectory|ExecStart)=' "$unit" | sort -r | paste -sd' ' -)"
 # By the shell's kill builtin: /bin/kill (procps) is not on every system.
 it_expect_eq "the unit reloads with SIGHUP, needing only /bin/sh" \
 	"ExecReload=/bin/sh -c 'kill -HUP \"\$\$MAINPID\"'" "$(grep '^ExecReload=' "$unit")"
