@@ -214,19 +214,20 @@ static int read_rec(const uint8_t *data, size_t len, size_t *pos, struct rec *r)
 	/* The key: a name, then type, class and a flags byte with DO and CD only. */
 	if (!name_ok(r->key.data, r->key.len - 5u) || (r->key.data[r->key.len - 1] & ~0x03))
 		return DST_EFORMAT;
+	if (!question_is_key(r))
+		return DST_EFORMAT;
 	for (size_t i = 0; i < r->nttl; i++) {
 		size_t off = dst_dns_get16(r->offs + 2 * i);
 		uint32_t ttl;
 
-		if (off + 4 > r->wire_len ||
+		/* TTLs are in records, after the question: aging one never changes the question. */
+		if (off < DST_DNS_HEADER_LEN + (r->key.len - 5u) + 4 || off + 4 > r->wire_len ||
 		    (i > 0 && off < (size_t)dst_dns_get16(r->offs + 2 * (i - 1)) + 4))
 			return DST_EFORMAT;
 		ttl = dst_dns_get32(r->wire + off);
 		if (ttl > MAX_LIFE_S || ttl < life_ms / 1000)
 			return DST_EFORMAT;
 	}
-	if (!question_is_key(r))
-		return DST_EFORMAT;
 	*pos += need;
 	return 0;
 }

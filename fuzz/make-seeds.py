@@ -519,8 +519,9 @@ def upstream_record(uname, state=0, session=b""):
 
 
 def state_seeds():
-    def w(fname, data):
-        write("state", fname, data)
+    # Byte 0 is fuzz_state.c's control byte: 1 fixes the checksums.
+    def w(fname, data, ctl=0):
+        write("state", fname, bytes([ctl]) + data)
 
     ups = upstream_record("a") + upstream_record("b", state=2, session=bytes(range(64)))
     cache = (cache_entry("old.example", [300], 150000, 300)
@@ -538,6 +539,9 @@ def state_seeds():
     w("version-2.state", state_file([(1, ups)], version=2))
     w("bad-entry.state", state_file([(2, cache_entry("a.example", [1], 0, 300))]))
     w("empty.state", state_file([]))
+    w("fixed-crcs.state", good, ctl=1)
+    w("fixed-crcs-wrong.state", good[:28] + b"\0\0\0\0" + good[32:40] + b"\0\0\0\0" + good[44:],
+      ctl=1)
 
 
 def main():
