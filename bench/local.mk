@@ -5,4 +5,4 @@ noinst_PROGRAMS += %reldir%/floor
 EXTRA_DIST += %reldir%/README.md %reldir%/RESULTS.md %reldir%/run.sh \
 	%reldir%/callgrind.sh %reldir%/lib.sh %reldir%/benchutil.py \
 	%reldir%/install-tools.sh %reldir%/failover.sh %reldir%/failover_load.py \
-	%reldir%/memory.sh %reldir%/floor-epoll.sh
+	%reldir%/memory.sh %reldir%/floor-epoll.sh %reldir%/restart.sh
