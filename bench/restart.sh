@@ -27,6 +27,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROUNDS=${ROUNDS:-10}
 # shellcheck source=../tests/integration/lib.sh
 . "$HERE/../tests/integration/lib.sh"
+# shellcheck disable=SC2034 # read by lib.sh
 DOTSTUB_IT_ARGS="-v"
 it_need kdig certtool unbound
 
