@@ -2,7 +2,8 @@
  * Reloading the upstreams: a plan is built beside the running set (an
  * upstream whose settings are all unchanged is kept whole, with its
  * connections, TLS session and health; any other gets a new object and
- * pool), then committed in one step or undone. Committing renumbers the
+ * pool, which resumes the old pool's TLS session when only its limits
+ * changed), then committed in one step or undone. Committing renumbers the
  * set; the objects of kept upstreams do not move, so queries holding them
  * need nothing rewritten but their "tried" bits (dst_queries_remap).
  */
@@ -10,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dns/err.h"
 #include "resolver/upstream/internal.h"
@@ -23,6 +25,25 @@ struct dst_upstreams_plan {
 	int upmap[DST_UP_MAX]; /* old index -> new index, or -1 */
 	unsigned kept;
 };
+
+/*
+ * Only pool limits or timeouts changed (the same identity: the same
+ * servers, authenticated the same way): the new pool resumes the old
+ * one's TLS session instead of a full handshake.
+ */
+static void carry_session(const struct dst_upstream *old, struct dst_upstream *up)
+{
+	uint8_t a[DST_UP_ID_MAX], b[DST_UP_ID_MAX];
+	size_t na = dst_up_identity(old->cfg, a, sizeof a),
+	       nb = dst_up_identity(up->cfg, b, sizeof b);
+	int64_t now = (int64_t)time(NULL), exp;
+	const uint8_t *data;
+	size_t len;
+
+	if (na && na == nb && memcmp(a, b, na) == 0 &&
+	    dst_tls_pool_session(old->pool, now, &data, &len, &exp) == 0)
+		dst_tls_pool_set_session(up->pool, data, len, exp, now);
+}
 
 int dst_upstreams_plan(struct dst_upstreams *u, const struct dst_config *cfg,
 		       struct dst_upstreams_plan **out)
@@ -61,8 +82,10 @@ int dst_upstreams_plan(struct dst_upstreams *u, const struct dst_config *cfg,
 		p->built[i] = true;
 		p->nups++;
 		/* Same name, new settings: the failure counts go on, the health starts over. */
-		if (k < u->nups)
+		if (k < u->nups) {
 			memcpy(p->ups[i]->fails, u->ups[k]->fails, sizeof(p->ups[i]->fails));
+			carry_session(u->ups[k], p->ups[i]);
+		}
 	}
 	return 0;
 }

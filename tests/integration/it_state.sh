@@ -80,13 +80,37 @@ sleep 1.1
 it_ctl save
 it_expect_eq "saving an unchanged state twice gives the same sections" \
 	"$(tail -c +33 "$IT_DIR/saved1" | md5sum)" "$(tail -c +33 "$STATE/dotstub.state" | md5sum)"
+
+# A reload keeps the state: a new cache (another size) gets the cached
+# answers, and an upstream rebuilt for new pool limits resumes the session.
+sed -i 's/^size = 16m$/size = 8m/' "$DS_CONF"
+echo "max-connections = 3" >>"$DS_CONF"
+it_ctl reload
+it_expect_eq "reload with a new cache size and pool limits: exit status" 0 "$CTL_RC"
+it_expect_match "the reload carried the cached answers into the new cache" \
+	'reload: 2 cached answers carried into the new cache' "$(cat "$DS_LOG")"
+it_dig +notcp one.dotstub.test A
+it_expect_a "after the reload, a name cached before it" 192.0.2.1
+it_expect_eq "... came from the cache (testup saw it once, in run 1)" 1 \
+	"$(it_testup_count T 'qname=one\.dotstub\.test')"
+it_dig +notcp three.dotstub.test A
+it_expect_a "after the reload, a new name" 192.0.2.1
+it_expect_eq "... over a new pool whose first connection resumed the old pool's session" 2 \
+	"$(grep -c 'TLS session up (resumed' "$DS_LOG")"
+it_expect_eq "... still no full handshake" 0 "$(grep -c 'TLS session up (full handshake' "$DS_LOG")"
 it_stop_dotstub TERM
 
 # --- 3. an entry that will be expired at the next start ----------------------
 STATE=$IT_DIR/state-stale MAX_TTL=2s it_start_dotstub conf
 it_dig +notcp stale.dotstub.test A
 it_expect_a "run 3: answered" 192.0.2.1
-it_expect_eq "run 3: with max-ttl's 2 s TTL" 2 "$(it_answer_ttl A)"
+it_dig +notcp stale.dotstub.test A
+ttl=$(it_answer_ttl A)
+if [ -n "$ttl" ] && [ "$ttl" -le 2 ]; then
+	it_pass "run 3: cached with max-ttl's 2 s ($ttl)"
+else
+	it_fail "run 3: cached TTL $ttl, expected at most 2"
+fi
 sleep 3
 it_stop_dotstub TERM
 
