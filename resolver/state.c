@@ -23,6 +23,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,11 +119,21 @@ void dst_server__state_open(struct dst_server *srv)
 	struct dst_state_view v;
 	uint8_t *data = NULL;
 	size_t len = 0;
+	bool existed;
 	int r;
 
 	if (!cfg->state_dir)
 		return;
+	existed = access(cfg->state_dir, F_OK) == 0;
 	r = dst_state_dir_open(cfg->state_dir, &srv->state_dir);
+	/* Made here, as root, for a user to drop to: it is that user's. */
+	if (r == 0 && !existed && cfg->user && geteuid() == 0) {
+		struct passwd *pw = getpwnam(cfg->user);
+
+		if (pw && chown(cfg->state_dir, pw->pw_uid, pw->pw_gid) < 0)
+			dst_log(DST_LOG_WARN, "state-dir %s: cannot give it to user %s: %s",
+				cfg->state_dir, cfg->user, strerror(errno));
+	}
 	if (r < 0) {
 		dst_log(DST_LOG_ERR,
 			"state-dir %s: %s: nothing is read or kept across restarts (create the "
@@ -146,6 +158,12 @@ void dst_server__state_open(struct dst_server *srv)
 	free(data);
 }
 
+/*
+ * TODO: the write, fsync included, runs in the loop: queries wait for it
+ * (milliseconds for a few MB on an SSD, more on slow flash, once per
+ * state-interval). Moving the write to the thread pool would need the
+ * bytes handed over and saves serialised; the interval keeps it rare.
+ */
 static void on_state_timer(uv_timer_t *t)
 {
 	dst_server_state_save(t->data, "every state-interval", NULL, 0);

@@ -202,6 +202,14 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	it_stop_dotstub TERM
 	it_expect_eq "a state-dir the user can write: the file is that user's, 0600" \
 		"nobody 600" "$(stat -c '%U %a' "$STATE/dotstub.state" 2>&1)"
+
+	STATE=$IT_DIR/state-made
+	it_start_dotstub conf
+	it_stop_dotstub TERM
+	it_expect_eq "a state-dir made by dotstub (as root) belongs to the user, 0700" \
+		"nobody 700" "$(stat -c '%U %a' "$STATE" 2>&1)"
+	it_expect_eq "... and the user wrote the state there" "nobody 600" \
+		"$(stat -c '%U %a' "$STATE/dotstub.state" 2>&1)"
 	DS_USER=
 else
 	it_log "not root: the checks after a privilege drop are skipped"
