@@ -92,7 +92,8 @@ static void apply(struct dst_server *srv, const struct dst_state_view *v, uint64
 	struct dst_cache_load_stats cs = {0};
 	int64_t age_s = wall_ms / 1000 - v->written_s;
 
-	if (age_s < 0)
+	/* Beyond what the derived wall clock (wall_at) may be ahead of the real one. */
+	if (age_s < -(WALL_SLACK_MS / 1000 + 1))
 		on_skipped(srv, "written in the future: this machine's clock is behind "
 				"(cached answers are taken as stored now)");
 	if (ups && dst_upstreams_load(srv->upstreams, ups->data, ups->len, wall_ms / 1000, &us) < 0)
