@@ -71,12 +71,13 @@ tests_unit_check_stubby_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_stubby_LDADD = resolver/cli/libdst_stubby.a resolver/base/libdst_base.a \
 	config/libdst_config.a dns/libdst_dns.a $(CHECK_LIBS) $(YAML_LIBS)
 
-# The persisted state's container (io/state.c, its own archive) and the
-# upstreams' records (the pure selection archive).
+# The persisted state's container (io/state.c, its own archive), the
+# upstreams' records (the pure selection archive) and a whole file with
+# the cache's entries.
 tests_unit_check_state_SOURCES = tests/unit/check_state.c
 tests_unit_check_state_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_state_LDADD = resolver/io/libdst_state.a resolver/upstream/libdst_select.a \
-	dns/libdst_dns.a $(CHECK_LIBS)
+	cache/libdst_cache.a dns/libdst_dns.a $(CHECK_LIBS)
 
 include tests/integration/local.mk
 include tests/tools/local.mk

@@ -6,7 +6,9 @@
  * are skipped (in whole or by section) with a warning and never read as
  * data; an upstream record round-trips byte for byte and its identity
  * changes with every field that decides where and how it connects; the
- * file is replaced atomically with mode 0600.
+ * file is replaced atomically with mode 0600; and a whole file (an
+ * upstream record and cache entries) written, read back in another
+ * process's clock and written again is the same, byte for byte.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache/cache.h"
 #include "dns/err.h"
 #include "resolver/io/state.h"
 #include "resolver/upstream/select.h"
@@ -370,6 +373,101 @@ START_TEST(test_a_saved_down_upstream_comes_back_suspect_with_its_rtt)
 }
 END_TEST
 
+/* --- the whole file -------------------------------------------------------------- */
+
+/* One A answer for name with TTL ttl, stored in c at now_ms. */
+static void store_a(struct dst_cache *c, const char *label, uint32_t ttl, uint64_t now_ms)
+{
+	uint8_t wire[128], n = (uint8_t)strlen(label);
+	struct dst_cache_key key;
+	struct dst_dns_query q = {.qtype = 1, .qclass = 1};
+	size_t len = 12;
+	uint16_t off;
+
+	memset(wire, 0, sizeof wire);
+	wire[2] = 0x81;
+	wire[3] = 0x80;
+	wire[5] = 1; /* QDCOUNT */
+	wire[7] = 1; /* ANCOUNT */
+	q.qname_lower[0] = n;
+	memcpy(q.qname_lower + 1, label, n);
+	memcpy(q.qname_lower + 1 + n, "\007example\000", 9);
+	q.qname_len = (uint16_t)(n + 10);
+	memcpy(wire + len, q.qname_lower, q.qname_len);
+	len += q.qname_len;
+	memcpy(wire + len, "\000\001\000\001\300\014\000\001\000\001", 10);
+	len += 10;
+	off = (uint16_t)len;
+	dst_dns_put32(wire + len, ttl);
+	memcpy(wire + len + 4, "\000\004\300\000\002\001", 6);
+	len += 10;
+	dst_cache_key_make(&key, &q);
+	ck_assert_int_eq(dst_cache_store(c, &key, wire, len, &off, 1, now_ms), 0);
+}
+
+/* The file dotstub would write: an upstream record and c's entries, at wall_ms. */
+static void build_file(struct dst_state_buf *b, const struct dst_up_saved *up, struct dst_cache *c,
+		       uint64_t now_ms, int64_t wall_ms)
+{
+	dst_state_build_begin(b, wall_ms / 1000);
+	dst_state_build_section(b, DST_STATE_UPSTREAMS);
+	ck_assert_int_eq(dst_up_saved_write(up, dst_state_append, b), 0);
+	dst_state_build_section_end(b);
+	dst_state_build_section(b, DST_STATE_CACHE);
+	ck_assert_int_eq(dst_cache_save(c, now_ms, wall_ms, dst_state_append, b, NULL), 0);
+	dst_state_build_section_end(b);
+	ck_assert_int_eq(dst_state_build_end(b), 0);
+}
+
+START_TEST(test_the_whole_file_is_byte_for_byte_stable_across_save_and_load)
+{
+	const int64_t wall = 1800000000000LL;
+	uint8_t id[DST_UP_ID_MAX], session[48];
+	struct dst_config_addr a;
+	uint8_t pins[1][32];
+	struct dst_config_upstream u = upstream(&a, pins);
+	struct dst_up_saved up = {.id = id,
+				  .have_rtt = true,
+				  .srtt_us = 900,
+				  .rttvar_us = 40,
+				  .session = session,
+				  .session_len = sizeof session,
+				  .session_expires_s = 1800003600};
+	struct dst_cache *c = dst_cache_new(1 << 20, 0, 86400), *d;
+	struct dst_state_buf one, two;
+	struct dst_state_view v;
+	const struct dst_state_section *s;
+	struct dst_up_saved back;
+	size_t pos = 0;
+
+	memset(session, 0x5a, sizeof session);
+	up.id_len = dst_up_identity(&u, id, sizeof id);
+	dst_cache_set_stale(c, 86400000);
+	store_a(c, "a", 300, 5000000);
+	store_a(c, "bb", 60, 5010000);
+	store_a(c, "ccc", 5, 5020000); /* expired at the save: kept stale */
+	build_file(&one, &up, c, 5100000, wall);
+
+	/* The next process: another monotonic clock, the same wall clock. */
+	ck_assert_int_eq(parse(one.data, one.len, &v), 0);
+	ck_assert_uint_eq(v.n, 2);
+	s = dst_state_find(&v, DST_STATE_UPSTREAMS);
+	ck_assert_int_eq(dst_up_saved_read(s->data, s->len, &pos, &back), 0);
+	ck_assert_uint_eq(pos, s->len);
+	d = dst_cache_new(1 << 20, 0, 86400);
+	dst_cache_set_stale(d, 86400000);
+	s = dst_state_find(&v, DST_STATE_CACHE);
+	ck_assert_int_eq(dst_cache_load(d, s->data, s->len, 777000, wall, NULL), 0);
+	build_file(&two, &back, d, 777000, wall);
+	ck_assert_uint_eq(one.len, two.len);
+	ck_assert_mem_eq(one.data, two.data, one.len);
+	dst_state_buf_free(&one);
+	dst_state_buf_free(&two);
+	dst_cache_free(c);
+	dst_cache_free(d);
+}
+END_TEST
+
 static Suite *state_suite(void)
 {
 	Suite *s = suite_create("state");
@@ -387,6 +485,9 @@ static Suite *state_suite(void)
 	tcase_add_test(tc, test_upstream_record_round_trips_byte_for_byte);
 	tcase_add_test(tc, test_identity_changes_with_what_decides_the_servers);
 	tcase_add_test(tc, test_a_saved_down_upstream_comes_back_suspect_with_its_rtt);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("file");
+	tcase_add_test(tc, test_the_whole_file_is_byte_for_byte_stable_across_save_and_load);
 	suite_add_tcase(s, tc);
 	return s;
 }
