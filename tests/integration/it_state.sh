@@ -12,7 +12,10 @@
 #    naming what was skipped, dotstub starts, and nothing wrong is served.
 #  - As root with [server] user: a state-dir the user cannot write is
 #    named in a clear error at start (dotstub runs, without saving); one
-#    it can write gets a file owned by that user.
+#    it can write gets a file owned by that user, also from inside a
+#    chroot that does not hold the directory.
+#  - A reload keeps the state: a new cache gets the cached answers, an
+#    upstream rebuilt for new pool limits resumes the old pool's session.
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=testup.sh
@@ -30,10 +33,12 @@ STATE=$IT_DIR/state
 DS_CTL=$IT_DIR/control
 MAX_TTL=1d
 DS_USER=
+DS_CHROOT=
 conf() {
 	IT_SERVER_EXTRA="state-dir = $STATE
 control = $DS_CTL${DS_USER:+
-user = $DS_USER}" it_conf_server | sed "s/^max-ttl = .*/max-ttl = $MAX_TTL/"
+user = $DS_USER}${DS_CHROOT:+
+chroot = $DS_CHROOT}" it_conf_server | sed "s/^max-ttl = .*/max-ttl = $MAX_TTL/"
 	it_conf_testup tu T dot
 }
 
@@ -210,6 +215,20 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 		"nobody 700" "$(stat -c '%U %a' "$STATE" 2>&1)"
 	it_expect_eq "... and the user wrote the state there" "nobody 600" \
 		"$(stat -c '%U %a' "$STATE/dotstub.state" 2>&1)"
+
+	# In a chroot that does not hold it: the directory opened before is used.
+	DS_CHROOT=$IT_DIR/jail
+	mkdir -m 755 "$DS_CHROOT"
+	rm -f "$STATE/dotstub.state"
+	it_start_dotstub conf
+	it_ctl save
+	it_expect_match "in a chroot, dotstub-control save writes to the state-dir outside it" \
+		"^saved: .* bytes to $STATE/dotstub.state" "$CTL_OUT"
+	it_stop_dotstub TERM
+	it_expect_eq "... as the user, 0600" "nobody 600" \
+		"$(stat -c '%U %a' "$STATE/dotstub.state" 2>&1)"
+	it_expect_eq "... and nothing was written inside the chroot" "" "$(ls -A "$DS_CHROOT")"
+	DS_CHROOT=
 	DS_USER=
 else
 	it_log "not root: the checks after a privilege drop are skipped"
