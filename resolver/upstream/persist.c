@@ -31,8 +31,9 @@ int dst_upstreams_save(const struct dst_upstreams *u, int64_t now_s, dst_up_writ
 		if (s.id_len == 0)
 			continue;
 		dst_selector_export(u->selector, up->index, &s);
-		if (dst_tls_pool_session(up->pool, now_s, &s.session, &s.session_len,
-					 &s.session_expires_s) < 0) {
+		/* No pool (closed, or a transport without TLS): no session. */
+		if (!up->pool || dst_tls_pool_session(up->pool, now_s, &s.session, &s.session_len,
+						      &s.session_expires_s) < 0) {
 			s.session = NULL;
 			s.session_len = 0;
 		} else {
@@ -79,7 +80,7 @@ int dst_upstreams_load(struct dst_upstreams *u, const uint8_t *data, size_t len,
 		}
 		c.matched++;
 		dst_selector_import(u->selector, up->index, &s, uv_now(u->loop));
-		if (!s.session)
+		if (!s.session || !up->pool)
 			continue;
 		if (dst_tls_pool_set_session(up->pool, s.session, s.session_len,
 					     s.session_expires_s, now_s) == 0)

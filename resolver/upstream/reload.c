@@ -40,7 +40,7 @@ static void carry_session(const struct dst_upstream *old, struct dst_upstream *u
 	const uint8_t *data;
 	size_t len;
 
-	if (na && na == nb && memcmp(a, b, na) == 0 &&
+	if (na && na == nb && memcmp(a, b, na) == 0 && old->pool && up->pool &&
 	    dst_tls_pool_session(old->pool, now, &data, &len, &exp) == 0)
 		dst_tls_pool_set_session(up->pool, data, len, exp, now);
 }

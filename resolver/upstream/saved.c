@@ -12,7 +12,7 @@
  *   u16 session_len (0: none), session bytes
  *
  * The identity is every field that decides which servers are reached and
- * how they are authenticated, each as u16 length + bytes, in a fixed
+ * how they are authenticated (the transport too, when it is not TLS), each as u16 length + bytes, in a fixed
  * order. Pool limits and timeouts are not part of it: a changed
  * max-connections still talks to the same servers, whose tickets and RTT
  * still hold.
@@ -45,7 +45,7 @@ static bool put_str(uint8_t *buf, size_t cap, size_t *n, const char *s)
 
 size_t dst_up_identity(const struct dst_config_upstream *c, uint8_t *buf, size_t cap)
 {
-	uint8_t port[2];
+	uint8_t port[2], transport = c->transport;
 	size_t n = 0;
 	bool ok;
 
@@ -53,6 +53,9 @@ size_t dst_up_identity(const struct dst_config_upstream *c, uint8_t *buf, size_t
 	ok = put_str(buf, cap, &n, c->name) && put_str(buf, cap, &n, c->host) &&
 	     put(buf, cap, &n, port, 2) && put_str(buf, cap, &n, c->tls_name) &&
 	     put_str(buf, cap, &n, c->ca_file);
+	/* Plain DNS (transport = dns) or TLS: another kind of server. */
+	if (ok && transport)
+		ok = put(buf, cap, &n, &transport, 1);
 	for (size_t i = 0; ok && i < c->naddrs; i++)
 		ok = put_str(buf, cap, &n, c->addrs[i].text);
 	for (size_t i = 0; ok && i < c->npins; i++)

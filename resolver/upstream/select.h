@@ -205,8 +205,8 @@ struct dst_up_saved {
 
 /*
  * Writes into buf (cap bytes) what makes an upstream the same one across
- * a restart: its name, host and port, tls-name, ca-file, addresses and
- * pins, each with its length. Returns the length, or 0 when cap is too
+ * a restart: its name, host and port, tls-name, ca-file, transport (when
+ * not TLS), addresses and pins, each with its length. Returns the length, or 0 when cap is too
  * small. Two sections with the same identity connect to the same servers
  * authenticated the same way (pool limits may differ).
  */

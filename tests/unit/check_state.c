@@ -323,6 +323,7 @@ START_TEST(test_identity_changes_with_what_decides_the_servers)
 	CHANGED(pins[0][31] = 8);
 	CHANGED(v.npins = 0);
 	CHANGED(v.naddrs = 0);
+	CHANGED(v.transport = DST_CONFIG_TRANSPORT_DNS);
 #undef CHANGED
 	/* Pool limits are not part of it. */
 	u.max_connections = 9;
