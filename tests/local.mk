@@ -76,6 +76,7 @@ tests_unit_check_stubby_LDADD = resolver/cli/libdst_stubby.a resolver/base/libds
 
 include tests/integration/local.mk
 include tests/tools/local.mk
+include tests/packaging/local.mk
 
 # Architecture: no include cycle between the product folders (each folder,
 # resolver/'s subfolders included, is one node). Runs in every make check.
