@@ -15,7 +15,7 @@
 # Without dpkg-buildpackage or debhelper it skips (a failure when
 # CI=true). Not a git checkout (a release tarball, which has no debian/):
 # skips. DEB_BUILD_OPTIONS defaults to "nocheck parallel=2" (make check
-# has just run the unit suites; .ci/run sets it to run them in the build).
+# is the place for the unit suites; .ci/run sets it to run them in the build).
 # IT_KEEP=1 keeps the build directory and the .deb.
 # shellcheck source-path=SCRIPTDIR source=../integration/lib.sh
 . "$(dirname "$0")/../integration/lib.sh"
