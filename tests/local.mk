@@ -87,6 +87,7 @@ tests_unit_check_state_LDADD = resolver/io/libdst_state.a resolver/upstream/libd
 
 include tests/integration/local.mk
 include tests/tools/local.mk
+include tests/packaging/local.mk
 
 # Architecture: no include cycle between the product folders (each folder,
 # resolver/'s subfolders included, is one node). Runs in every make check.
