@@ -97,8 +97,10 @@ it_expect_match "the installed dotstub reads /etc/dotstub/dotstub.conf by defaul
 	'default /etc/dotstub/dotstub\.conf' "$("$root/usr/sbin/dotstub" -h 2>&1)"
 it_expect_match "the installed dotstub-control runs" 'usage' "$("$root/usr/sbin/dotstub-control" -h 2>&1)"
 unit=$(cat "$root"/lib/systemd/system/dotstub.service "$root"/usr/lib/systemd/system/dotstub.service 2>/dev/null)
-it_expect_match "the unit starts /usr/sbin/dotstub" '^ExecStart=/usr/sbin/dotstub$' "$unit"
-it_expect_match "the unit checks the file first" '^ExecStartPre=/usr/sbin/dotstub -t$' "$unit"
+it_expect_match "the unit starts /usr/sbin/dotstub, its state in /var/lib/dotstub" \
+	'^ExecStart=/usr/sbin/dotstub -S /var/lib/dotstub$' "$unit"
+it_expect_match "the unit checks the file first" \
+	'^ExecStartPre=/usr/sbin/dotstub -S /var/lib/dotstub -t$' "$unit"
 it_expect_match "the unit provides /var/lib/dotstub" '^StateDirectory=dotstub$' "$unit"
 it_expect_match "the unit runs as a dynamic user (no system user to create)" '^DynamicUser=yes$' "$unit"
 if [ -n "$srcdir" ] && [ -f "$srcdir/docs/dotstub.conf.example" ]; then
