@@ -7,7 +7,8 @@
  * server would send them; the "caller" loop fetches each DS/DNSKEY the
  * validator asks for from the same files. No network.
  *
- * Exit 77 (skip) when ldnsutils is missing (make-zones.sh says so).
+ * Exit 77 (skip) when ldnsutils is missing (make-zones.sh says so), a
+ * failure instead when CI=true.
  */
 #include <check.h>
 #include <ldns/ldns.h>
@@ -730,10 +731,14 @@ int main(void)
 	SRunner *sr;
 	char cmd[600];
 
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (rc != 0 && system(cmd) != 0)
+		fprintf(stderr, "check_validate: could not remove %s\n", dir);
 	if (rc == 77) {
-		fprintf(stderr,
-			"check_validate: SKIP: ldnsutils missing (apt-get install ldnsutils)\n");
-		return 77;
+		const char *ci = getenv("CI");
+		fprintf(stderr, "check_validate: ldnsutils missing (apt-get install ldnsutils)\n");
+		/* CI installs every tool: a skip there is a failure. */
+		return ci && strcmp(ci, "true") == 0 ? 1 : 77;
 	}
 	if (rc != 0)
 		return 1;
@@ -744,7 +749,6 @@ int main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "check_validate: could not remove %s\n", dir);
 	return failed == 0 ? 0 : 1;
