@@ -5,6 +5,9 @@
 #ifndef DST_VALIDATE_INTERNAL_H
 #define DST_VALIDATE_INTERNAL_H
 
+/* Before ldns: without it, ldns/common.h may define bool as signed char. */
+#include <stdbool.h>
+
 #include <ldns/ldns.h>
 #include <stdarg.h>
 

@@ -10,6 +10,9 @@
  * Exit 77 (skip) when ldnsutils is missing (make-zones.sh says so), a
  * failure instead when CI=true.
  */
+/* Before ldns: without it, ldns/common.h may define bool as signed char. */
+#include <stdbool.h>
+
 #include <check.h>
 #include <ldns/ldns.h>
 #include <stdio.h>
