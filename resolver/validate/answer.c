@@ -111,7 +111,12 @@ int dst_val__rrset(const struct dst_val_env *env, const ldns_rr_list *section,
 		goto done;
 	}
 	if (!sigs) {
-		dst_val__unsigned(env, owner, what, res);
+		/* A DS RRset belongs to the parent's zone. */
+		ldns_rdf *at = type == LDNS_RR_TYPE_DS && ldns_dname_label_count(owner) > 0
+				       ? ldns_dname_left_chop(owner)
+				       : NULL;
+		dst_val__unsigned(env, at ? at : owner, what, res);
+		ldns_rdf_deep_free(at);
 		goto done;
 	}
 	for (size_t i = 0; i < ldns_rr_list_rr_count(sigs); i++) {

@@ -445,6 +445,13 @@ static int keys_from_trust(const struct dst_val_env *env, const ldns_rdf *zone,
 		goto done;
 	}
 	ttl = min_ttl(dnskeys, ttl);
+	/* Not kept past the first of the DNSKEY signatures to expire. */
+	for (size_t i = 0; sigs && i < ldns_rr_list_rr_count(sigs); i++) {
+		ldns_rdf *e = ldns_rr_rrsig_expiration(ldns_rr_list_rr(sigs, i));
+		int32_t left = e ? (int32_t)(ldns_rdf2native_int32(e) - (uint32_t)env->now_s) : 0;
+		if (left > 0 && (uint32_t)left < ttl)
+			ttl = (uint32_t)left;
+	}
 	dst_val__set(res, DST_VAL_SECURE, "%s", "");
 zone:
 	*out = dst_val__zone_new(zone, res->status, true, keys, ttl,

@@ -381,6 +381,98 @@ START_TEST(test_other_root_anchor_makes_the_chain_bogus)
 }
 END_TEST
 
+/* dst_val_zone_build for zone_s with the server's DS and/or DNSKEY answer. */
+static struct dst_val_result build(const char *zone_s, bool ds, bool dnskey,
+				   struct dst_val_zone **z)
+{
+	struct dst_val_env env = {.anchors = test_anchor, .lookup = lookup, .now_s = now_s};
+	ldns_rdf *zn = dname(zone_s);
+	struct dst_val_result r;
+	uint8_t *dw = NULL, *kw = NULL;
+	size_t dl = 0, kl = 0;
+	ldns_pkt *p;
+
+	if (ds) {
+		p = server(zone_s, LDNS_RR_TYPE_DS);
+		dw = to_wire(p, &dl);
+		ldns_pkt_free(p);
+	}
+	if (dnskey) {
+		p = server(zone_s, LDNS_RR_TYPE_DNSKEY);
+		kw = to_wire(p, &kl);
+		ldns_pkt_free(p);
+	}
+	ck_assert_int_eq(dst_val_zone_build(&env, ldns_rdf_data(zn), ldns_rdf_size(zn), dw, dl, kw,
+					    kl, z, &r),
+			 0);
+	ck_assert_msg((*z != NULL) == (r.status != DST_VAL_NEED), "zone object and status agree");
+	free(dw);
+	free(kw);
+	ldns_rdf_deep_free(zn);
+	return r;
+}
+
+START_TEST(test_need_walks_from_the_signer_up_to_the_anchor)
+{
+	struct dst_val_env env = {.anchors = test_anchor, .lookup = lookup, .now_s = now_s};
+	struct dst_val_result r;
+	struct dst_val_zone *z = NULL;
+	ldns_pkt *p = server("www.secure.test.", LDNS_RR_TYPE_A);
+	size_t len, nlen;
+	uint8_t *w = to_wire(p, &len);
+
+	/* Nothing known: the signer's DS first (wire name, lower case). */
+	ck_assert_int_eq(dst_val_answer(&env, (const uint8_t *)"\3www\6secure\4test", 17,
+					LDNS_RR_TYPE_A, w, len, &r),
+			 0);
+	ck_status(r, DST_VAL_NEED, "need secure.test. DS");
+	ck_assert_uint_eq(r.need_len, 13);
+	ck_assert_mem_eq(r.need, "\6secure\4test", 13);
+	ck_assert_uint_eq(r.need_type, DST_VAL_TYPE_DS);
+	ck_status(build("secure.test.", false, false, &z), DST_VAL_NEED, "need secure.test. DS");
+	/* Its DS answer is signed by test.: that zone's DS next. */
+	ck_status(build("secure.test.", true, false, &z), DST_VAL_NEED, "need test. DS");
+	/* test.'s DS is signed by the root, which has the anchor. */
+	ck_status(build("test.", true, false, &z), DST_VAL_NEED, "need . DNSKEY");
+	ck_status(build(".", false, false, &z), DST_VAL_NEED, "need . DNSKEY");
+	ck_status(build(".", false, true, &z), DST_VAL_SECURE, "");
+	ck_assert(dst_val_zone_is_cut(z));
+	ck_assert_int_eq(dst_val_zone_status(z), DST_VAL_SECURE);
+	ck_assert_str_eq(dst_val_zone_why(z), "");
+	ck_assert_uint_eq(dst_val_zone_name(z, &nlen)[0], 0);
+	ck_assert_uint_eq(nlen, 1);
+	/* The DNSKEY TTL (3600) is below the signatures' 30 days. */
+	ck_assert_uint_eq(dst_val_zone_ttl(z), 3600);
+	store[nstore++] = z;
+	/* Down again: test. (DS now checkable, then its DNSKEY), secure.test. */
+	ck_status(build("test.", true, false, &z), DST_VAL_NEED, "need test. DNSKEY");
+	ck_status(build("test.", true, true, &z), DST_VAL_SECURE, "");
+	store[nstore++] = z;
+	ck_status(build("secure.test.", true, true, &z), DST_VAL_SECURE, "");
+	store[nstore++] = z;
+	ck_assert_int_eq(dst_val_answer(&env, (const uint8_t *)"\3www\6secure\4test", 17,
+					LDNS_RR_TYPE_A, w, len, &r),
+			 0);
+	ck_status(r, DST_VAL_SECURE, "");
+	free(w);
+	ldns_pkt_free(p);
+}
+END_TEST
+
+START_TEST(test_no_anchor_above_is_insecure)
+{
+	struct dst_val_anchors *ta;
+	ldns_pkt *p = server("www.secure.test.", LDNS_RR_TYPE_A);
+	struct dst_val_result r;
+
+	ck_assert_int_eq(dst_val_anchors_new(&ta), 0);
+	r = validate_at(ta, p, "www.secure.test.", LDNS_RR_TYPE_A, now_s);
+	ck_status(r, DST_VAL_INSECURE, "no trust anchor at or above secure.test.");
+	ldns_pkt_free(p);
+	dst_val_anchors_free(ta);
+}
+END_TEST
+
 /* --- positive answers ------------------------------------------------------- */
 
 START_TEST(test_secure_answer_is_secure)
@@ -581,6 +673,41 @@ START_TEST(test_unsigned_child_without_ds_is_insecure)
 }
 END_TEST
 
+START_TEST(test_parent_side_nsec_cannot_deny_other_types)
+{
+	ldns_rdf *q = dname("secure.test."), *t = dname("test.");
+	struct tzone *parent = zone_for(q, LDNS_RR_TYPE_DS);
+	ldns_pkt *p = new_pkt(q, LDNS_RR_TYPE_TXT);
+
+	/* test.'s NSEC at the delegation (NS DS RRSIG NSEC) says nothing of TXT
+	 * in the child. */
+	add(p, LDNS_SECTION_AUTHORITY, parent, t, LDNS_RR_TYPE_SOA);
+	add(p, LDNS_SECTION_AUTHORITY, parent, q, LDNS_RR_TYPE_NSEC);
+	ck_status(validate(p, "secure.test.", LDNS_RR_TYPE_TXT), DST_VAL_BOGUS,
+		  "the NSEC at the delegation secure.test. cannot deny secure.test. TXT");
+	ldns_rdf_deep_free(q);
+	ldns_rdf_deep_free(t);
+}
+END_TEST
+
+START_TEST(test_unsigned_ds_is_bogus)
+{
+	ldns_rdf *q = dname("secure.test.");
+	struct tzone *parent = zone_for(q, LDNS_RR_TYPE_DS);
+	ldns_pkt *p = new_pkt(q, LDNS_RR_TYPE_DS);
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(parent->rrs); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(parent->rrs, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_DS &&
+		    ldns_dname_compare(ldns_rr_owner(rr), q) == 0)
+			ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, ldns_rr_clone(rr));
+	}
+	ck_status(validate(p, "secure.test.", LDNS_RR_TYPE_DS), DST_VAL_BOGUS,
+		  "missing RRSIG for secure.test. DS in the secure zone test.");
+	ldns_rdf_deep_free(q);
+}
+END_TEST
+
 /* --- broken zones --------------------------------------------------------------- */
 
 START_TEST(test_expired_signatures_are_bogus)
@@ -662,6 +789,8 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_anchor_text_errors_name_the_line);
 	tcase_add_test(tc, test_dnskey_anchor_validates_like_ds);
 	tcase_add_test(tc, test_other_root_anchor_makes_the_chain_bogus);
+	tcase_add_test(tc, test_need_walks_from_the_signer_up_to_the_anchor);
+	tcase_add_test(tc, test_no_anchor_above_is_insecure);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("positive");
@@ -684,6 +813,8 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_nsec3_optout_nxdomain_is_insecure);
 	tcase_add_test(tc, test_nsec3_unsigned_delegation_is_insecure);
 	tcase_add_test(tc, test_unsigned_child_without_ds_is_insecure);
+	tcase_add_test(tc, test_parent_side_nsec_cannot_deny_other_types);
+	tcase_add_test(tc, test_unsigned_ds_is_bogus);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("broken");
