@@ -132,6 +132,12 @@ int dst_val__rrset(const struct dst_val_env *env, const ldns_rr_list *section,
 		goto done;
 	}
 	dst_val__name(signer, sn, sizeof(sn));
+	/* A DS is the parent's: signed by the zone itself it proves nothing,
+	 * and asking for that zone's DS again would never end. */
+	if (type == LDNS_RR_TYPE_DS && ldns_dname_compare(signer, owner) == 0) {
+		dst_val__set(res, DST_VAL_BOGUS, "%s is signed by the zone itself", what);
+		goto done;
+	}
 	z = dst_val__lookup(env, signer);
 	if (!z) {
 		ldns_rr_list *a = dst_val__anchors_for(env->anchors, signer);

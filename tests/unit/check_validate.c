@@ -708,6 +708,24 @@ START_TEST(test_unsigned_ds_is_bogus)
 }
 END_TEST
 
+START_TEST(test_ds_signed_by_the_child_is_bogus)
+{
+	ldns_rdf *q = dname("secure.test.");
+	ldns_pkt *p = server("secure.test.", LDNS_RR_TYPE_DS);
+	ldns_rr_list *answer = ldns_pkt_answer(p);
+
+	/* The RRSIG over the DS now names secure.test. as its signer. */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(answer); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(answer, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG)
+			ldns_rdf_deep_free(ldns_rr_set_rdf(rr, ldns_rdf_clone(q), 7));
+	}
+	ck_status(validate(p, "secure.test.", LDNS_RR_TYPE_DS), DST_VAL_BOGUS,
+		  "secure.test. DS is signed by the zone itself");
+	ldns_rdf_deep_free(q);
+}
+END_TEST
+
 /* --- broken zones --------------------------------------------------------------- */
 
 START_TEST(test_expired_signatures_are_bogus)
@@ -815,6 +833,7 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_unsigned_child_without_ds_is_insecure);
 	tcase_add_test(tc, test_parent_side_nsec_cannot_deny_other_types);
 	tcase_add_test(tc, test_unsigned_ds_is_bogus);
+	tcase_add_test(tc, test_ds_signed_by_the_child_is_bogus);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("broken");
