@@ -25,7 +25,8 @@
 #                        www.ed.test. (a chain across zones)
 #     nsec3.test.        RSASHA256, NSEC3 (1 iteration, salt, opt-out on
 #                        every record) with an unsigned delegation
-#                        unsigned.nsec3.test. (no DS)
+#                        unsigned.nsec3.test. (no DS), a wildcard
+#                        *.wild.nsec3.test. TXT
 #     ed.test.           ED25519, NSEC
 #     insecure.test.     unsigned; no DS in test. (proven insecure)
 #     expired.test.      signatures expired a day before NOW
@@ -121,6 +122,7 @@ z_nsec3=$(keygen nsec3.test. RSASHA256)
 {
 	soa_ns nsec3.test.
 	echo 'www.nsec3.test. IN A 192.0.2.4'
+	echo '*.wild.nsec3.test. IN TXT "wildcard"'
 	echo 'unsigned.nsec3.test. IN NS ns.unsigned.nsec3.test.'
 	echo 'ns.unsigned.nsec3.test. IN A 192.0.2.54'
 } >nsec3.test.zone

@@ -523,30 +523,37 @@ START_TEST(test_stripped_rrsig_is_bogus)
 }
 END_TEST
 
-/* A wildcard answer as a server synthesizes it: the *.wild RRset and its
- * RRSIG with the owner replaced by qname (the RRSIG keeps labels = 3). */
-static ldns_pkt *wildcard_answer(const char *qname_s, bool with_proof)
+/* A wildcard answer as a server synthesizes it: the wildcard's RRset and
+ * its RRSIG with the owner replaced by qname (the RRSIG keeps its labels
+ * field), and with_proof: every NSEC/NSEC3 of the zone in the authority
+ * section (the one covering qname, or its next closer name, among them). */
+static ldns_pkt *expand(const char *wild_s, ldns_rr_type type, const char *qname_s, bool with_proof)
 {
-	ldns_rdf *q = dname(qname_s), *w = dname("*.wild.secure.test.");
-	struct tzone *z = zone_for(w, LDNS_RR_TYPE_A);
-	ldns_pkt *p = new_pkt(q, LDNS_RR_TYPE_A);
+	ldns_rdf *q = dname(qname_s), *w = dname(wild_s);
+	struct tzone *z = zone_for(w, type);
+	ldns_pkt *p = new_pkt(q, type);
 
 	for (size_t i = 0; i < ldns_rr_list_rr_count(z->rrs); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(z->rrs, i);
-		if (ldns_dname_compare(ldns_rr_owner(rr), w) != 0 ||
-		    !covers_type(rr, LDNS_RR_TYPE_A))
+		if (ldns_dname_compare(ldns_rr_owner(rr), w) != 0 || !covers_type(rr, type))
 			continue;
 		ldns_rr *c = ldns_rr_clone(rr);
 		ldns_rdf_deep_free(ldns_rr_owner(c));
 		ldns_rr_set_owner(c, ldns_rdf_clone(q));
 		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, c);
 	}
-	/* The NSEC at *.wild.secure.test. covers foo.wild.secure.test. */
-	if (with_proof)
-		add(p, LDNS_SECTION_AUTHORITY, z, w, LDNS_RR_TYPE_NSEC);
+	if (with_proof) {
+		add(p, LDNS_SECTION_AUTHORITY, z, NULL, LDNS_RR_TYPE_NSEC);
+		add(p, LDNS_SECTION_AUTHORITY, z, NULL, LDNS_RR_TYPE_NSEC3);
+	}
 	ldns_rdf_deep_free(q);
 	ldns_rdf_deep_free(w);
 	return p;
+}
+
+static ldns_pkt *wildcard_answer(const char *qname_s, bool with_proof)
+{
+	return expand("*.wild.secure.test.", LDNS_RR_TYPE_A, qname_s, with_proof);
 }
 
 START_TEST(test_wildcard_answer_with_proof_is_secure)
@@ -563,6 +570,20 @@ START_TEST(test_wildcard_answer_without_proof_is_bogus)
 			   LDNS_RR_TYPE_A),
 		  DST_VAL_BOGUS,
 		  "missing proof that foo.wild.secure.test. does not exist (wildcard answer)");
+}
+END_TEST
+
+START_TEST(test_nsec3_wildcard_answer_needs_the_next_closer_proof)
+{
+	const char *q = "foo.wild.nsec3.test.";
+
+	ck_status(validate(expand("*.wild.nsec3.test.", LDNS_RR_TYPE_TXT, q, true), q,
+			   LDNS_RR_TYPE_TXT),
+		  DST_VAL_SECURE, "");
+	ck_status(validate(expand("*.wild.nsec3.test.", LDNS_RR_TYPE_TXT, q, false), q,
+			   LDNS_RR_TYPE_TXT),
+		  DST_VAL_BOGUS,
+		  "missing proof that foo.wild.nsec3.test. does not exist (wildcard answer)");
 }
 END_TEST
 
@@ -819,6 +840,7 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_stripped_rrsig_is_bogus);
 	tcase_add_test(tc, test_wildcard_answer_with_proof_is_secure);
 	tcase_add_test(tc, test_wildcard_answer_without_proof_is_bogus);
+	tcase_add_test(tc, test_nsec3_wildcard_answer_needs_the_next_closer_proof);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("denial");
