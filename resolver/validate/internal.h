@@ -29,6 +29,9 @@ struct dst_val_zone {
 /* At most this many labels and CNAME steps are followed: every loop bounded. */
 #define DST_VAL_MAX_LABELS 128
 #define DST_VAL_MAX_CHAIN 16
+/* How long a zone object may be kept, seconds: bogus, and at most. */
+#define DST_VAL_BOGUS_TTL 60
+#define DST_VAL_MAX_TTL 86400
 /* NSEC3 with more iterations is treated as insecure (RFC 9276 3.2). */
 #define DST_VAL_MAX_NSEC3_ITER 150
 

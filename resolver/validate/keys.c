@@ -274,6 +274,12 @@ struct dst_val_zone *dst_val__zone_new(const ldns_rdf *name, enum dst_val_status
 		return NULL;
 	}
 	ldns_dname2canonical(z->name);
+	/* A bogus zone is asked again soon (it may be fixed; Unbound's
+	 * val-bogus-ttl is 60 s too); nothing is kept longer than a day. */
+	if (status == DST_VAL_BOGUS && ttl > DST_VAL_BOGUS_TTL)
+		ttl = DST_VAL_BOGUS_TTL;
+	if (ttl > DST_VAL_MAX_TTL)
+		ttl = DST_VAL_MAX_TTL;
 	z->status = status;
 	z->cut = cut;
 	z->keys = keys;
@@ -347,12 +353,16 @@ static uint32_t min_ttl(const ldns_rr_list *l, uint32_t ttl)
  * same DNSKEY)? */
 static bool key_matches(const ldns_rr *key, const ldns_rr *tr)
 {
-	if (ldns_rr_get_type(tr) == LDNS_RR_TYPE_DNSKEY)
-		return ldns_rr_compare_no_rdata(key, tr) == 0 &&
-		       ldns_rr_rd_count(key) == ldns_rr_rd_count(tr) &&
-		       ldns_rdf_compare(ldns_rr_rdf(key, 3), ldns_rr_rdf(tr, 3)) == 0 &&
-		       ldns_rdf_compare(ldns_rr_rdf(key, 0), ldns_rr_rdf(tr, 0)) == 0 &&
-		       ldns_rdf_compare(ldns_rr_rdf(key, 2), ldns_rr_rdf(tr, 2)) == 0;
+	/* A DNSKEY anchor: the same flags, protocol, algorithm and key (the
+	 * owner is the zone both were picked for). */
+	if (ldns_rr_get_type(tr) == LDNS_RR_TYPE_DNSKEY) {
+		if (ldns_rr_rd_count(key) != 4 || ldns_rr_rd_count(tr) != 4)
+			return false;
+		for (size_t i = 0; i < 4; i++)
+			if (ldns_rdf_compare(ldns_rr_rdf(key, i), ldns_rr_rdf(tr, i)) != 0)
+				return false;
+		return true;
+	}
 	if (ldns_rr_rd_count(tr) != 4)
 		return false;
 	uint16_t tag = ldns_rdf2native_int16(ldns_rr_rdf(tr, 0));

@@ -86,7 +86,8 @@ const char *dst_val_zone_why(const struct dst_val_zone *z);
 /* The zone's name, wire form, lower case. */
 const uint8_t *dst_val_zone_name(const struct dst_val_zone *z, size_t *len);
 /* How long the caller may keep it, seconds: the smallest TTL of the DS
- * and DNSKEY sets it came from (capped by the DNSKEY signature's end). */
+ * and DNSKEY sets (or of the denial) it came from, no later than the first
+ * DNSKEY signature expires; at most 60 s for a bogus zone, a day for any. */
 uint32_t dst_val_zone_ttl(const struct dst_val_zone *z);
 
 /* --- the environment of one validation -------------------------------- */

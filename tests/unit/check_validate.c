@@ -773,8 +773,16 @@ END_TEST
 
 START_TEST(test_ds_without_matching_dnskey_is_bogus)
 {
+	struct dst_val_zone *z = NULL;
+
 	ck_status(ask("www.nokey.test.", LDNS_RR_TYPE_A), DST_VAL_BOGUS,
 		  "no DNSKEY matches DS for nokey.test.");
+	/* The bogus zone is kept 60 s, not the DNSKEY TTL of an hour. */
+	ck_status(build("nokey.test.", true, true, &z), DST_VAL_BOGUS,
+		  "no DNSKEY matches DS for nokey.test.");
+	ck_assert_uint_eq(dst_val_zone_ttl(z), 60);
+	ck_assert_str_eq(dst_val_zone_why(z), "no DNSKEY matches DS for nokey.test.");
+	dst_val_zone_free(z);
 }
 END_TEST
 
