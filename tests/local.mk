@@ -10,6 +10,10 @@ check_PROGRAMS += tests/unit/check_pool tests/unit/check_stubby
 TESTS += tests/unit/check_pool tests/unit/check_stubby
 check_PROGRAMS += tests/unit/check_policy
 TESTS += tests/unit/check_policy
+if DNSSEC
+check_PROGRAMS += tests/unit/check_validate
+TESTS += tests/unit/check_validate
+endif
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -44,6 +48,14 @@ tests_unit_check_acl_LDADD = resolver/listen/libdst_acl.a dns/libdst_dns.a $(CHE
 tests_unit_check_policy_SOURCES = tests/unit/check_policy.c
 tests_unit_check_policy_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_policy_LDADD = resolver/policy/libdst_policy.a dns/libdst_dns.a $(CHECK_LIBS)
+# The DNSSEC validator alone, with ldns; tests/dnssec/make-zones.sh builds
+# its signed zones at start (exit 77 without ldnsutils).
+tests_unit_check_validate_SOURCES = tests/unit/check_validate.c
+tests_unit_check_validate_CFLAGS = $(UNIT_CFLAGS) $(LDNS_CFLAGS)
+tests_unit_check_validate_LDADD = resolver/validate/libdst_validate.a dns/libdst_dns.a \
+	$(CHECK_LIBS) $(LDNS_LIBS)
+EXTRA_DIST += tests/dnssec/make-zones.sh
+
 tests_unit_check_upstream_SOURCES = tests/unit/check_upstream.c
 tests_unit_check_upstream_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_upstream_LDADD = resolver/upstream/libdst_select.a dns/libdst_dns.a $(CHECK_LIBS)
