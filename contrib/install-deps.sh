@@ -24,6 +24,8 @@ runtime="ca-certificates"
 # stubby, for the example stubby.yml it ships (it_import_stubby; its
 # service is denied like unbound's, and never started by the tests).
 test_pkgs="check unbound knot-dnsutils dnsutils gnutls-bin python3 systemd groff-base iproute2 util-linux clang-format stubby"
+# faketime: libfaketime, a wrong clock for dotstub alone (it_clock_wrong).
+test_pkgs="$test_pkgs faketime"
 
 pkgs="$build $runtime"
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"

@@ -136,6 +136,15 @@ void dst_tls_pool_reset(struct dst_tls_pool *p);
  */
 int dst_tls_pool_set_addrs(struct dst_tls_pool *p, const struct sockaddr_storage *addrs, size_t n);
 
+/*
+ * Raises the clock floor to unix_seconds, a time known to have passed (the
+ * saved state's time, after loading it); never lowers it, and never below
+ * dotstub's build time. While the system clock is before the floor it is
+ * wrong, and a certificate that is only "not yet valid" is accepted from
+ * a pinned upstream (tls/clock.h). Safe from any thread.
+ */
+void dst_tls_set_clock_floor(int64_t unix_seconds);
+
 /* The most recent failure, for logs ("" when none). */
 const char *dst_tls_pool_last_error(const struct dst_tls_pool *p);
 
