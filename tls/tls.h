@@ -13,7 +13,10 @@
  * Authentication is strict (RFC 8310): with a tls_name the chain must
  * verify for that name against the trust store (ca_file or the system's);
  * with pins one certificate in the chain must match a SPKI SHA-256 pin;
- * with both, both must hold. Nothing is written before it holds.
+ * with both, both must hold. Nothing is written before it holds. One
+ * exception, for a clock known to be wrong (before the build time or the
+ * saved state's time): a pinned certificate that is only "not yet valid"
+ * passes (tls/clock.h).
  */
 #ifndef DST_TLS_H
 #define DST_TLS_H
