@@ -8,7 +8,8 @@
 #   - pinned upstream (tls-name, CA and pin-sha256), clock a year before
 #     the floor: answers, with one warning that says the clock is wrong
 #     and the certificate was excused, however many handshakes; an excused
-#     session is not resumed from (each connection is checked anew);
+#     session is not resumed from (each connection is checked anew); once
+#     the clock is set, the excused connection takes no new query;
 #   - the same upstream authenticated by name only: SERVFAIL, and the log
 #     and the EDE say "clock is wrong";
 #   - a chain that became valid before the floor (clock still before
@@ -115,6 +116,35 @@ it_expect_eq "the excused session is not resumed: two full handshakes" 2 \
 	"$(grep -c 'TLS session up (full handshake' "$DS_LOG")"
 it_expect_eq "the warning is given once" 1 "$(grep -cE "$warning" "$DS_LOG")"
 it_stop_dotstub TERM
+
+# 1b. The clock is set while dotstub runs (libfaketime reads the offset
+# from a file at each call): the excused connection takes no new query,
+# which goes to a new connection, checked strictly (and valid now). Set
+# wrong again, a new handshake is excused and warned about again.
+clock_file=$IT_DIR/clock-offset
+echo "$year_before" >"$clock_file"
+IT_WRAPPER="env LD_PRELOAD=$libfaketime FAKETIME_TIMESTAMP_FILE=$clock_file FAKETIME_NO_CACHE=1 \
+FAKETIME_DONT_FAKE_MONOTONIC=1 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+$orig_wrapper"
+before=$(it_testup_count P 'event=accepted')
+it_start_dotstub pinned_conf
+it_dig +notcp s1.dotstub.test A
+it_expect_a "clock set later: answers while wrong" 192.0.2.1
+echo "+0" >"$clock_file"
+it_dig +notcp s2.dotstub.test A
+it_expect_a "clock set later: answers once right" 192.0.2.1
+it_expect_eq "the query after the clock was set went on a new connection" 2 \
+	"$(($(it_testup_count P 'event=accepted') - before))"
+it_expect_eq "the first and second query used different connections" 2 \
+	"$(it_testup_field P 'qname=s[12]\.' conn | sort -u | wc -l)"
+echo "$year_before" >"$clock_file"
+kill -USR1 "$DS_PID"
+it_wait_log "$DS_LOG" 'SIGUSR1' $((3 * IT_SLOW)) || it_fail "SIGUSR1 was not logged"
+it_dig +notcp s3.dotstub.test A
+it_expect_a "clock wrong again: answers" 192.0.2.1
+it_expect_eq "wrong again after it was right: warned again" 2 "$(grep -cE "$warning" "$DS_LOG")"
+it_stop_dotstub TERM
+with_clock "$year_before"
 
 # 2. Name only, a year behind: fails, and says the clock is wrong.
 it_start_dotstub named_conf
