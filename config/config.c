@@ -18,6 +18,7 @@
  * nothing keeps a pointer into the caller's text.
  */
 #include "config/internal.h"
+#include "dns/dns.h"
 #include "dns/err.h"
 
 #include <assert.h>
@@ -105,6 +106,33 @@ static bool has(struct parser *p, const char *key)
 }
 
 /*
+ * A transport = dns upstream: an address (port 53 unless written) and
+ * nothing that belongs to TLS. Plain DNS proves nothing about who answers,
+ * so a key that would suggest otherwise is an error, not a no-op.
+ */
+static void end_plain_upstream(struct parser *p, struct dst_config_upstream *u)
+{
+	static const char *const tls_only[] = {"tls-name", "pin-sha256", "ca-file", "host"};
+
+	for (size_t i = 0; i < sizeof tls_only / sizeof tls_only[0]; i++)
+		if (has(p, tls_only[i]))
+			dst_config__perr_at(
+				p, u->line,
+				"[upstream %s] has transport = dns, which takes %s; expected only "
+				"address (plain DNS has no TLS to check)",
+				u->name, i < 3 ? "no TLS settings" : "address, not host");
+	for (size_t i = 0; i < u->naddrs; i++) {
+		struct dst_config_addr *a = &u->addrs[i];
+		char *colon = strrchr(a->text, ':');
+
+		if (!(u->addr_port_default & (1u << i)) || !colon)
+			continue;
+		((struct sockaddr_in *)&a->ss)->sin_port = htons(53); /* same offset in sin6 */
+		snprintf(colon, sizeof a->text - (size_t)(colon - a->text), ":53");
+	}
+}
+
+/*
  * Checks the upstream whose section just ended; problems are reported at its
  * header. A key that is there with a bad value was reported already.
  */
@@ -112,12 +140,28 @@ static void end_section(struct parser *p)
 {
 	struct dst_config_upstream *u;
 
+	if (p->sec == SEC_ZONE) {
+		struct dst_config_zone *z = &p->cfg->zones[p->cfg->nzones - 1];
+
+		if (has(p, "upstream") && z->action != DST_CONFIG_ZONE_FORWARD)
+			dst_config__perr_at(p, z->line,
+					    "[zone %s] has both upstream and action = %s; expected "
+					    "one of them",
+					    z->name,
+					    z->action == DST_CONFIG_ZONE_NXDOMAIN ? "nxdomain"
+										  : "refuse");
+		return;
+	}
 	if (p->sec != SEC_UPSTREAM)
 		return;
 	u = &p->cfg->upstreams[p->cfg->nupstreams - 1];
 	if (!has(p, "address") && !has(p, "host"))
 		dst_config__perr_at(p, u->line, "[upstream %s] needs an address or a host",
 				    u->name);
+	if (u->transport == DST_CONFIG_TRANSPORT_DNS) {
+		end_plain_upstream(p, u);
+		return;
+	}
 	if (!has(p, "tls-name") && !has(p, "pin-sha256") && !has(p, "host"))
 		dst_config__perr_at(p, u->line,
 				    "[upstream %s] needs tls-name or at least one pin-sha256",
@@ -184,7 +228,56 @@ static int open_upstream(struct parser *p, const char *name)
 	return 0;
 }
 
-/* "[server]", "[cache]" or "[upstream NAME]". After a bad header, keys are skipped. */
+static int open_zone(struct parser *p, const char *name)
+{
+	struct dst_config *cfg = p->cfg;
+	struct dst_config_zone *z;
+	uint8_t wire[DST_DNS_MAX_NAME];
+	char qb[QUOTE_MAX + 4], text[DST_DNS_NAME_TEXT_LEN];
+	size_t len = *name ? dst_dns_name_from_text(name, wire) : 0;
+	void *grown;
+
+	if (!*name) {
+		perr(p, "[zone] needs a domain name, like [zone corp.example] or [zone .]");
+		return 0;
+	}
+	if (!len) {
+		perr(p, "zone name \"%s\": expected a domain name like corp.example",
+		     dst_config__quote(qb, name));
+		return 0;
+	}
+	for (size_t i = 0; i < len; i++) /* label lengths are below 'A': only letters change */
+		if (wire[i] >= 'A' && wire[i] <= 'Z')
+			wire[i] = (uint8_t)(wire[i] - 'A' + 'a');
+	if (!dst_dns_name_to_text(wire, len, 0, text)) {
+		perr(p, "zone name \"%s\": expected a domain name", dst_config__quote(qb, name));
+		return 0;
+	}
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		if (strcmp(cfg->zones[i].name, text) == 0) {
+			perr(p, "duplicate [zone %s] (first at line %u)", text, cfg->zones[i].line);
+			return 0;
+		}
+	}
+	if (cfg->nzones >= DST_CONFIG_MAX_ZONES) {
+		perr(p, "more than %d zones", DST_CONFIG_MAX_ZONES);
+		return 0;
+	}
+	if (!(grown = dst_config__grow(cfg->zones, cfg->nzones, sizeof *z)))
+		return DST_ENOMEM;
+	cfg->zones = grown;
+	z = memset(&cfg->zones[cfg->nzones++], 0, sizeof *z);
+	if (!(z->name = strdup(text)) || !(z->origins = calloc(1, sizeof *z->origins)))
+		return DST_ENOMEM;
+	memcpy(z->wire, wire, len);
+	z->wire_len = (uint16_t)len;
+	z->line = p->line;
+	p->sec = SEC_ZONE;
+	snprintf(p->label, sizeof p->label, "[zone %.*s]", MAX_NAME, text);
+	return 0;
+}
+
+/* "[server]", "[cache]", "[upstream NAME]" or "[zone NAME]". After a bad header, keys are skipped. */
 static int header(struct parser *p, char *s)
 {
 	size_t len = strlen(s), kind_len;
@@ -196,7 +289,8 @@ static int header(struct parser *p, char *s)
 	memset(p->seen, 0, sizeof p->seen);
 	if (s[len - 1] != ']') {
 		perr(p,
-		     "expected a section header like [server], [cache] or [upstream NAME], "
+		     "expected a section header like [server], [cache], [upstream NAME] or "
+		     "[zone NAME], "
 		     "got \"%s\"",
 		     dst_config__quote(qb, s));
 		return 0;
@@ -209,6 +303,8 @@ static int header(struct parser *p, char *s)
 
 	if (strcmp(inner, "upstream") == 0)
 		return open_upstream(p, rest);
+	if (strcmp(inner, "zone") == 0)
+		return open_zone(p, rest);
 	if (strcmp(inner, "server") == 0 || strcmp(inner, "cache") == 0) {
 		if (*rest) {
 			perr(p, "[%s] takes no name, got \"%s\"", inner,
@@ -226,7 +322,8 @@ static int header(struct parser *p, char *s)
 		snprintf(p->label, sizeof p->label, "%s", dst_config__sec_names[p->sec]);
 		return 0;
 	}
-	perr(p, "unknown section [%s%s%s]; expected [server], [cache] or [upstream NAME]",
+	perr(p,
+	     "unknown section [%s%s%s]; expected [server], [cache], [upstream NAME] or [zone NAME]",
 	     dst_config__quote(qb, inner), *rest ? " " : "", dst_config__quote(qb2, rest));
 	return 0;
 }
@@ -267,6 +364,9 @@ static int key_value(struct parser *p, char *key, char *val)
 	if (k->sec == SEC_UPSTREAM) {
 		base = (char *)&p->cfg->upstreams[p->cfg->nupstreams - 1];
 		p->origins = p->cfg->upstreams[p->cfg->nupstreams - 1].origins;
+	} else if (k->sec == SEC_ZONE) {
+		base = (char *)&p->cfg->zones[p->cfg->nzones - 1];
+		p->origins = p->cfg->zones[p->cfg->nzones - 1].origins;
 	}
 	p->origins->key[i] = (struct origin){.line = p->line, .src = ORIGIN_FILE};
 	return k->parse(p, k, val, base);
@@ -374,6 +474,63 @@ static void check_bootstrap(struct parser *p)
 						    cfg->bootstrap[i].text, cfg->listen[k].text);
 }
 
+/*
+ * Resolves each zone's upstream names, marks the upstreams zones name (they
+ * leave the default set), and refuses clear text nobody asked for: a plain
+ * DNS upstream that no zone names would get every other name.
+ */
+static int check_zones(struct parser *p)
+{
+	struct dst_config *cfg = p->cfg;
+	const struct key *k = dst_config__find_key(SEC_ZONE, "upstream");
+	bool root_routed = false, any_default = false;
+
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		struct dst_config_zone *z = &cfg->zones[i];
+
+		if (z->nupstream_names &&
+		    !(z->upstreams = calloc(z->nupstream_names, sizeof *z->upstreams)))
+			return DST_ENOMEM;
+		for (size_t j = 0; j < z->nupstream_names; j++) {
+			const struct origin *o = z->origins->elem[dst_config__slot(k)];
+			size_t u = 0;
+
+			while (u < cfg->nupstreams &&
+			       strcmp(cfg->upstreams[u].name, z->upstream_names[j]))
+				u++;
+			if (u == cfg->nupstreams) {
+				dst_config__perr_at(p, o ? o[j].line : z->line,
+						    "upstream: no [upstream %s] section",
+						    z->upstream_names[j]);
+				continue;
+			}
+			cfg->upstreams[u].zoned = true;
+			z->upstreams[z->nupstreams++] = (uint16_t)u;
+		}
+		if (z->wire_len == 1 && z->action == DST_CONFIG_ZONE_FORWARD && z->nupstream_names)
+			root_routed = true;
+	}
+	for (size_t u = 0; u < cfg->nupstreams; u++) {
+		const struct dst_config_upstream *up = &cfg->upstreams[u];
+
+		if (up->transport == DST_CONFIG_TRANSPORT_DNS && !up->zoned)
+			dst_config__perr_at(
+				p, up->line,
+				"[upstream %s] has transport = dns but no [zone] names it: "
+				"it would send queries in clear text; expected upstream = %s "
+				"in the [zone] of the domains it serves",
+				up->name, up->name);
+		any_default |= !up->zoned;
+	}
+	if (cfg->nupstreams && !any_default && !root_routed)
+		dst_config__perr_at(
+			p, p->line ? p->line : 1,
+			"every upstream is named by a [zone]: names outside the zones "
+			"would have no upstream; expected an [upstream NAME] no zone names, "
+			"or a [zone .]");
+	return 0;
+}
+
 /* Checks that span sections, then fills in what the file left out. */
 static int finish(struct parser *p)
 {
@@ -410,7 +567,7 @@ static int finish(struct parser *p)
 		p->line = last;
 	}
 	check_bootstrap(p);
-	return 0;
+	return check_zones(p);
 }
 
 /* --- public --------------------------------------------------------------- */
@@ -584,6 +741,17 @@ void dst_config_free(struct dst_config *cfg)
 		clear_origins(u->origins, false);
 	}
 	free(cfg->upstreams);
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		struct dst_config_zone *z = &cfg->zones[i];
+
+		for (size_t j = 0; j < z->nupstream_names; j++)
+			free(z->upstream_names[j]);
+		free(z->upstream_names);
+		free(z->upstreams);
+		free(z->name);
+		clear_origins(z->origins, false);
+	}
+	free(cfg->zones);
 	free(cfg->listen);
 	free(cfg->acl);
 	free(cfg->user);

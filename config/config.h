@@ -62,10 +62,23 @@ enum dst_config_ecs {
 };
 
 /* Where dotstub and dotstub-control look for the configuration without -c. */
+enum dst_config_transport {
+	DST_CONFIG_TRANSPORT_TLS = 0, /* DNS over TLS, port 853 (default) */
+	DST_CONFIG_TRANSPORT_DNS,     /* plain DNS: UDP, TCP when truncated; port 53 */
+};
+
+/* What a [zone] does with the names under it. */
+enum dst_config_zone_action {
+	DST_CONFIG_ZONE_FORWARD = 0, /* to its upstreams, or the default ones (default) */
+	DST_CONFIG_ZONE_NXDOMAIN,    /* answered NXDOMAIN here */
+	DST_CONFIG_ZONE_REFUSE,      /* answered REFUSED here */
+};
+
 #define DST_CONFIG_DEFAULT_PATH SYSCONFDIR "/dotstub/dotstub.conf"
 
 /* Upstream sections a configuration may have (resolver/ keeps one bit per upstream). */
 #define DST_CONFIG_MAX_UPSTREAMS 64
+#define DST_CONFIG_MAX_ZONES 1024
 
 /* Where each setting came from, for dst_config_print (private to config/). */
 struct dst_config_origins;
@@ -78,13 +91,34 @@ struct dst_config_upstream {
 	char *tls_name; /* NULL when only pins authenticate */
 	uint8_t (*pins)[DST_CONFIG_PIN_LEN];
 	size_t npins;
-	char *ca_file;            /* NULL: system trust store */
-	uint32_t max_connections; /* TLS connections at most; 1-64, default 2 */
-	uint32_t max_inflight;    /* in flight per connection; 1-65535, default 128 */
-	uint32_t idle_timeout_ms; /* close a connection idle this long; default 10000 */
-	char *host;               /* host = NAME[:PORT], resolved through bootstrap; or NULL */
-	uint16_t host_port;       /* its port; default 853 */
+	char *ca_file;              /* NULL: system trust store */
+	uint32_t max_connections;   /* TLS connections at most; 1-64, default 2 */
+	uint32_t max_inflight;      /* in flight per connection; 1-65535, default 128 */
+	uint32_t idle_timeout_ms;   /* close a connection idle this long; default 10000 */
+	char *host;                 /* host = NAME[:PORT], resolved through bootstrap; or NULL */
+	uint16_t host_port;         /* its port; default 853 */
+	uint8_t transport;          /* enum dst_config_transport; default TLS */
+	uint16_t addr_port_default; /* bit i: addrs[i] was written without a port */
+	bool zoned;                 /* named by a [zone]: not one of the default upstreams */
 	struct dst_config_origins *origins; /* NULL: all built in */
+};
+
+/*
+ * [zone NAME]: NAME and every name under it go to the zone's upstreams (or
+ * get its action) instead of the default upstreams; the longest matching
+ * zone decides.
+ */
+struct dst_config_zone {
+	char *name;            /* presentation form, lower case, with the final dot */
+	uint8_t wire[256];     /* the same name in wire form, lower case */
+	uint16_t wire_len;     /* its length, root label included */
+	unsigned line;         /* line of the section header */
+	uint8_t action;        /* enum dst_config_zone_action */
+	char **upstream_names; /* upstream = NAME lines, in file order */
+	size_t nupstream_names;
+	uint16_t *upstreams; /* the same, as indexes into dst_config.upstreams */
+	size_t nupstreams;   /* 0: the default upstreams */
+	struct dst_config_origins *origins;
 };
 
 struct dst_config {
@@ -135,6 +169,10 @@ struct dst_config {
 	/* [upstream NAME], in file order (= failover order) */
 	struct dst_config_upstream *upstreams;
 	size_t nupstreams;
+
+	/* [zone NAME], in file order; names are unique */
+	struct dst_config_zone *zones;
+	size_t nzones;
 
 	struct dst_config_origins *origins; /* of [server] and [cache]; NULL: all built in */
 };

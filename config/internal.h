@@ -18,11 +18,11 @@
 #include "config/config.h"
 
 #define MAX_LINE 4096 /* bytes in one line, without its line end */
-#define MAX_KEYS 64   /* rows in the key table (checked at compile time) */
+#define MAX_KEYS 96   /* rows in the key table (checked at compile time) */
 #define QUOTE_MAX 60  /* bytes of a value quoted back in a message */
 #define MAX_NAME 63   /* bytes in an upstream's name */
 
-enum sec { SEC_NONE, SEC_SERVER, SEC_CACHE, SEC_UPSTREAM, SEC_SKIP };
+enum sec { SEC_NONE, SEC_SERVER, SEC_CACHE, SEC_UPSTREAM, SEC_ZONE, SEC_SKIP };
 
 struct parser;
 struct key;
@@ -146,6 +146,8 @@ int dst_config__base64_decode(const char *in, size_t len, uint8_t *out, size_t c
 void dst_config__base64_encode(const uint8_t *in, size_t len, char *out);
 int dst_config__set_path(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__set_choice(struct parser *p, const struct key *k, const char *val, char *base);
+int dst_config__add_upstream_name(struct parser *p, const struct key *k, const char *val,
+				  char *base);
 int dst_config__set_user(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__set_socket_path(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__set_loopback_addr(struct parser *p, const struct key *k, const char *val,

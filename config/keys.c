@@ -21,6 +21,7 @@
 
 #define CFG(f) offsetof(struct dst_config, f)
 #define UP(f) offsetof(struct dst_config_upstream, f)
+#define ZONE(f) offsetof(struct dst_config_zone, f)
 #define DURATION "a duration like 4s, 500ms, 2m"
 #define NETWORK "a network like 192.168.0.0/16 or fd00::/8, or an address"
 
@@ -29,6 +30,9 @@ static const char *const ecs_modes[] = {"strip", "pass", NULL};      /* dst_conf
 static const char *const log_targets[] = {"stderr", "syslog", NULL}; /* dst_config_log */
 static const char *const log_levels[] = {"error", "warning", "notice", "info", "debug", NULL};
 static const char *const strategies[] = {"fastest", "ordered", "round-robin", NULL};
+static const char *const transports[] = {"tls", "dns", NULL}; /* dst_config_transport */
+static const char *const zone_actions[] = {"forward", "nxdomain", "refuse",
+					   NULL}; /* dst_config_zone_action */
 
 #define DURATIONS dst_config__duration_units
 #define COUNT(lo, hi) lo, hi, dst_config__count_units, 1, .expect = "a number"
@@ -115,6 +119,14 @@ const struct key dst_config__keys[] = {
 	 COUNT(1, 65535)},
 	{SEC_UPSTREAM, "idle-timeout", dst_config__set_number, UP(idle_timeout_ms), 0, 1, 3600000,
 	 DURATIONS, 1, .expect = DURATION},
+	{SEC_UPSTREAM, "transport", dst_config__set_choice, UP(transport), .choices = transports,
+	 .expect = "tls or dns"},
+	{SEC_ZONE, "upstream", dst_config__add_upstream_name, ZONE(upstream_names),
+	 ZONE(nupstream_names), .max = DST_CONFIG_MAX_UPSTREAMS, .repeatable = true,
+	 .expect = "the name of an [upstream NAME] section",
+	 .unset = "(none: the default upstreams)"},
+	{SEC_ZONE, "action", dst_config__set_choice, ZONE(action), .choices = zone_actions,
+	 .expect = "forward, nxdomain or refuse"},
 };
 const size_t dst_config__nkeys = sizeof dst_config__keys / sizeof dst_config__keys[0];
 _Static_assert(sizeof dst_config__keys / sizeof dst_config__keys[0] <= MAX_KEYS, "raise MAX_KEYS");
@@ -136,7 +148,8 @@ size_t dst_config__slot(const struct key *k)
 	return i;
 }
 
-const char *const dst_config__sec_names[] = {"", "[server]", "[cache]", "[upstream NAME]", ""};
+const char *const dst_config__sec_names[] = {
+	"", "[server]", "[cache]", "[upstream NAME]", "[zone NAME]", ""};
 
 /* "unknown key "x" in [cache]; expected size, min-ttl or max-ttl", and where x belongs. */
 void dst_config__unknown_key(struct parser *p, const char *key)

@@ -82,6 +82,8 @@ static void print_list(struct out *o, const struct key *k, const char *base,
 			dst_config__base64_encode((const uint8_t *)arr + i * DST_CONFIG_PIN_LEN,
 						  DST_CONFIG_PIN_LEN, pin);
 			val = pin;
+		} else if (k->parse == dst_config__add_upstream_name) {
+			val = ((char *const *)(const void *)arr)[i];
 		} else {
 			const struct dst_config_net *net = (const void *)arr;
 
@@ -161,6 +163,16 @@ int dst_config_print(const struct dst_config *cfg, dst_config_line_cb line, void
 		     (struct origin){.line = u->line,
 				     .src = u->line ? ORIGIN_FILE : ORIGIN_DEFAULT});
 		print_section(&o, SEC_UPSTREAM, (const char *)u, u->origins);
+	}
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		const struct dst_config_zone *z = &cfg->zones[i];
+
+		line(arg, "");
+		snprintf(o.text, MAX_TEXT, "[zone %s]", z->name);
+		emit(&o, o.text,
+		     (struct origin){.line = z->line,
+				     .src = z->line ? ORIGIN_FILE : ORIGIN_DEFAULT});
+		print_section(&o, SEC_ZONE, (const char *)z, z->origins);
 	}
 	free(o.text);
 	return 0;

@@ -131,7 +131,7 @@ enum { ADDR_OK, ADDR_SYNTAX, ADDR_PORT };
  * Parses "IPv4", "IPv4:PORT", "[IPv6]", "[IPv6]:PORT" or a bare "IPv6"
  * (which never has a port: "::1:53" is one IPv6 address) into a.
  */
-static int parse_addr(const char *s, uint16_t defport, struct dst_config_addr *a)
+static int parse_addr(const char *s, uint16_t defport, struct dst_config_addr *a, bool *port_given)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)&a->ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->ss;
@@ -181,6 +181,8 @@ static int parse_addr(const char *s, uint16_t defport, struct dst_config_addr *a
 	/* sin_port and sin6_port share their offset, by design of the sockaddr types. */
 	sin->sin_port = htons((uint16_t)pnum);
 	a->len = v6 ? sizeof *sin6 : sizeof *sin;
+	if (port_given)
+		*port_given = port != NULL;
 	inet_ntop(sin->sin_family, v6 ? (void *)&sin6->sin6_addr : &sin->sin_addr, ip, sizeof ip);
 	snprintf(a->text, sizeof a->text, v6 ? "[%s]:%lu" : "%s:%lu", ip, pnum);
 	return ADDR_OK;
@@ -225,7 +227,8 @@ int dst_config__add_addr(struct parser *p, const struct key *k, const char *val,
 {
 	struct dst_config_addr a;
 	char qb[QUOTE_MAX + 4];
-	int r = parse_addr(val, k->port, &a);
+	bool port_given = false;
+	int r = parse_addr(val, k->port, &a, &port_given);
 
 	if (r == ADDR_SYNTAX) {
 		dst_config__bad_value(p, k, val, NULL);
@@ -236,7 +239,45 @@ int dst_config__add_addr(struct parser *p, const struct key *k, const char *val,
 		     dst_config__quote(qb, val));
 		return 0;
 	}
-	return append(p, k, base, &a, sizeof a, a.text);
+	size_t before = *(size_t *)(base + k->off_n);
+	r = append(p, k, base, &a, sizeof a, a.text);
+	/* An upstream's default port depends on its transport, which may come later. */
+	if (k->sec == SEC_UPSTREAM && !port_given && *(size_t *)(base + k->off_n) > before)
+		((struct dst_config_upstream *)(void *)base)->addr_port_default |=
+			(uint16_t)(1u << before);
+	return r;
+}
+
+/*
+ * The name of an [upstream NAME] section (a zone's upstream = NAME). That
+ * the section exists is checked once the whole file is read: it may come
+ * after the zone.
+ */
+int dst_config__add_upstream_name(struct parser *p, const struct key *k, const char *val,
+				  char *base)
+{
+	char ***names = (char ***)(base + k->off), qb[QUOTE_MAX + 4], *s;
+	size_t n = *(size_t *)(base + k->off_n);
+	int r;
+
+	for (const char *c = val; *c; c++) {
+		if (!dst_config__is_alnum(*c) && *c != '_' && *c != '.' && *c != '-') {
+			dst_config__bad_value(p, k, val, "not an upstream name");
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp((*names)[i], val) == 0) {
+			perr(p, "%s: %s is listed twice", k->name, dst_config__quote(qb, val));
+			return 0;
+		}
+	}
+	if (!(s = strdup(val)))
+		return DST_ENOMEM;
+	r = append(p, k, base, &s, sizeof s, val);
+	if (r < 0 || *(size_t *)(base + k->off_n) == n)
+		free(s); /* not appended: out of memory, or one too many (reported) */
+	return r;
 }
 
 /* --- networks (allow, deny) ------------------------------------------------ */
@@ -519,7 +560,7 @@ int dst_config__set_loopback_addr(struct parser *p, const struct key *k, const c
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->ss;
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&a->ss;
 	char qb[QUOTE_MAX + 4];
-	int r = parse_addr(val, k->port, a);
+	int r = parse_addr(val, k->port, a, NULL);
 
 	if (r == ADDR_SYNTAX) {
 		dst_config__bad_value(p, k, val, NULL);

@@ -10,6 +10,8 @@ check_PROGRAMS += tests/unit/check_pool tests/unit/check_stubby
 TESTS += tests/unit/check_pool tests/unit/check_stubby
 check_PROGRAMS += tests/unit/check_tls_clock
 TESTS += tests/unit/check_tls_clock
+check_PROGRAMS += tests/unit/check_policy
+TESTS += tests/unit/check_policy
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -22,7 +24,8 @@ tests_unit_check_dns_LDADD = dns/libdst_dns.a $(CHECK_LIBS) $(LDNS_LIBS)
 tests_unit_check_config_SOURCES = tests/unit/check_config.c tests/unit/config_test_util.h \
 	tests/unit/check_config_syntax.c tests/unit/check_config_values.c \
 	tests/unit/check_config_server.c tests/unit/check_config_upstream.c \
-	tests/unit/check_config_base64.c tests/unit/check_config_print.c
+	tests/unit/check_config_base64.c tests/unit/check_config_print.c \
+	tests/unit/check_config_zones.c
 tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_config_LDADD = config/libdst_config.a dns/libdst_dns.a $(CHECK_LIBS)
 
@@ -40,6 +43,9 @@ tests_unit_check_acl_SOURCES = tests/unit/check_acl.c
 tests_unit_check_acl_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_acl_LDADD = resolver/listen/libdst_acl.a dns/libdst_dns.a $(CHECK_LIBS)
 
+tests_unit_check_policy_SOURCES = tests/unit/check_policy.c
+tests_unit_check_policy_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_policy_LDADD = resolver/policy/libdst_policy.a dns/libdst_dns.a $(CHECK_LIBS)
 tests_unit_check_upstream_SOURCES = tests/unit/check_upstream.c
 tests_unit_check_upstream_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_upstream_LDADD = resolver/upstream/libdst_select.a dns/libdst_dns.a $(CHECK_LIBS)

@@ -261,15 +261,15 @@ END_TEST
 START_TEST(test_unknown_section_is_error_and_body_skipped)
 {
 	expect_errors("[servers]\nlisten = nonsense\nwhatever = 1\n" UP,
-		      FILE_NAME ":1: unknown section [servers]; expected [server], [cache] or "
-				"[upstream NAME]");
+		      FILE_NAME ":1: unknown section [servers]; expected [server], [cache], "
+				"[upstream NAME] or [zone NAME]");
 	teardown();
 	expect_errors("[Cache]\n" UP, FILE_NAME ":1: unknown section [Cache]; expected [server], "
-						"[cache] or [upstream NAME]");
+						"[cache], [upstream NAME] or [zone NAME]");
 	teardown();
 	expect_errors("[upstreams quad9]\n" UP, FILE_NAME
-		      ":1: unknown section [upstreams quad9]; expected [server], [cache] or "
-		      "[upstream NAME]");
+		      ":1: unknown section [upstreams quad9]; expected [server], [cache], "
+		      "[upstream NAME] or [zone NAME]");
 }
 END_TEST
 
@@ -278,11 +278,12 @@ START_TEST(test_malformed_header_is_error)
 	static const char *const bad[] = {"[server", "[server] x", "[server]]x", "[upstream u"};
 
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		expect_errors(fmt("%s\n" UP, bad[i]),
-			      fmt(FILE_NAME
-				  ":1: expected a section header like [server], [cache] or "
-				  "[upstream NAME], got \"%s\"",
-				  bad[i]));
+		expect_errors(
+			fmt("%s\n" UP, bad[i]),
+			fmt(FILE_NAME
+			    ":1: expected a section header like [server], [cache], [upstream NAME] "
+			    "or [zone NAME], got \"%s\"",
+			    bad[i]));
 		teardown();
 	}
 	expect_errors("[server main]\n" UP, FILE_NAME ":1: [server] takes no name, got \"main\"");

@@ -38,9 +38,9 @@
 	"listen, allow, deny, query-timeout, tcp-idle-timeout, max-tcp-clients, "                  \
 	"max-tcp-pipeline, max-pending, threads, ratelimit, ratelimit-action, ecs, user, chroot, " \
 	"control, metrics, log, log-level, log-queries, strategy, max-backoff or bootstrap"
-#define UPSTREAM_KEYS                                                                     \
-	"address, host, tls-name, pin-sha256, ca-file, max-connections, max-inflight or " \
-	"idle-timeout"
+#define UPSTREAM_KEYS                                                                   \
+	"address, host, tls-name, pin-sha256, ca-file, max-connections, max-inflight, " \
+	"idle-timeout or transport"
 
 static const uint8_t pin_a[DST_CONFIG_PIN_LEN] = {
 	0xca, 0x2a, 0x04, 0xa6, 0xa7, 0x91, 0xe1, 0x6b, 0x43, 0xc0, 0x4f,
@@ -218,5 +218,6 @@ TCase *config_tcase_defaults(void);
 TCase *config_tcase_selection_and_bootstrap(void);
 TCase *config_tcase_base64(void);
 TCase *config_tcase_effective_config(void);
+TCase *config_tcase_zones(void);
 
 #endif
