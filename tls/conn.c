@@ -626,9 +626,11 @@ static size_t path_validity(struct dst_tls_pool *p, gnutls_session_t s,
 			break;
 		if (gnutls_x509_crt_import(crt, &chain[i], GNUTLS_X509_FMT_DER) >= 0) {
 			k += validity_of(crt, &out[k]);
-			/* Owned by the credentials' trust list without GNUTLS_TL_GET_COPY. */
-			if (gnutls_certificate_get_issuer(p->creds, crt, &issuer, 0) >= 0) {
+			/* A copy: without it, ownership depends on where the store lives (PKCS#11). */
+			if (gnutls_certificate_get_issuer(p->creds, crt, &issuer,
+							  GNUTLS_TL_GET_COPY) >= 0) {
 				k += validity_of(issuer, &out[k]);
+				gnutls_x509_crt_deinit(issuer);
 				anchored = true;
 			}
 		}

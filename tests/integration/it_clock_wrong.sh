@@ -13,7 +13,7 @@
 #   - the same upstream authenticated by name only: SERVFAIL, and the log
 #     and the EDE say "clock is wrong";
 #   - a chain that became valid before the floor (clock still before
-#     both): answers by name only;
+#     both): answers by name only; not when its CA started after it;
 #   - a chain that expired before the floor: fails even pinned ("expired");
 #   - a clock in the future, past the certificate's notAfter: fails even
 #     pinned, with GnuTLS's "expired", never "clock is wrong".
@@ -54,14 +54,16 @@ ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 $orig_wrapp
 # A year before the floor, whenever the build was, as an offset from now.
 year_before=$((floor - 365 * 86400 - now))
 
-# dated_pki PREFIX FROM UNTIL: like it_make_pki PREFIX dot.test, but the CA
-# and the server certificate are valid from FROM until UNTIL (Unix seconds).
+# dated_pki PREFIX FROM UNTIL [CA_FROM]: like it_make_pki PREFIX dot.test,
+# but the CA and the server certificate are valid from FROM (the CA from
+# CA_FROM if given) until UNTIL (Unix seconds).
 dated_pki() {
-	local p=$IT_DIR/$1 from until
+	local p=$IT_DIR/$1 from until ca_from
 	from=$(date -u -d "@$2" '+%Y-%m-%d %H:%M:%S')
 	until=$(date -u -d "@$3" '+%Y-%m-%d %H:%M:%S')
+	ca_from=$(date -u -d "@${4:-$2}" '+%Y-%m-%d %H:%M:%S')
 	printf 'cn = "dotstub test CA %s"\nca\ncert_signing_key\nactivation_date = "%s"\nexpiration_date = "%s"\n' \
-		"$1" "$from" "$until" >"$p-ca.tmpl"
+		"$1" "$ca_from" "$until" >"$p-ca.tmpl"
 	printf 'cn = "dot.test"\ndns_name = "dot.test"\ntls_www_server\nsigning_key\nencryption_key\nactivation_date = "%s"\nexpiration_date = "%s"\n' \
 		"$from" "$until" >"$p-srv.tmpl"
 	if ! { it_genkey "$p-ca.key" &&
@@ -85,12 +87,16 @@ dated_pki early $((floor - 10 * 86400)) $((now + 2 * 86400))
 it_start_testup E early --a 192.0.2.2
 # Valid for 50 days, ending 50 days before the floor.
 dated_pki old $((floor - 100 * 86400)) $((floor - 50 * 86400))
+# The server's certificate valid from before the floor, its CA only from now.
+dated_pki newca $((floor - 10 * 86400)) $((now + 2 * 86400)) "$now"
+it_start_testup N newca --a 192.0.2.4
 old_pin=$(it_pin "$IT_DIR/old-cert.pem")
 it_start_testup O old --a 192.0.2.3
 
 pinned_conf() { it_conf_server; it_conf_testup pinned P dot; echo "pin-sha256 = $pin"; }
 named_conf() { it_conf_server; it_conf_testup named P dot; }
 early_conf() { it_conf_server; it_conf_testup early E early; }
+newca_conf() { it_conf_server; it_conf_testup newca N newca; }
 old_conf() { it_conf_server; it_conf_testup old O old; echo "pin-sha256 = $old_pin"; }
 
 # ede WHAT: the EDE of the last it_dig, logged.
@@ -170,6 +176,16 @@ it_expect_match "the warning says an unpinned upstream was accepted" \
 	"$(cat "$DS_LOG")"
 it_stop_dotstub TERM
 
+# 3b. The same, but the CA (the trust anchor) starts after the floor:
+# every certificate of the path counts, the anchor too.
+it_start_dotstub newca_conf
+it_dig +notcp +edns c7.dotstub.test A
+it_expect_rcode "CA valid only from after the floor, name only" SERVFAIL
+ede "CA after the floor"
+it_expect_match "the EDE says the clock is wrong" 'not yet valid: the clock is wrong' "$IT_EDE"
+it_expect_no_match "nothing was excused" 'accepting' "$(cat "$DS_LOG")"
+it_stop_dotstub TERM
+
 # 4. Expired before the floor: expired whatever the clock says, pinned or not.
 it_start_dotstub old_conf
 it_dig +notcp +edns c5.dotstub.test A
@@ -193,5 +209,6 @@ it_expect_no_match "nothing was excused" 'accepting' "$(cat "$DS_LOG")"
 it_stop_dotstub TERM
 
 it_expect_eq "no query reached an upstream that should have failed" 0 \
-	"$(($(it_testup_queries P 'qname=c[356]' | wc -l) + $(it_testup_queries O . | wc -l)))"
+	"$(($(it_testup_queries P 'qname=c[356]' | wc -l) + $(it_testup_queries O . | wc -l) +
+		$(it_testup_queries N . | wc -l)))"
 it_done
