@@ -27,6 +27,8 @@ runtime="ca-certificates"
 # (tests/dnssec/make-zones.sh, check_validate).
 test_pkgs="check unbound knot-dnsutils dnsutils gnutls-bin python3 systemd groff-base iproute2 util-linux clang-format stubby"
 test_pkgs="$test_pkgs ldnsutils"
+# faketime: libfaketime, a wrong clock for dotstub alone (it_clock_wrong).
+test_pkgs="$test_pkgs faketime"
 
 pkgs="$build $runtime"
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"

@@ -8,6 +8,8 @@ check_PROGRAMS += tests/unit/check_upstream tests/unit/check_udpbatch tests/unit
 TESTS += tests/unit/check_upstream tests/unit/check_udpbatch tests/unit/check_query
 check_PROGRAMS += tests/unit/check_pool tests/unit/check_stubby
 TESTS += tests/unit/check_pool tests/unit/check_stubby
+check_PROGRAMS += tests/unit/check_tls_clock
+TESTS += tests/unit/check_tls_clock
 check_PROGRAMS += tests/unit/check_policy
 TESTS += tests/unit/check_policy
 if DNSSEC
@@ -78,6 +80,11 @@ tests_unit_check_pool_SOURCES = tests/unit/check_pool.c tests/unit/pool_test_uti
 	tests/unit/check_pool_match.c tests/unit/check_pool_loss.c
 tests_unit_check_pool_CFLAGS = $(UNIT_CFLAGS) $(GNUTLS_CFLAGS) $(LIBUV_CFLAGS)
 tests_unit_check_pool_LDADD = tls/libdst_tls.a dns/libdst_dns.a $(CHECK_LIBS) $(LIBUV_LIBS)
+
+# tls/clock alone: the floor and the decision are pure (GnuTLS's header only).
+tests_unit_check_tls_clock_SOURCES = tests/unit/check_tls_clock.c
+tests_unit_check_tls_clock_CFLAGS = $(UNIT_CFLAGS) $(GNUTLS_CFLAGS)
+tests_unit_check_tls_clock_LDADD = tls/libdst_tls.a $(CHECK_LIBS)
 
 # "dotstub import-stubby" alone: its archive, base/ (the text buffer),
 # config/ (which checks each converted value) and libyaml.
