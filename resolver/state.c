@@ -37,6 +37,7 @@
 #include "resolver/io/state.h"
 #include "resolver/server.h"
 #include "resolver/upstream/upstream.h"
+#include "tls/tls.h"
 
 /* Above the cache's budget: a file from a larger cache is still read (and trimmed by loading). */
 #define READ_SLACK (16u << 20)
@@ -154,6 +155,8 @@ void dst_server__state_open(struct dst_server *srv)
 			: r == DST_EMSGSIZE ? "larger than a state file of this cache can be"
 					    : dst_strerror(r));
 	} else if (dst_state_parse(data, len, &v, on_skipped, srv) == 0) {
+		/* The clock cannot be earlier than this file: a floor for certificate checks. */
+		dst_tls_set_clock_floor(v.written_s);
 		apply(srv, &v, uv_now(srv->loop), wall_at(uv_now(srv->loop)));
 	}
 	free(data);
