@@ -164,4 +164,11 @@ void dst_cache_clear(struct dst_cache *c);
  */
 size_t dst_cache_flush_name(struct dst_cache *c, const uint8_t *name, size_t len);
 
+/*
+ * Drops every entry for name and every name under it (a zone whose route
+ * changed): same form and cost as dst_cache_flush_name. The root (len 1)
+ * drops everything. Returns how many were dropped.
+ */
+size_t dst_cache_flush_under(struct dst_cache *c, const uint8_t *name, size_t len);
+
 #endif

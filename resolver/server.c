@@ -129,13 +129,21 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 		return DST_ENOMEM;
 	}
 	srv->loop = loop;
-	srv->cfg = cfg;
 	srv->admin = (struct dst_admin_src){
 		.loop = loop,
 		.start_ms = uv_now(loop),
 		.reload = on_admin_reload,
 		.reload_arg = srv,
+		.command = dst_routes__command,
 	};
+	/* The running configuration is a view of the file's, with the runtime zones (none yet). */
+	struct dst_config *view = NULL;
+	if ((r = dst_routes__new(srv)) < 0 || (r = dst_routes__view(srv, cfg, &view)) < 0) {
+		if (!srv->routing)
+			dst_config_free(cfg);
+		return r;
+	}
+	srv->cfg = cfg = view;
 	/* Handles first: dst_server_stop closes them whatever failed below. */
 	uv_signal_init(loop, &srv->sigint);
 	uv_signal_init(loop, &srv->sigterm);
@@ -155,6 +163,7 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 		r = dst_upstreams_new(loop, cfg, &cb, &srv->upstreams);
 	if (r < 0)
 		return r;
+	dst_routes__committed(srv, NULL);
 	dst_listen_reply_ops(srv->listen, &ops);
 	r = dst_queries_new(loop, cfg, srv->cache, srv->upstreams, &ops, &srv->queries);
 	if (r < 0)
@@ -184,7 +193,8 @@ void dst_server_free(struct dst_server *srv)
 	dst_listen_free(srv->listen);
 	dst_upstreams_free(srv->upstreams);
 	dst_reload__free_retired(srv);
-	dst_config_free((struct dst_config *)srv->cfg);
+	dst_routes__view_free(srv->cfg);
+	dst_routes__free(srv);
 	free(srv->config_path);
 	free(srv);
 }

@@ -16,6 +16,7 @@
 struct dst_upstreams;
 struct dst_queries;
 struct dst_listen;
+struct dst_buf;
 
 struct dst_admin_src {
 	uv_loop_t *loop;
@@ -32,6 +33,12 @@ struct dst_admin_src {
 	 */
 	int (*reload)(void *arg, void (*err)(void *err_arg, const char *msg), void *err_arg);
 	void *reload_arg;
+	/*
+	 * Commands the daemon serves itself (zone, zones, hotspot): writes the
+	 * whole reply ("ok\n..." or "error: ...\n") and returns 1, or returns 0
+	 * when argv[0] is not one of them. Called with reload_arg. NULL: none.
+	 */
+	int (*command)(void *arg, int argc, char **argv, struct dst_buf *out);
 };
 
 #endif

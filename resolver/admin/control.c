@@ -31,6 +31,7 @@
 
 #define MAX_REQUEST 1024
 #define MAX_CONNS 8
+#define MAX_WORDS 32 /* zone add DOMAIN, up to 8 servers, options */
 #define TIMEOUT_MS 5000
 
 struct dst_control {
@@ -40,7 +41,8 @@ struct dst_control {
 };
 
 static const char usage[] =
-	"expected status, upstreams, stats, flush [NAME], reload, config or help";
+	"expected status, upstreams, stats, flush [NAME], reload, config, zones, zone add|del, "
+	"hotspot or help";
 
 static void flush(const struct dst_admin_src *src, const char *name, struct dst_buf *out)
 {
@@ -119,7 +121,7 @@ static bool on_request(void *arg, const char *req, size_t len, bool overflow, st
 {
 	struct dst_control *ctl = arg;
 	const struct dst_admin_src *src = ctl->src;
-	char line[MAX_REQUEST + 1], *words[3] = {NULL}, *save = NULL;
+	char line[MAX_REQUEST + 1], *words[MAX_WORDS] = {NULL}, *save = NULL;
 	const char *nl = memchr(req, '\n', len);
 	size_t n = 0;
 
@@ -132,9 +134,12 @@ static bool on_request(void *arg, const char *req, size_t len, bool overflow, st
 		return false;
 	memcpy(line, req, (size_t)(nl - req));
 	line[nl - req] = '\0';
-	for (char *w = strtok_r(line, " \t\r", &save); w && n < 3;
+	for (char *w = strtok_r(line, " \t\r", &save); w && n < MAX_WORDS;
 	     w = strtok_r(NULL, " \t\r", &save))
 		words[n++] = w;
+	if (n > 0 && n < MAX_WORDS && src->command &&
+	    src->command(src->reload_arg, (int)n, words, out))
+		return true;
 	if (n == 0 || (n > 1 && strcmp(words[0], "flush") != 0) || n > 2) {
 		dst_buf_printf(out, "error: %s\n", usage);
 		return true;

@@ -4,6 +4,6 @@ noinst_LIBRARIES += %reldir%/libdst_select.a
 %canon_reldir%_libdst_select_a_SOURCES = %reldir%/select.c %reldir%/select.h %reldir%/same.c
 
 noinst_LIBRARIES += %reldir%/libdst_upstream.a
-%canon_reldir%_libdst_upstream_a_SOURCES = %reldir%/upstreams.c %reldir%/reload.c %reldir%/probe.c \
+%canon_reldir%_libdst_upstream_a_SOURCES = %reldir%/upstreams.c %reldir%/reload.c %reldir%/probe.c %reldir%/routes.c \
 	%reldir%/upstream.h %reldir%/internal.h
 %canon_reldir%_libdst_upstream_a_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(GNUTLS_CFLAGS)

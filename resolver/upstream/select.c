@@ -208,12 +208,17 @@ int dst_selector_pick_retry(struct dst_selector *s, uint64_t tried, uint64_t dea
 
 int dst_selector_probe_due(struct dst_selector *s, uint64_t now_ms)
 {
+	return dst_selector_probe_due_in(s, now_ms, UINT64_MAX);
+}
+
+int dst_selector_probe_due_in(struct dst_selector *s, uint64_t now_ms, uint64_t allowed)
+{
 	int due = -1;
 	bool any_up = false;
 
 	for (unsigned i = 0; i < s->n; i++) {
 		const struct dst_up_health *h = &s->h[i];
-		if (!h->available)
+		if (!h->available || !(allowed >> i & 1))
 			continue;
 		if (h->state == DST_UP_UP)
 			any_up = true;

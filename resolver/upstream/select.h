@@ -142,6 +142,13 @@ int dst_selector_pick_retry(struct dst_selector *s, uint64_t tried, uint64_t dea
  * attempt's, with sent_ms = now_ms.
  */
 int dst_selector_probe_due(struct dst_selector *s, uint64_t now_ms);
+/*
+ * dst_selector_probe_due among the upstreams in allowed only (bit i for
+ * upstream i): a query's candidates (its zone's upstreams, or the default
+ * ones), so that a probe carries its question only where the query itself
+ * may go. "At least one other is UP" counts within allowed too.
+ */
+int dst_selector_probe_due_in(struct dst_selector *s, uint64_t now_ms, uint64_t allowed);
 
 /*
  * How long an attempt at upstream i may take before the query moves on
