@@ -10,6 +10,8 @@ check_PROGRAMS += tests/unit/check_pool tests/unit/check_stubby
 TESTS += tests/unit/check_pool tests/unit/check_stubby
 check_PROGRAMS += tests/unit/check_policy
 TESTS += tests/unit/check_policy
+check_PROGRAMS += tests/unit/check_dnsclient
+TESTS += tests/unit/check_dnsclient
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -44,6 +46,10 @@ tests_unit_check_acl_LDADD = resolver/listen/libdst_acl.a dns/libdst_dns.a $(CHE
 tests_unit_check_policy_SOURCES = tests/unit/check_policy.c
 tests_unit_check_policy_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_policy_LDADD = resolver/policy/libdst_policy.a dns/libdst_dns.a $(CHECK_LIBS)
+tests_unit_check_dnsclient_SOURCES = tests/unit/check_dnsclient.c tests/unit/dns_test_util.h
+tests_unit_check_dnsclient_CFLAGS = $(UNIT_CFLAGS) $(LIBUV_CFLAGS) $(LDNS_CFLAGS)
+tests_unit_check_dnsclient_LDADD = resolver/io/libdst_io.a resolver/base/libdst_base.a \
+	dns/libdst_dns.a $(CHECK_LIBS) $(LIBUV_LIBS) $(LDNS_LIBS)
 tests_unit_check_upstream_SOURCES = tests/unit/check_upstream.c
 tests_unit_check_upstream_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_upstream_LDADD = resolver/upstream/libdst_select.a dns/libdst_dns.a $(CHECK_LIBS)

@@ -544,6 +544,9 @@ START_TEST(test_reload_replaces_an_upstream_when_any_transport_setting_changed)
 	b.npins = 1;
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
 	b = base_upstream();
+	b.transport = DST_CONFIG_TRANSPORT_DNS;
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+	b = base_upstream();
 	b.host = "dns.quad9.net";
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
 	b = base_upstream();
@@ -558,6 +561,63 @@ START_TEST(test_reload_replaces_an_upstream_when_any_transport_setting_changed)
 	b = base_upstream();
 	b.idle_timeout_ms = 5000;
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+}
+END_TEST
+
+/*
+ * A query's candidates (its zone's upstreams) are passed as everything
+ * else "tried": picks and failover stay inside them, by the strategy.
+ */
+START_TEST(test_candidates_outside_the_zone_are_never_picked)
+{
+	struct dst_selector *s = set_of(4, DST_UP_ORDERED);
+	uint64_t zone = (1u << 2) | (1u << 3), not_zone = ~zone;
+
+	ck_assert_int_eq(dst_selector_pick(s, not_zone, 100), 2);
+	/* 2 fails: failover goes to 3, never to the default upstreams 0 and 1. */
+	dst_selector_failure(s, 2, DST_ETIMEDOUT, "timed out", 100, 200);
+	ck_assert_int_eq(dst_selector_pick(s, not_zone | 1u << 2, 200), 3);
+	ck_assert_int_eq(dst_selector_pick(s, not_zone | 1u << 2 | 1u << 3, 200), -1);
+	/* With the zone's upstreams all suspect, still one of them, not an UP default one. */
+	dst_selector_failure(s, 3, DST_ETIMEDOUT, "timed out", 100, 200);
+	int i = dst_selector_pick(s, not_zone, 300);
+	ck_assert(i == 2 || i == 3);
+	/* A retry on a dead connection stays inside the zone too. */
+	ck_assert_int_eq(dst_selector_pick_retry(s, not_zone | zone, 1u << 3, 300), 3);
+	dst_selector_free(s);
+}
+END_TEST
+
+START_TEST(test_fastest_among_the_candidates_only)
+{
+	struct dst_selector *s = set_of(3, DST_UP_FASTEST);
+
+	dst_selector_success(s, 0, 1000, 10);
+	dst_selector_success(s, 1, 9000, 10);
+	dst_selector_success(s, 2, 5000, 10);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 20), 0);
+	ck_assert_int_eq(dst_selector_pick(s, 1u << 0, 20), 2);
+	/* Zone {1}: the slow one is the only choice. */
+	ck_assert_int_eq(dst_selector_pick(s, ~(uint64_t)(1u << 1), 20), 1);
+	dst_selector_free(s);
+}
+END_TEST
+
+START_TEST(test_probe_goes_only_to_a_candidate)
+{
+	struct dst_selector *s = set_of(3, DST_UP_ORDERED);
+
+	/* 0 (a default upstream) is suspect; a query of zone {1, 2} must not probe it. */
+	dst_selector_failure(s, 0, DST_ETIMEDOUT, "timed out", 10, 20);
+	ck_assert_int_eq(state(s, 0), DST_UP_SUSPECT);
+	ck_assert_int_eq(dst_selector_probe_due_in(s, 30, (1u << 1) | (1u << 2)), -1);
+	ck_assert_int_eq(state(s, 0), DST_UP_SUSPECT);
+	/* Zone {0}: nothing else UP among the candidates, so no probe either (the query goes). */
+	ck_assert_int_eq(dst_selector_probe_due_in(s, 30, 1u << 0), -1);
+	/* A default query ({0, 1}): probes 0 while 1 is UP. */
+	ck_assert_int_eq(dst_selector_probe_due_in(s, 30, (1u << 0) | (1u << 1)), 0);
+	ck_assert_int_eq(state(s, 0), DST_UP_PROBING);
+	dst_selector_free(s);
 }
 END_TEST
 
@@ -598,6 +658,12 @@ static Suite *upstream_suite(void)
 	tc = tcase_create("attempt_timeout");
 	tcase_add_test(tc, test_attempt_timeout_adapts_to_measured_rtt);
 	tcase_add_test(tc, test_new_rejects_bad_sizes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("candidates");
+	tcase_add_test(tc, test_candidates_outside_the_zone_are_never_picked);
+	tcase_add_test(tc, test_fastest_among_the_candidates_only);
+	tcase_add_test(tc, test_probe_goes_only_to_a_candidate);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reload_plan");
