@@ -52,6 +52,7 @@ static int on_admin_reload(void *arg, void (*err)(void *err_arg, const char *msg
 void dst_server__update_admin(struct dst_server *srv)
 {
 	srv->admin.cfg = srv->cfg;
+	srv->admin.file_cfg = dst_routes__base(srv->cfg);
 	srv->admin.cache = srv->cache;
 	srv->admin.reloads = srv->reloads;
 }

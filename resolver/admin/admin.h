@@ -20,8 +20,9 @@ struct dst_buf;
 
 struct dst_admin_src {
 	uv_loop_t *loop;
-	const struct dst_config *cfg;
-	struct dst_cache *cache; /* NULL: no cache */
+	const struct dst_config *cfg;      /* the running one: the file's plus runtime zones */
+	const struct dst_config *file_cfg; /* the file's alone ("config" prints it) */
+	struct dst_cache *cache;           /* NULL: no cache */
 	struct dst_upstreams *upstreams;
 	struct dst_queries *queries;
 	struct dst_listen *listen;

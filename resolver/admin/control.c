@@ -106,8 +106,19 @@ static void on_config_line(void *arg, const char *line)
 static void config(const struct dst_admin_src *src, struct dst_buf *out)
 {
 	struct dst_buf text = {0};
-	int r = dst_config_print(src->cfg, on_config_line, &text);
+	const struct dst_config *file = src->file_cfg ? src->file_cfg : src->cfg;
+	int r = dst_config_print(file, on_config_line, &text);
 
+	/* Zones added at run time are no part of the file: comments, so the text stays one. */
+	for (size_t i = file->nzones; r == 0 && i < src->cfg->nzones; i++) {
+		const struct dst_config_zone *z = &src->cfg->zones[i];
+		const struct dst_config_upstream *u =
+			z->nupstreams ? &src->cfg->upstreams[z->upstreams[0]] : NULL;
+		dst_buf_printf(&text, "%s# runtime: [zone %s] to %s (%s%s%s)\n",
+			       i == file->nzones ? "\n" : "", z->name, u ? u->name : "-",
+			       u && u->transport == DST_CONFIG_TRANSPORT_DNS ? "plain DNS" : "DoT",
+			       u && u->naddrs ? " " : "", u && u->naddrs ? u->addrs[0].text : "");
+	}
 	if (r == 0 && text.failed)
 		r = DST_ENOMEM;
 	if (r == 0)

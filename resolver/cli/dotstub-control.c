@@ -203,7 +203,8 @@ int main(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		int n = snprintf(cmd + clen, sizeof(cmd) - clen, "%s%s", i > optind ? " " : "",
 				 argv[i]);
-		if (n < 0 || (size_t)n >= sizeof(cmd) - clen - 1 || strpbrk(argv[i], " \t\r\n")) {
+		if (n < 0 || (size_t)n >= sizeof(cmd) - clen - 1 ||
+		    (words && strpbrk(argv[i], " \t\r\n"))) {
 			fprintf(stderr,
 				"dotstub-control: command too long, or a word with blanks\n");
 			return 2;
