@@ -90,9 +90,10 @@ start_plain_unbound
 plain_queries() { grep -ciE "info: [0-9a-f.:]+ $1\.? $2 IN" "$PL_LOG"; }
 
 DS_CTL=$IT_DIR/control
+MPORT=$(it_free_port)
 ZONE_CORP=upstream
 conf() {
-	it_conf_server | sed "s|^\[server\]\$|[server]\ncontrol = $DS_CTL|"
+	it_conf_server | sed "s|^\[server\]\$|[server]\ncontrol = $DS_CTL\nmetrics = 127.0.0.1:$MPORT|"
 	it_conf_upstream tls "tls-name = dot.test" "ca-file = $IT_DIR/dot-ca.pem"
 	echo "[upstream office]"
 	echo "address = 127.0.0.1:$PL_PORT"
@@ -148,6 +149,14 @@ it_expect_match "upstreams: the plain one says so" 'transport: dns \(plain, unen
 it_expect_match "upstreams: ... and has answered" 'answers: [1-9]' "$office"
 it_expect_match "upstreams: the TLS one says so" 'transport: tls' \
 	"$(printf '%s\n' "$CTL_OUT" | sed -n '/^upstream tls$/,/^$/p')"
+if it_ops metrics 127.0.0.1 "$MPORT" --dump "$IT_DIR/metrics.txt" >/dev/null; then
+	it_expect_eq "/metrics: the plain upstream's transport" 1 \
+		"$(awk '$1 == "dotstub_upstream_info{transport=\"dns\",upstream=\"office\"}" { print $2 }' "$IT_DIR/metrics.txt")"
+	it_expect_eq "/metrics: the TLS one's" 1 \
+		"$(awk '$1 == "dotstub_upstream_info{transport=\"tls\",upstream=\"tls\"}" { print $2 }' "$IT_DIR/metrics.txt")"
+else
+	it_fail "/metrics is not valid"
+fi
 it_ctl zones
 it_expect_eq "zones: exit status" 0 "$CTL_RC"
 # zone_block NAME: the lines of NAME's entry in the last "zones" output.
