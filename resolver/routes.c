@@ -204,8 +204,11 @@ int dst_routes__view(struct dst_server *srv, struct dst_config *newbase, struct 
 		dst_routes__view_free(&v->cfg);
 		return DST_ENOMEM;
 	}
-	memcpy(v->cfg.upstreams, base->upstreams, base->nupstreams * sizeof(*base->upstreams));
-	memcpy(v->cfg.zones, base->zones, base->nzones * sizeof(*base->zones));
+	if (base->nupstreams)
+		memcpy(v->cfg.upstreams, base->upstreams,
+		       base->nupstreams * sizeof(*base->upstreams));
+	if (base->nzones)
+		memcpy(v->cfg.zones, base->zones, base->nzones * sizeof(*base->zones));
 	v->cfg.nupstreams = base->nupstreams;
 	v->cfg.nzones = base->nzones;
 	if (base->nupstreams + nz > DST_UP_MAX) {
