@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/dns.h"
 #include "dns/err.h"
+#include "resolver/upstream/internal.h"
 #include "resolver/upstream/select.h"
 
 /* The fake RNG: returns script[] in turn, then fill forever. */
@@ -621,6 +623,82 @@ START_TEST(test_probe_goes_only_to_a_candidate)
 }
 END_TEST
 
+/* --- routes (routes.c): zones to candidate sets ----------------------------------- */
+
+static struct dst_config_zone route_zone(const char *name, uint8_t action, uint16_t *ups, size_t n)
+{
+	struct dst_config_zone z = {.action = action, .upstreams = ups, .nupstreams = n};
+
+	z.wire_len = (uint16_t)dst_dns_name_from_text(name, z.wire);
+	ck_assert_uint_gt(z.wire_len, 0);
+	dst_dns_name_lower(z.wire, z.wire_len);
+	return z;
+}
+
+/* The route of NAME (presentation form) through u. */
+static struct dst_route route_of(const struct dst_upstreams *u, const char *name)
+{
+	uint8_t w[DST_DNS_MAX_NAME];
+	size_t n = dst_dns_name_from_text(name, w);
+	struct dst_route r;
+
+	ck_assert_uint_gt(n, 0);
+	dst_dns_name_lower(w, n);
+	dst_upstreams_route(u, w, n, &r);
+	return r;
+}
+
+START_TEST(test_routes_give_each_zone_its_upstreams_and_the_rest_the_defaults)
+{
+	struct dst_config_upstream ups[4] = {{.name = "pub1"},
+					     {.name = "office", .zoned = true},
+					     {.name = "lab", .zoned = true},
+					     {.name = "pub2"}};
+	uint16_t office[] = {1}, lab[] = {2, 1};
+	struct dst_config_zone zones[] = {
+		route_zone("corp.example", DST_CONFIG_ZONE_FORWARD, office, 1),
+		route_zone("Lab.Corp.Example.", DST_CONFIG_ZONE_FORWARD, lab, 2),
+		route_zone("ads.example", DST_CONFIG_ZONE_NXDOMAIN, NULL, 0),
+		route_zone("no.example", DST_CONFIG_ZONE_REFUSE, NULL, 0),
+		route_zone("settings.example", DST_CONFIG_ZONE_FORWARD, NULL, 0),
+	};
+	struct dst_config cfg = {.upstreams = ups, .nupstreams = 4, .zones = zones, .nzones = 5};
+	struct dst_upstreams u = {.override = DST_ZONES_NONE};
+	struct dst_route r;
+
+	ck_assert_int_eq(dst_upstream__routes_new(&cfg, &u.routes), 0);
+	r = route_of(&u, "www.example.com");
+	ck_assert_uint_eq(r.allowed, 0x9); /* the upstreams no zone names: 0 and 3 */
+	ck_assert_uint_eq(r.zone, DST_ZONES_NONE);
+	ck_assert_int_eq(r.action, DST_CONFIG_ZONE_FORWARD);
+	r = route_of(&u, "WWW.corp.example.");
+	ck_assert_uint_eq(r.allowed, 0x2);
+	ck_assert_uint_eq(r.zone, 0);
+	r = route_of(&u, "corp.example");
+	ck_assert_uint_eq(r.zone, 0);
+	r = route_of(&u, "a.b.lab.corp.example");
+	ck_assert_uint_eq(r.allowed, 0x6); /* the longest zone wins */
+	ck_assert_uint_eq(r.zone, 1);
+	r = route_of(&u, "xlab.corp.example"); /* not under lab: a label is whole */
+	ck_assert_uint_eq(r.zone, 0);
+	r = route_of(&u, "tracker.ads.example");
+	ck_assert_int_eq(r.action, DST_CONFIG_ZONE_NXDOMAIN);
+	r = route_of(&u, "no.example");
+	ck_assert_int_eq(r.action, DST_CONFIG_ZONE_REFUSE);
+	r = route_of(&u, "www.settings.example"); /* no upstream: the defaults */
+	ck_assert_uint_eq(r.allowed, 0x9);
+	ck_assert_uint_eq(r.zone, 4);
+	/* A hotspot: every name takes the override's route, zones included. */
+	dst_upstreams_set_override(&u, 1);
+	ck_assert_uint_eq(route_of(&u, "www.example.com").allowed, 0x6);
+	ck_assert_uint_eq(route_of(&u, "tracker.ads.example").zone, 1);
+	dst_upstreams_set_override(&u, DST_ZONES_NONE);
+	ck_assert_uint_eq(route_of(&u, "www.example.com").allowed, 0x9);
+	ck_assert_ptr_nonnull(dst_upstreams_zones(&u));
+	dst_upstream__routes_free(u.routes);
+}
+END_TEST
+
 static Suite *upstream_suite(void)
 {
 	Suite *s = suite_create("upstream");
@@ -664,6 +742,7 @@ static Suite *upstream_suite(void)
 	tcase_add_test(tc, test_candidates_outside_the_zone_are_never_picked);
 	tcase_add_test(tc, test_fastest_among_the_candidates_only);
 	tcase_add_test(tc, test_probe_goes_only_to_a_candidate);
+	tcase_add_test(tc, test_routes_give_each_zone_its_upstreams_and_the_rest_the_defaults);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reload_plan");
