@@ -5,7 +5,7 @@
  * The running configuration is a view (struct view): the file's
  * configuration (the base, shared and reference-counted) with the runtime
  * zones appended, each with an upstream of its own named zone:NAME (plain
- * DNS, or DoT with --tls-name), and the hotspot's root zone and upstream.
+ * DNS, or DoT with --tls-name), and the hotspot's upstream.
  * Every other field is the base's. A runtime change builds a new view of
  * the same base and applies it the way a reload applies a new file
  * (dst_server__apply): unchanged upstreams keep their objects, health and
@@ -14,14 +14,17 @@
  * they survive it; they last until deleted or the next start.
  *
  * File zones have ids 0..base->nzones-1 (their index in the file's
- * zones), runtime zones the ids after them, the hotspot zone the last:
+ * zones), runtime zones the ids after them:
  * the upstream set's zone table uses the view's indexes as ids.
  *
  * Hotspot sign-in routes every name (also names under runtime or file
  * zones) to the given plain DNS servers for at most 15 minutes: a captive
  * portal's resolver, which is the only one that lets its sign-in page
- * resolve. Its start and end empty the cache (a portal's answers are not
- * to outlive it). A warning is logged each minute while it lasts.
+ * resolve. It is an upstream of the view (named hotspot) that no zone
+ * names, and the upstream set's override sends every name to it; the zone
+ * table stays as it is (local answers keep theirs). Its start and end
+ * empty the cache (a portal's answers are not to outlive it). A warning
+ * is logged each minute while it lasts.
  */
 #include "config.h"
 
@@ -77,7 +80,7 @@ struct view {
 	struct base *base;
 	size_t nrt_ups;   /* runtime upstreams (owned) after the base's */
 	size_t nrt_zones; /* runtime zones (owned) after the base's */
-	uint32_t hotspot; /* the hotspot zone's index, or DST_ZONES_NONE */
+	int hotspot;      /* the hotspot's upstream index, or -1 */
 };
 
 /* --- views ------------------------------------------------------------------------ */
@@ -117,23 +120,21 @@ void dst_routes__view_free(const struct dst_config *cfg)
 	free(v);
 }
 
-/* Appends a runtime zone with one upstream of its own; false when out of memory. */
-static bool add_zone(struct view *v, const char *zname, const uint8_t *wire, size_t wlen,
-		     const char *upname, const char *tls_name, const struct dst_config_addr *addrs,
-		     size_t naddrs)
+/* Appends a runtime upstream (named by no file zone); NULL when out of memory. */
+static struct dst_config_upstream *add_upstream(struct view *v, const char *upname,
+						const char *tls_name,
+						const struct dst_config_addr *addrs, size_t naddrs)
 {
 	struct dst_config_upstream *u = &v->cfg.upstreams[v->cfg.nupstreams];
-	struct dst_config_zone *z = &v->cfg.zones[v->cfg.nzones];
 
 	memset(u, 0, sizeof(*u));
-	memset(z, 0, sizeof(*z));
 	v->cfg.nupstreams++;
 	v->nrt_ups++;
 	u->name = strdup(upname);
 	u->addrs = malloc(naddrs * sizeof(*addrs));
 	u->tls_name = tls_name ? strdup(tls_name) : NULL;
 	if (!u->name || !u->addrs || (tls_name && !u->tls_name))
-		return false;
+		return NULL;
 	memcpy(u->addrs, addrs, naddrs * sizeof(*addrs));
 	u->naddrs = naddrs;
 	u->transport = tls_name ? DST_CONFIG_TRANSPORT_TLS : DST_CONFIG_TRANSPORT_DNS;
@@ -142,7 +143,20 @@ static bool add_zone(struct view *v, const char *zname, const uint8_t *wire, siz
 	u->idle_timeout_ms = 10000;
 	u->host_port = 853;
 	u->zoned = true;
+	return u;
+}
 
+/* Appends a runtime zone with one upstream of its own; false when out of memory. */
+static bool add_zone(struct view *v, const char *zname, const uint8_t *wire, size_t wlen,
+		     const char *upname, const char *tls_name, const struct dst_config_addr *addrs,
+		     size_t naddrs)
+{
+	struct dst_config_upstream *u = add_upstream(v, upname, tls_name, addrs, naddrs);
+	struct dst_config_zone *z = &v->cfg.zones[v->cfg.nzones];
+
+	if (!u)
+		return false;
+	memset(z, 0, sizeof(*z));
 	v->cfg.nzones++;
 	v->nrt_zones++;
 	z->name = strdup(zname);
@@ -194,7 +208,7 @@ int dst_routes__view(struct dst_server *srv, struct dst_config *newbase, struct 
 		b->cfg = newbase;
 	b->refs++;
 	v->base = b;
-	v->hotspot = DST_ZONES_NONE;
+	v->hotspot = -1;
 	const struct dst_config *base = b->cfg;
 	v->cfg = *base;
 	v->cfg.upstreams = calloc(base->nupstreams + nz + 1, sizeof(*v->cfg.upstreams));
@@ -225,12 +239,12 @@ int dst_routes__view(struct dst_server *srv, struct dst_config *newbase, struct 
 		}
 	}
 	if (rt->hotspot) {
-		static const uint8_t root[1] = {0};
-		if (!add_zone(v, ".", root, 1, HOTSPOT_NAME, NULL, rt->hs_addrs, rt->hs_naddrs)) {
+		/* No zone: every name is sent to it by the upstream set's override. */
+		if (!add_upstream(v, HOTSPOT_NAME, NULL, rt->hs_addrs, rt->hs_naddrs)) {
 			dst_routes__view_free(&v->cfg);
 			return DST_ENOMEM;
 		}
-		v->hotspot = (uint32_t)(v->cfg.nzones - 1);
+		v->hotspot = (int)(v->cfg.nupstreams - 1);
 	}
 	*out = &v->cfg;
 	return 0;
@@ -296,11 +310,13 @@ static size_t flush_changed(struct dst_cache *cache, const struct dst_config *a,
 void dst_routes__committed(struct dst_server *srv, const struct dst_config *old)
 {
 	const struct view *v = view_of(srv->cfg);
-	bool hs_changed = old && view_of(old)->hotspot != DST_ZONES_NONE
-				  ? v->hotspot == DST_ZONES_NONE
-				  : v->hotspot != DST_ZONES_NONE;
+	const struct view *o = old ? view_of(old) : NULL;
+	bool hs_changed =
+		(o && o->hotspot >= 0) != (v->hotspot >= 0) ||
+		(o && o->hotspot >= 0 &&
+		 !same_upstream(&old->upstreams[o->hotspot], &srv->cfg->upstreams[v->hotspot]));
 
-	dst_upstreams_set_override(srv->upstreams, v->hotspot);
+	dst_upstreams_set_override(srv->upstreams, v->hotspot >= 0 ? UINT64_C(1) << v->hotspot : 0);
 	if (!old || !srv->cache)
 		return;
 	if (hs_changed) {
@@ -582,8 +598,6 @@ static void list_zones(struct dst_server *srv, struct dst_buf *out)
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct dst_config_zone *z = &cfg->zones[i];
 		bool file = i < base->nzones;
-		if (!file && view_of(cfg)->hotspot == i)
-			continue;
 		dst_buf_printf(out, "zone %s\n  origin: ", z->name);
 		if (file)
 			dst_buf_printf(out, "file %s:%u\n", base->file ? base->file : "<built-in>",

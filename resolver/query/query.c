@@ -283,9 +283,9 @@ static bool start_attempt(struct dst_query *q)
 
 	if (now >= q->deadline_ms)
 		return false;
-	/* Upstreams outside the query's candidates count as tried: never picked. */
+	/* Only among the query's candidates (its zone's upstreams, or the default ones). */
 	struct dst_upstream *up =
-		dst_upstreams_pick_retry(qs->upstreams, q->tried | ~q->allowed, q->dead_conn);
+		dst_upstreams_pick_retry(qs->upstreams, q->tried, q->dead_conn, q->allowed);
 	if (!up)
 		return false;
 	uint64_t bit = UINT64_C(1) << dst_upstream_index(up);

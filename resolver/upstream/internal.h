@@ -51,7 +51,7 @@ struct dst_upstreams {
 	uint64_t boot_next_ms;     /* the earliest ups[]->boot_next_ms */
 	uint64_t rng;              /* xorshift state: jitter and exploration */
 	struct dst_routes *routes; /* the zones of cfg, as candidate sets (routes.c) */
-	uint32_t override;         /* hotspot: every name takes this zone's route; or NONE */
+	uint64_t override;         /* hotspot: every name goes to these upstreams; 0: none */
 };
 
 /* routes.c: the zone table of a configuration, with each zone's candidate upstreams. */

@@ -70,9 +70,15 @@ void dst_upstreams_route(const struct dst_upstreams *u, const uint8_t *qname, si
 			 struct dst_route *out)
 {
 	const struct dst_routes *r = u->routes;
-	uint32_t id = u->override;
+	uint32_t id = DST_ZONES_NONE;
 
-	if (id == DST_ZONES_NONE && r)
+	if (u->override) {
+		*out = (struct dst_route){.allowed = u->override,
+					  .action = DST_CONFIG_ZONE_FORWARD,
+					  .zone = DST_ZONES_NONE};
+		return;
+	}
+	if (r)
 		id = dst_zones_match(r->zones, qname, len);
 	if (!r || id >= r->n) {
 		*out = (struct dst_route){
@@ -85,9 +91,9 @@ void dst_upstreams_route(const struct dst_upstreams *u, const uint8_t *qname, si
 	*out = r->zone[id];
 }
 
-void dst_upstreams_set_override(struct dst_upstreams *u, uint32_t zone)
+void dst_upstreams_set_override(struct dst_upstreams *u, uint64_t allowed)
 {
-	u->override = zone;
+	u->override = allowed;
 }
 
 const struct dst_zones *dst_upstreams_zones(const struct dst_upstreams *u)

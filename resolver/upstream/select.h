@@ -135,6 +135,16 @@ int dst_selector_pick(struct dst_selector *s, uint64_t tried, uint64_t now_ms);
 int dst_selector_pick_retry(struct dst_selector *s, uint64_t tried, uint64_t dead, uint64_t now_ms);
 
 /*
+ * dst_selector_pick and _pick_retry among the upstreams in allowed only (a
+ * query's candidates: its zone's upstreams, or the default ones). The
+ * others are never picked; an attempt is a first one (round-robin moves
+ * on, fastest may explore) while no allowed upstream is in tried.
+ */
+int dst_selector_pick_in(struct dst_selector *s, uint64_t tried, uint64_t allowed, uint64_t now_ms);
+int dst_selector_pick_retry_in(struct dst_selector *s, uint64_t tried, uint64_t dead,
+			       uint64_t allowed, uint64_t now_ms);
+
+/*
  * An upstream a probe should be sent to now, or -1: a SUSPECT one, or a
  * DOWN one whose backoff is over, while at least one other is UP (with
  * none UP, queries themselves go to the others and decide). The one

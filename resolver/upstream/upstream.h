@@ -123,12 +123,13 @@ void dst_upstreams_free_retired(struct dst_upstream *list, bool close);
 /* The upstream for a query's next attempt (tried: bit per index), or NULL when none is left. */
 struct dst_upstream *dst_upstreams_pick(struct dst_upstreams *u, uint64_t tried);
 /*
- * Like dst_upstreams_pick; when every available upstream was tried, one of
- * dead (tried ones whose connection was presumed dead), to retry on a
- * fresh connection; NULL when neither has one.
+ * Like dst_upstreams_pick, among the upstreams in allowed only (the
+ * query's candidates: dst_upstreams_route); when every available one was
+ * tried, one of dead (tried ones whose connection was presumed dead), to
+ * retry on a fresh connection; NULL when neither has one.
  */
 struct dst_upstream *dst_upstreams_pick_retry(struct dst_upstreams *u, uint64_t tried,
-					      uint64_t dead);
+					      uint64_t dead, uint64_t allowed);
 /* The adaptive timeout for an attempt at up, in ms. */
 uint32_t dst_upstreams_attempt_timeout(const struct dst_upstreams *u,
 				       const struct dst_upstream *up);
@@ -168,12 +169,18 @@ bool dst_upstream_presumed_dead(const struct dst_upstream *up, const struct dst_
  * The route of a name (lower-case wire form, len bytes with the root
  * label): its zone's upstreams or action, else the default upstreams
  * (every upstream no zone names). While an override is set (hotspot),
- * every name takes that zone's route.
+ * every name goes to its upstreams (zone DST_ZONES_NONE), zones and
+ * actions notwithstanding.
  */
 void dst_upstreams_route(const struct dst_upstreams *u, const uint8_t *qname, size_t len,
 			 struct dst_route *out);
-/* Every name takes zone's route from now on (DST_ZONES_NONE: back to normal). */
-void dst_upstreams_set_override(struct dst_upstreams *u, uint32_t zone);
+/*
+ * Every name goes to the upstreams in allowed from now on (bit per index,
+ * as of the running set; set it again after a commit); 0: back to zones.
+ * The zone table is not involved, so local answers that consult it
+ * (dst_upstreams_zones) are not routed away by a hotspot.
+ */
+void dst_upstreams_set_override(struct dst_upstreams *u, uint64_t allowed);
 /* The zone table of the running configuration (for the local answers' "a [zone] routes it"). */
 const struct dst_zones *dst_upstreams_zones(const struct dst_upstreams *u);
 /* Its bit in a query's tried mask: the index in the running set. */

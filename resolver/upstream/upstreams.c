@@ -133,9 +133,9 @@ struct dst_upstream *dst_upstreams_pick(struct dst_upstreams *u, uint64_t tried)
 }
 
 struct dst_upstream *dst_upstreams_pick_retry(struct dst_upstreams *u, uint64_t tried,
-					      uint64_t dead)
+					      uint64_t dead, uint64_t allowed)
 {
-	int i = dst_selector_pick_retry(u->selector, tried, dead, uv_now(u->loop));
+	int i = dst_selector_pick_retry_in(u->selector, tried, dead, allowed, uv_now(u->loop));
 
 	return i < 0 ? NULL : u->ups[i];
 }
@@ -595,7 +595,6 @@ int dst_upstreams_new(uv_loop_t *loop, const struct dst_config *cfg,
 	u->cfg = cfg;
 	u->cb = *cb;
 	u->boot_next_ms = UINT64_MAX;
-	u->override = DST_ZONES_NONE;
 	if (uv_random(NULL, NULL, &u->rng, sizeof(u->rng), 0, NULL) < 0 || u->rng == 0)
 		u->rng = uv_hrtime() | 1;
 	if (cfg->nupstreams > DST_UP_MAX) {

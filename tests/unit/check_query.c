@@ -75,9 +75,10 @@ struct dst_upstream *dst_upstreams_pick(struct dst_upstreams *u, uint64_t tried)
 }
 
 struct dst_upstream *dst_upstreams_pick_retry(struct dst_upstreams *u, uint64_t tried,
-					      uint64_t dead)
+					      uint64_t dead, uint64_t allowed)
 {
-	struct dst_upstream *up = dst_upstreams_pick(u, tried);
+	/* The fake picks in order among the candidates: the others count as tried. */
+	struct dst_upstream *up = dst_upstreams_pick(u, tried | ~allowed);
 
 	u->last_dead = dead;
 	if (up || !(dead & tried))

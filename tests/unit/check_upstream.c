@@ -590,6 +590,30 @@ START_TEST(test_candidates_outside_the_zone_are_never_picked)
 }
 END_TEST
 
+START_TEST(test_round_robin_turns_within_the_candidates)
+{
+	struct dst_selector *s = set_of(4, DST_UP_ROUND_ROBIN);
+	uint64_t zone = (1u << 1) | (1u << 3);
+
+	/* Each first attempt of a zone query moves the turn on, among the zone's. */
+	ck_assert_int_eq(dst_selector_pick_in(s, 0, zone, 10), 1);
+	ck_assert_int_eq(dst_selector_pick_in(s, 0, zone, 10), 3);
+	ck_assert_int_eq(dst_selector_pick_in(s, 0, zone, 10), 1);
+	/* A failover (1 tried) is not a first attempt: the turn stays. */
+	ck_assert_int_eq(dst_selector_pick_in(s, 1u << 1, zone, 10), 3);
+	ck_assert_int_eq(dst_selector_pick_in(s, 0, zone, 10), 3);
+	/* Default queries ({0, 2}) take their turns too. */
+	ck_assert_int_eq(dst_selector_pick_in(s, 0, (1u << 0) | (1u << 2), 10), 0);
+	ck_assert_int_eq(dst_selector_pick_in(s, 0, (1u << 0) | (1u << 2), 10), 2);
+	ck_assert_int_eq(dst_selector_pick_in(s, 0, (1u << 0) | (1u << 2), 10), 0);
+	/* Nothing allowed left: -1, never one outside. */
+	ck_assert_int_eq(dst_selector_pick_in(s, zone, zone, 10), -1);
+	ck_assert_int_eq(dst_selector_pick_retry_in(s, zone, 1u << 3, zone, 10), 3);
+	ck_assert_int_eq(dst_selector_pick_retry_in(s, zone, 0, zone, 10), -1);
+	dst_selector_free(s);
+}
+END_TEST
+
 START_TEST(test_fastest_among_the_candidates_only)
 {
 	struct dst_selector *s = set_of(3, DST_UP_FASTEST);
@@ -663,7 +687,7 @@ START_TEST(test_routes_give_each_zone_its_upstreams_and_the_rest_the_defaults)
 		route_zone("settings.example", DST_CONFIG_ZONE_FORWARD, NULL, 0),
 	};
 	struct dst_config cfg = {.upstreams = ups, .nupstreams = 4, .zones = zones, .nzones = 5};
-	struct dst_upstreams u = {.override = DST_ZONES_NONE};
+	struct dst_upstreams u = {0};
 	struct dst_route r;
 
 	ck_assert_int_eq(dst_upstream__routes_new(&cfg, &u.routes), 0);
@@ -688,11 +712,15 @@ START_TEST(test_routes_give_each_zone_its_upstreams_and_the_rest_the_defaults)
 	r = route_of(&u, "www.settings.example"); /* no upstream: the defaults */
 	ck_assert_uint_eq(r.allowed, 0x9);
 	ck_assert_uint_eq(r.zone, 4);
-	/* A hotspot: every name takes the override's route, zones included. */
-	dst_upstreams_set_override(&u, 1);
-	ck_assert_uint_eq(route_of(&u, "www.example.com").allowed, 0x6);
-	ck_assert_uint_eq(route_of(&u, "tracker.ads.example").zone, 1);
-	dst_upstreams_set_override(&u, DST_ZONES_NONE);
+	/* A hotspot: every name goes to its upstream, zones and actions included. */
+	dst_upstreams_set_override(&u, 0x8);
+	ck_assert_uint_eq(route_of(&u, "www.example.com").allowed, 0x8);
+	ck_assert_uint_eq(route_of(&u, "www.corp.example").allowed, 0x8);
+	r = route_of(&u, "tracker.ads.example");
+	ck_assert_int_eq(r.action, DST_CONFIG_ZONE_FORWARD);
+	ck_assert_uint_eq(r.allowed, 0x8);
+	ck_assert_uint_eq(r.zone, DST_ZONES_NONE);
+	dst_upstreams_set_override(&u, 0);
 	ck_assert_uint_eq(route_of(&u, "www.example.com").allowed, 0x9);
 	ck_assert_ptr_nonnull(dst_upstreams_zones(&u));
 	dst_upstream__routes_free(u.routes);
@@ -741,6 +769,7 @@ static Suite *upstream_suite(void)
 	tc = tcase_create("candidates");
 	tcase_add_test(tc, test_candidates_outside_the_zone_are_never_picked);
 	tcase_add_test(tc, test_fastest_among_the_candidates_only);
+	tcase_add_test(tc, test_round_robin_turns_within_the_candidates);
 	tcase_add_test(tc, test_probe_goes_only_to_a_candidate);
 	tcase_add_test(tc, test_routes_give_each_zone_its_upstreams_and_the_rest_the_defaults);
 	suite_add_tcase(s, tc);
