@@ -11,6 +11,8 @@
 #   - a reload that changes a zone drops its cached names;
 #   - runtime zones: zone add (tagged), zones, surviving a reload, zone del
 #     --tag (and their cached names dropped);
+#   - zone add --tls-name: DoT checked against the system store (the test CA
+#     is not in it: refused with an EDE, never asked in clear text);
 #   - hotspot: refused above 15m; a 3 s hotspot sends every name to the
 #     plain server, warns, and ends by itself.
 # shellcheck source=lib.sh
@@ -212,6 +214,25 @@ it_expect_rcode "deleted: other.test goes over TLS again (its cached answer drop
 it_expect_eq "... the TLS upstream saw it again" 2 "$(it_upstream_queries www.other.test A)"
 it_ctl zone del --tag wg0
 it_expect_eq "zone del of nothing: an error" 1 "$CTL_RC"
+
+# --tls-name: DNS over TLS, checked against the system trust store, which does
+# not know the test CA: the name is refused, and never asked in clear text.
+it_ctl zone add tls.test "127.0.0.1:$UB_PORT" --tls-name dot.test
+if [ "$CTL_RC" = 0 ]; then
+	it_expect_match "zone add --tls-name: a DoT zone" '^zone tls\.test\.: tls 127\.0\.0\.1:' "$CTL_OUT"
+	it_dig +tcp +edns www.tls.test A
+	it_expect_rcode "... whose certificate the system store does not vouch for" SERVFAIL
+	it_expect_match "... says why (EDE)" 'certificate|verif' "$IT_OUT"
+	it_ctl upstreams
+	it_expect_match "... the upstream zone:tls.test. is TLS" 'transport: tls' \
+		"$(printf '%s\n' "$CTL_OUT" | sed -n '/^upstream zone:tls\.test\.$/,/^$/p')"
+else
+	it_expect_match "zone add --tls-name without a system trust store: refused" \
+		'cannot apply' "$CTL_OUT"
+fi
+it_expect_eq "... and nothing asked www.tls.test in clear text" 0 "$(plain_queries www.tls.test A)"
+it_expect_eq "... nor got it past the handshake" 0 "$(it_upstream_queries www.tls.test A)"
+it_ctl zone del tls.test
 
 # --- hotspot ---------------------------------------------------------------------------
 it_ctl hotspot 16m "127.0.0.1:$PL_PORT"
