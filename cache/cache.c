@@ -290,6 +290,44 @@ size_t dst_cache_flush_name(struct dst_cache *c, const uint8_t *name, size_t len
 	return n;
 }
 
+/* Whether the lower-case wire name k (klen bytes) is zone (zlen bytes) or under it. */
+static bool under(const uint8_t *k, size_t klen, const uint8_t *zone, size_t zlen)
+{
+	size_t p = 0;
+
+	/* Label by label from the left, until what is left is as long as the zone. */
+	while (p < klen && klen - p > zlen && k[p] != 0)
+		p += k[p] + 1u;
+	return p < klen && klen - p == zlen && memcmp(k + p, zone, zlen) == 0;
+}
+
+size_t dst_cache_flush_under(struct dst_cache *c, const uint8_t *name, size_t len)
+{
+	uint8_t lower[DST_DNS_MAX_NAME];
+	size_t n = 0;
+
+	if (len == 0 || len > sizeof lower)
+		return 0;
+	memcpy(lower, name, len);
+	dst_dns_name_lower(lower, len);
+	cache_lock(c);
+	for (size_t i = 0; i < c->nbuckets; i++) {
+		struct entry **pp = &c->table[i], *e;
+
+		while ((e = *pp) != NULL) {
+			/* The key is the lower-cased name, then 5 bytes of type, class and flags. */
+			if (e->key_len > 5 && under(e->data, e->key_len - 5, lower, len)) {
+				dst_cache__drop(c, pp);
+				n++;
+			} else {
+				pp = &e->next;
+			}
+		}
+	}
+	cache_unlock(c);
+	return n;
+}
+
 void dst_cache_set_stale(struct dst_cache *c, uint64_t window_ms)
 {
 	cache_lock(c);

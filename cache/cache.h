@@ -203,4 +203,11 @@ struct dst_cache_load_stats {
 int dst_cache_load(struct dst_cache *c, const uint8_t *data, size_t len, uint64_t now_ms,
 		   int64_t wall_ms, struct dst_cache_load_stats *st);
 
+/*
+ * Drops every entry for name and every name under it (a zone whose route
+ * changed): same form and cost as dst_cache_flush_name. The root (len 1)
+ * drops everything. Returns how many were dropped.
+ */
+size_t dst_cache_flush_under(struct dst_cache *c, const uint8_t *name, size_t len);
+
 #endif

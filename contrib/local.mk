@@ -7,7 +7,7 @@ endif
 CLEANFILES += %reldir%/systemd/dotstub.service
 EXTRA_DIST += %reldir%/systemd/dotstub.service.in %reldir%/install-deps.sh %reldir%/run-dotstub.sh %reldir%/fresh-check.sh \
 	%reldir%/openwrt/Makefile %reldir%/openwrt/files/dotstub.init \
-	%reldir%/openwrt/files/dotstub.config
+	%reldir%/openwrt/files/dotstub.config %reldir%/networkmanager/90-dotstub
 
 %reldir%/systemd/dotstub.service: %reldir%/systemd/dotstub.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && \

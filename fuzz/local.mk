@@ -13,7 +13,7 @@
 # --- replay programs (make check) ------------------------------------------
 
 check_PROGRAMS += %reldir%/replay_query %reldir%/replay_answer %reldir%/replay_frame \
-	%reldir%/replay_config %reldir%/replay_state
+	%reldir%/replay_config %reldir%/replay_state %reldir%/replay_dnsclient
 dist_check_SCRIPTS += %reldir%/replay.sh
 TESTS += %reldir%/replay.sh
 EXTRA_DIST += %reldir%/corpus %reldir%/regress %reldir%/dict %reldir%/make-seeds.py
@@ -43,6 +43,11 @@ check_PROGRAMS += %reldir%/replay_validate
 %canon_reldir%_replay_validate_LDADD = resolver/validate/libdst_validate.a $(LDNS_LIBS)
 endif
 EXTRA_DIST += %reldir%/make-validate-seeds.c
+# The plain DNS client's reply matching and UDP query form (libuv only for its I/O half).
+%canon_reldir%_replay_dnsclient_SOURCES = %reldir%/fuzz_dnsclient.c $(FUZZ_COMMON)
+%canon_reldir%_replay_dnsclient_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS)
+%canon_reldir%_replay_dnsclient_LDADD = resolver/io/libdst_io.a resolver/base/libdst_base.a \
+	dns/libdst_dns.a $(LIBUV_LIBS)
 
 %canon_reldir%_replay_config_SOURCES = %reldir%/fuzz_config.c $(FUZZ_COMMON)
 %canon_reldir%_replay_config_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
@@ -62,10 +67,10 @@ FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 FUZZ_SECONDS = 60
-FUZZ_TARGETS = query answer frame config state
+FUZZ_TARGETS = query answer frame config state dnsclient
 FUZZ_ARGS =
 FUZZ_BINS = %reldir%/fuzz_query %reldir%/fuzz_answer %reldir%/fuzz_frame %reldir%/fuzz_config \
-	%reldir%/fuzz_state
+	%reldir%/fuzz_state %reldir%/fuzz_dnsclient
 FUZZ_LINK = $(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir) -I$(top_builddir) -o $@
 # A module's sources are taken from its library's _SOURCES, so a file added
 # to a module is fuzzed too. FUZZ_C prints the .c files among $$srcs.
@@ -76,6 +81,8 @@ FUZZ_QUERY = %reldir%/fuzz_query.c $(FUZZ_ORACLE) %reldir%/fuzz.h \
 FUZZ_ANSWER = %reldir%/fuzz_answer.c $(FUZZ_ORACLE) %reldir%/fuzz.h \
 	$(cache_libdst_cache_a_SOURCES) $(FUZZ_DNS)
 FUZZ_FRAME = %reldir%/fuzz_frame.c %reldir%/fuzz.h tls/frame.c tls/frame.h dns/err.h
+FUZZ_DNSCLIENT = %reldir%/fuzz_dnsclient.c %reldir%/fuzz.h resolver/io/dnsclient.c \
+	resolver/base/addr.c resolver/base/log.c $(FUZZ_DNS)
 FUZZ_CONFIG = %reldir%/fuzz_config.c %reldir%/fuzz.h $(config_libdst_config_a_SOURCES) $(FUZZ_DNS)
 FUZZ_STATE = %reldir%/fuzz_state.c %reldir%/fuzz.h $(resolver_io_libdst_state_a_SOURCES) \
 	$(resolver_upstream_libdst_select_a_SOURCES) $(cache_libdst_cache_a_SOURCES) $(FUZZ_DNS)
@@ -106,6 +113,10 @@ fuzz: $(FUZZ_BINS)
 %reldir%/fuzz_validate: $(FUZZ_VALIDATE)
 	@$(MKDIR_P) %reldir%
 	$(AM_V_CCLD)srcs='$(FUZZ_VALIDATE)'; $(FUZZ_LINK) $(LDNS_CFLAGS) `$(FUZZ_C)` $(LDNS_LIBS)
+
+%reldir%/fuzz_dnsclient: $(FUZZ_DNSCLIENT)
+	@$(MKDIR_P) %reldir%
+	$(AM_V_CCLD)srcs='$(FUZZ_DNSCLIENT)'; $(FUZZ_LINK) $(LIBUV_CFLAGS) `$(FUZZ_C)` $(LIBUV_LIBS)
 
 %reldir%/fuzz_config: $(FUZZ_CONFIG)
 	@$(MKDIR_P) %reldir%

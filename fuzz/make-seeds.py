@@ -544,12 +544,54 @@ def state_seeds():
       ctl=1)
 
 
+# --------------------------------------------------------------------------
+# fuzz_dnsclient: byte 0 the query's length, the query (as dotstub sends it
+# upstream: one question, an OPT with keepalive and padding), the reply.
+
+def dnsclient_seeds():
+    def upstream_query(opts=b"", pad=True, ar=1):
+        h = struct.pack(">HHHHHH", 0x1234, 0x0100, 1, 0, 0, ar)
+        q = name("www.Example.COM") + struct.pack(">HH", 1, 1)
+        if not ar:
+            return h + q
+        rd = opts + struct.pack(">HH", 11, 0)
+        if pad:
+            rd += struct.pack(">HH", 12, 20) + b"\0" * 20
+        return h + q + b"\0" + struct.pack(">HHIH", 41, 1232, 0, len(rd)) + rd
+
+    def reply(qm, msg_id=None, qr=True, tc=False, qd=1):
+        h = bytearray(qm[:12])
+        if msg_id is not None:
+            h[0:2] = struct.pack(">H", msg_id)
+        h[2] = (0x80 if qr else 0) | 0x01 | (0x02 if tc else 0)
+        h[3] = 0x80
+        h[4:12] = struct.pack(">HHHH", qd, 1, 0, 0)
+        q = qm[12:12 + len(name("www.Example.COM")) + 4]
+        return bytes(h) + q + b"\xc0\x0c\0\1\0\1\0\0\1\x2c\0\4\xc0\0\2\1"
+
+    queries = {
+        "padded": upstream_query(),
+        "ecs": upstream_query(opts=struct.pack(">HHHBB", 8, 4, 1, 0, 0)),
+        "no-opt": upstream_query(ar=0),
+    }
+    for k, qm in queries.items():
+        ok = reply(qm)
+        for tag, r in [("ok", ok), ("wrong-id", reply(qm, msg_id=0x4321)),
+                       ("no-qr", reply(qm, qr=False)), ("tc", reply(qm, tc=True)),
+                       ("two-questions", reply(qm, qd=2)), ("cut", ok[:20])]:
+            write("dnsclient", k + "-" + tag, bytes([len(qm)]) + qm + r)
+    write("dnsclient", "empty", b"\0")
+    write("dnsclient", "bad-label",
+          bytes([20]) + struct.pack(">HHHHHH", 1, 0, 1, 0, 0, 1) + b"\x7fabc")
+
+
 def main():
     query_seeds()
     answer_seeds()
     frame_seeds()
     config_seeds()
     state_seeds()
+    dnsclient_seeds()
 
 
 if __name__ == "__main__":

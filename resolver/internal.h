@@ -25,6 +25,8 @@ struct dst_control;
 struct dst_metrics;
 struct dst_retired;
 struct dst_state_dir;
+struct dst_routing;
+struct dst_buf;
 
 struct dst_server {
 	uv_loop_t *loop;
@@ -44,6 +46,7 @@ struct dst_server {
 	bool config_required;        /* a reload fails when config_path is missing */
 	unsigned reloads;            /* applied so far */
 	struct dst_retired *retired; /* what reloads replaced, until no query uses it */
+	struct dst_routing *routing; /* runtime zones and hotspot (routes.c) */
 	uv_timer_t *retire_timer;    /* exists only while something is retired */
 	uv_timer_t *drain_timer;     /* these two exist only during shutdown */
 	uv_check_t *drain_check;
@@ -77,5 +80,32 @@ int dst_server__cache_carry(struct dst_server *srv, struct dst_cache *from, stru
 /* The old generations still referenced by queries: closed and freed (at shutdown too). */
 void dst_reload__retire_all(struct dst_server *srv);
 void dst_reload__free_retired(struct dst_server *srv);
+/*
+ * Applies cfg (a view: dst_routes__view), taken whatever happens: plans
+ * every part beside the running state, then commits or undoes. file: a
+ * reload of the file (counted, logged as such); else a runtime change of
+ * routes. Problems go to err (may be NULL). Returns 0 or a negative code.
+ */
+int dst_server__apply(struct dst_server *srv, struct dst_config *cfg, bool file,
+		      void (*err)(void *arg, const char *msg), void *arg);
+
+/* routes.c: runtime zones and hotspot sign-in; the running configuration is a view. */
+int dst_routes__new(struct dst_server *srv);
+/* Stops the hotspot timer (shutdown). */
+void dst_routes__close(struct dst_server *srv);
+void dst_routes__free(struct dst_server *srv);
+/*
+ * The view of newbase (taken; NULL: the running view's base) with the
+ * runtime zones and the hotspot appended. DST_EINVAL: too many upstreams.
+ */
+int dst_routes__view(struct dst_server *srv, struct dst_config *newbase, struct dst_config **out);
+/* Frees a view (and its base with the last view of it). */
+void dst_routes__view_free(const struct dst_config *cfg);
+/* The file's configuration a view was made of. */
+const struct dst_config *dst_routes__base(const struct dst_config *cfg);
+/* A view was committed in place of old (NULL at start): override, cache flushes. */
+void dst_routes__committed(struct dst_server *srv, const struct dst_config *old);
+/* The control socket's zone, zones and hotspot commands; 0: not one of them. */
+int dst_routes__command(void *arg, int argc, char **argv, struct dst_buf *out);
 
 #endif

@@ -131,7 +131,7 @@ static void finalize(struct dst_server *srv, struct dst_retired *r)
 	dst_listen_close_retired(srv->listen, r->listeners);
 	/* Attempts still out on an old pool are cancelled: their queries fail over. */
 	dst_upstreams_free_retired(r->ups, true);
-	dst_config_free(r->cfg);
+	dst_routes__view_free(r->cfg);
 	free(r);
 }
 
@@ -161,7 +161,7 @@ void dst_reload__free_retired(struct dst_server *srv)
 	while ((r = srv->retired)) {
 		srv->retired = r->next;
 		dst_upstreams_free_retired(r->ups, false);
-		dst_config_free(r->cfg);
+		dst_routes__view_free(r->cfg);
 		free(r);
 	}
 }
@@ -224,6 +224,7 @@ static void commit(struct dst_server *srv, struct plan *p, struct dst_retired *r
 	dst_queries_reconfigure(srv->queries, srv->cfg, srv->cache);
 	dst_log_configure(p->cfg->log, p->cfg->log_level);
 	dst_server__state_timer(srv);
+	dst_routes__committed(srv, old);
 	schedule_retire(srv);
 }
 
@@ -240,35 +241,16 @@ static int load(struct dst_server *srv, struct dst_config **cfg, struct errs *e)
 	return r;
 }
 
-int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char *msg), void *arg)
+int dst_server__apply(struct dst_server *srv, struct dst_config *cfg, bool file,
+		      void (*err)(void *arg, const char *msg), void *arg)
 {
-	struct errs e = {err, arg};
-	struct plan p = {0};
+	struct plan p = {.cfg = cfg};
 	struct dst_retired *ret = NULL;
-	const char *name;
+	const char *name = !file              ? "runtime routes"
+			   : srv->config_path ? srv->config_path
+					      : "built-in defaults";
 	int r;
 
-	if (srv->stopping)
-		return DST_ECANCELED;
-	dst_notify_reloading();
-	r = load(srv, &p.cfg, &e);
-	name = srv->config_path ? srv->config_path : "built-in defaults";
-	if (r < 0) {
-		dst_log(DST_LOG_ERR,
-			"reload: %s not usable (%s): still running with the previous "
-			"configuration",
-			name, dst_strerror(r));
-		dst_notify(
-			"READY=1\nSTATUS=reload failed, running with the previous configuration");
-		return r;
-	}
-	if (!same_str(p.cfg->user, srv->cfg->user) || !same_str(p.cfg->chroot, srv->cfg->chroot))
-		dst_log(DST_LOG_WARN, "reload: user and chroot take effect at the next start");
-	if (!same_str(p.cfg->state_dir, srv->cfg->state_dir))
-		dst_log(DST_LOG_WARN, "reload: state-dir takes effect at the next start (the state "
-				      "is still kept in the one dotstub started with)");
-	/* New upstreams read their ca-file or the system store anew (they may have changed). */
-	dst_tls_trust_refresh();
 	r = dst_listen_plan(srv->listen, p.cfg, &p.listen);
 	if (r == 0)
 		r = dst_upstreams_plan(srv->upstreams, p.cfg, &p.ups);
@@ -278,15 +260,16 @@ int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char 
 		r = DST_ENOMEM;
 	if (r < 0) {
 		undo(&p);
-		dst_config_free(p.cfg);
+		dst_routes__view_free(p.cfg);
 		dst_log(DST_LOG_ERR,
-			"reload: %s cannot be applied (%s): still running with the "
+			"%s%s cannot be applied (%s): still running with the "
 			"previous configuration",
-			name, dst_strerror(r));
+			file ? "reload: " : "", name, dst_strerror(r));
 		if (err)
 			err(arg, "the new configuration cannot be applied: see the log");
-		dst_notify(
-			"READY=1\nSTATUS=reload failed, running with the previous configuration");
+		if (file)
+			dst_notify("READY=1\nSTATUS=reload failed, running with the previous "
+				   "configuration");
 		return r;
 	}
 	size_t nlisten = p.cfg->nlisten, nups = p.cfg->nupstreams;
@@ -296,6 +279,12 @@ int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char 
 	dst_listen_workers_pause(srv->listen);
 	commit(srv, &p, ret);
 	dst_listen_workers_start(srv->listen);
+	if (!file) {
+		dst_server__update_admin(srv);
+		dst_log(DST_LOG_INFO, "runtime routes applied: %zu upstreams (%u kept)", nups,
+			kept_u);
+		return 0;
+	}
 	srv->reloads++;
 	dst_server__update_admin(srv);
 	dst_log(DST_LOG_NOTICE,
@@ -307,6 +296,51 @@ int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char 
 			    : "kept");
 	dst_notify("READY=1\nSTATUS=running (reloaded %u times)", srv->reloads);
 	return 0;
+}
+
+int dst_server_reload(struct dst_server *srv, void (*err)(void *arg, const char *msg), void *arg)
+{
+	struct errs e = {err, arg};
+	struct dst_config *base = NULL, *view = NULL;
+	const char *name;
+	int r;
+
+	if (srv->stopping)
+		return DST_ECANCELED;
+	dst_notify_reloading();
+	r = load(srv, &base, &e);
+	name = srv->config_path ? srv->config_path : "built-in defaults";
+	if (r < 0) {
+		dst_log(DST_LOG_ERR,
+			"reload: %s not usable (%s): still running with the previous "
+			"configuration",
+			name, dst_strerror(r));
+		dst_notify(
+			"READY=1\nSTATUS=reload failed, running with the previous configuration");
+		return r;
+	}
+	if (!same_str(base->user, srv->cfg->user) || !same_str(base->chroot, srv->cfg->chroot))
+		dst_log(DST_LOG_WARN, "reload: user and chroot take effect at the next start");
+	if (!same_str(base->state_dir, srv->cfg->state_dir))
+		dst_log(DST_LOG_WARN, "reload: state-dir takes effect at the next start (the state "
+				      "is still kept in the one dotstub started with)");
+	/* The runtime zones stay: the view of the new file has them too. */
+	r = dst_routes__view(srv, base, &view);
+	if (r < 0) {
+		dst_log(DST_LOG_ERR,
+			"reload: %s with the runtime zones: %s: still running with the previous "
+			"configuration",
+			name, r == DST_EINVAL ? "too many upstreams" : dst_strerror(r));
+		if (err)
+			err(arg, "the new configuration and the runtime zones have more than 64 "
+				 "upstreams");
+		dst_notify(
+			"READY=1\nSTATUS=reload failed, running with the previous configuration");
+		return r;
+	}
+	/* New upstreams read their ca-file or the system store anew (they may have changed). */
+	dst_tls_trust_refresh();
+	return dst_server__apply(srv, view, true, err, arg);
 }
 
 int dst_server_set_config_path(struct dst_server *srv, const char *path, bool required)

@@ -58,6 +58,7 @@ static int on_admin_save(void *arg, char *what, size_t cap)
 void dst_server__update_admin(struct dst_server *srv)
 {
 	srv->admin.cfg = srv->cfg;
+	srv->admin.file_cfg = dst_routes__base(srv->cfg);
 	srv->admin.cache = srv->cache;
 	srv->admin.reloads = srv->reloads;
 }
@@ -135,14 +136,22 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 		return DST_ENOMEM;
 	}
 	srv->loop = loop;
-	srv->cfg = cfg;
 	srv->admin = (struct dst_admin_src){
 		.loop = loop,
 		.start_ms = uv_now(loop),
 		.reload = on_admin_reload,
 		.reload_arg = srv,
 		.save = on_admin_save,
+		.command = dst_routes__command,
 	};
+	/* The running configuration is a view of the file's, with the runtime zones (none yet). */
+	struct dst_config *view = NULL;
+	if ((r = dst_routes__new(srv)) < 0 || (r = dst_routes__view(srv, cfg, &view)) < 0) {
+		if (!srv->routing)
+			dst_config_free(cfg);
+		return r;
+	}
+	srv->cfg = cfg = view;
 	/* Handles first: dst_server_stop closes them whatever failed below. */
 	uv_signal_init(loop, &srv->sigint);
 	uv_signal_init(loop, &srv->sigterm);
@@ -162,6 +171,7 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 		r = dst_upstreams_new(loop, cfg, &cb, &srv->upstreams);
 	if (r < 0)
 		return r;
+	dst_routes__committed(srv, NULL);
 	dst_listen_reply_ops(srv->listen, &ops);
 	r = dst_queries_new(loop, cfg, srv->cache, srv->upstreams, &ops, &srv->queries);
 	if (r < 0)
@@ -194,7 +204,8 @@ void dst_server_free(struct dst_server *srv)
 	dst_upstreams_free(srv->upstreams);
 	dst_reload__free_retired(srv);
 	dst_state_dir_close(srv->state_dir);
-	dst_config_free((struct dst_config *)srv->cfg);
+	dst_routes__view_free(srv->cfg);
+	dst_routes__free(srv);
 	free(srv->config_path);
 	free(srv->state_dir_default);
 	free(srv);

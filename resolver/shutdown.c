@@ -58,6 +58,7 @@ static void finish_stop(struct dst_server *srv)
 	uv_close((uv_handle_t *)&srv->sigint, NULL);
 	uv_close((uv_handle_t *)&srv->sigterm, NULL);
 	uv_close((uv_handle_t *)&srv->sighup, NULL);
+	dst_routes__close(srv);
 	dst_listen_close(srv->listen);
 	if (srv->queries)
 		dst_queries_abort_all(srv->queries);

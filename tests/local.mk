@@ -18,6 +18,8 @@ if DNSSEC
 check_PROGRAMS += tests/unit/check_validate
 TESTS += tests/unit/check_validate
 endif
+check_PROGRAMS += tests/unit/check_dnsclient
+TESTS += tests/unit/check_dnsclient
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -61,9 +63,17 @@ tests_unit_check_validate_LDADD = resolver/validate/libdst_validate.a dns/libdst
 	$(CHECK_LIBS) $(LDNS_LIBS)
 EXTRA_DIST += tests/dnssec/make-zones.sh
 
-tests_unit_check_upstream_SOURCES = tests/unit/check_upstream.c
-tests_unit_check_upstream_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_check_upstream_LDADD = resolver/upstream/libdst_select.a dns/libdst_dns.a $(CHECK_LIBS)
+
+tests_unit_check_dnsclient_SOURCES = tests/unit/check_dnsclient.c tests/unit/dns_test_util.h
+tests_unit_check_dnsclient_CFLAGS = $(UNIT_CFLAGS) $(LIBUV_CFLAGS) $(LDNS_CFLAGS)
+tests_unit_check_dnsclient_LDADD = resolver/io/libdst_io.a resolver/base/libdst_base.a \
+	dns/libdst_dns.a $(CHECK_LIBS) $(LIBUV_LIBS) $(LDNS_LIBS)
+# routes.c is compiled in (pure: the zone table and masks) rather than taken from
+# libdst_upstream.a, which would bring the TLS pools and libuv; its header needs their flags.
+tests_unit_check_upstream_SOURCES = tests/unit/check_upstream.c resolver/upstream/routes.c
+tests_unit_check_upstream_CFLAGS = $(UNIT_CFLAGS) $(LIBUV_CFLAGS) $(GNUTLS_CFLAGS)
+tests_unit_check_upstream_LDADD = resolver/upstream/libdst_select.a resolver/policy/libdst_policy.a \
+	dns/libdst_dns.a $(CHECK_LIBS)
 
 tests_unit_check_udpbatch_SOURCES = tests/unit/check_udpbatch.c
 tests_unit_check_udpbatch_CFLAGS = $(UNIT_CFLAGS)

@@ -17,11 +17,13 @@
 struct dst_upstreams;
 struct dst_queries;
 struct dst_listen;
+struct dst_buf;
 
 struct dst_admin_src {
 	uv_loop_t *loop;
-	const struct dst_config *cfg;
-	struct dst_cache *cache; /* NULL: no cache */
+	const struct dst_config *cfg;      /* the running one: the file's plus runtime zones */
+	const struct dst_config *file_cfg; /* the file's alone ("config" prints it) */
+	struct dst_cache *cache;           /* NULL: no cache */
 	struct dst_upstreams *upstreams;
 	struct dst_queries *queries;
 	struct dst_listen *listen;
@@ -39,6 +41,12 @@ struct dst_admin_src {
 	 * not writable) or why it failed. Called with reload_arg.
 	 */
 	int (*save)(void *arg, char *what, size_t cap);
+	/*
+	 * Commands the daemon serves itself (zone, zones, hotspot): writes the
+	 * whole reply ("ok\n..." or "error: ...\n") and returns 1, or returns 0
+	 * when argv[0] is not one of them. Called with reload_arg. NULL: none.
+	 */
+	int (*command)(void *arg, int argc, char **argv, struct dst_buf *out);
 };
 
 #endif

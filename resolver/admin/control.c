@@ -31,6 +31,7 @@
 
 #define MAX_REQUEST 1024
 #define MAX_CONNS 8
+#define MAX_WORDS 32 /* zone add DOMAIN, up to 8 servers, options */
 #define TIMEOUT_MS 5000
 
 struct dst_control {
@@ -40,7 +41,8 @@ struct dst_control {
 };
 
 static const char usage[] =
-	"expected status, upstreams, stats, flush [NAME], reload, config, save or help";
+	"expected status, upstreams, stats, flush [NAME], reload, config, save, zones, zone add|del, "
+	"hotspot or help";
 
 static void flush(const struct dst_admin_src *src, const char *name, struct dst_buf *out)
 {
@@ -124,8 +126,19 @@ static void on_config_line(void *arg, const char *line)
 static void config(const struct dst_admin_src *src, struct dst_buf *out)
 {
 	struct dst_buf text = {0};
-	int r = dst_config_print(src->cfg, on_config_line, &text);
+	const struct dst_config *file = src->file_cfg ? src->file_cfg : src->cfg;
+	int r = dst_config_print(file, on_config_line, &text);
 
+	/* Zones added at run time are no part of the file: comments, so the text stays one. */
+	for (size_t i = file->nzones; r == 0 && i < src->cfg->nzones; i++) {
+		const struct dst_config_zone *z = &src->cfg->zones[i];
+		const struct dst_config_upstream *u =
+			z->nupstreams ? &src->cfg->upstreams[z->upstreams[0]] : NULL;
+		dst_buf_printf(&text, "%s# runtime: [zone %s] to %s (%s%s%s)\n",
+			       i == file->nzones ? "\n" : "", z->name, u ? u->name : "-",
+			       u && u->transport == DST_CONFIG_TRANSPORT_DNS ? "plain DNS" : "DoT",
+			       u && u->naddrs ? " " : "", u && u->naddrs ? u->addrs[0].text : "");
+	}
 	if (r == 0 && text.failed)
 		r = DST_ENOMEM;
 	if (r == 0)
@@ -139,7 +152,7 @@ static bool on_request(void *arg, const char *req, size_t len, bool overflow, st
 {
 	struct dst_control *ctl = arg;
 	const struct dst_admin_src *src = ctl->src;
-	char line[MAX_REQUEST + 1], *words[3] = {NULL}, *save = NULL;
+	char line[MAX_REQUEST + 1], *words[MAX_WORDS] = {NULL}, *save = NULL;
 	const char *nl = memchr(req, '\n', len);
 	size_t n = 0;
 
@@ -152,9 +165,12 @@ static bool on_request(void *arg, const char *req, size_t len, bool overflow, st
 		return false;
 	memcpy(line, req, (size_t)(nl - req));
 	line[nl - req] = '\0';
-	for (char *w = strtok_r(line, " \t\r", &save); w && n < 3;
+	for (char *w = strtok_r(line, " \t\r", &save); w && n < MAX_WORDS;
 	     w = strtok_r(NULL, " \t\r", &save))
 		words[n++] = w;
+	if (n > 0 && n < MAX_WORDS && src->command &&
+	    src->command(src->reload_arg, (int)n, words, out))
+		return true;
 	if (n == 0 || (n > 1 && strcmp(words[0], "flush") != 0) || n > 2) {
 		dst_buf_printf(out, "error: %s\n", usage);
 		return true;

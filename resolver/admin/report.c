@@ -89,11 +89,13 @@ void dst_report_upstreams(const struct dst_admin_src *src, struct dst_buf *b)
 		const struct dst_up_health *h = health(src, up);
 		struct dst_tls_stats ts;
 		uint64_t now = uv_now(src->loop);
-		const char *err =
-			h->cause[0] ? h->cause : dst_tls_pool_last_error(dst_upstream_pool(up));
+		const char *err = h->cause[0] ? h->cause : dst_upstream_last_error(up);
 
-		dst_tls_pool_stats(dst_upstream_pool(up), &ts);
+		dst_upstream_stats(up, &ts);
 		dst_buf_printf(b, "%supstream %s\n", i ? "\n" : "", u->name);
+		dst_buf_printf(b, "  transport: %s%s\n", dst_upstream_transport(up),
+			       u->transport == DST_CONFIG_TRANSPORT_DNS ? " (plain, unencrypted)"
+									: "");
 		dst_buf_printf(b, "  state: %s%s", dst_selector_state_name(h->state),
 			       h->available ? "" : ", no address yet");
 		if (h->state == DST_UP_DOWN && h->retry_ms > now)
@@ -110,6 +112,8 @@ void dst_report_upstreams(const struct dst_admin_src *src, struct dst_buf *b)
 		for (size_t k = 0; k < u->naddrs; k++)
 			dst_buf_printf(b, "%s %s", k ? "," : "", u->addrs[k].text);
 		dst_buf_printf(b, "\n  authentication:");
+		if (u->transport == DST_CONFIG_TRANSPORT_DNS)
+			dst_buf_printf(b, " none (plain DNS)");
 		if (u->tls_name)
 			dst_buf_printf(b, " name %s%s", u->tls_name, u->npins ? "," : "");
 		if (u->npins)
@@ -199,7 +203,7 @@ static void per_upstream(const struct dst_admin_src *src, struct dst_buf *b, con
 	for (size_t i = 0; i < dst_upstreams_count(src->upstreams); i++) {
 		struct dst_tls_stats ts;
 		const struct dst_upstream *up = dst_upstreams_at(src->upstreams, i);
-		dst_tls_pool_stats(dst_upstream_pool(up), &ts);
+		dst_upstream_stats(up, &ts);
 		dst_buf_printf(b, "%s{upstream=\"%s\"} %llu\n", name, dst_upstream_config(up)->name,
 			       ull(get(src, up, &ts)));
 	}
@@ -300,6 +304,13 @@ void dst_report_metrics(const struct dst_admin_src *src, struct dst_buf *b)
 	per_upstream(src, b, "dotstub_upstream_up", "gauge",
 		     "1 while the upstream is up, 0 while it is suspect, down or being probed.",
 		     get_up);
+	family(b, "dotstub_upstream_info", "gauge",
+	       "Always 1: the upstream's transport (tls, or dns for plain DNS).");
+	for (size_t i = 0; i < dst_upstreams_count(src->upstreams); i++) {
+		const struct dst_upstream *up = dst_upstreams_at(src->upstreams, i);
+		dst_buf_printf(b, "dotstub_upstream_info{upstream=\"%s\",transport=\"%s\"} 1\n",
+			       dst_upstream_config(up)->name, dst_upstream_transport(up));
+	}
 	family(b, "dotstub_upstream_srtt_seconds", "gauge",
 	       "Smoothed answer time of the upstream (absent until one answer was timed).");
 	for (size_t i = 0; i < dst_upstreams_count(src->upstreams); i++) {
@@ -325,7 +336,7 @@ void dst_report_metrics(const struct dst_admin_src *src, struct dst_buf *b)
 		const struct dst_upstream *up = dst_upstreams_at(src->upstreams, i);
 		const char *name = dst_upstream_config(up)->name;
 		struct dst_tls_stats ts;
-		dst_tls_pool_stats(dst_upstream_pool(up), &ts);
+		dst_upstream_stats(up, &ts);
 		dst_buf_printf(b,
 			       "dotstub_upstream_handshakes_total{upstream=\"%s\",kind=\"full\"} "
 			       "%llu\n",

@@ -29,21 +29,32 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: dotstub-control [-s SOCKET | -c FILE] [-T SECONDS] COMMAND [NAME]\n"
-		     "commands:\n"
-		     "  status     version, uptime, configuration file, listeners\n"
-		     "  upstreams  each upstream's state, queries, failures by cause, connections\n"
-		     "  stats      queries, cache hits and misses, answers by rcode, limits\n"
-		     "  flush      empty the cache; flush NAME drops only NAME's entries\n"
-		     "  reload     re-read the configuration (as SIGHUP does) and say how it went\n"
-		     "  config     the running configuration, every key with where it came from\n"
-		     "  save       write the persisted state ([server] state-dir) now\n"
-		     "options:\n"
-		     "  -s SOCKET  the control socket (default: [server] control in the\n"
-		     "             configuration file, else " DEFAULT_SOCKET ")\n"
-		     "  -c FILE    the configuration file to find it in "
-		     "(default " DST_CONFIG_DEFAULT_PATH ")\n"
-		     "  -T SECONDS how long to wait for the answer (default 10)\n");
+	fprintf(out,
+		"usage: dotstub-control [-s SOCKET | -c FILE] [-T SECONDS] COMMAND [ARGS]\n"
+		"commands:\n"
+		"  status     version, uptime, configuration file, listeners\n"
+		"  upstreams  each upstream's state, queries, failures by cause, connections\n"
+		"  stats      queries, cache hits and misses, answers by rcode, limits\n"
+		"  flush      empty the cache; flush NAME drops only NAME's entries\n"
+		"  reload     re-read the configuration (as SIGHUP does) and say how it went\n"
+		"  config     the running configuration, every key with where it came from\n"
+		"  save       write the persisted state ([server] state-dir) now\n"
+		"  zones      every zone: where it came from (file:line or runtime), its "
+		"upstreams\n"
+		"  zone add DOMAIN ADDR[:PORT]... [--tls-name NAME] [--tag TAG]\n"
+		"             route DOMAIN to these servers until deleted or restart: plain\n"
+		"             DNS (port 53), or DNS over TLS (853) checked against NAME\n"
+		"  zone del DOMAIN | --tag TAG\n"
+		"             delete a runtime zone, or every one with that tag\n"
+		"  hotspot DURATION ADDR[:PORT]... | hotspot off\n"
+		"             send every name to these plain DNS servers (a captive portal's)\n"
+		"             for DURATION (90s, 5m; at most 15m), or end that early\n"
+		"options:\n"
+		"  -s SOCKET  the control socket (default: [server] control in the\n"
+		"             configuration file, else " DEFAULT_SOCKET ")\n"
+		"  -c FILE    the configuration file to find it in "
+		"(default " DST_CONFIG_DEFAULT_PATH ")\n"
+		"  -T SECONDS how long to wait for the answer (default 10)\n");
 }
 
 static void ignore_error(void *arg, const char *msg)
@@ -156,7 +167,7 @@ int main(int argc, char **argv)
 	char *end;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "s:c:T:h")) != -1) {
+	while ((opt = getopt(argc, argv, "+s:c:T:h")) != -1) {
 		switch (opt) {
 		case 's':
 			sock = optarg;
@@ -181,16 +192,28 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind >= argc || argc - optind > 2 ||
-	    (argc - optind == 2 && strcmp(argv[optind], "flush") != 0)) {
+	/* zone, hotspot: any number of words, checked by dotstub; the others: as before. */
+	bool words = optind < argc &&
+		     (strcmp(argv[optind], "zone") == 0 || strcmp(argv[optind], "hotspot") == 0);
+	if (optind >= argc || (!words && argc - optind > 2) ||
+	    (!words && argc - optind == 2 && strcmp(argv[optind], "flush") != 0)) {
 		usage(stderr);
 		return 2;
 	}
-	if (snprintf(cmd, sizeof(cmd), "%s%s%s\n", argv[optind], argc - optind == 2 ? " " : "",
-		     argc - optind == 2 ? argv[optind + 1] : "") >= (int)sizeof(cmd)) {
-		fprintf(stderr, "dotstub-control: command too long\n");
-		return 2;
+	size_t clen = 0;
+	for (int i = optind; i < argc; i++) {
+		int n = snprintf(cmd + clen, sizeof(cmd) - clen, "%s%s", i > optind ? " " : "",
+				 argv[i]);
+		if (n < 0 || (size_t)n >= sizeof(cmd) - clen - 1 ||
+		    (words && strpbrk(argv[i], " \t\r\n"))) {
+			fprintf(stderr,
+				"dotstub-control: command too long, or a word with blanks\n");
+			return 2;
+		}
+		clen += (size_t)n;
 	}
+	cmd[clen++] = '\n';
+	cmd[clen] = '\0';
 	if (!sock) {
 		if (!explicit_config && access(config, F_OK) != 0)
 			owned = strdup(DEFAULT_SOCKET);

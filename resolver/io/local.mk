@@ -6,7 +6,8 @@ noinst_LIBRARIES += %reldir%/libdst_udpbatch.a
 
 noinst_LIBRARIES += %reldir%/libdst_io.a
 %canon_reldir%_libdst_io_a_SOURCES = %reldir%/netwatch.c %reldir%/netwatch.h \
-	%reldir%/bootstrap.c %reldir%/bootstrap.h %reldir%/reqsrv.c %reldir%/reqsrv.h
+	%reldir%/bootstrap.c %reldir%/bootstrap.h %reldir%/reqsrv.c %reldir%/reqsrv.h \
+	%reldir%/dnsclient.c %reldir%/dnsclient.h
 %canon_reldir%_libdst_io_a_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(CARES_CFLAGS)
 
 # The state file (persisted state): its own archive, so that check_state

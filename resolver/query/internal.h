@@ -48,10 +48,10 @@ enum dst_qevent {
 struct dst_attempt {
 	struct dst_query *q;
 	struct dst_upstream *up;
-	struct dst_tls_req *treq; /* NULL: over (answered, failed or cancelled) */
-	uint64_t sent_ms;         /* now() when sent */
-	uint64_t sent_ns;         /* uv_hrtime() when sent: the RTT */
-	bool moved_on;            /* the query stopped waiting for it first */
+	struct dst_upreq *treq; /* NULL: over (answered, failed or cancelled) */
+	uint64_t sent_ms;       /* now() when sent */
+	uint64_t sent_ns;       /* uv_hrtime() when sent: the RTT */
+	bool moved_on;          /* the query stopped waiting for it first */
 };
 
 struct dst_query {
@@ -76,6 +76,7 @@ struct dst_query {
 	struct dst_attempt att[2]; /* att[cur]: the current attempt; the other: earlier */
 	unsigned cur;
 	struct dst_attempt *ev_att; /* the attempt an ANSWER or FAILED event is about */
+	uint64_t allowed;           /* its candidates (zone or default upstreams): bit per index */
 	uint64_t tried;             /* bit per upstream index */
 	uint64_t dead_conn;         /* tried ones whose connection was presumed dead */
 	uint64_t refreshed;         /* tried again on a fresh connection (once each) */

@@ -13,6 +13,7 @@
 #include "dns/err.h"
 #include "resolver/query/answer.h"
 #include "resolver/query/internal.h"
+#include "resolver/upstream/upstream.h"
 
 void dst_query_reject(struct dst_queries *qs, const uint8_t *wire, size_t len,
 		      const struct dst_reply_to *to, unsigned rcode, bool tc)
@@ -159,7 +160,11 @@ static uint64_t remap_mask(uint64_t mask, const int *upmap, size_t nold)
 void dst_queries_remap(struct dst_queries *qs, const int *upmap, size_t nold)
 {
 	for (struct dst_query *q = qs->list; q; q = q->next) {
+		struct dst_route rt;
 		q->tried = remap_mask(q->tried, upmap, nold);
+		/* Routed anew: the zones (and the default upstreams) may have changed too. */
+		dst_upstreams_route(qs->upstreams, q->dq.qname_lower, q->dq.qname_len, &rt);
+		q->allowed = rt.action == DST_CONFIG_ZONE_FORWARD ? rt.allowed : 0;
 		q->dead_conn = remap_mask(q->dead_conn, upmap, nold);
 		q->refreshed = remap_mask(q->refreshed, upmap, nold);
 	}

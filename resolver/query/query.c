@@ -37,7 +37,8 @@
 #include "resolver/query/internal.h"
 #include "resolver/upstream/upstream.h"
 
-#define MAX_SERVFAILS 2 /* a SERVFAIL is retried once on another upstream */
+#define MAX_SERVFAILS 2  /* a SERVFAIL is retried once on another upstream */
+#define ZONE_NEG_TTL 300 /* action = nxdomain: the SOA's TTL and minimum (negative caching) */
 
 static void query_step(struct dst_query *q, enum dst_qevent ev, int status);
 static void query_finish(struct dst_query *q);
@@ -220,7 +221,7 @@ static void cancel_attempt(struct dst_attempt *a)
 {
 	if (!a->treq)
 		return;
-	dst_tls_cancel(a->treq, a->moved_on ? DST_ETIMEDOUT : DST_ECANCELED);
+	dst_upstream_cancel(a->up, a->treq, a->moved_on ? DST_ETIMEDOUT : DST_ECANCELED);
 	a->treq = NULL;
 }
 
@@ -282,7 +283,9 @@ static bool start_attempt(struct dst_query *q)
 
 	if (now >= q->deadline_ms)
 		return false;
-	struct dst_upstream *up = dst_upstreams_pick_retry(qs->upstreams, q->tried, q->dead_conn);
+	/* Only among the query's candidates (its zone's upstreams, or the default ones). */
+	struct dst_upstream *up =
+		dst_upstreams_pick_retry(qs->upstreams, q->tried, q->dead_conn, q->allowed);
 	if (!up)
 		return false;
 	uint64_t bit = UINT64_C(1) << dst_upstream_index(up);
@@ -483,7 +486,7 @@ static void on_reply_event(struct dst_query *q, enum dst_qevent ev, int status)
 		if (cur->treq && !cur->moved_on) {
 			/* Marked first: the report may move every query off this upstream. */
 			cur->moved_on = true;
-			if (dst_tls_timed_out(cur->treq))
+			if (dst_upstream_timed_out(cur->up, cur->treq))
 				note_dead_conn(q, cur);
 			note_failure(q, cur->up, DST_ETIMEDOUT);
 			dst_upstreams_failed(q->qs->upstreams, cur->up, DST_ETIMEDOUT,
@@ -495,7 +498,7 @@ static void on_reply_event(struct dst_query *q, enum dst_qevent ev, int status)
 		if (!cur->treq || cur->moved_on)
 			return;
 		cur->moved_on = true;
-		if (dst_tls_presumed_dead(cur->treq))
+		if (dst_upstream_presumed_dead(cur->up, cur->treq))
 			note_dead_conn(q, cur);
 		if (q->nservfail < MAX_SERVFAILS && start_attempt(q))
 			return;
@@ -524,7 +527,7 @@ static void query_step(struct dst_query *q, enum dst_qevent ev, int status)
 			ev, dst_strerror(status));
 	switch (q->state) {
 	case DST_Q_NEW:
-		dst_upstreams_query_starts(q->qs->upstreams, q->req, &q->dq);
+		dst_upstreams_query_starts(q->qs->upstreams, q->req, &q->dq, q->allowed);
 		move_on(q);
 		return;
 	case DST_Q_WAIT_REPLY:
@@ -552,6 +555,54 @@ void dst_query__answer_now(struct dst_queries *qs, const uint8_t *wire,
 }
 
 /*
+ * The answer of a zone with action = nxdomain (NXDOMAIN with a made-up SOA
+ * for the zone in the authority section, so that clients cache the denial
+ * for ZONE_NEG_TTL, as for a local zone) or action = refuse (REFUSED).
+ * Authoritative, never cached here (each such miss costs a table lookup).
+ */
+static void answer_zone_action(struct dst_queries *qs, const uint8_t *wire,
+			       const struct dst_dns_query *dq, const struct dst_route *rt,
+			       const struct dst_reply_to *to)
+{
+	static const uint8_t soa_tail[] = {
+		/* MNAME localhost., RNAME nobody.invalid. */
+		9, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't', 0, 6, 'n', 'o', 'b', 'o', 'd', 'y',
+		7, 'i', 'n', 'v', 'a', 'l', 'i', 'd', 0,
+		/* serial 1, refresh 3600, retry 1200, expire 604800, minimum ZONE_NEG_TTL */
+		0, 0, 0, 1, 0, 0, 0x0e, 0x10, 0, 0, 0x04, 0xb0, 0, 0x09, 0x3a, 0x80,
+		(ZONE_NEG_TTL >> 24) & 0xff, (ZONE_NEG_TTL >> 16) & 0xff,
+		(ZONE_NEG_TTL >> 8) & 0xff, ZONE_NEG_TTL & 0xff};
+	bool nx = rt->action == DST_CONFIG_ZONE_NXDOMAIN;
+	ssize_t n = dst_dns_error_response(wire, dq,
+					   nx ? DST_DNS_RCODE_NXDOMAIN : DST_DNS_RCODE_REFUSED,
+					   qs->scratch, sizeof(qs->scratch));
+
+	if (n <= 0)
+		return;
+	const struct dst_config *cfg = qs->cfg;
+	const uint8_t *zone =
+		rt->zone < cfg->nzones ? cfg->zones[rt->zone].wire : (const uint8_t *)"";
+	size_t zlen = rt->zone < cfg->nzones ? cfg->zones[rt->zone].wire_len : 1;
+	size_t soa = zlen + 10 + sizeof(soa_tail), opt = dq->edns ? DST_DNS_OPT_LEN : 0;
+	if (nx && (size_t)n + soa <= sizeof(qs->scratch)) {
+		/* The SOA goes in the authority section, before the OPT (if any). */
+		uint8_t *p = qs->scratch + (size_t)n - opt;
+		memmove(p + soa, p, opt);
+		memcpy(p, zone, zlen);
+		p += zlen;
+		dst_dns_put16(p, DST_DNS_TYPE_SOA);
+		dst_dns_put16(p + 2, 1); /* IN */
+		dst_dns_put32(p + 4, ZONE_NEG_TTL);
+		dst_dns_put16(p + 8, (uint16_t)sizeof(soa_tail));
+		memcpy(p + 10, soa_tail, sizeof(soa_tail));
+		dst_dns_put16(qs->scratch + 8, 1); /* NSCOUNT */
+		n += (ssize_t)soa;
+	}
+	qs->scratch[2] |= 0x04; /* AA: the answer is ours */
+	send_to(qs, to, qs->scratch, (size_t)n);
+}
+
+/*
  * Makes a query for a miss and starts it, or joins an identical one that
  * is already waiting upstream. With no client in to (a prefetch), the
  * answer only refreshes the cache.
@@ -562,7 +613,15 @@ void dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
 {
 	bool client = to->udp || to->tcp;
 	uint32_t h = key_hash(key);
+	struct dst_route rt;
 
+	/* The zone decides where a miss may go; an action zone is answered here. */
+	dst_upstreams_route(qs->upstreams, dq->qname_lower, dq->qname_len, &rt);
+	if (rt.action != DST_CONFIG_ZONE_FORWARD) {
+		if (client)
+			answer_zone_action(qs, wire, dq, &rt, to);
+		return;
+	}
 	if (!client && find_leader(qs, key, h))
 		return;
 	if (qs->npending >= qs->cfg->max_pending) {
@@ -610,6 +669,7 @@ void dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
 	q->start_ms = dst_queries__now(qs);
 	q->deadline_ms = q->start_ms + qs->cfg->query_timeout_ms;
 	q->key_hash = h;
+	q->allowed = rt.allowed;
 	/* A forwarded subnet makes the answer this client's own: no joining. */
 	bool own = dst_query__ecs_passed(qs, dq);
 	struct dst_query *leader = own ? NULL : find_leader(qs, &q->key, q->key_hash);

@@ -109,7 +109,8 @@ uint64_t dst_queries_last_deadline(const struct dst_queries *qs);
 /*
  * A reload renumbered the upstreams: upmap[k] is the new index of old
  * upstream k (nold of them), or -1. The upstream objects themselves do
- * not move; only what queries tried is renumbered.
+ * not move; only what queries tried is renumbered, and their candidates
+ * are routed anew (call it after the upstream set committed).
  */
 void dst_queries_remap(struct dst_queries *qs, const int *upmap, size_t nold);
 /* Queries that would answer through l (a removed listener, closing) drop their answer. */

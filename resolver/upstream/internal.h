@@ -16,15 +16,17 @@
 #define DST_UPSTREAM_RETIRED UINT32_MAX
 
 struct dst_probe;
+struct dst_dnsc;
 struct dst_bootstrap;
 struct dst_netwatch;
 
 struct dst_upstream {
 	struct dst_upstreams *set;
 	const struct dst_config_upstream *cfg;
-	struct dst_tls_pool *pool;
-	unsigned index;    /* in set->ups and the health set; DST_UPSTREAM_RETIRED */
-	const char *label; /* how clients see it in EDE text: host, tls-name or name */
+	struct dst_tls_pool *pool; /* transport = tls; else NULL */
+	struct dst_dnsc *dnsc;     /* transport = dns; else NULL */
+	unsigned index;            /* in set->ups and the health set; DST_UPSTREAM_RETIRED */
+	const char *label;         /* how clients see it in EDE text: host, tls-name or name */
 	uint64_t fails[DST_FAIL_NCAUSES]; /* failed attempts by cause (reports) */
 	uint32_t logged_cause;            /* hash of the cause last logged at warning level */
 	struct dst_probe *probe;          /* the probe in flight, or NULL */
@@ -46,9 +48,16 @@ struct dst_upstreams {
 	struct dst_selector *selector;   /* health and selection of ups[] (select.h) */
 	struct dst_bootstrap *bootstrap; /* NULL: no upstream has a host */
 	struct dst_netwatch *netwatch;
-	uint64_t boot_next_ms; /* the earliest ups[]->boot_next_ms */
-	uint64_t rng;          /* xorshift state: jitter and exploration */
+	uint64_t boot_next_ms;     /* the earliest ups[]->boot_next_ms */
+	uint64_t rng;              /* xorshift state: jitter and exploration */
+	struct dst_routes *routes; /* the zones of cfg, as candidate sets (routes.c) */
+	uint64_t override;         /* hotspot: every name goes to these upstreams; 0: none */
 };
+
+/* routes.c: the zone table of a configuration, with each zone's candidate upstreams. */
+struct dst_routes;
+int dst_upstream__routes_new(const struct dst_config *cfg, struct dst_routes **out);
+void dst_upstream__routes_free(struct dst_routes *r);
 
 /* upstreams.c, for reload.c */
 int dst_upstream__new(struct dst_upstreams *u, const struct dst_config *cfg,

@@ -5,7 +5,7 @@ noinst_LIBRARIES += %reldir%/libdst_select.a
 	%reldir%/saved.c
 
 noinst_LIBRARIES += %reldir%/libdst_upstream.a
-%canon_reldir%_libdst_upstream_a_SOURCES = %reldir%/upstreams.c %reldir%/reload.c %reldir%/probe.c \
+%canon_reldir%_libdst_upstream_a_SOURCES = %reldir%/upstreams.c %reldir%/reload.c %reldir%/probe.c %reldir%/routes.c \
 	%reldir%/persist.c \
 	%reldir%/upstream.h %reldir%/internal.h
 %canon_reldir%_libdst_upstream_a_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(GNUTLS_CFLAGS)

@@ -17,7 +17,7 @@ struct dst_probe {
 	uv_timer_t timer;
 	struct dst_upstreams *set;
 	struct dst_upstream *up;
-	struct dst_tls_req *treq;
+	struct dst_upreq *treq;
 	uint64_t sent_ms, sent_ns;
 };
 
@@ -31,7 +31,7 @@ static void probe_end(struct dst_probe *pr)
 	if (pr->up->probe == pr)
 		pr->up->probe = NULL;
 	if (pr->treq) {
-		dst_tls_cancel(pr->treq, DST_ECANCELED);
+		dst_upstream_cancel(pr->up, pr->treq, DST_ECANCELED);
 		pr->treq = NULL;
 	}
 	uv_close((uv_handle_t *)&pr->timer, on_probe_closed);
@@ -67,11 +67,11 @@ static void on_probe_answer(void *arg, int status, const uint8_t *wire, size_t l
 static void on_probe_timeout(uv_timer_t *t)
 {
 	struct dst_probe *pr = t->data;
-	struct dst_tls_req *treq = pr->treq;
+	struct dst_upreq *treq = pr->treq;
 
 	pr->treq = NULL;
 	if (treq)
-		dst_tls_cancel(treq, DST_ETIMEDOUT);
+		dst_upstream_cancel(pr->up, treq, DST_ETIMEDOUT);
 	probe_end(pr);
 	dst_upstreams_failed(pr->set, pr->up, DST_ETIMEDOUT, pr->sent_ms);
 }
@@ -113,7 +113,7 @@ void dst_upstream__send_probe(struct dst_upstreams *u, struct dst_upstream *up, 
 		pr->up = up;
 		pr->sent_ms = uv_now(u->loop);
 		pr->sent_ns = uv_hrtime();
-		r = dst_tls_send(up->pool, buf, (size_t)n, on_probe_answer, pr, &pr->treq);
+		r = dst_upstream_send(up, buf, (size_t)n, on_probe_answer, pr, &pr->treq);
 		if (r < 0) {
 			pr->treq = NULL;
 			probe_end(pr);

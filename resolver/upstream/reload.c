@@ -24,6 +24,7 @@ struct dst_upstreams_plan {
 	size_t nups;
 	int upmap[DST_UP_MAX]; /* old index -> new index, or -1 */
 	unsigned kept;
+	struct dst_routes *routes; /* cfg's zones */
 };
 
 /*
@@ -57,6 +58,9 @@ int dst_upstreams_plan(struct dst_upstreams *u, const struct dst_config *cfg,
 	p->cfg = cfg;
 	if (cfg->nupstreams > DST_UP_MAX)
 		return DST_EINVAL;
+	int e = dst_upstream__routes_new(cfg, &p->routes);
+	if (e < 0)
+		return e;
 	for (size_t k = 0; k < u->nups; k++)
 		p->upmap[k] = -1;
 	for (size_t i = 0; i < cfg->nupstreams; i++) {
@@ -97,6 +101,7 @@ void dst_upstreams_plan_undo(struct dst_upstreams_plan *p)
 	for (size_t i = 0; i < p->nups; i++)
 		if (p->built[i])
 			dst_upstream__free(p->ups[i], true);
+	dst_upstream__routes_free(p->routes);
 	free(p);
 }
 
@@ -140,6 +145,8 @@ size_t dst_upstreams_commit(struct dst_upstreams *u, struct dst_upstreams_plan *
 	}
 	dst_upstream__selector_opts(u, &o);
 	dst_selector_reconfigure(u->selector, &o, u->nups, from);
+	dst_upstream__routes_free(u->routes);
+	u->routes = p->routes;
 	for (size_t i = 0; i < u->nups; i++) {
 		struct dst_upstream *up = u->ups[i];
 		if (from[i] >= 0)

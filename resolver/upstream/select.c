@@ -138,13 +138,19 @@ static void go_down(struct dst_selector *s, unsigned i, uint64_t now)
 	enter(s, i, DST_UP_DOWN, now);
 }
 
-/* The UP upstream a first or later attempt goes to, by the strategy; -1 if none. */
-static int pick_up(struct dst_selector *s, uint64_t tried)
+/*
+ * The UP upstream a first or later attempt goes to, by the strategy, among
+ * allowed; -1 if none. A first attempt (nothing in allowed tried yet) moves
+ * the round-robin on and may explore.
+ */
+static int pick_up(struct dst_selector *s, uint64_t tried, uint64_t allowed)
 {
 	unsigned cand[DST_UP_MAX], n = 0, best = 0;
+	bool first = (tried & allowed) == 0;
 
 	for (unsigned i = 0; i < s->n; i++)
-		if (!(tried >> i & 1) && s->h[i].available && s->h[i].state == DST_UP_UP)
+		if (!(tried >> i & 1) && (allowed >> i & 1) && s->h[i].available &&
+		    s->h[i].state == DST_UP_UP)
 			cand[n++] = i;
 	if (n == 0)
 		return -1;
@@ -157,7 +163,7 @@ static int pick_up(struct dst_selector *s, uint64_t tried)
 				best = k;
 				break;
 			}
-		if (tried == 0)
+		if (first)
 			s->rr_next = cand[best] + 1;
 		return (int)cand[best];
 	case DST_UP_FASTEST:
@@ -171,7 +177,7 @@ static int pick_up(struct dst_selector *s, uint64_t tried)
 			best = k;
 	}
 	/* Now and then a first attempt goes elsewhere, so that the others' RTTs stay known. */
-	if (tried == 0 && n > 1 && s->o.rand(s->o.rand_arg) % DST_UP_EXPLORE == 0) {
+	if (first && n > 1 && s->o.rand(s->o.rand_arg) % DST_UP_EXPLORE == 0) {
 		unsigned k = s->o.rand(s->o.rand_arg) % (n - 1);
 		return (int)cand[k >= best ? k + 1 : k];
 	}
@@ -180,7 +186,12 @@ static int pick_up(struct dst_selector *s, uint64_t tried)
 
 int dst_selector_pick(struct dst_selector *s, uint64_t tried, uint64_t now_ms)
 {
-	int i = pick_up(s, tried), second = -1, down = -1;
+	return dst_selector_pick_in(s, tried, UINT64_MAX, now_ms);
+}
+
+int dst_selector_pick_in(struct dst_selector *s, uint64_t tried, uint64_t allowed, uint64_t now_ms)
+{
+	int i = pick_up(s, tried, allowed), second = -1, down = -1;
 
 	if (i >= 0)
 		return i;
@@ -188,7 +199,7 @@ int dst_selector_pick(struct dst_selector *s, uint64_t tried, uint64_t now_ms)
 	for (unsigned k = 0; k < s->n; k++) {
 		const struct dst_up_health *h = &s->h[k];
 		int *slot = h->state == DST_UP_DOWN ? &down : &second;
-		if ((tried >> k & 1) || !h->available)
+		if ((tried >> k & 1) || !(allowed >> k & 1) || !h->available)
 			continue;
 		if (*slot < 0 || h->last_fail_ms < s->h[*slot].last_fail_ms)
 			*slot = (int)k;
@@ -198,22 +209,34 @@ int dst_selector_pick(struct dst_selector *s, uint64_t tried, uint64_t now_ms)
 
 int dst_selector_pick_retry(struct dst_selector *s, uint64_t tried, uint64_t dead, uint64_t now_ms)
 {
-	int i = dst_selector_pick(s, tried, now_ms);
+	return dst_selector_pick_retry_in(s, tried, dead, UINT64_MAX, now_ms);
+}
+
+int dst_selector_pick_retry_in(struct dst_selector *s, uint64_t tried, uint64_t dead,
+			       uint64_t allowed, uint64_t now_ms)
+{
+	int i = dst_selector_pick_in(s, tried, allowed, now_ms);
 
 	/* An untried upstream first: a dead connection may be a dead network path. */
-	if (i >= 0 || (dead & tried) == 0)
+	if (i >= 0 || (dead & tried & allowed) == 0)
 		return i;
-	return dst_selector_pick(s, ~(dead & tried), now_ms);
+	/* Not a first attempt: allowed is ANDed with the retry set, tried stays non-empty. */
+	return dst_selector_pick_in(s, ~(dead & tried), allowed, now_ms);
 }
 
 int dst_selector_probe_due(struct dst_selector *s, uint64_t now_ms)
+{
+	return dst_selector_probe_due_in(s, now_ms, UINT64_MAX);
+}
+
+int dst_selector_probe_due_in(struct dst_selector *s, uint64_t now_ms, uint64_t allowed)
 {
 	int due = -1;
 	bool any_up = false;
 
 	for (unsigned i = 0; i < s->n; i++) {
 		const struct dst_up_health *h = &s->h[i];
-		if (!h->available)
+		if (!h->available || !(allowed >> i & 1))
 			continue;
 		if (h->state == DST_UP_UP)
 			any_up = true;

@@ -135,6 +135,16 @@ int dst_selector_pick(struct dst_selector *s, uint64_t tried, uint64_t now_ms);
 int dst_selector_pick_retry(struct dst_selector *s, uint64_t tried, uint64_t dead, uint64_t now_ms);
 
 /*
+ * dst_selector_pick and _pick_retry among the upstreams in allowed only (a
+ * query's candidates: its zone's upstreams, or the default ones). The
+ * others are never picked; an attempt is a first one (round-robin moves
+ * on, fastest may explore) while no allowed upstream is in tried.
+ */
+int dst_selector_pick_in(struct dst_selector *s, uint64_t tried, uint64_t allowed, uint64_t now_ms);
+int dst_selector_pick_retry_in(struct dst_selector *s, uint64_t tried, uint64_t dead,
+			       uint64_t allowed, uint64_t now_ms);
+
+/*
  * An upstream a probe should be sent to now, or -1: a SUSPECT one, or a
  * DOWN one whose backoff is over, while at least one other is UP (with
  * none UP, queries themselves go to the others and decide). The one
@@ -142,6 +152,13 @@ int dst_selector_pick_retry(struct dst_selector *s, uint64_t tried, uint64_t dea
  * attempt's, with sent_ms = now_ms.
  */
 int dst_selector_probe_due(struct dst_selector *s, uint64_t now_ms);
+/*
+ * dst_selector_probe_due among the upstreams in allowed only (bit i for
+ * upstream i): a query's candidates (its zone's upstreams, or the default
+ * ones), so that a probe carries its question only where the query itself
+ * may go. "At least one other is UP" counts within allowed too.
+ */
+int dst_selector_probe_due_in(struct dst_selector *s, uint64_t now_ms, uint64_t allowed);
 
 /*
  * How long an attempt at upstream i may take before the query moves on

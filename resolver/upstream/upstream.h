@@ -27,12 +27,31 @@
 
 #include "config/config.h"
 #include "dns/dns.h"
+#include "resolver/policy/zones.h"
 #include "resolver/upstream/select.h"
 #include "tls/tls.h"
 
 struct dst_upstream;
 struct dst_upstreams;
 struct dst_upstreams_plan;
+struct dst_zones;
+/*
+ * A request out on an upstream, whatever its transport (a TLS pool's
+ * request, or the plain DNS client's): used only with the upstream it was
+ * sent to (dst_upstream_cancel, _timed_out, _presumed_dead).
+ */
+struct dst_upreq;
+
+/*
+ * Where a query may go (dst_upstreams_route): the candidate upstreams
+ * (bit per index: the zone's, or the default ones), or an answer made
+ * here for an action zone.
+ */
+struct dst_route {
+	uint64_t allowed; /* candidate upstreams; 0 with action FORWARD: none left */
+	uint8_t action;   /* enum dst_config_zone_action */
+	uint32_t zone; /* the zone's id (index into the configuration's zones), or DST_ZONES_NONE */
+};
 
 /* Why an attempt at an upstream failed, as counted for the control socket and /metrics. */
 enum dst_fail_cause {
@@ -104,18 +123,22 @@ void dst_upstreams_free_retired(struct dst_upstream *list, bool close);
 /* The upstream for a query's next attempt (tried: bit per index), or NULL when none is left. */
 struct dst_upstream *dst_upstreams_pick(struct dst_upstreams *u, uint64_t tried);
 /*
- * Like dst_upstreams_pick; when every available upstream was tried, one of
- * dead (tried ones whose connection was presumed dead), to retry on a
- * fresh connection; NULL when neither has one.
+ * Like dst_upstreams_pick, among the upstreams in allowed only (the
+ * query's candidates: dst_upstreams_route); when every available one was
+ * tried, one of dead (tried ones whose connection was presumed dead), to
+ * retry on a fresh connection; NULL when neither has one.
  */
 struct dst_upstream *dst_upstreams_pick_retry(struct dst_upstreams *u, uint64_t tried,
-					      uint64_t dead);
+					      uint64_t dead, uint64_t allowed);
 /* The adaptive timeout for an attempt at up, in ms. */
 uint32_t dst_upstreams_attempt_timeout(const struct dst_upstreams *u,
 				       const struct dst_upstream *up);
-/* A query is about to go upstream: clock check, lazy re-resolution, due probes (with its question). */
+/*
+ * A query is about to go upstream: clock check, lazy re-resolution, due
+ * probes (with its question, to one of its candidates in allowed only).
+ */
 void dst_upstreams_query_starts(struct dst_upstreams *u, const uint8_t *req,
-				const struct dst_dns_query *dq);
+				const struct dst_dns_query *dq, uint64_t allowed);
 /* An answer (not SERVFAIL) to a request sent at sent_ns (uv_hrtime). */
 void dst_upstreams_ok(struct dst_upstreams *u, struct dst_upstream *up, uint64_t sent_ns);
 /* A SERVFAIL/REFUSED answer: counted, and reported to the health set. */
@@ -128,9 +151,38 @@ bool dst_upstreams_resolving(const struct dst_upstreams *u);
 /* The network changed or the machine resumed: drop connections, forget backoffs. */
 void dst_upstreams_network_changed(struct dst_upstreams *u, const char *why);
 
-/* Sends a framed query through up's pool (dst_tls_send's contract). */
+/*
+ * Sends a query to up by its transport: its TLS pool, or the plain DNS
+ * client (UDP, TCP when truncated; padding and keepalive left out). The
+ * contract is dst_tls_send's for both: the callback never fires inside
+ * this call, *out is usable until the callback fired or it is cancelled.
+ */
 int dst_upstream_send(struct dst_upstream *up, const uint8_t *wire, size_t len,
-		      dst_tls_answer_cb cb, void *arg, struct dst_tls_req **out);
+		      dst_tls_answer_cb cb, void *arg, struct dst_upreq **out);
+/* Withdraws a request of up's (dst_tls_cancel's contract). */
+void dst_upstream_cancel(struct dst_upstream *up, struct dst_upreq *req, int reason);
+/* The wait for req ran out (dst_tls_timed_out; a plain request: false, nothing to replace). */
+bool dst_upstream_timed_out(struct dst_upstream *up, struct dst_upreq *req);
+/* dst_tls_presumed_dead; false for a plain request. */
+bool dst_upstream_presumed_dead(const struct dst_upstream *up, const struct dst_upreq *req);
+/*
+ * The route of a name (lower-case wire form, len bytes with the root
+ * label): its zone's upstreams or action, else the default upstreams
+ * (every upstream no zone names). While an override is set (hotspot),
+ * every name goes to its upstreams (zone DST_ZONES_NONE), zones and
+ * actions notwithstanding.
+ */
+void dst_upstreams_route(const struct dst_upstreams *u, const uint8_t *qname, size_t len,
+			 struct dst_route *out);
+/*
+ * Every name goes to the upstreams in allowed from now on (bit per index,
+ * as of the running set; set it again after a commit); 0: back to zones.
+ * The zone table is not involved, so local answers that consult it
+ * (dst_upstreams_zones) are not routed away by a hotspot.
+ */
+void dst_upstreams_set_override(struct dst_upstreams *u, uint64_t allowed);
+/* The zone table of the running configuration (for the local answers' "a [zone] routes it"). */
+const struct dst_zones *dst_upstreams_zones(const struct dst_upstreams *u);
 /* Its bit in a query's tried mask: the index in the running set. */
 unsigned dst_upstream_index(const struct dst_upstream *up);
 /* Why up failed with status, in a few words ("timed out", "pin mismatch ..."), into buf. */
@@ -147,7 +199,14 @@ const struct dst_config_upstream *dst_upstream_config(const struct dst_upstream 
 const char *dst_upstream_label(const struct dst_upstream *up);
 /* Its host = name has no address yet (nothing was ever resolved). */
 bool dst_upstream_awaits_address(const struct dst_upstream *up);
+/* Its TLS pool; NULL for a plain DNS upstream. */
 const struct dst_tls_pool *dst_upstream_pool(const struct dst_upstream *up);
+/* Its counters, from the TLS pool or the plain client (no handshakes or connections there). */
+void dst_upstream_stats(const struct dst_upstream *up, struct dst_tls_stats *st);
+/* Its transport's last error in words, or "". */
+const char *dst_upstream_last_error(const struct dst_upstream *up);
+/* "tls" or "dns" (plain). */
+const char *dst_upstream_transport(const struct dst_upstream *up);
 /* Failed attempts by cause, DST_FAIL_NCAUSES of them. */
 const uint64_t *dst_upstream_fails(const struct dst_upstream *up);
 

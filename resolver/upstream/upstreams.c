@@ -33,6 +33,7 @@
 #include "resolver/base/addr.h"
 #include "resolver/base/log.h"
 #include "resolver/io/bootstrap.h"
+#include "resolver/io/dnsclient.h"
 #include "resolver/io/netwatch.h"
 #include "resolver/upstream/internal.h"
 
@@ -132,9 +133,9 @@ struct dst_upstream *dst_upstreams_pick(struct dst_upstreams *u, uint64_t tried)
 }
 
 struct dst_upstream *dst_upstreams_pick_retry(struct dst_upstreams *u, uint64_t tried,
-					      uint64_t dead)
+					      uint64_t dead, uint64_t allowed)
 {
-	int i = dst_selector_pick_retry(u->selector, tried, dead, uv_now(u->loop));
+	int i = dst_selector_pick_retry_in(u->selector, tried, dead, allowed, uv_now(u->loop));
 
 	return i < 0 ? NULL : u->ups[i];
 }
@@ -163,7 +164,7 @@ void dst_upstreams_servfail(struct dst_upstreams *u, struct dst_upstream *up)
 
 void dst_upstream_cause(const struct dst_upstream *up, int status, char *buf, size_t cap)
 {
-	const char *detail = up->pool ? dst_tls_pool_last_error(up->pool) : "";
+	const char *detail = dst_upstream_last_error(up);
 
 	if (status == DST_ETIMEDOUT)
 		snprintf(buf, cap, "timed out");
@@ -197,9 +198,56 @@ void dst_upstreams_failed(struct dst_upstreams *u, struct dst_upstream *up, int 
 /* --- reading ------------------------------------------------------------------ */
 
 int dst_upstream_send(struct dst_upstream *up, const uint8_t *wire, size_t len,
-		      dst_tls_answer_cb cb, void *arg, struct dst_tls_req **out)
+		      dst_tls_answer_cb cb, void *arg, struct dst_upreq **out)
 {
-	return dst_tls_send(up->pool, wire, len, cb, arg, out);
+	if (up->dnsc)
+		return dst_dnsc_send(up->dnsc, wire, len, cb, arg, (struct dst_dnsc_req **)out);
+	return dst_tls_send(up->pool, wire, len, cb, arg, (struct dst_tls_req **)out);
+}
+
+void dst_upstream_cancel(struct dst_upstream *up, struct dst_upreq *req, int reason)
+{
+	if (up->dnsc)
+		dst_dnsc_cancel((struct dst_dnsc_req *)req, reason);
+	else
+		dst_tls_cancel((struct dst_tls_req *)req, reason);
+}
+
+bool dst_upstream_timed_out(struct dst_upstream *up, struct dst_upreq *req)
+{
+	return up->pool ? dst_tls_timed_out((struct dst_tls_req *)req) : false;
+}
+
+bool dst_upstream_presumed_dead(const struct dst_upstream *up, const struct dst_upreq *req)
+{
+	return up->pool ? dst_tls_presumed_dead((const struct dst_tls_req *)req) : false;
+}
+
+void dst_upstream_stats(const struct dst_upstream *up, struct dst_tls_stats *st)
+{
+	struct dst_dnsc_stats ds;
+
+	memset(st, 0, sizeof(*st));
+	if (up->pool) {
+		dst_tls_pool_stats(up->pool, st);
+	} else if (up->dnsc) {
+		dst_dnsc_get_stats(up->dnsc, &ds);
+		st->queries = ds.queries;
+		st->answers = ds.answers;
+		st->unmatched = ds.unmatched;
+	}
+}
+
+const char *dst_upstream_last_error(const struct dst_upstream *up)
+{
+	return up->pool   ? dst_tls_pool_last_error(up->pool)
+	       : up->dnsc ? dst_dnsc_last_error(up->dnsc)
+			  : "";
+}
+
+const char *dst_upstream_transport(const struct dst_upstream *up)
+{
+	return up->cfg->transport == DST_CONFIG_TRANSPORT_DNS ? "dns" : "tls";
 }
 
 unsigned dst_upstream_index(const struct dst_upstream *up)
@@ -277,6 +325,8 @@ static int set_addrs(struct dst_upstream *up, const struct sockaddr_storage *add
 		all[k++] = addrs[i];
 	for (size_t i = 0; i < c->naddrs && k < MAX_TLS_ADDRS; i++)
 		all[k++] = c->addrs[i].ss;
+	if (up->dnsc)
+		return dst_dnsc_set_addrs(up->dnsc, all, k);
 	return dst_tls_pool_set_addrs(up->pool, all, k);
 }
 
@@ -380,13 +430,13 @@ void dst_upstream__refresh_names(struct dst_upstreams *u, uint64_t now)
 /* --- the per-query hook, network changes ------------------------------------------ */
 
 void dst_upstreams_query_starts(struct dst_upstreams *u, const uint8_t *req,
-				const struct dst_dns_query *dq)
+				const struct dst_dns_query *dq, uint64_t allowed)
 {
 	dst_netwatch_check_clock(u->netwatch);
 	uint64_t now = uv_now(u->loop);
 	if (u->bootstrap && now >= u->boot_next_ms)
 		dst_upstream__refresh_names(u, now);
-	int i = dst_selector_probe_due(u->selector, now);
+	int i = dst_selector_probe_due_in(u->selector, now, allowed);
 	if (i >= 0)
 		dst_upstream__send_probe(u, u->ups[i], req, dq);
 }
@@ -396,7 +446,8 @@ void dst_upstreams_network_changed(struct dst_upstreams *u, const char *why)
 	dst_log(DST_LOG_NOTICE, "%s: reconnecting to the upstreams", why);
 	for (size_t i = 0; i < u->nups; i++) {
 		struct dst_upstream *up = u->ups[i];
-		dst_tls_pool_reset(up->pool);
+		if (up->pool)
+			dst_tls_pool_reset(up->pool);
 		up->logged_cause = 0;
 		if (up->cfg->host && !up->resolving)
 			up->boot_next_ms = 0; /* the next query looks it up again */
@@ -455,7 +506,9 @@ int dst_upstream__new(struct dst_upstreams *u, const struct dst_config *cfg,
 		.handshake_timeout_ms = cfg->query_timeout_ms,
 		.event_cb = on_tls_event,
 	};
-	int r = dst_tls_pool_new(u->loop, &o, &up->pool);
+	int r = c->transport == DST_CONFIG_TRANSPORT_DNS
+			? dst_dnsc_new(u->loop, c->name, addrs, n, &up->dnsc)
+			: dst_tls_pool_new(u->loop, &o, &up->pool);
 	if (r < 0) {
 		dst_log(DST_LOG_ERR, "upstream %s: cannot set up TLS: %s", c->name,
 			dst_strerror(r));
@@ -465,6 +518,9 @@ int dst_upstream__new(struct dst_upstreams *u, const struct dst_config *cfg,
 	up->set = u;
 	up->cfg = c;
 	up->label = c->host ? c->host : c->tls_name ? c->tls_name : c->name;
+	if (c->transport == DST_CONFIG_TRANSPORT_DNS)
+		dst_log(DST_LOG_INFO, "upstream %s: plain DNS (UDP, TCP when truncated) to %s",
+			c->name, c->naddrs ? c->addrs[0].text : c->host);
 	if (c->npins == 1)
 		dst_log(DST_LOG_WARN,
 			"upstream %s has a single pin-sha256 and no backup pin: "
@@ -479,7 +535,9 @@ void dst_upstream__free(struct dst_upstream *up, bool close)
 {
 	if (close) {
 		dst_upstream__end_probe(up);
-		dst_tls_pool_close(up->pool);
+		if (up->pool)
+			dst_tls_pool_close(up->pool);
+		dst_dnsc_close(up->dnsc);
 	}
 	free(up);
 }
@@ -552,6 +610,8 @@ int dst_upstreams_new(uv_loop_t *loop, const struct dst_config *cfg,
 	dst_upstream__selector_opts(u, &o);
 	if ((r = dst_selector_new(&o, u->nups, &u->selector)) < 0)
 		return r;
+	if ((r = dst_upstream__routes_new(cfg, &u->routes)) < 0)
+		return r;
 	for (size_t i = 0; i < u->nups; i++) {
 		/* A host without an address of its own waits for its first lookup. */
 		if (u->ups[i]->cfg->host && u->ups[i]->cfg->naddrs == 0)
@@ -576,8 +636,11 @@ void dst_upstreams_close(struct dst_upstreams *u)
 	u->netwatch = NULL;
 	for (size_t i = 0; i < u->nups; i++) {
 		dst_upstream__end_probe(u->ups[i]);
-		dst_tls_pool_close(u->ups[i]->pool);
+		if (u->ups[i]->pool)
+			dst_tls_pool_close(u->ups[i]->pool);
+		dst_dnsc_close(u->ups[i]->dnsc);
 		u->ups[i]->pool = NULL;
+		u->ups[i]->dnsc = NULL;
 	}
 }
 
@@ -588,5 +651,6 @@ void dst_upstreams_free(struct dst_upstreams *u)
 	for (size_t i = 0; i < u->nups; i++)
 		dst_upstream__free(u->ups[i], false);
 	dst_selector_free(u->selector);
+	dst_upstream__routes_free(u->routes);
 	free(u);
 }

@@ -38,6 +38,8 @@ IT_TEST_LIST = \
 	%reldir%/it_bootstrap.sh \
 	%reldir%/it_reload.sh \
 	%reldir%/it_control.sh \
+	%reldir%/it_zones.sh \
+	%reldir%/it_nm_dispatcher.sh \
 	%reldir%/it_metrics.sh \
 	%reldir%/it_pin_tool.sh \
 	%reldir%/it_import_stubby.sh \

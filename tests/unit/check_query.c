@@ -1,7 +1,7 @@
 /*
  * The query engine (resolver/query/) linked alone: the upstream set is a
  * fake defined here (every function of upstream/upstream.h the engine
- * calls, plus dst_tls_cancel), the listeners are fake reply operations
+ * calls, plus the request calls), the listeners are fake reply operations
  * that record what was sent, and time is injected (qs->now). Events are
  * synthetic: an upstream answer or failure is delivered by calling the
  * request's callback, a timeout by dst_query__step. No socket is opened;
@@ -31,7 +31,7 @@ struct dst_upstream {
 	char name[16];
 };
 
-struct dst_tls_req {
+struct dst_upreq {
 	dst_tls_answer_cb cb;
 	void *arg;
 	struct dst_upstream *up;
@@ -48,11 +48,22 @@ struct dst_upstreams {
 	uint64_t last_tried; /* the mask the last pick was given */
 	uint64_t last_dead;  /* ... and the presumed-dead mask of the last pick_retry */
 	unsigned failed[NUPS], ok[NUPS], servfail[NUPS];
-	struct dst_tls_req req[MAXREQ];
+	struct dst_upreq req[MAXREQ];
 	unsigned nreq;
 };
 
 static struct dst_upstreams fake;
+static struct dst_route fake_route; /* what dst_upstreams_route answers */
+static unsigned nroutes;            /* how often it was asked */
+static uint8_t routed_name[DST_DNS_MAX_NAME];
+
+void dst_upstreams_route(const struct dst_upstreams *u, const uint8_t *qname, size_t len,
+			 struct dst_route *out)
+{
+	nroutes++;
+	memcpy(routed_name, qname, len);
+	*out = fake_route;
+}
 
 struct dst_upstream *dst_upstreams_pick(struct dst_upstreams *u, uint64_t tried)
 {
@@ -64,9 +75,10 @@ struct dst_upstream *dst_upstreams_pick(struct dst_upstreams *u, uint64_t tried)
 }
 
 struct dst_upstream *dst_upstreams_pick_retry(struct dst_upstreams *u, uint64_t tried,
-					      uint64_t dead)
+					      uint64_t dead, uint64_t allowed)
 {
-	struct dst_upstream *up = dst_upstreams_pick(u, tried);
+	/* The fake picks in order among the candidates: the others count as tried. */
+	struct dst_upstream *up = dst_upstreams_pick(u, tried | ~allowed);
 
 	u->last_dead = dead;
 	if (up || !(dead & tried))
@@ -80,7 +92,7 @@ uint32_t dst_upstreams_attempt_timeout(const struct dst_upstreams *u, const stru
 }
 
 void dst_upstreams_query_starts(struct dst_upstreams *u, const uint8_t *req,
-				const struct dst_dns_query *dq)
+				const struct dst_dns_query *dq, uint64_t allowed)
 {
 }
 
@@ -107,27 +119,27 @@ bool dst_upstreams_resolving(const struct dst_upstreams *u)
 }
 
 int dst_upstream_send(struct dst_upstream *up, const uint8_t *wire, size_t len,
-		      dst_tls_answer_cb cb, void *arg, struct dst_tls_req **out)
+		      dst_tls_answer_cb cb, void *arg, struct dst_upreq **out)
 {
 	ck_assert_uint_lt(fake.nreq, MAXREQ);
-	struct dst_tls_req *r = &fake.req[fake.nreq++];
-	*r = (struct dst_tls_req){
+	struct dst_upreq *r = &fake.req[fake.nreq++];
+	*r = (struct dst_upreq){
 		.cb = cb, .arg = arg, .up = up, .id = dst_dns_get16(wire), .live = true};
 	*out = r;
 	return 0;
 }
 
-bool dst_tls_timed_out(struct dst_tls_req *r)
+bool dst_upstream_timed_out(struct dst_upstream *up, struct dst_upreq *r)
 {
 	return r->silent;
 }
 
-bool dst_tls_presumed_dead(const struct dst_tls_req *r)
+bool dst_upstream_presumed_dead(const struct dst_upstream *up, const struct dst_upreq *r)
 {
 	return r->silent;
 }
 
-void dst_tls_cancel(struct dst_tls_req *r, int status)
+void dst_upstream_cancel(struct dst_upstream *up, struct dst_upreq *r, int status)
 {
 	r->live = false;
 	r->cancelled = status;
@@ -226,6 +238,8 @@ static void setup(void)
 		fake.ups[i].cfg.name = fake.ups[i].name;
 	}
 	nsent = ntcp_done = 0;
+	nroutes = 0;
+	fake_route = (struct dst_route){.allowed = UINT64_MAX, .zone = UINT32_MAX};
 	now_ms = 1000000;
 	dst_log_threshold = getenv("CHECK_QUERY_DEBUG") ? DST_LOG_DEBUG : DST_LOG_ERR;
 	ck_assert_int_eq(uv_loop_init(&loop), 0);
@@ -655,6 +669,91 @@ START_TEST(test_formerr_and_any_are_answered_without_a_query)
 }
 END_TEST
 
+START_TEST(test_zone_route_limits_a_query_to_the_zones_upstreams)
+{
+	struct dst_reply_to to = udp_client();
+
+	fake_route.allowed = UINT64_C(1) << 2; /* the zone's one upstream: up2 */
+	ask(0x1111, &to);
+	ck_assert_uint_eq(nroutes, 1);
+	/* Matched on the lower-cased name. */
+	ck_assert_int_eq(memcmp(routed_name, "\3www\7example\3com", QNAME_WIRE_LEN), 0);
+	ck_assert_uint_eq(fake.nreq, 1);
+	ck_assert_ptr_eq(fake.req[0].up, &fake.ups[2]);
+	/* It fails: the default upstreams are not candidates, so no failover to them. */
+	fail_req(0, DST_ECONNREFUSED);
+	ck_assert_uint_eq(fake.nreq, 1);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_uint_eq(sent_rcode(0), DST_DNS_RCODE_SERVFAIL);
+	ck_assert_uint_eq(dst_queries_pending(qs), 0);
+}
+END_TEST
+
+START_TEST(test_zone_route_fails_over_within_the_zones_upstreams)
+{
+	struct dst_reply_to to = udp_client();
+
+	fake_route.allowed = (UINT64_C(1) << 1) | (UINT64_C(1) << 2);
+	ask(0x1111, &to);
+	ck_assert_ptr_eq(fake.req[0].up, &fake.ups[1]);
+	fail_req(0, DST_ECONNREFUSED);
+	ck_assert_uint_eq(fake.nreq, 2);
+	ck_assert_ptr_eq(fake.req[1].up, &fake.ups[2]);
+	answer(1, LDNS_RCODE_NOERROR);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_uint_eq(sent_rcode(0), DST_DNS_RCODE_NOERROR);
+}
+END_TEST
+
+/* The answer sent, parsed by ldns (so it is well-formed), with its rcode checked. */
+static ldns_pkt *sent_pkt(unsigned i)
+{
+	ldns_pkt *p = NULL;
+
+	ck_assert_int_eq(ldns_wire2pkt(&p, sent[i].wire, sent[i].len), LDNS_STATUS_OK);
+	return p;
+}
+
+START_TEST(test_nxdomain_zone_is_answered_at_once_with_an_soa)
+{
+	struct dst_reply_to to = udp_client();
+
+	fake_route.action = DST_CONFIG_ZONE_NXDOMAIN;
+	ask(0x1234, &to);
+	ck_assert_uint_eq(fake.nreq, 0);
+	ck_assert_uint_eq(dst_queries_pending(qs), 0);
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_uint_eq(sent_id(0), 0x1234);
+	ldns_pkt *p = sent_pkt(0);
+	ck_assert_int_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
+	ck_assert(ldns_pkt_aa(p));
+	ck_assert_uint_eq(ldns_pkt_nscount(p), 1);
+	ldns_rr *soa = ldns_rr_list_rr(ldns_pkt_authority(p), 0);
+	ck_assert_int_eq(ldns_rr_get_type(soa), LDNS_RR_TYPE_SOA);
+	ck_assert_uint_eq(ldns_rr_ttl(soa), 300);
+	ldns_pkt_free(p);
+	/* Not cached: the same question again is routed (and answered) again. */
+	ask(0x1235, &to);
+	ck_assert_uint_eq(nroutes, 2);
+	ck_assert_uint_eq(nsent, 2);
+}
+END_TEST
+
+START_TEST(test_refuse_zone_is_answered_refused_without_going_upstream)
+{
+	struct dst_reply_to to = udp_client();
+
+	fake_route.action = DST_CONFIG_ZONE_REFUSE;
+	ask(0x1234, &to);
+	ck_assert_uint_eq(fake.nreq, 0);
+	ck_assert_uint_eq(nsent, 1);
+	ldns_pkt *p = sent_pkt(0);
+	ck_assert_int_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_REFUSED);
+	ck_assert_uint_eq(ldns_pkt_nscount(p), 0);
+	ldns_pkt_free(p);
+}
+END_TEST
+
 static Suite *query_suite(void)
 {
 	Suite *s = suite_create("query");
@@ -683,6 +782,10 @@ static Suite *query_suite(void)
 		       test_silent_connection_gets_one_retry_of_its_upstream_on_a_fresh_one);
 	tcase_add_test(failover, test_timeout_on_a_connection_that_heard_something_is_not_retried);
 	tcase_add_test(failover, test_untried_upstream_goes_before_a_fresh_retry);
+	tcase_add_test(failover, test_zone_route_limits_a_query_to_the_zones_upstreams);
+	tcase_add_test(failover, test_zone_route_fails_over_within_the_zones_upstreams);
+	tcase_add_test(life, test_nxdomain_zone_is_answered_at_once_with_an_soa);
+	tcase_add_test(life, test_refuse_zone_is_answered_refused_without_going_upstream);
 	tcase_add_test(clients, test_orphaned_tcp_query_finishes_answering_nobody);
 	tcase_add_test(clients, test_tcp_client_is_told_when_its_query_finishes);
 	suite_add_tcase(s, life);

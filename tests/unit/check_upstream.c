@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/dns.h"
 #include "dns/err.h"
+#include "resolver/upstream/internal.h"
 #include "resolver/upstream/select.h"
 
 /* The fake RNG: returns script[] in turn, then fill forever. */
@@ -544,6 +546,9 @@ START_TEST(test_reload_replaces_an_upstream_when_any_transport_setting_changed)
 	b.npins = 1;
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
 	b = base_upstream();
+	b.transport = DST_CONFIG_TRANSPORT_DNS;
+	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+	b = base_upstream();
 	b.host = "dns.quad9.net";
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
 	b = base_upstream();
@@ -558,6 +563,167 @@ START_TEST(test_reload_replaces_an_upstream_when_any_transport_setting_changed)
 	b = base_upstream();
 	b.idle_timeout_ms = 5000;
 	ck_assert(!dst_upstream_same_transport(&a, 4000, &b, 4000));
+}
+END_TEST
+
+/*
+ * A query's candidates (its zone's upstreams) are passed as everything
+ * else "tried": picks and failover stay inside them, by the strategy.
+ */
+START_TEST(test_candidates_outside_the_zone_are_never_picked)
+{
+	struct dst_selector *s = set_of(4, DST_UP_ORDERED);
+	uint64_t zone = (1u << 2) | (1u << 3), not_zone = ~zone;
+
+	ck_assert_int_eq(dst_selector_pick(s, not_zone, 100), 2);
+	/* 2 fails: failover goes to 3, never to the default upstreams 0 and 1. */
+	dst_selector_failure(s, 2, DST_ETIMEDOUT, "timed out", 100, 200);
+	ck_assert_int_eq(dst_selector_pick(s, not_zone | 1u << 2, 200), 3);
+	ck_assert_int_eq(dst_selector_pick(s, not_zone | 1u << 2 | 1u << 3, 200), -1);
+	/* With the zone's upstreams all suspect, still one of them, not an UP default one. */
+	dst_selector_failure(s, 3, DST_ETIMEDOUT, "timed out", 100, 200);
+	int i = dst_selector_pick(s, not_zone, 300);
+	ck_assert(i == 2 || i == 3);
+	/* A retry on a dead connection stays inside the zone too. */
+	ck_assert_int_eq(dst_selector_pick_retry(s, not_zone | zone, 1u << 3, 300), 3);
+	dst_selector_free(s);
+}
+END_TEST
+
+START_TEST(test_round_robin_turns_within_the_candidates)
+{
+	struct dst_selector *s = set_of(4, DST_UP_ROUND_ROBIN);
+	uint64_t zone = (1u << 1) | (1u << 3);
+
+	/* Each first attempt of a zone query moves the turn on, among the zone's. */
+	ck_assert_int_eq(dst_selector_pick_in(s, 0, zone, 10), 1);
+	ck_assert_int_eq(dst_selector_pick_in(s, 0, zone, 10), 3);
+	ck_assert_int_eq(dst_selector_pick_in(s, 0, zone, 10), 1);
+	/* A failover (1 tried) is not a first attempt: the turn stays. */
+	ck_assert_int_eq(dst_selector_pick_in(s, 1u << 1, zone, 10), 3);
+	ck_assert_int_eq(dst_selector_pick_in(s, 0, zone, 10), 3);
+	/* Default queries ({0, 2}) take their turns too. */
+	ck_assert_int_eq(dst_selector_pick_in(s, 0, (1u << 0) | (1u << 2), 10), 0);
+	ck_assert_int_eq(dst_selector_pick_in(s, 0, (1u << 0) | (1u << 2), 10), 2);
+	ck_assert_int_eq(dst_selector_pick_in(s, 0, (1u << 0) | (1u << 2), 10), 0);
+	/* Nothing allowed left: -1, never one outside. */
+	ck_assert_int_eq(dst_selector_pick_in(s, zone, zone, 10), -1);
+	ck_assert_int_eq(dst_selector_pick_retry_in(s, zone, 1u << 3, zone, 10), 3);
+	ck_assert_int_eq(dst_selector_pick_retry_in(s, zone, 0, zone, 10), -1);
+	dst_selector_free(s);
+}
+END_TEST
+
+START_TEST(test_fastest_among_the_candidates_only)
+{
+	struct dst_selector *s = set_of(3, DST_UP_FASTEST);
+
+	dst_selector_success(s, 0, 1000, 10);
+	dst_selector_success(s, 1, 9000, 10);
+	dst_selector_success(s, 2, 5000, 10);
+	ck_assert_int_eq(dst_selector_pick(s, 0, 20), 0);
+	ck_assert_int_eq(dst_selector_pick(s, 1u << 0, 20), 2);
+	/* Zone {1}: the slow one is the only choice. */
+	ck_assert_int_eq(dst_selector_pick(s, ~(uint64_t)(1u << 1), 20), 1);
+	dst_selector_free(s);
+}
+END_TEST
+
+START_TEST(test_probe_goes_only_to_a_candidate)
+{
+	struct dst_selector *s = set_of(3, DST_UP_ORDERED);
+
+	/* 0 (a default upstream) is suspect; a query of zone {1, 2} must not probe it. */
+	dst_selector_failure(s, 0, DST_ETIMEDOUT, "timed out", 10, 20);
+	ck_assert_int_eq(state(s, 0), DST_UP_SUSPECT);
+	ck_assert_int_eq(dst_selector_probe_due_in(s, 30, (1u << 1) | (1u << 2)), -1);
+	ck_assert_int_eq(state(s, 0), DST_UP_SUSPECT);
+	/* Zone {0}: nothing else UP among the candidates, so no probe either (the query goes). */
+	ck_assert_int_eq(dst_selector_probe_due_in(s, 30, 1u << 0), -1);
+	/* A default query ({0, 1}): probes 0 while 1 is UP. */
+	ck_assert_int_eq(dst_selector_probe_due_in(s, 30, (1u << 0) | (1u << 1)), 0);
+	ck_assert_int_eq(state(s, 0), DST_UP_PROBING);
+	dst_selector_free(s);
+}
+END_TEST
+
+/* --- routes (routes.c): zones to candidate sets ----------------------------------- */
+
+static struct dst_config_zone route_zone(const char *name, uint8_t action, uint16_t *ups, size_t n)
+{
+	struct dst_config_zone z = {.action = action, .upstreams = ups, .nupstreams = n};
+
+	z.wire_len = (uint16_t)dst_dns_name_from_text(name, z.wire);
+	ck_assert_uint_gt(z.wire_len, 0);
+	dst_dns_name_lower(z.wire, z.wire_len);
+	return z;
+}
+
+/* The route of NAME (presentation form) through u. */
+static struct dst_route route_of(const struct dst_upstreams *u, const char *name)
+{
+	uint8_t w[DST_DNS_MAX_NAME];
+	size_t n = dst_dns_name_from_text(name, w);
+	struct dst_route r;
+
+	ck_assert_uint_gt(n, 0);
+	dst_dns_name_lower(w, n);
+	dst_upstreams_route(u, w, n, &r);
+	return r;
+}
+
+START_TEST(test_routes_give_each_zone_its_upstreams_and_the_rest_the_defaults)
+{
+	struct dst_config_upstream ups[4] = {{.name = "pub1"},
+					     {.name = "office", .zoned = true},
+					     {.name = "lab", .zoned = true},
+					     {.name = "pub2"}};
+	uint16_t office[] = {1}, lab[] = {2, 1};
+	struct dst_config_zone zones[] = {
+		route_zone("corp.example", DST_CONFIG_ZONE_FORWARD, office, 1),
+		route_zone("Lab.Corp.Example.", DST_CONFIG_ZONE_FORWARD, lab, 2),
+		route_zone("ads.example", DST_CONFIG_ZONE_NXDOMAIN, NULL, 0),
+		route_zone("no.example", DST_CONFIG_ZONE_REFUSE, NULL, 0),
+		route_zone("settings.example", DST_CONFIG_ZONE_FORWARD, NULL, 0),
+	};
+	struct dst_config cfg = {.upstreams = ups, .nupstreams = 4, .zones = zones, .nzones = 5};
+	struct dst_upstreams u = {0};
+	struct dst_route r;
+
+	ck_assert_int_eq(dst_upstream__routes_new(&cfg, &u.routes), 0);
+	r = route_of(&u, "www.example.com");
+	ck_assert_uint_eq(r.allowed, 0x9); /* the upstreams no zone names: 0 and 3 */
+	ck_assert_uint_eq(r.zone, DST_ZONES_NONE);
+	ck_assert_int_eq(r.action, DST_CONFIG_ZONE_FORWARD);
+	r = route_of(&u, "WWW.corp.example.");
+	ck_assert_uint_eq(r.allowed, 0x2);
+	ck_assert_uint_eq(r.zone, 0);
+	r = route_of(&u, "corp.example");
+	ck_assert_uint_eq(r.zone, 0);
+	r = route_of(&u, "a.b.lab.corp.example");
+	ck_assert_uint_eq(r.allowed, 0x6); /* the longest zone wins */
+	ck_assert_uint_eq(r.zone, 1);
+	r = route_of(&u, "xlab.corp.example"); /* not under lab: a label is whole */
+	ck_assert_uint_eq(r.zone, 0);
+	r = route_of(&u, "tracker.ads.example");
+	ck_assert_int_eq(r.action, DST_CONFIG_ZONE_NXDOMAIN);
+	r = route_of(&u, "no.example");
+	ck_assert_int_eq(r.action, DST_CONFIG_ZONE_REFUSE);
+	r = route_of(&u, "www.settings.example"); /* no upstream: the defaults */
+	ck_assert_uint_eq(r.allowed, 0x9);
+	ck_assert_uint_eq(r.zone, 4);
+	/* A hotspot: every name goes to its upstream, zones and actions included. */
+	dst_upstreams_set_override(&u, 0x8);
+	ck_assert_uint_eq(route_of(&u, "www.example.com").allowed, 0x8);
+	ck_assert_uint_eq(route_of(&u, "www.corp.example").allowed, 0x8);
+	r = route_of(&u, "tracker.ads.example");
+	ck_assert_int_eq(r.action, DST_CONFIG_ZONE_FORWARD);
+	ck_assert_uint_eq(r.allowed, 0x8);
+	ck_assert_uint_eq(r.zone, DST_ZONES_NONE);
+	dst_upstreams_set_override(&u, 0);
+	ck_assert_uint_eq(route_of(&u, "www.example.com").allowed, 0x9);
+	ck_assert_ptr_nonnull(dst_upstreams_zones(&u));
+	dst_upstream__routes_free(u.routes);
 }
 END_TEST
 
@@ -598,6 +764,14 @@ static Suite *upstream_suite(void)
 	tc = tcase_create("attempt_timeout");
 	tcase_add_test(tc, test_attempt_timeout_adapts_to_measured_rtt);
 	tcase_add_test(tc, test_new_rejects_bad_sizes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("candidates");
+	tcase_add_test(tc, test_candidates_outside_the_zone_are_never_picked);
+	tcase_add_test(tc, test_fastest_among_the_candidates_only);
+	tcase_add_test(tc, test_round_robin_turns_within_the_candidates);
+	tcase_add_test(tc, test_probe_goes_only_to_a_candidate);
+	tcase_add_test(tc, test_routes_give_each_zone_its_upstreams_and_the_rest_the_defaults);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reload_plan");
