@@ -40,9 +40,9 @@ struct dst_control {
 	char *path;
 };
 
-static const char usage[] =
-	"expected status, upstreams, stats, flush [NAME], reload, config, save, zones, zone add|del, "
-	"hotspot or help";
+static const char usage[] = "expected status, upstreams, stats, flush [NAME], reload, config, "
+			    "save, zones, zone add|del, "
+			    "hotspot or help";
 
 static void flush(const struct dst_admin_src *src, const char *name, struct dst_buf *out)
 {
