@@ -1,6 +1,6 @@
 # resolver/: the daemon. Each subfolder is a part with its own archive; a
 # part may use only the parts listed before it (docs/architecture.md):
-#   base -> io -> upstream -> query -> listen -> admin -> top (this folder)
+#   base -> io -> policy -> upstream -> query -> listen -> admin -> top (this folder)
 # cli/ uses base, tls and config only. The link enforces the order: each
 # archive comes after the ones that use it, once, with no --start-group.
 include %reldir%/base/local.mk
