@@ -604,6 +604,8 @@ int dst_config_parse(const char *name, const char *text, size_t len, struct dst_
 	cfg->max_pending = 4096;
 	cfg->max_backoff_ms = 5 * 60 * 1000;
 	cfg->log_level = 2; /* notice */
+	cfg->local_zones = true;
+	cfg->hosts_ttl = 5;
 	*p = (struct parser){.file = name, .err = err, .arg = arg, .cfg = cfg};
 
 	run(p, text, len);
@@ -752,6 +754,9 @@ void dst_config_free(struct dst_config *cfg)
 		clear_origins(z->origins, false);
 	}
 	free(cfg->zones);
+	for (size_t i = 0; i < cfg->nhosts; i++)
+		free(cfg->hosts[i]);
+	free(cfg->hosts);
 	free(cfg->listen);
 	free(cfg->acl);
 	free(cfg->user);

@@ -155,6 +155,10 @@ struct dst_config {
 	uint8_t log;                    /* enum dst_config_log; default STDERR */
 	uint8_t log_level; /* 0 error, 1 warning, 2 notice (default), 3 info, 4 debug */
 	bool log_queries;  /* one log line per client query; default no */
+	bool local_zones;  /* the default local zones (RFC 6761, 6303...); default yes */
+	char **hosts;      /* hosts = PATH lines, in file order (up to 16); none by default */
+	size_t nhosts;
+	uint32_t hosts_ttl; /* seconds: TTL of answers from the hosts files; default 5 */
 
 	/* [cache] */
 	uint64_t cache_size;             /* bytes; 0 turns the cache off; default 16 MiB */

@@ -82,7 +82,8 @@ static void print_list(struct out *o, const struct key *k, const char *base,
 			dst_config__base64_encode((const uint8_t *)arr + i * DST_CONFIG_PIN_LEN,
 						  DST_CONFIG_PIN_LEN, pin);
 			val = pin;
-		} else if (k->parse == dst_config__add_upstream_name) {
+		} else if (k->parse == dst_config__add_upstream_name ||
+			   k->parse == dst_config__add_path) {
 			val = ((char *const *)(const void *)arr)[i];
 		} else {
 			const struct dst_config_net *net = (const void *)arr;

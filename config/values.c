@@ -490,6 +490,33 @@ int dst_config__set_path(struct parser *p, const struct key *k, const char *val,
 	return 0;
 }
 
+int dst_config__add_path(struct parser *p, const struct key *k, const char *val, char *base)
+{
+	size_t n = *(size_t *)(base + k->off_n);
+	char *s;
+	int r;
+
+	if (val[0] != '/') {
+		dst_config__bad_value(p, k, val, "not an absolute path");
+		return 0;
+	}
+	if (!(s = strdup(val)))
+		return DST_ENOMEM;
+	/* append compares the pointers, never equal: check the paths themselves. */
+	char **arr = *(char ***)(base + k->off);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(arr[i], val) == 0) {
+			perr(p, "%s: %s is listed twice", k->name, val);
+			free(s);
+			return 0;
+		}
+	}
+	r = append(p, k, base, &s, sizeof s, val);
+	if (r < 0 || *(size_t *)(base + k->off_n) == n)
+		free(s); /* not appended: out of memory, or one too many (reported) */
+	return r;
+}
+
 /*
  * A user name as useradd accepts them: letters, digits, '_', '.' and '-',
  * not starting with '-', at most 32 bytes. Whether the user exists is
