@@ -3,4 +3,5 @@
 # swapped. No libuv, no sockets; the loaders read the list files.
 noinst_LIBRARIES += %reldir%/libdst_policy.a
 %canon_reldir%_libdst_policy_a_SOURCES = %reldir%/zones.c %reldir%/zones.h \
-	%reldir%/blocklist.c %reldir%/blocklist.h %reldir%/internal.h
+	%reldir%/blocklist.c %reldir%/blocklist.h %reldir%/internal.h \
+	%reldir%/hosts.c %reldir%/hosts.h %reldir%/policy.c %reldir%/policy.h
