@@ -44,8 +44,9 @@ tests_unit_check_acl_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_acl_LDADD = resolver/listen/libdst_acl.a dns/libdst_dns.a $(CHECK_LIBS)
 
 tests_unit_check_policy_SOURCES = tests/unit/check_policy.c
-tests_unit_check_policy_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_check_policy_LDADD = resolver/policy/libdst_policy.a dns/libdst_dns.a $(CHECK_LIBS)
+tests_unit_check_policy_CFLAGS = $(UNIT_CFLAGS) $(LDNS_CFLAGS)
+tests_unit_check_policy_LDADD = resolver/policy/libdst_policy.a dns/libdst_dns.a $(CHECK_LIBS) \
+	$(LDNS_LIBS)
 tests_unit_check_upstream_SOURCES = tests/unit/check_upstream.c
 tests_unit_check_upstream_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_upstream_LDADD = resolver/upstream/libdst_select.a dns/libdst_dns.a $(CHECK_LIBS)
@@ -55,10 +56,11 @@ tests_unit_check_udpbatch_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_udpbatch_LDADD = resolver/io/libdst_udpbatch.a $(CHECK_LIBS)
 
 # The query engine alone: upstream/ is replaced by fakes in the test itself,
-# so only query/, the cache, config and the wire helpers are linked.
+# so only query/, the policy, the cache, config and the wire helpers are linked.
 tests_unit_check_query_SOURCES = tests/unit/check_query.c tests/unit/dns_test_util.h
 tests_unit_check_query_CFLAGS = $(UNIT_CFLAGS) $(LIBUV_CFLAGS) $(LDNS_CFLAGS)
-tests_unit_check_query_LDADD = resolver/query/libdst_query.a resolver/base/libdst_base.a \
+tests_unit_check_query_LDADD = resolver/query/libdst_query.a resolver/policy/libdst_policy.a \
+	resolver/base/libdst_base.a \
 	cache/libdst_cache.a config/libdst_config.a dns/libdst_dns.a \
 	$(CHECK_LIBS) $(LIBUV_LIBS) $(LDNS_LIBS)
 
