@@ -13,6 +13,7 @@
  *                            selection and bootstrap
  *   check_config_base64.c    the base64 decoder and encoder behind pin-sha256
  *   check_config_print.c     the effective configuration: origins, round trip
+ *   check_config_policy.c    blocklist, allowlist, block-answer
  * The message fixture and parse helpers they share are in
  * config_test_util.h. This file only puts the TCases together, in a fixed
  * order.
@@ -41,6 +42,7 @@ static Suite *config_suite(void)
 	suite_add_tcase(s, config_tcase_selection_and_bootstrap());
 	suite_add_tcase(s, config_tcase_base64());
 	suite_add_tcase(s, config_tcase_effective_config());
+	suite_add_tcase(s, config_tcase_policy());
 	return s;
 }
 
