@@ -74,8 +74,14 @@ static void conf_of(const struct dst_config *cfg, struct dst_policy_conf *pc)
 		.hosts_ttl = cfg->hosts_ttl,
 		.hosts = (const char *const *)cfg->hosts,
 		.nhosts = cfg->nhosts,
-		/* TODO: blocklist = / allowlist = / block-answer = come with the
-		 * blocklist branch's config keys; until then no list is loaded. */
+		.block = (const char *const *)cfg->blocklist,
+		.nblock = cfg->nblocklist,
+		.allow = (const char *const *)cfg->allowlist,
+		.nallow = cfg->nallowlist,
+		.block_answer = cfg->block_answer == DST_CONFIG_BLOCK_NULL ? DST_POLICY_BLOCK_NULL
+				: cfg->block_answer == DST_CONFIG_BLOCK_REFUSE
+					? DST_POLICY_BLOCK_REFUSE
+					: DST_POLICY_BLOCK_NXDOMAIN,
 	};
 }
 

@@ -3,8 +3,9 @@
  * names to an immutable hash set) and the lookup.
  *
  * Layout of a built set. Every distinct name is stored once in one arena,
- * as an entry: an optional 0 byte (the name is allowlisted), a length byte
- * L, and the name's wire form without its root label (L bytes, 2 to 254).
+ * as an entry: a tag byte (7 bits of the name's hash, and the top bit set
+ * when it is allowlisted), a length byte L, and the name's wire form
+ * without its root label (L bytes, 2 to 254).
  * The entries are grouped by hash bucket: bucket b's entries are the bytes
  * from start[b] to start[b + 1] of the arena, so the table needs 4 bytes a
  * bucket and no per-name pointer. With as many buckets as names a bucket
@@ -14,13 +15,15 @@
  * query name label by label gives the hash of each of its suffixes (com,
  * example.com, www.example.com) in one pass: the lookup probes every
  * suffix for the price of hashing the name once. The hash is keyed with
- * random bytes drawn at build time, so a list cannot be written to make its
- * names collide; a build whose fullest bucket still holds more than
- * MAX_BUCKET names after removing duplicates is redone with new keys.
+ * random bytes drawn at build time (fold_label), so a list cannot be
+ * written to make its names collide; and a build whose fullest bucket holds
+ * more than MAX_BUCKET distinct names is redone with new keys, so however
+ * the keys fall, no lookup scans a long bucket.
  *
- * Memory. Names are staged in anonymous mappings (internal.h) and the set
- * is built into two more, sized exactly; the staging is unmapped when the
- * build ends, so what stays resident is the set alone.
+ * Memory. Names are staged in anonymous mappings (internal.h), copied
+ * bucket by bucket into the arena's mapping, and deduplicated there in
+ * place; the staging is unmapped and the arena's unused tail given back
+ * when the build ends, so what stays resident is the set alone.
  */
 #include "config.h"
 
@@ -42,39 +45,34 @@
 #include "resolver/policy/blocklist.h"
 #include "resolver/policy/internal.h"
 
-#define MAX_REPORTED 5   /* bad lines reported per file; the rest are counted */
-#define MAX_BUCKET 48    /* distinct names in one bucket before the keys are redrawn */
-#define MAX_TRIES 4      /* builds with fresh keys before a full bucket is accepted */
-#define FILE_CHUNK 65536 /* a file is read in pieces this big; a longer line is bad */
-#define QUOTE_MAX 60     /* bytes of a bad line quoted back */
-#define FLAG_ALLOW 1     /* rec.flags: on an allow list */
-#define FLAG_BLOCK 2     /* rec.flags: on a block list */
-#define DEAD UINT32_MAX  /* perm[]: a duplicate, dropped */
-
-enum { HIT_NONE, HIT_BLOCK, HIT_ALLOW };
-
-/* One staged name: where its entry is in the staging arena. */
-struct rec {
-	uint64_t h;    /* its hash under the current keys */
-	uint32_t off;  /* its entry (length byte, then wire) in names */
-	uint8_t flags; /* FLAG_* */
-	uint8_t depth; /* its labels, at most 63 counted */
-};
+#define MAX_REPORTED 5      /* bad lines reported per file; the rest are counted */
+#define MAX_BUCKET 48       /* distinct names in one bucket before the keys are redrawn */
+#define MAX_TRIES 4         /* builds with fresh keys before a full bucket is accepted */
+#define FILE_CHUNK 65536    /* a file is read in pieces this big; a longer line is bad */
+#define HUGE_MIN (4u << 20) /* mappings this large ask for huge pages */
+#define ARENA_PAD 8         /* readable bytes after the arena's last entry */
+#define QUOTE_MAX 60        /* bytes of a bad line quoted back */
+#define TAG_MASK 0x7f       /* an entry's first byte: 7 bits of its hash, */
+#define TAG_ALLOW 0x80      /* and whether it is allowlisted */
+#define FLAG_ALLOW 1        /* a staged entry's first byte: on an allow list */
+#define FLAG_BLOCK 2        /* a staged entry's first byte: on a block list */
 
 struct dst_blocklist_builder {
 	dst_blocklist_warn_cb warn;
 	void *arg;
-	struct dst_policy__region names; /* staged entries: L, then L bytes of wire */
-	struct dst_policy__region recs;  /* struct rec[] */
-	size_t nrec;
-	size_t bad; /* bad lines, all files */
-	int err;    /* the first error; the builder may only be freed */
+	struct dst_policy__region names; /* staged entries: flags, L, then L bytes of wire */
+	size_t nrec;                     /* entries staged */
+	size_t bad;                      /* bad lines, all files */
+	int err;                         /* the first error; the builder may only be freed */
 };
 
 struct dst_blocklist {
-	uint64_t k0, k1, k2;         /* hash keys */
+	uint64_t k0, k1;             /* hash keys: the start, and the odd multiplier */
 	uint64_t nbuckets;           /* at least 1 */
-	uint64_t depth_mask;         /* bit d: some name has d labels (63: 63 or more) */
+	uint8_t has_depth[128];      /* [d]: some name has d labels */
+	const uint64_t *filter;      /* a bit per hash's top bits: some name may have them */
+	unsigned filter_shift;       /* 64 - log2(bits in filter) */
+	size_t filter_map;           /* bytes mapped */
 	const uint8_t *arena;        /* entries, grouped by bucket */
 	const uint32_t *start;       /* nbuckets + 1 offsets into arena */
 	size_t arena_map, start_map; /* bytes mapped */
@@ -90,6 +88,22 @@ struct src {
 };
 
 /* --- buffers ---------------------------------------------------------------- */
+
+/*
+ * A zeroed anonymous mapping of n bytes, or MAP_FAILED. Large ones ask for
+ * transparent huge pages: a million-name set spans thousands of 4 KiB
+ * pages, and lookups hit them at random, so the TLB misses otherwise.
+ */
+static void *map(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+#ifdef MADV_HUGEPAGE
+	if (p != MAP_FAILED && n >= HUGE_MIN)
+		madvise(p, n, MADV_HUGEPAGE); /* advice only: no huge pages is fine */
+#endif
+	return p;
+}
 
 int dst_policy__region_reserve(struct dst_policy__region *r, size_t more)
 {
@@ -108,7 +122,7 @@ int dst_policy__region_reserve(struct dst_policy__region *r, size_t more)
 	if (r->p)
 		p = mremap(r->p, r->cap, cap, MREMAP_MAYMOVE);
 	else
-		p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		p = map(cap);
 	if (p == MAP_FAILED)
 		return DST_ENOMEM;
 	r->p = p;
@@ -136,36 +150,68 @@ static inline uint64_t ld64(const uint8_t *p)
 	return v;
 }
 
-/* The n (1-8) bytes at base[p], little-endian, reading only inside base[0, len). */
-static inline uint64_t ld_part(const uint8_t *base, size_t len, size_t p, size_t n)
-{
-	uint64_t v = 0;
+static const uint64_t low_bytes[9] = {
+	0,
+	0xff,
+	0xffff,
+	0xffffff,
+	0xffffffff,
+	0xffffffffff,
+	0xffffffffffff,
+	0xffffffffffffff,
+	0xffffffffffffffff,
+};
 
-	if (p + 8 <= len)
-		return n == 8 ? ld64(base + p) : ld64(base + p) & ((1ULL << (8 * n)) - 1);
-	if (p + n >= 8)
-		return ld64(base + p + n - 8) >> (64 - 8 * n);
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)base[p + i] << (8 * i);
-	return v;
-}
-
-static inline uint64_t mix(uint64_t a, uint64_t b)
-{
-	unsigned __int128 r = (unsigned __int128)a * b;
-
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-/* Folds the label at base[p] (its length byte and its bytes) into h. */
-static inline uint64_t fold_label(const struct dst_blocklist *bl, uint64_t h, const uint8_t *base,
-				  size_t len, size_t p)
+/*
+ * The value of the label at base[p] (its length byte and its bytes, read
+ * 8 at a time; base is readable 8 bytes past the label): the bytes
+ * themselves for a label of up to 7 characters, folded with k1 for a
+ * longer one. A name's hash folds its labels' values from the root end:
+ * h = (h ^ value) * k1, from h = k0. With k1 odd each step is a bijection,
+ * so names of short labels never collide, and others collide only through
+ * the secret keys; the top bits of h, which pick the bucket and the filter
+ * bit, depend on every bit folded in.
+ */
+static inline uint64_t label_value(uint64_t k1, const uint8_t *base, size_t p)
 {
 	size_t n = (size_t)base[p] + 1;
+	uint64_t v = 0;
 
-	for (; n > 8; p += 8, n -= 8)
-		h = mix(ld64(base + p) ^ bl->k1, h ^ bl->k2);
-	return mix(ld_part(base, len, p, n) ^ bl->k1, h ^ bl->k2);
+	if (n <= 8)
+		return ld64(base + p) & low_bytes[n];
+	if (n <= 16) /* up to 15 characters, without the loop's set-up */
+		return (ld64(base + p) * k1) ^ (ld64(base + p + 8) & low_bytes[n - 8]);
+	while (n > 8) {
+		v = (v ^ ld64(base + p)) * k1;
+		p += 8;
+		n -= 8;
+	}
+	return v ^ (ld64(base + p) & low_bytes[n]);
+}
+
+static inline uint64_t fold(uint64_t k1, uint64_t h, uint64_t value)
+{
+	return (h ^ value) * k1;
+}
+
+/*
+ * Whether the n bytes at a and at b are the same; both are readable 8
+ * bytes past n (the arena has ARENA_PAD bytes after its last entry).
+ */
+static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	if (n < 8)
+		return ((ld64(a) ^ ld64(b)) & low_bytes[n]) == 0;
+	for (size_t i = 0; i + 8 < n; i += 8)
+		if (ld64(a + i) != ld64(b + i))
+			return false;
+	return ld64(a + n - 8) == ld64(b + n - 8);
+}
+
+/* An entry's tag: 7 bits of the hash that the bucket number does not use. */
+static inline unsigned tag_of(uint64_t h)
+{
+	return (unsigned)(h >> 32) & TAG_MASK;
 }
 
 static inline size_t bucket_of(const struct dst_blocklist *bl, uint64_t h)
@@ -176,20 +222,33 @@ static inline size_t bucket_of(const struct dst_blocklist *bl, uint64_t h)
 /* The hash of a whole name: w is its wire form without the root label (len bytes). */
 static uint64_t hash_name(const struct dst_blocklist *bl, const uint8_t *w, size_t len)
 {
-	uint8_t off[128];
+	uint8_t name[DST_POLICY__MAX_WIRE + 8] = {0}, off[128];
 	size_t n = 0;
 	uint64_t h = bl->k0;
 
+	memcpy(name, w, len);
 	for (size_t p = 0; p < len; p += (size_t)w[p] + 1)
 		off[n++] = (uint8_t)p;
 	while (n-- > 0)
-		h = fold_label(bl, h, w, len, off[n]);
+		h = fold(bl->k1, h, label_value(bl->k1, name, off[n]));
 	return h;
+}
+
+static inline size_t filter_bit(const struct dst_blocklist *bl, uint64_t h)
+{
+	return (size_t)(h >> bl->filter_shift);
+}
+
+static uint64_t mix(uint64_t a, uint64_t b)
+{
+	unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
 static void draw_keys(struct dst_blocklist *bl)
 {
-	uint64_t k[3];
+	uint64_t k[2];
 	struct timespec ts;
 
 	if (getrandom(k, sizeof k, GRND_NONBLOCK) != (ssize_t)sizeof k) {
@@ -197,71 +256,69 @@ static void draw_keys(struct dst_blocklist *bl)
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		k[0] = mix((uint64_t)ts.tv_nsec ^ 0x9e3779b97f4a7c15ULL, (uint64_t)getpid() | 1);
 		k[1] = mix(k[0] ^ (uint64_t)(uintptr_t)bl, 0xc2b2ae3d27d4eb4fULL);
-		k[2] = mix(k[1] ^ (uint64_t)ts.tv_sec, 0x165667b19e3779f9ULL);
 	}
 	bl->k0 = k[0];
-	bl->k1 = k[1];
-	bl->k2 = k[2] | 1;
+	bl->k1 = k[1] | 1;
 }
 
 /* --- lookup ----------------------------------------------------------------- */
 
-/* Looks the suffix s (wire without root, len bytes) up in the bucket of h. */
-static inline int probe(const struct dst_blocklist *bl, uint64_t h, const uint8_t *s, size_t len)
-{
-	size_t b = bucket_of(bl, h);
-	const uint8_t *p = bl->arena + bl->start[b], *end = bl->arena + bl->start[b + 1];
-
-	while (p < end) {
-		int hit = HIT_BLOCK;
-
-		if (*p == 0) {
-			hit = HIT_ALLOW;
-			p++;
-		}
-		if (*p == len && memcmp(p + 1, s, len) == 0)
-			return hit;
-		p += (size_t)*p + 1;
-	}
-	return HIT_NONE;
-}
-
+/*
+ * The names are probed from the root end: suffix k (from label k to the
+ * root) has n - k labels, and its hash extends its parent's by one label.
+ * Only suffixes with as many labels as some listed name are looked up (no
+ * list names a TLD alone, so "com" costs no probe). A bucket is a run of
+ * entries; an entry's tag and length are compared (one 16-bit load) before
+ * any memcmp, so an unlisted suffix costs two loads from start[] and, if
+ * its bucket is not empty, one from the arena.
+ */
 enum dst_block_verdict dst_blocklist_match(const struct dst_blocklist *bl, const uint8_t *qname,
 					   size_t len)
 {
-	uint8_t off[128];
+	uint8_t name[DST_POLICY__MAX_WIRE + 8], off[128];
 	size_t n = 0, p = 0;
-	uint64_t h;
+	uint64_t h, k1;
 	bool blocked = false;
 
-	if (!bl || bl->depth_mask == 0 || len < 2 || len > DST_POLICY__MAX_WIRE)
+	if (!bl || len - 2 > DST_POLICY__MAX_WIRE - 2)
 		return DST_BLOCK_NONE;
-	while (qname[p] != 0) {
-		if (qname[p] > 63)
+	/* A copy readable 8 bytes past the name: labels are read 8 bytes at a time. */
+	memcpy(name, qname, len);
+	while (p < len - 1) {
+		size_t l = name[p];
+
+		if (l - 1 > 62) /* 0 (the root, before the end) or over 63 */
 			return DST_BLOCK_NONE;
 		off[n++] = (uint8_t)p;
-		p += (size_t)qname[p] + 1;
-		if (p >= len)
-			return DST_BLOCK_NONE;
+		p += l + 1;
 	}
-	if (p != len - 1)
+	if (p != len - 1 || name[p] != 0)
 		return DST_BLOCK_NONE;
-	/* From the root end: suffix k has n - k labels, and its hash extends its parent's. */
 	h = bl->k0;
+	k1 = bl->k1;
 	for (size_t k = n; k-- > 0;) {
-		size_t depth = n - k;
-		int hit;
+		const uint8_t *q, *e;
+		size_t b, slen, want, bit;
 
-		h = fold_label(bl, h, qname, len, off[k]);
-		if (!(bl->depth_mask >> (depth < 63 ? depth : 63) & 1))
+		h = fold(k1, h, label_value(k1, name, off[k]));
+		bit = filter_bit(bl, h);
+		if (!bl->has_depth[n - k] || !(bl->filter[bit / 64] >> (bit % 64) & 1))
 			continue;
-		hit = probe(bl, h, qname + off[k], len - 1 - off[k]);
-		if (hit == HIT_ALLOW)
-			return DST_BLOCK_ALLOWED;
-		if (hit == HIT_BLOCK) {
+		b = (size_t)(((unsigned __int128)h * bl->nbuckets) >> 64);
+		q = bl->arena + bl->start[b];
+		e = bl->arena + bl->start[b + 1];
+		slen = len - 1 - off[k];
+		want = tag_of(h) | slen << 8;
+		for (; q < e; q += (size_t)q[1] + 2) {
+			if ((((size_t)q[1] << 8 | q[0]) & ~(size_t)TAG_ALLOW) != want ||
+			    !same_bytes(q + 2, name + off[k], slen))
+				continue;
+			if (q[0] & TAG_ALLOW)
+				return DST_BLOCK_ALLOWED;
 			if (bl->nallow == 0)
 				return DST_BLOCK_BLOCKED;
 			blocked = true; /* a longer suffix may still be allowlisted */
+			break;
 		}
 	}
 	return blocked ? DST_BLOCK_BLOCKED : DST_BLOCK_NONE;
@@ -284,7 +341,7 @@ size_t dst_blocklist_bad_lines(const struct dst_blocklist *bl)
 
 size_t dst_blocklist_bytes(const struct dst_blocklist *bl)
 {
-	return bl ? sizeof *bl + bl->arena_map + bl->start_map : 0;
+	return bl ? sizeof *bl + bl->arena_map + bl->start_map + bl->filter_map : 0;
 }
 
 void dst_blocklist_free(struct dst_blocklist *bl)
@@ -295,6 +352,8 @@ void dst_blocklist_free(struct dst_blocklist *bl)
 		munmap((void *)bl->arena, bl->arena_map);
 	if (bl->start_map)
 		munmap((void *)bl->start, bl->start_map);
+	if (bl->filter_map)
+		munmap((void *)bl->filter, bl->filter_map);
 	free(bl);
 }
 
@@ -390,44 +449,51 @@ static void bad_line(struct dst_blocklist_builder *b, struct src *src, const cha
 		warnf(b, "%s:%lu: %s: \"%s\"", src->name, src->line, why, quote(q, s, n));
 }
 
-/* Stages one name (wire form, root included, wlen bytes). */
+/* Stages one name (wire form, root included, wlen bytes) as flags, L, wire without root. */
 static int stage(struct dst_blocklist_builder *b, const uint8_t *wire, size_t wlen, bool allow)
 {
-	size_t len = wlen - 1, depth = 0;
-	struct rec *r;
+	size_t len = wlen - 1;
+	uint8_t *e;
 	int err;
 
-	if (b->names.len + len + 1 > UINT32_MAX)
+	if (b->names.len + len + 2 > UINT32_MAX)
 		return DST_ENOSPC;
-	if ((err = dst_policy__region_reserve(&b->names, len + 1)) ||
-	    (err = dst_policy__region_reserve(&b->recs, sizeof *r)))
+	if ((err = dst_policy__region_reserve(&b->names, len + 2)))
 		return err;
-	for (size_t p = 0; p < len; p += (size_t)wire[p] + 1)
-		depth++;
-	r = (struct rec *)(void *)b->recs.p + b->nrec++;
-	*r = (struct rec){.off = (uint32_t)b->names.len,
-			  .flags = allow ? FLAG_ALLOW : FLAG_BLOCK,
-			  .depth = (uint8_t)(depth < 63 ? depth : 63)};
-	b->recs.len += sizeof *r;
-	b->names.p[b->names.len] = (uint8_t)len;
-	memcpy(b->names.p + b->names.len + 1, wire, len);
-	b->names.len += len + 1;
+	e = b->names.p + b->names.len;
+	e[0] = allow ? FLAG_ALLOW : FLAG_BLOCK;
+	e[1] = (uint8_t)len;
+	memcpy(e + 2, wire, len);
+	b->names.len += len + 2;
+	b->nrec++;
 	return 0;
 }
 
 /* The names hosts files carry for the machine itself, never blocked. */
 static bool is_local_name(const char *s, size_t n)
 {
-	static const char *const names[] = {
-		"localhost",       "localhost.localdomain", "local",          "broadcasthost",
-		"0.0.0.0",         "ip6-localhost",         "ip6-loopback",   "ip6-localnet",
-		"ip6-mcastprefix", "ip6-allnodes",          "ip6-allrouters", "ip6-allhosts",
+	static const struct {
+		const char *s;
+		size_t n;
+	} names[] = {
+#define N(x) {x, sizeof x - 1}
+		N("localhost"),       N("localhost.localdomain"),
+		N("local"),           N("broadcasthost"),
+		N("0.0.0.0"),         N("ip6-localhost"),
+		N("ip6-loopback"),    N("ip6-localnet"),
+		N("ip6-mcastprefix"), N("ip6-allnodes"),
+		N("ip6-allrouters"),  N("ip6-allhosts"),
+#undef N
 	};
+	char c = n ? (char)(s[0] | 0x20) : 0;
 
+	/* Most names start with none of their first letters: one test, not twelve. */
+	if (c != 'l' && c != 'b' && c != '0' && c != 'i')
+		return false;
 	if (n > 0 && s[n - 1] == '.')
 		n--;
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strlen(names[i]) == n && strncasecmp(names[i], s, n) == 0)
+		if (names[i].n == n && strncasecmp(names[i].s, s, n) == 0)
 			return true;
 	return false;
 }
@@ -591,7 +657,6 @@ void dst_blocklist_builder_free(struct dst_blocklist_builder *b)
 	if (!b)
 		return;
 	dst_policy__region_free(&b->names);
-	dst_policy__region_free(&b->recs);
 	free(b);
 }
 
@@ -682,108 +747,122 @@ int dst_blocklist_add_file(struct dst_blocklist_builder *b, const char *path, bo
 
 /* --- building --------------------------------------------------------------- */
 
-static bool same_name(const uint8_t *names, const struct rec *x, const struct rec *y)
+/* The labels of the name w (wire without root, len bytes): 1 to 127. */
+static unsigned depth_of(const uint8_t *w, size_t len)
 {
-	const uint8_t *a = names + x->off, *c = names + y->off;
+	unsigned d = 0;
 
-	return x->h == y->h && a[0] == c[0] && memcmp(a + 1, c + 1, a[0]) == 0;
+	for (size_t p = 0; p < len; p += (size_t)w[p] + 1)
+		d++;
+	return d;
 }
 
 /*
- * One build under bl's keys: sorts the staged names into buckets (a
- * counting sort into perm), drops duplicates (merging their flags), then
- * writes the arena bucket by bucket. Returns 0, DST_ENOMEM, DST_ENOSPC, or
- * 1 when a bucket holds more than limit distinct names (redraw the keys).
+ * One build under bl's keys, in three passes that each read memory in
+ * order: (1) hash every staged entry and add its size to its bucket's
+ * byte count; (2) copy every entry into its bucket's place in the arena;
+ * (3) bucket by bucket, drop duplicates (merging their flags) and rewrite
+ * the entries in place in their final form, which is never longer, so
+ * the arena only shrinks. Returns 0, DST_ENOMEM, DST_ENOSPC, or 1 when a
+ * bucket holds more than limit distinct names (redraw the keys).
  */
 static int build_once(struct dst_blocklist_builder *b, struct dst_blocklist *bl, size_t limit,
-		      struct dst_policy__region *perm_r)
+		      struct dst_policy__region *arena_r, struct dst_policy__region *bk_r)
 {
-	struct rec *recs = (struct rec *)(void *)b->recs.p;
 	const uint8_t *names = b->names.p;
-	size_t n = b->nrec, B = bl->nbuckets, s = 0, total = 0, next = 0, off = 0;
-	uint32_t *cnt = (uint32_t *)(void *)bl->start, *perm = (uint32_t *)(void *)perm_r->p;
-	uint8_t *arena;
+	size_t B = bl->nbuckets, w = 0, *kept = NULL, nkept = 0, kept_cap = 0;
+	uint32_t *cnt = (uint32_t *)(void *)bl->start, *bk = (uint32_t *)(void *)bk_r->p;
+	uint64_t *filter = (uint64_t *)(void *)bl->filter;
+	uint8_t *arena = arena_r->p;
+	uint64_t sum = 0;
 
 	memset(cnt, 0, (B + 1) * sizeof *cnt);
-	for (size_t i = 0; i < n; i++) {
-		recs[i].h = hash_name(bl, names + recs[i].off + 1, names[recs[i].off]);
-		cnt[bucket_of(bl, recs[i].h)]++;
+	for (size_t off = 0, i = 0; off < b->names.len; off += (size_t)names[off + 1] + 2, i++) {
+		size_t bucket = bucket_of(bl, hash_name(bl, names + off + 2, names[off + 1]));
+
+		bk[i] = (uint32_t)bucket;
+		cnt[bucket] += (uint32_t)names[off + 1] + 2;
 	}
-	for (size_t i = 0, sum = 0; i < B; i++) {
-		size_t c = cnt[i];
+	for (size_t i = 0; i < B; i++) {
+		uint64_t c = cnt[i];
 
 		cnt[i] = (uint32_t)sum;
 		sum += c;
 	}
-	for (size_t i = 0; i < n; i++)
-		perm[cnt[bucket_of(bl, recs[i].h)]++] = (uint32_t)i;
-	/* cnt[i] is now the end of bucket i; keep each bucket's distinct names first. */
-	bl->nblock = bl->nallow = 0;
-	bl->depth_mask = 0;
-	for (size_t i = 0; i < B; i++) {
-		size_t e = cnt[i], u = 0;
+	cnt[B] = (uint32_t)sum; /* sum is b->names.len, under 4 GiB */
+	for (size_t off = 0, i = 0; off < b->names.len; i++) {
+		size_t size = (size_t)names[off + 1] + 2;
 
-		for (size_t j = s; j < e; j++) {
-			struct rec *r = &recs[perm[j]];
+		memcpy(arena + cnt[bk[i]], names + off, size);
+		cnt[bk[i]] += (uint32_t)size;
+		off += size;
+	}
+	/* cnt[i] is now where bucket i ends (and i + 1 starts). */
+	bl->nblock = bl->nallow = 0;
+	memset(bl->has_depth, 0, sizeof bl->has_depth);
+	memset(filter, 0, bl->filter_map);
+	for (size_t i = 0, s = 0; i < B; i++) {
+		size_t e = cnt[i], wstart = w;
+
+		nkept = 0;
+		for (size_t p = s; p < e; p += (size_t)arena[p + 1] + 2) {
 			size_t k = 0;
 
-			while (k < u && !same_name(names, &recs[perm[s + k]], r))
+			while (k < nkept &&
+			       !(arena[kept[k] + 1] == arena[p + 1] &&
+				 memcmp(arena + kept[k] + 2, arena + p + 2, arena[p + 1]) == 0))
 				k++;
-			if (k < u) {
-				recs[perm[s + k]].flags |= r->flags;
+			if (k < nkept) {
+				arena[kept[k]] |= arena[p];
 				continue;
 			}
-			if (++u > limit)
+			if (nkept >= limit) {
+				free(kept);
 				return 1;
-			perm[s + k] = perm[j];
-		}
-		for (size_t j = s + u; j < e; j++)
-			perm[j] = DEAD;
-		for (size_t j = s; j < s + u; j++) {
-			const struct rec *r = &recs[perm[j]];
+			}
+			if (nkept == kept_cap) {
+				size_t *grown = realloc(kept, (kept_cap ? 2 * kept_cap : 16) *
+								      sizeof *kept);
 
-			bl->nblock += (r->flags & FLAG_BLOCK) != 0;
-			bl->nallow += (r->flags & FLAG_ALLOW) != 0;
-			bl->depth_mask |= 1ULL << r->depth;
-			total += (r->flags & FLAG_ALLOW ? 1 : 0) + 1 + names[r->off];
+				if (!grown) {
+					free(kept);
+					return DST_ENOMEM;
+				}
+				kept = grown;
+				kept_cap = kept_cap ? 2 * kept_cap : 16;
+			}
+			kept[nkept++] = p;
 		}
+		/* Final form: tag, L, wire: as long as flags, L, wire. */
+		for (size_t k = 0; k < nkept; k++) {
+			uint8_t flags = arena[kept[k]], len = arena[kept[k] + 1];
+			const uint8_t *name = arena + kept[k] + 2;
+			uint64_t h = hash_name(bl, name, len);
+			unsigned tag = tag_of(h);
+			size_t bit = filter_bit(bl, h);
+
+			filter[bit / 64] |= 1ULL << (bit % 64);
+			bl->nblock += (flags & FLAG_BLOCK) != 0;
+			bl->nallow += (flags & FLAG_ALLOW) != 0;
+			bl->has_depth[depth_of(name, len)] = 1;
+			memmove(arena + w, arena + kept[k], (size_t)len + 2);
+			arena[w] = (uint8_t)(tag | (flags & FLAG_ALLOW ? TAG_ALLOW : 0));
+			w += (size_t)len + 2;
+		}
+		cnt[i] = (uint32_t)wstart;
 		s = e;
 	}
-	if (total > UINT32_MAX)
-		return DST_ENOSPC;
-	bl->arena_map = total ? total : 1;
-	arena = mmap(NULL, bl->arena_map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		     0);
-	if (arena == MAP_FAILED) {
-		bl->arena_map = 0;
-		return DST_ENOMEM;
-	}
-	for (size_t j = 0; j < n; j++) {
-		const struct rec *r;
-		size_t bk;
-
-		if (perm[j] == DEAD)
-			continue;
-		r = &recs[perm[j]];
-		bk = bucket_of(bl, r->h);
-		while (next <= bk)
-			cnt[next++] = (uint32_t)off;
-		if (r->flags & FLAG_ALLOW)
-			arena[off++] = 0;
-		memcpy(arena + off, names + r->off, (size_t)names[r->off] + 1);
-		off += (size_t)names[r->off] + 1;
-	}
-	while (next <= B)
-		cnt[next++] = (uint32_t)off;
-	mprotect(arena, bl->arena_map, PROT_READ);
-	bl->arena = arena;
+	cnt[B] = (uint32_t)w;
+	free(kept);
+	arena_r->len = w;
 	return 0;
 }
 
 int dst_blocklist_build(struct dst_blocklist_builder *b, struct dst_blocklist **out)
 {
-	struct dst_policy__region perm = {0};
+	struct dst_policy__region arena = {0}, bk = {0};
 	struct dst_blocklist *bl = NULL;
+	size_t page, keep;
 	void *start;
 	int err = b->err;
 
@@ -797,26 +876,52 @@ int dst_blocklist_build(struct dst_blocklist_builder *b, struct dst_blocklist **
 	bl->bad = b->bad;
 	bl->nbuckets = b->nrec ? b->nrec : 1;
 	bl->start_map = (bl->nbuckets + 1) * sizeof(uint32_t);
-	start = mmap(NULL, bl->start_map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		     0);
+	start = map(bl->start_map);
 	if (start == MAP_FAILED) {
 		bl->start_map = 0;
 		err = DST_ENOMEM;
 		goto done;
 	}
 	bl->start = start;
-	if ((err = dst_policy__region_reserve(&perm, b->nrec * sizeof(uint32_t) + 1)))
+	/* The filter: a power of two of bits, at least 8 a name (an unlisted suffix passes 1 in 9). */
+	bl->filter_shift = 58; /* 64 bits */
+	while (bl->filter_shift > 0 && (1ULL << (64 - bl->filter_shift)) < 8 * (uint64_t)b->nrec)
+		bl->filter_shift--;
+	bl->filter_map = ((size_t)1 << (64 - bl->filter_shift)) / 8;
+	start = map(bl->filter_map);
+	if (start == MAP_FAILED) {
+		bl->filter_map = 0;
+		err = DST_ENOMEM;
+		goto done;
+	}
+	bl->filter = start;
+	if ((err = dst_policy__region_reserve(&arena, b->names.len + ARENA_PAD)) ||
+	    (err = dst_policy__region_reserve(&bk, b->nrec * sizeof(uint32_t) + 1)))
 		goto done;
 	for (int tries = 1;; tries++) {
 		draw_keys(bl);
-		err = build_once(b, bl, tries < MAX_TRIES ? MAX_BUCKET : SIZE_MAX, &perm);
+		err = build_once(b, bl, tries < MAX_TRIES ? MAX_BUCKET : SIZE_MAX, &arena, &bk);
 		if (err != 1)
 			break;
 	}
-	if (!err)
-		mprotect(start, bl->start_map, PROT_READ);
+	if (err)
+		goto done;
+	dst_policy__region_free(&bk);
+	dst_policy__region_free(&b->names);
+	/* Give back the pages past the final entries. */
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	keep = (arena.len + ARENA_PAD + page - 1) / page * page;
+	if (keep < arena.cap && mremap(arena.p, arena.cap, keep, 0) != MAP_FAILED)
+		arena.cap = keep;
+	mprotect(arena.p, arena.cap, PROT_READ);
+	mprotect((void *)bl->start, bl->start_map, PROT_READ);
+	mprotect((void *)bl->filter, bl->filter_map, PROT_READ);
+	bl->arena = arena.p;
+	bl->arena_map = arena.cap;
+	arena = (struct dst_policy__region){0};
 done:
-	dst_policy__region_free(&perm);
+	dst_policy__region_free(&arena);
+	dst_policy__region_free(&bk);
 	dst_blocklist_builder_free(b);
 	if (err) {
 		dst_blocklist_free(bl);
