@@ -1,7 +1,8 @@
 /*
  * config/ unit tests for the [server] keys of the query policy (issue 14):
  * blocklist and allowlist files (repeatable absolute paths) and
- * block-answer; their defaults, errors and effective-configuration lines.
+ * block-answer; local-zones, hosts and hosts-ttl; their defaults, errors
+ * and effective-configuration lines.
  * Part of check_config.
  */
 #include <check.h>
@@ -165,6 +166,55 @@ START_TEST(test_lists_print_one_line_each_and_parse_back)
 }
 END_TEST
 
+START_TEST(test_local_zones_and_hosts_keys)
+{
+	struct dst_config *cfg = parse_ok("[server]\n"
+					  "local-zones = no\n"
+					  "hosts = /etc/hosts\n"
+					  "hosts = /etc/hosts.lan\n"
+					  "hosts-ttl = 1m\n" UP);
+	struct dst_config *def = NULL, *again = NULL;
+
+	ck_assert(!cfg->local_zones);
+	ck_assert_uint_eq(cfg->nhosts, 2);
+	ck_assert_str_eq(cfg->hosts[1], "/etc/hosts.lan");
+	ck_assert_uint_eq(cfg->hosts_ttl, 60);
+	const char *text = print_cfg(cfg);
+	char *copy = strdup(text);
+	ck_assert_ptr_nonnull(strstr(text, "# " FILE_NAME ":3\nhosts = /etc/hosts.lan"));
+	ck_assert_int_eq(
+		dst_config_parse("printed.conf", copy, strlen(copy), &again, collect, NULL), 0);
+	ck_assert_uint_eq(again->nhosts, 2);
+	ck_assert_uint_eq(again->hosts_ttl, 60);
+	ck_assert(!again->local_zones);
+	free(printed);
+	printed = NULL;
+	free(copy);
+	/* Defaults: the local zones on, no hosts file, 5 s. */
+	ck_assert_int_eq(dst_config_default(&def), 0);
+	ck_assert(def->local_zones);
+	ck_assert_uint_eq(def->nhosts, 0);
+	ck_assert_uint_eq(def->hosts_ttl, 5);
+	dst_config_free(def);
+	dst_config_free(again);
+	dst_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_bad_hosts_values_are_errors)
+{
+	expect_line_error("server", "hosts = etc/hosts",
+			  "hosts: expected a path like /etc/hosts, got \"etc/hosts\" (not an "
+			  "absolute path)");
+	teardown();
+	expect_line_error("server", "local-zones = maybe",
+			  "local-zones: expected yes or no, got \"maybe\"");
+	teardown();
+	expect_errors("[server]\nhosts = /etc/hosts\nhosts = /etc/hosts\n" UP,
+		      FILE_NAME ":3: hosts: /etc/hosts is listed twice");
+}
+END_TEST
+
 TCase *config_tcase_policy(void)
 {
 	TCase *tc = tcase("policy");
@@ -175,5 +225,7 @@ TCase *config_tcase_policy(void)
 	tcase_add_test(tc, test_bad_list_values_are_errors);
 	tcase_add_test(tc, test_more_than_64_lists_is_an_error);
 	tcase_add_test(tc, test_lists_print_one_line_each_and_parse_back);
+	tcase_add_test(tc, test_local_zones_and_hosts_keys);
+	tcase_add_test(tc, test_bad_hosts_values_are_errors);
 	return tc;
 }
