@@ -10,6 +10,8 @@ check_PROGRAMS += tests/unit/check_pool tests/unit/check_stubby
 TESTS += tests/unit/check_pool tests/unit/check_stubby
 check_PROGRAMS += tests/unit/check_policy
 TESTS += tests/unit/check_policy
+check_PROGRAMS += tests/unit/check_blocklist
+TESTS += tests/unit/check_blocklist
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -73,6 +75,12 @@ tests_unit_check_stubby_SOURCES = tests/unit/check_stubby.c
 tests_unit_check_stubby_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_stubby_LDADD = resolver/cli/libdst_stubby.a resolver/base/libdst_base.a \
 	config/libdst_config.a dns/libdst_dns.a $(CHECK_LIBS) $(YAML_LIBS)
+
+# The blocklist alone: policy/ and the wire helpers (whose text-to-wire
+# function builds the query names the tests look up).
+tests_unit_check_blocklist_SOURCES = tests/unit/check_blocklist.c
+tests_unit_check_blocklist_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_blocklist_LDADD = resolver/policy/libdst_policy.a dns/libdst_dns.a $(CHECK_LIBS)
 
 include tests/integration/local.mk
 include tests/tools/local.mk
