@@ -18,9 +18,10 @@
  * names collide; a build whose fullest bucket still holds more than
  * MAX_BUCKET names after removing duplicates is redone with new keys.
  *
- * Memory. Names are staged in anonymous mappings (internal.h) and the set
- * is built into two more, sized exactly; the staging is unmapped when the
- * build ends, so what stays resident is the set alone.
+ * Memory. Names are staged in anonymous mappings (internal.h), copied
+ * bucket by bucket into the arena's mapping, and deduplicated there in
+ * place; the staging is unmapped and the arena's unused tail given back
+ * when the build ends, so what stays resident is the set alone.
  */
 #include "config.h"
 
@@ -42,33 +43,24 @@
 #include "resolver/policy/blocklist.h"
 #include "resolver/policy/internal.h"
 
-#define MAX_REPORTED 5   /* bad lines reported per file; the rest are counted */
-#define MAX_BUCKET 48    /* distinct names in one bucket before the keys are redrawn */
-#define MAX_TRIES 4      /* builds with fresh keys before a full bucket is accepted */
-#define FILE_CHUNK 65536 /* a file is read in pieces this big; a longer line is bad */
-#define QUOTE_MAX 60     /* bytes of a bad line quoted back */
-#define FLAG_ALLOW 1     /* rec.flags: on an allow list */
-#define FLAG_BLOCK 2     /* rec.flags: on a block list */
-#define DEAD UINT32_MAX  /* perm[]: a duplicate, dropped */
+#define MAX_REPORTED 5      /* bad lines reported per file; the rest are counted */
+#define MAX_BUCKET 48       /* distinct names in one bucket before the keys are redrawn */
+#define MAX_TRIES 4         /* builds with fresh keys before a full bucket is accepted */
+#define FILE_CHUNK 65536    /* a file is read in pieces this big; a longer line is bad */
+#define HUGE_MIN (4u << 20) /* mappings this large ask for huge pages */
+#define QUOTE_MAX 60        /* bytes of a bad line quoted back */
+#define FLAG_ALLOW 1        /* a staged entry's first byte: on an allow list */
+#define FLAG_BLOCK 2        /* a staged entry's first byte: on a block list */
 
 enum { HIT_NONE, HIT_BLOCK, HIT_ALLOW };
-
-/* One staged name: where its entry is in the staging arena. */
-struct rec {
-	uint64_t h;    /* its hash under the current keys */
-	uint32_t off;  /* its entry (length byte, then wire) in names */
-	uint8_t flags; /* FLAG_* */
-	uint8_t depth; /* its labels, at most 63 counted */
-};
 
 struct dst_blocklist_builder {
 	dst_blocklist_warn_cb warn;
 	void *arg;
-	struct dst_policy__region names; /* staged entries: L, then L bytes of wire */
-	struct dst_policy__region recs;  /* struct rec[] */
-	size_t nrec;
-	size_t bad; /* bad lines, all files */
-	int err;    /* the first error; the builder may only be freed */
+	struct dst_policy__region names; /* staged entries: flags, L, then L bytes of wire */
+	size_t nrec;                     /* entries staged */
+	size_t bad;                      /* bad lines, all files */
+	int err;                         /* the first error; the builder may only be freed */
 };
 
 struct dst_blocklist {
@@ -91,6 +83,22 @@ struct src {
 
 /* --- buffers ---------------------------------------------------------------- */
 
+/*
+ * A zeroed anonymous mapping of n bytes, or MAP_FAILED. Large ones ask for
+ * transparent huge pages: a million-name set spans thousands of 4 KiB
+ * pages, and lookups hit them at random, so the TLB misses otherwise.
+ */
+static void *map(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+#ifdef MADV_HUGEPAGE
+	if (p != MAP_FAILED && n >= HUGE_MIN)
+		madvise(p, n, MADV_HUGEPAGE); /* advice only: no huge pages is fine */
+#endif
+	return p;
+}
+
 int dst_policy__region_reserve(struct dst_policy__region *r, size_t more)
 {
 	size_t need = r->len + more, cap = r->cap ? r->cap : 65536;
@@ -108,7 +116,7 @@ int dst_policy__region_reserve(struct dst_policy__region *r, size_t more)
 	if (r->p)
 		p = mremap(r->p, r->cap, cap, MREMAP_MAYMOVE);
 	else
-		p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		p = map(cap);
 	if (p == MAP_FAILED)
 		return DST_ENOMEM;
 	r->p = p;
@@ -390,44 +398,51 @@ static void bad_line(struct dst_blocklist_builder *b, struct src *src, const cha
 		warnf(b, "%s:%lu: %s: \"%s\"", src->name, src->line, why, quote(q, s, n));
 }
 
-/* Stages one name (wire form, root included, wlen bytes). */
+/* Stages one name (wire form, root included, wlen bytes) as flags, L, wire without root. */
 static int stage(struct dst_blocklist_builder *b, const uint8_t *wire, size_t wlen, bool allow)
 {
-	size_t len = wlen - 1, depth = 0;
-	struct rec *r;
+	size_t len = wlen - 1;
+	uint8_t *e;
 	int err;
 
-	if (b->names.len + len + 1 > UINT32_MAX)
+	if (b->names.len + len + 2 > UINT32_MAX)
 		return DST_ENOSPC;
-	if ((err = dst_policy__region_reserve(&b->names, len + 1)) ||
-	    (err = dst_policy__region_reserve(&b->recs, sizeof *r)))
+	if ((err = dst_policy__region_reserve(&b->names, len + 2)))
 		return err;
-	for (size_t p = 0; p < len; p += (size_t)wire[p] + 1)
-		depth++;
-	r = (struct rec *)(void *)b->recs.p + b->nrec++;
-	*r = (struct rec){.off = (uint32_t)b->names.len,
-			  .flags = allow ? FLAG_ALLOW : FLAG_BLOCK,
-			  .depth = (uint8_t)(depth < 63 ? depth : 63)};
-	b->recs.len += sizeof *r;
-	b->names.p[b->names.len] = (uint8_t)len;
-	memcpy(b->names.p + b->names.len + 1, wire, len);
-	b->names.len += len + 1;
+	e = b->names.p + b->names.len;
+	e[0] = allow ? FLAG_ALLOW : FLAG_BLOCK;
+	e[1] = (uint8_t)len;
+	memcpy(e + 2, wire, len);
+	b->names.len += len + 2;
+	b->nrec++;
 	return 0;
 }
 
 /* The names hosts files carry for the machine itself, never blocked. */
 static bool is_local_name(const char *s, size_t n)
 {
-	static const char *const names[] = {
-		"localhost",       "localhost.localdomain", "local",          "broadcasthost",
-		"0.0.0.0",         "ip6-localhost",         "ip6-loopback",   "ip6-localnet",
-		"ip6-mcastprefix", "ip6-allnodes",          "ip6-allrouters", "ip6-allhosts",
+	static const struct {
+		const char *s;
+		size_t n;
+	} names[] = {
+#define N(x) {x, sizeof x - 1}
+		N("localhost"),       N("localhost.localdomain"),
+		N("local"),           N("broadcasthost"),
+		N("0.0.0.0"),         N("ip6-localhost"),
+		N("ip6-loopback"),    N("ip6-localnet"),
+		N("ip6-mcastprefix"), N("ip6-allnodes"),
+		N("ip6-allrouters"),  N("ip6-allhosts"),
+#undef N
 	};
+	char c = n ? (char)(s[0] | 0x20) : 0;
 
+	/* Most names start with none of their first letters: one test, not twelve. */
+	if (c != 'l' && c != 'b' && c != '0' && c != 'i')
+		return false;
 	if (n > 0 && s[n - 1] == '.')
 		n--;
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strlen(names[i]) == n && strncasecmp(names[i], s, n) == 0)
+		if (names[i].n == n && strncasecmp(names[i].s, s, n) == 0)
 			return true;
 	return false;
 }
@@ -591,7 +606,6 @@ void dst_blocklist_builder_free(struct dst_blocklist_builder *b)
 	if (!b)
 		return;
 	dst_policy__region_free(&b->names);
-	dst_policy__region_free(&b->recs);
 	free(b);
 }
 
@@ -682,108 +696,116 @@ int dst_blocklist_add_file(struct dst_blocklist_builder *b, const char *path, bo
 
 /* --- building --------------------------------------------------------------- */
 
-static bool same_name(const uint8_t *names, const struct rec *x, const struct rec *y)
+/* The labels of the name w (wire without root, len bytes), at most 63 counted. */
+static unsigned depth_of(const uint8_t *w, size_t len)
 {
-	const uint8_t *a = names + x->off, *c = names + y->off;
+	unsigned d = 0;
 
-	return x->h == y->h && a[0] == c[0] && memcmp(a + 1, c + 1, a[0]) == 0;
+	for (size_t p = 0; p < len && d < 63; p += (size_t)w[p] + 1)
+		d++;
+	return d;
 }
 
 /*
- * One build under bl's keys: sorts the staged names into buckets (a
- * counting sort into perm), drops duplicates (merging their flags), then
- * writes the arena bucket by bucket. Returns 0, DST_ENOMEM, DST_ENOSPC, or
- * 1 when a bucket holds more than limit distinct names (redraw the keys).
+ * One build under bl's keys, in three passes that each read memory in
+ * order: (1) hash every staged entry and add its size to its bucket's
+ * byte count; (2) copy every entry into its bucket's place in the arena;
+ * (3) bucket by bucket, drop duplicates (merging their flags) and rewrite
+ * the entries in place in their final form, which is never longer, so
+ * the arena only shrinks. Returns 0, DST_ENOMEM, DST_ENOSPC, or 1 when a
+ * bucket holds more than limit distinct names (redraw the keys).
  */
 static int build_once(struct dst_blocklist_builder *b, struct dst_blocklist *bl, size_t limit,
-		      struct dst_policy__region *perm_r)
+		      struct dst_policy__region *arena_r, struct dst_policy__region *bk_r)
 {
-	struct rec *recs = (struct rec *)(void *)b->recs.p;
 	const uint8_t *names = b->names.p;
-	size_t n = b->nrec, B = bl->nbuckets, s = 0, total = 0, next = 0, off = 0;
-	uint32_t *cnt = (uint32_t *)(void *)bl->start, *perm = (uint32_t *)(void *)perm_r->p;
-	uint8_t *arena;
+	size_t B = bl->nbuckets, w = 0, *kept = NULL, nkept = 0, kept_cap = 0;
+	uint32_t *cnt = (uint32_t *)(void *)bl->start, *bk = (uint32_t *)(void *)bk_r->p;
+	uint8_t *arena = arena_r->p;
+	uint64_t sum = 0;
 
 	memset(cnt, 0, (B + 1) * sizeof *cnt);
-	for (size_t i = 0; i < n; i++) {
-		recs[i].h = hash_name(bl, names + recs[i].off + 1, names[recs[i].off]);
-		cnt[bucket_of(bl, recs[i].h)]++;
+	for (size_t off = 0, i = 0; off < b->names.len; off += (size_t)names[off + 1] + 2, i++) {
+		size_t bucket = bucket_of(bl, hash_name(bl, names + off + 2, names[off + 1]));
+
+		bk[i] = (uint32_t)bucket;
+		cnt[bucket] += (uint32_t)names[off + 1] + 2;
 	}
-	for (size_t i = 0, sum = 0; i < B; i++) {
-		size_t c = cnt[i];
+	for (size_t i = 0; i < B; i++) {
+		uint64_t c = cnt[i];
 
 		cnt[i] = (uint32_t)sum;
 		sum += c;
 	}
-	for (size_t i = 0; i < n; i++)
-		perm[cnt[bucket_of(bl, recs[i].h)]++] = (uint32_t)i;
-	/* cnt[i] is now the end of bucket i; keep each bucket's distinct names first. */
+	cnt[B] = (uint32_t)sum; /* sum is b->names.len, under 4 GiB */
+	for (size_t off = 0, i = 0; off < b->names.len; i++) {
+		size_t size = (size_t)names[off + 1] + 2;
+
+		memcpy(arena + cnt[bk[i]], names + off, size);
+		cnt[bk[i]] += (uint32_t)size;
+		off += size;
+	}
+	/* cnt[i] is now where bucket i ends (and i + 1 starts). */
 	bl->nblock = bl->nallow = 0;
 	bl->depth_mask = 0;
-	for (size_t i = 0; i < B; i++) {
-		size_t e = cnt[i], u = 0;
+	for (size_t i = 0, s = 0; i < B; i++) {
+		size_t e = cnt[i], wstart = w;
 
-		for (size_t j = s; j < e; j++) {
-			struct rec *r = &recs[perm[j]];
+		nkept = 0;
+		for (size_t p = s; p < e; p += (size_t)arena[p + 1] + 2) {
 			size_t k = 0;
 
-			while (k < u && !same_name(names, &recs[perm[s + k]], r))
+			while (k < nkept &&
+			       !(arena[kept[k] + 1] == arena[p + 1] &&
+				 memcmp(arena + kept[k] + 2, arena + p + 2, arena[p + 1]) == 0))
 				k++;
-			if (k < u) {
-				recs[perm[s + k]].flags |= r->flags;
+			if (k < nkept) {
+				arena[kept[k]] |= arena[p];
 				continue;
 			}
-			if (++u > limit)
+			if (nkept >= limit) {
+				free(kept);
 				return 1;
-			perm[s + k] = perm[j];
-		}
-		for (size_t j = s + u; j < e; j++)
-			perm[j] = DEAD;
-		for (size_t j = s; j < s + u; j++) {
-			const struct rec *r = &recs[perm[j]];
+			}
+			if (nkept == kept_cap) {
+				size_t *grown = realloc(kept, (kept_cap ? 2 * kept_cap : 16) *
+								      sizeof *kept);
 
-			bl->nblock += (r->flags & FLAG_BLOCK) != 0;
-			bl->nallow += (r->flags & FLAG_ALLOW) != 0;
-			bl->depth_mask |= 1ULL << r->depth;
-			total += (r->flags & FLAG_ALLOW ? 1 : 0) + 1 + names[r->off];
+				if (!grown) {
+					free(kept);
+					return DST_ENOMEM;
+				}
+				kept = grown;
+				kept_cap = kept_cap ? 2 * kept_cap : 16;
+			}
+			kept[nkept++] = p;
 		}
+		/* Final form: [0 if allowed] L wire. Never longer than flags L wire. */
+		for (size_t k = 0; k < nkept; k++) {
+			uint8_t flags = arena[kept[k]], len = arena[kept[k] + 1];
+
+			bl->nblock += (flags & FLAG_BLOCK) != 0;
+			bl->nallow += (flags & FLAG_ALLOW) != 0;
+			bl->depth_mask |= 1ULL << depth_of(arena + kept[k] + 2, len);
+			if (flags & FLAG_ALLOW)
+				arena[w++] = 0;
+			memmove(arena + w, arena + kept[k] + 1, (size_t)len + 1);
+			w += (size_t)len + 1;
+		}
+		cnt[i] = (uint32_t)wstart;
 		s = e;
 	}
-	if (total > UINT32_MAX)
-		return DST_ENOSPC;
-	bl->arena_map = total ? total : 1;
-	arena = mmap(NULL, bl->arena_map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		     0);
-	if (arena == MAP_FAILED) {
-		bl->arena_map = 0;
-		return DST_ENOMEM;
-	}
-	for (size_t j = 0; j < n; j++) {
-		const struct rec *r;
-		size_t bk;
-
-		if (perm[j] == DEAD)
-			continue;
-		r = &recs[perm[j]];
-		bk = bucket_of(bl, r->h);
-		while (next <= bk)
-			cnt[next++] = (uint32_t)off;
-		if (r->flags & FLAG_ALLOW)
-			arena[off++] = 0;
-		memcpy(arena + off, names + r->off, (size_t)names[r->off] + 1);
-		off += (size_t)names[r->off] + 1;
-	}
-	while (next <= B)
-		cnt[next++] = (uint32_t)off;
-	mprotect(arena, bl->arena_map, PROT_READ);
-	bl->arena = arena;
+	cnt[B] = (uint32_t)w;
+	free(kept);
+	arena_r->len = w;
 	return 0;
 }
 
 int dst_blocklist_build(struct dst_blocklist_builder *b, struct dst_blocklist **out)
 {
-	struct dst_policy__region perm = {0};
+	struct dst_policy__region arena = {0}, bk = {0};
 	struct dst_blocklist *bl = NULL;
+	size_t page, keep;
 	void *start;
 	int err = b->err;
 
@@ -797,26 +819,39 @@ int dst_blocklist_build(struct dst_blocklist_builder *b, struct dst_blocklist **
 	bl->bad = b->bad;
 	bl->nbuckets = b->nrec ? b->nrec : 1;
 	bl->start_map = (bl->nbuckets + 1) * sizeof(uint32_t);
-	start = mmap(NULL, bl->start_map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		     0);
+	start = map(bl->start_map);
 	if (start == MAP_FAILED) {
 		bl->start_map = 0;
 		err = DST_ENOMEM;
 		goto done;
 	}
 	bl->start = start;
-	if ((err = dst_policy__region_reserve(&perm, b->nrec * sizeof(uint32_t) + 1)))
+	if ((err = dst_policy__region_reserve(&arena, b->names.len + 1)) ||
+	    (err = dst_policy__region_reserve(&bk, b->nrec * sizeof(uint32_t) + 1)))
 		goto done;
 	for (int tries = 1;; tries++) {
 		draw_keys(bl);
-		err = build_once(b, bl, tries < MAX_TRIES ? MAX_BUCKET : SIZE_MAX, &perm);
+		err = build_once(b, bl, tries < MAX_TRIES ? MAX_BUCKET : SIZE_MAX, &arena, &bk);
 		if (err != 1)
 			break;
 	}
-	if (!err)
-		mprotect(start, bl->start_map, PROT_READ);
+	if (err)
+		goto done;
+	dst_policy__region_free(&bk);
+	dst_policy__region_free(&b->names);
+	/* Give back the pages past the final entries. */
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	keep = (arena.len + (arena.len == 0) + page - 1) / page * page;
+	if (keep < arena.cap && mremap(arena.p, arena.cap, keep, 0) != MAP_FAILED)
+		arena.cap = keep;
+	mprotect(arena.p, arena.cap, PROT_READ);
+	mprotect(start, bl->start_map, PROT_READ);
+	bl->arena = arena.p;
+	bl->arena_map = arena.cap;
+	arena = (struct dst_policy__region){0};
 done:
-	dst_policy__region_free(&perm);
+	dst_policy__region_free(&arena);
+	dst_policy__region_free(&bk);
 	dst_blocklist_builder_free(b);
 	if (err) {
 		dst_blocklist_free(bl);
