@@ -3,8 +3,9 @@
  * names to an immutable hash set) and the lookup.
  *
  * Layout of a built set. Every distinct name is stored once in one arena,
- * as an entry: an optional 0 byte (the name is allowlisted), a length byte
- * L, and the name's wire form without its root label (L bytes, 2 to 254).
+ * as an entry: a tag byte (7 bits of the name's hash, and the top bit set
+ * when it is allowlisted), a length byte L, and the name's wire form
+ * without its root label (L bytes, 2 to 254).
  * The entries are grouped by hash bucket: bucket b's entries are the bytes
  * from start[b] to start[b + 1] of the arena, so the table needs 4 bytes a
  * bucket and no per-name pointer. With as many buckets as names a bucket
@@ -14,9 +15,10 @@
  * query name label by label gives the hash of each of its suffixes (com,
  * example.com, www.example.com) in one pass: the lookup probes every
  * suffix for the price of hashing the name once. The hash is keyed with
- * random bytes drawn at build time, so a list cannot be written to make its
- * names collide; a build whose fullest bucket still holds more than
- * MAX_BUCKET names after removing duplicates is redone with new keys.
+ * random bytes drawn at build time (fold_label), so a list cannot be
+ * written to make its names collide; and a build whose fullest bucket holds
+ * more than MAX_BUCKET distinct names is redone with new keys, so however
+ * the keys fall, no lookup scans a long bucket.
  *
  * Memory. Names are staged in anonymous mappings (internal.h), copied
  * bucket by bucket into the arena's mapping, and deduplicated there in
@@ -48,11 +50,12 @@
 #define MAX_TRIES 4         /* builds with fresh keys before a full bucket is accepted */
 #define FILE_CHUNK 65536    /* a file is read in pieces this big; a longer line is bad */
 #define HUGE_MIN (4u << 20) /* mappings this large ask for huge pages */
+#define ARENA_PAD 8         /* readable bytes after the arena's last entry */
 #define QUOTE_MAX 60        /* bytes of a bad line quoted back */
+#define TAG_MASK 0x7f       /* an entry's first byte: 7 bits of its hash, */
+#define TAG_ALLOW 0x80      /* and whether it is allowlisted */
 #define FLAG_ALLOW 1        /* a staged entry's first byte: on an allow list */
 #define FLAG_BLOCK 2        /* a staged entry's first byte: on a block list */
-
-enum { HIT_NONE, HIT_BLOCK, HIT_ALLOW };
 
 struct dst_blocklist_builder {
 	dst_blocklist_warn_cb warn;
@@ -64,9 +67,12 @@ struct dst_blocklist_builder {
 };
 
 struct dst_blocklist {
-	uint64_t k0, k1, k2;         /* hash keys */
+	uint64_t k0, k1;             /* hash keys: the start, and the odd multiplier */
 	uint64_t nbuckets;           /* at least 1 */
-	uint64_t depth_mask;         /* bit d: some name has d labels (63: 63 or more) */
+	uint8_t has_depth[128];      /* [d]: some name has d labels */
+	const uint64_t *filter;      /* a bit per hash's top bits: some name may have them */
+	unsigned filter_shift;       /* 64 - log2(bits in filter) */
+	size_t filter_map;           /* bytes mapped */
 	const uint8_t *arena;        /* entries, grouped by bucket */
 	const uint32_t *start;       /* nbuckets + 1 offsets into arena */
 	size_t arena_map, start_map; /* bytes mapped */
@@ -144,36 +150,64 @@ static inline uint64_t ld64(const uint8_t *p)
 	return v;
 }
 
-/* The n (1-8) bytes at base[p], little-endian, reading only inside base[0, len). */
-static inline uint64_t ld_part(const uint8_t *base, size_t len, size_t p, size_t n)
-{
-	uint64_t v = 0;
+static const uint64_t low_bytes[9] = {
+	0,
+	0xff,
+	0xffff,
+	0xffffff,
+	0xffffffff,
+	0xffffffffff,
+	0xffffffffffff,
+	0xffffffffffffff,
+	0xffffffffffffffff,
+};
 
-	if (p + 8 <= len)
-		return n == 8 ? ld64(base + p) : ld64(base + p) & ((1ULL << (8 * n)) - 1);
-	if (p + n >= 8)
-		return ld64(base + p + n - 8) >> (64 - 8 * n);
-	for (size_t i = 0; i < n; i++)
-		v |= (uint64_t)base[p + i] << (8 * i);
-	return v;
-}
-
-static inline uint64_t mix(uint64_t a, uint64_t b)
-{
-	unsigned __int128 r = (unsigned __int128)a * b;
-
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-/* Folds the label at base[p] (its length byte and its bytes) into h. */
-static inline uint64_t fold_label(const struct dst_blocklist *bl, uint64_t h, const uint8_t *base,
-				  size_t len, size_t p)
+/*
+ * The value of the label at base[p] (its length byte and its bytes, read
+ * 8 at a time; base is readable 8 bytes past the label): the bytes
+ * themselves for a label of up to 7 characters, folded with k1 for a
+ * longer one. A name's hash folds its labels' values from the root end:
+ * h = (h ^ value) * k1, from h = k0. With k1 odd each step is a bijection,
+ * so names of short labels never collide, and others collide only through
+ * the secret keys; the top bits of h, which pick the bucket and the filter
+ * bit, depend on every bit folded in.
+ */
+static inline uint64_t label_value(uint64_t k1, const uint8_t *base, size_t p)
 {
 	size_t n = (size_t)base[p] + 1;
+	uint64_t v = 0;
 
-	for (; n > 8; p += 8, n -= 8)
-		h = mix(ld64(base + p) ^ bl->k1, h ^ bl->k2);
-	return mix(ld_part(base, len, p, n) ^ bl->k1, h ^ bl->k2);
+	while (__builtin_expect(n > 8, 0)) {
+		v = (v ^ ld64(base + p)) * k1;
+		p += 8;
+		n -= 8;
+	}
+	return v ^ (ld64(base + p) & low_bytes[n]);
+}
+
+static inline uint64_t fold(uint64_t k1, uint64_t h, uint64_t value)
+{
+	return (h ^ value) * k1;
+}
+
+/*
+ * Whether the n bytes at a and at b are the same; both are readable 8
+ * bytes past n (the arena has ARENA_PAD bytes after its last entry).
+ */
+static inline bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	if (n < 8)
+		return ((ld64(a) ^ ld64(b)) & low_bytes[n]) == 0;
+	for (size_t i = 0; i + 8 < n; i += 8)
+		if (ld64(a + i) != ld64(b + i))
+			return false;
+	return ld64(a + n - 8) == ld64(b + n - 8);
+}
+
+/* An entry's tag: 7 bits of the hash that the bucket number does not use. */
+static inline unsigned tag_of(uint64_t h)
+{
+	return (unsigned)(h >> 32) & TAG_MASK;
 }
 
 static inline size_t bucket_of(const struct dst_blocklist *bl, uint64_t h)
@@ -184,20 +218,33 @@ static inline size_t bucket_of(const struct dst_blocklist *bl, uint64_t h)
 /* The hash of a whole name: w is its wire form without the root label (len bytes). */
 static uint64_t hash_name(const struct dst_blocklist *bl, const uint8_t *w, size_t len)
 {
-	uint8_t off[128];
+	uint8_t name[DST_POLICY__MAX_WIRE + 8] = {0}, off[128];
 	size_t n = 0;
 	uint64_t h = bl->k0;
 
+	memcpy(name, w, len);
 	for (size_t p = 0; p < len; p += (size_t)w[p] + 1)
 		off[n++] = (uint8_t)p;
 	while (n-- > 0)
-		h = fold_label(bl, h, w, len, off[n]);
+		h = fold(bl->k1, h, label_value(bl->k1, name, off[n]));
 	return h;
+}
+
+static inline size_t filter_bit(const struct dst_blocklist *bl, uint64_t h)
+{
+	return (size_t)(h >> bl->filter_shift);
+}
+
+static uint64_t mix(uint64_t a, uint64_t b)
+{
+	unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
 static void draw_keys(struct dst_blocklist *bl)
 {
-	uint64_t k[3];
+	uint64_t k[2];
 	struct timespec ts;
 
 	if (getrandom(k, sizeof k, GRND_NONBLOCK) != (ssize_t)sizeof k) {
@@ -205,71 +252,69 @@ static void draw_keys(struct dst_blocklist *bl)
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		k[0] = mix((uint64_t)ts.tv_nsec ^ 0x9e3779b97f4a7c15ULL, (uint64_t)getpid() | 1);
 		k[1] = mix(k[0] ^ (uint64_t)(uintptr_t)bl, 0xc2b2ae3d27d4eb4fULL);
-		k[2] = mix(k[1] ^ (uint64_t)ts.tv_sec, 0x165667b19e3779f9ULL);
 	}
 	bl->k0 = k[0];
-	bl->k1 = k[1];
-	bl->k2 = k[2] | 1;
+	bl->k1 = k[1] | 1;
 }
 
 /* --- lookup ----------------------------------------------------------------- */
 
-/* Looks the suffix s (wire without root, len bytes) up in the bucket of h. */
-static inline int probe(const struct dst_blocklist *bl, uint64_t h, const uint8_t *s, size_t len)
-{
-	size_t b = bucket_of(bl, h);
-	const uint8_t *p = bl->arena + bl->start[b], *end = bl->arena + bl->start[b + 1];
-
-	while (p < end) {
-		int hit = HIT_BLOCK;
-
-		if (*p == 0) {
-			hit = HIT_ALLOW;
-			p++;
-		}
-		if (*p == len && memcmp(p + 1, s, len) == 0)
-			return hit;
-		p += (size_t)*p + 1;
-	}
-	return HIT_NONE;
-}
-
+/*
+ * The names are probed from the root end: suffix k (from label k to the
+ * root) has n - k labels, and its hash extends its parent's by one label.
+ * Only suffixes with as many labels as some listed name are looked up (no
+ * list names a TLD alone, so "com" costs no probe). A bucket is a run of
+ * entries; an entry's tag and length are compared (one 16-bit load) before
+ * any memcmp, so an unlisted suffix costs two loads from start[] and, if
+ * its bucket is not empty, one from the arena.
+ */
 enum dst_block_verdict dst_blocklist_match(const struct dst_blocklist *bl, const uint8_t *qname,
 					   size_t len)
 {
-	uint8_t off[128];
+	uint8_t name[DST_POLICY__MAX_WIRE + 8], off[128];
 	size_t n = 0, p = 0;
-	uint64_t h;
+	uint64_t h, k1;
 	bool blocked = false;
 
-	if (!bl || bl->depth_mask == 0 || len < 2 || len > DST_POLICY__MAX_WIRE)
+	if (!bl || len < 2 || len > DST_POLICY__MAX_WIRE)
 		return DST_BLOCK_NONE;
-	while (qname[p] != 0) {
-		if (qname[p] > 63)
+	/* A copy readable 8 bytes past the name: labels are read 8 bytes at a time. */
+	memcpy(name, qname, len);
+	while (p < len - 1) {
+		size_t l = name[p];
+
+		if (l - 1 > 62) /* 0 (the root, before the end) or over 63 */
 			return DST_BLOCK_NONE;
 		off[n++] = (uint8_t)p;
-		p += (size_t)qname[p] + 1;
-		if (p >= len)
-			return DST_BLOCK_NONE;
+		p += l + 1;
 	}
-	if (p != len - 1)
+	if (p != len - 1 || name[p] != 0)
 		return DST_BLOCK_NONE;
-	/* From the root end: suffix k has n - k labels, and its hash extends its parent's. */
 	h = bl->k0;
+	k1 = bl->k1;
 	for (size_t k = n; k-- > 0;) {
-		size_t depth = n - k;
-		int hit;
+		const uint8_t *q, *e;
+		size_t b, slen, want, bit;
 
-		h = fold_label(bl, h, qname, len, off[k]);
-		if (!(bl->depth_mask >> (depth < 63 ? depth : 63) & 1))
+		h = fold(k1, h, label_value(k1, name, off[k]));
+		bit = filter_bit(bl, h);
+		if (!bl->has_depth[n - k] || !(bl->filter[bit / 64] >> (bit % 64) & 1))
 			continue;
-		hit = probe(bl, h, qname + off[k], len - 1 - off[k]);
-		if (hit == HIT_ALLOW)
-			return DST_BLOCK_ALLOWED;
-		if (hit == HIT_BLOCK) {
+		b = (size_t)(((unsigned __int128)h * bl->nbuckets) >> 64);
+		q = bl->arena + bl->start[b];
+		e = bl->arena + bl->start[b + 1];
+		slen = len - 1 - off[k];
+		want = tag_of(h) | slen << 8;
+		for (; q < e; q += (size_t)q[1] + 2) {
+			if ((((size_t)q[1] << 8 | q[0]) & ~(size_t)TAG_ALLOW) != want ||
+			    !same_bytes(q + 2, name + off[k], slen))
+				continue;
+			if (q[0] & TAG_ALLOW)
+				return DST_BLOCK_ALLOWED;
 			if (bl->nallow == 0)
 				return DST_BLOCK_BLOCKED;
 			blocked = true; /* a longer suffix may still be allowlisted */
+			break;
 		}
 	}
 	return blocked ? DST_BLOCK_BLOCKED : DST_BLOCK_NONE;
@@ -292,7 +337,7 @@ size_t dst_blocklist_bad_lines(const struct dst_blocklist *bl)
 
 size_t dst_blocklist_bytes(const struct dst_blocklist *bl)
 {
-	return bl ? sizeof *bl + bl->arena_map + bl->start_map : 0;
+	return bl ? sizeof *bl + bl->arena_map + bl->start_map + bl->filter_map : 0;
 }
 
 void dst_blocklist_free(struct dst_blocklist *bl)
@@ -303,6 +348,8 @@ void dst_blocklist_free(struct dst_blocklist *bl)
 		munmap((void *)bl->arena, bl->arena_map);
 	if (bl->start_map)
 		munmap((void *)bl->start, bl->start_map);
+	if (bl->filter_map)
+		munmap((void *)bl->filter, bl->filter_map);
 	free(bl);
 }
 
@@ -696,12 +743,12 @@ int dst_blocklist_add_file(struct dst_blocklist_builder *b, const char *path, bo
 
 /* --- building --------------------------------------------------------------- */
 
-/* The labels of the name w (wire without root, len bytes), at most 63 counted. */
+/* The labels of the name w (wire without root, len bytes): 1 to 127. */
 static unsigned depth_of(const uint8_t *w, size_t len)
 {
 	unsigned d = 0;
 
-	for (size_t p = 0; p < len && d < 63; p += (size_t)w[p] + 1)
+	for (size_t p = 0; p < len; p += (size_t)w[p] + 1)
 		d++;
 	return d;
 }
@@ -721,6 +768,7 @@ static int build_once(struct dst_blocklist_builder *b, struct dst_blocklist *bl,
 	const uint8_t *names = b->names.p;
 	size_t B = bl->nbuckets, w = 0, *kept = NULL, nkept = 0, kept_cap = 0;
 	uint32_t *cnt = (uint32_t *)(void *)bl->start, *bk = (uint32_t *)(void *)bk_r->p;
+	uint64_t *filter = (uint64_t *)(void *)bl->filter;
 	uint8_t *arena = arena_r->p;
 	uint64_t sum = 0;
 
@@ -747,7 +795,8 @@ static int build_once(struct dst_blocklist_builder *b, struct dst_blocklist *bl,
 	}
 	/* cnt[i] is now where bucket i ends (and i + 1 starts). */
 	bl->nblock = bl->nallow = 0;
-	bl->depth_mask = 0;
+	memset(bl->has_depth, 0, sizeof bl->has_depth);
+	memset(filter, 0, bl->filter_map);
 	for (size_t i = 0, s = 0; i < B; i++) {
 		size_t e = cnt[i], wstart = w;
 
@@ -780,17 +829,21 @@ static int build_once(struct dst_blocklist_builder *b, struct dst_blocklist *bl,
 			}
 			kept[nkept++] = p;
 		}
-		/* Final form: [0 if allowed] L wire. Never longer than flags L wire. */
+		/* Final form: tag, L, wire: as long as flags, L, wire. */
 		for (size_t k = 0; k < nkept; k++) {
 			uint8_t flags = arena[kept[k]], len = arena[kept[k] + 1];
+			const uint8_t *name = arena + kept[k] + 2;
+			uint64_t h = hash_name(bl, name, len);
+			unsigned tag = tag_of(h);
+			size_t bit = filter_bit(bl, h);
 
+			filter[bit / 64] |= 1ULL << (bit % 64);
 			bl->nblock += (flags & FLAG_BLOCK) != 0;
 			bl->nallow += (flags & FLAG_ALLOW) != 0;
-			bl->depth_mask |= 1ULL << depth_of(arena + kept[k] + 2, len);
-			if (flags & FLAG_ALLOW)
-				arena[w++] = 0;
-			memmove(arena + w, arena + kept[k] + 1, (size_t)len + 1);
-			w += (size_t)len + 1;
+			bl->has_depth[depth_of(name, len)] = 1;
+			memmove(arena + w, arena + kept[k], (size_t)len + 2);
+			arena[w] = (uint8_t)(tag | (flags & FLAG_ALLOW ? TAG_ALLOW : 0));
+			w += (size_t)len + 2;
 		}
 		cnt[i] = (uint32_t)wstart;
 		s = e;
@@ -826,7 +879,19 @@ int dst_blocklist_build(struct dst_blocklist_builder *b, struct dst_blocklist **
 		goto done;
 	}
 	bl->start = start;
-	if ((err = dst_policy__region_reserve(&arena, b->names.len + 1)) ||
+	/* The filter: a power of two of bits, at least 8 a name (an unlisted suffix passes 1 in 9). */
+	bl->filter_shift = 58; /* 64 bits */
+	while (bl->filter_shift > 0 && (1ULL << (64 - bl->filter_shift)) < 8 * (uint64_t)b->nrec)
+		bl->filter_shift--;
+	bl->filter_map = ((size_t)1 << (64 - bl->filter_shift)) / 8;
+	start = map(bl->filter_map);
+	if (start == MAP_FAILED) {
+		bl->filter_map = 0;
+		err = DST_ENOMEM;
+		goto done;
+	}
+	bl->filter = start;
+	if ((err = dst_policy__region_reserve(&arena, b->names.len + ARENA_PAD)) ||
 	    (err = dst_policy__region_reserve(&bk, b->nrec * sizeof(uint32_t) + 1)))
 		goto done;
 	for (int tries = 1;; tries++) {
@@ -841,11 +906,12 @@ int dst_blocklist_build(struct dst_blocklist_builder *b, struct dst_blocklist **
 	dst_policy__region_free(&b->names);
 	/* Give back the pages past the final entries. */
 	page = (size_t)sysconf(_SC_PAGESIZE);
-	keep = (arena.len + (arena.len == 0) + page - 1) / page * page;
+	keep = (arena.len + ARENA_PAD + page - 1) / page * page;
 	if (keep < arena.cap && mremap(arena.p, arena.cap, keep, 0) != MAP_FAILED)
 		arena.cap = keep;
 	mprotect(arena.p, arena.cap, PROT_READ);
-	mprotect(start, bl->start_map, PROT_READ);
+	mprotect((void *)bl->start, bl->start_map, PROT_READ);
+	mprotect((void *)bl->filter, bl->filter_map, PROT_READ);
 	bl->arena = arena.p;
 	bl->arena_map = arena.cap;
 	arena = (struct dst_policy__region){0};
