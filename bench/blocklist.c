@@ -15,10 +15,10 @@
  * own function (lookup_hits, lookup_misses) so that callgrind can count
  * them apart (bench/blocklist.sh runs it with --toggle-collect on those two
  * and divides by LOOKUPS). The names are built from the list's own lines,
- * taken evenly through the file: a hit is a listed name (2-4 labels) or
- * "www." before it; a miss is the same name with its last label changed
- * to "zz" (no listed name is under it), or that with "img." before it:
- * 2-5 labels, every suffix but the TLD probed (no listed name is a TLD). Each
+ * taken evenly through the file: a hit is a listed name of 3 or 4 labels,
+ * or a name of 2 or 3 with "www." or "cdn." before it (3-5 labels); a miss
+ * is the same name with its last label changed to "zz" (no listed name is
+ * under it). Every suffix but the TLD is probed (no listed name is a TLD). Each
  * verdict is checked, so a broken lookup cannot look fast. The wall time
  * per lookup is printed too (not meaningful under valgrind).
  */
@@ -83,7 +83,8 @@ static void make_names(const char *path, size_t nlines, struct qname *hits, stru
 {
 	FILE *f = fopen(path, "r");
 	char line[512], name[600];
-	size_t i = 0, k = 0, step = nlines / SAMPLE ? nlines / SAMPLE : 1;
+	size_t i = 0, k = 0, step = nlines / SAMPLE ? nlines / SAMPLE : 1, labels;
+	const char *pre;
 
 	if (!f) {
 		perror(path);
@@ -93,11 +94,16 @@ static void make_names(const char *path, size_t nlines, struct qname *hits, stru
 		line[strcspn(line, " \r\n#")] = '\0';
 		if (i++ % step != 0 || !line[0])
 			continue;
-		snprintf(name, sizeof name, "%s%s", k % 2 ? "www." : "", line);
+		/* 3 to 5 labels: www.example.com, cdn.ads.example.com, a.b.example.co.uk */
+		labels = 1;
+		for (const char *c = line; *c; c++)
+			labels += *c == '.';
+		pre = labels == 2 || (labels == 3 && k % 2) ? (labels == 2 ? "www." : "cdn.") : "";
+		snprintf(name, sizeof name, "%s%s", pre, line);
 		set(&hits[k], name);
 		/* The same name under a TLD no listed name has: no suffix of it is listed. */
 		*strrchr(line, '.') = '\0';
-		snprintf(name, sizeof name, "%s%s.zz", k % 2 ? "img." : "", line);
+		snprintf(name, sizeof name, "%s%s.zz", pre, line);
 		set(&misses[k], name);
 		k++;
 	}

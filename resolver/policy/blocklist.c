@@ -177,7 +177,11 @@ static inline uint64_t label_value(uint64_t k1, const uint8_t *base, size_t p)
 	size_t n = (size_t)base[p] + 1;
 	uint64_t v = 0;
 
-	while (__builtin_expect(n > 8, 0)) {
+	if (n <= 8)
+		return ld64(base + p) & low_bytes[n];
+	if (n <= 16) /* up to 15 characters, without the loop's set-up */
+		return (ld64(base + p) * k1) ^ (ld64(base + p + 8) & low_bytes[n - 8]);
+	while (n > 8) {
 		v = (v ^ ld64(base + p)) * k1;
 		p += 8;
 		n -= 8;
@@ -276,7 +280,7 @@ enum dst_block_verdict dst_blocklist_match(const struct dst_blocklist *bl, const
 	uint64_t h, k1;
 	bool blocked = false;
 
-	if (!bl || len < 2 || len > DST_POLICY__MAX_WIRE)
+	if (!bl || len - 2 > DST_POLICY__MAX_WIRE - 2)
 		return DST_BLOCK_NONE;
 	/* A copy readable 8 bytes past the name: labels are read 8 bytes at a time. */
 	memcpy(name, qname, len);
