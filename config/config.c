@@ -758,6 +758,12 @@ void dst_config_free(struct dst_config *cfg)
 	free(cfg->chroot);
 	free(cfg->bootstrap);
 	free(cfg->control);
+	for (size_t i = 0; i < cfg->nblocklist; i++)
+		free(cfg->blocklist[i]);
+	free(cfg->blocklist);
+	for (size_t i = 0; i < cfg->nallowlist; i++)
+		free(cfg->allowlist[i]);
+	free(cfg->allowlist);
 	free(cfg->file);
 	clear_origins(cfg->origins, false);
 	free(cfg);

@@ -61,6 +61,13 @@ enum dst_config_ecs {
 	DST_CONFIG_ECS_PASS,      /* forwarded as the client sent it */
 };
 
+/* [server] block-answer: what a query for a blocklisted name gets. */
+enum dst_config_block_answer {
+	DST_CONFIG_BLOCK_NXDOMAIN = 0, /* NXDOMAIN (default) */
+	DST_CONFIG_BLOCK_NULL,         /* 0.0.0.0 for A, :: for AAAA, NODATA for other types */
+	DST_CONFIG_BLOCK_REFUSE,       /* REFUSED */
+};
+
 /* Where dotstub and dotstub-control look for the configuration without -c. */
 enum dst_config_transport {
 	DST_CONFIG_TRANSPORT_TLS = 0, /* DNS over TLS, port 853 (default) */
@@ -155,6 +162,12 @@ struct dst_config {
 	uint8_t log;                    /* enum dst_config_log; default STDERR */
 	uint8_t log_level; /* 0 error, 1 warning, 2 notice (default), 3 info, 4 debug */
 	bool log_queries;  /* one log line per client query; default no */
+	/* blocklist = / allowlist = PATH: list files (absolute paths, up to 64 each, file order) */
+	char **blocklist;
+	size_t nblocklist;
+	char **allowlist;
+	size_t nallowlist;
+	uint8_t block_answer; /* enum dst_config_block_answer; default NXDOMAIN */
 
 	/* [cache] */
 	uint64_t cache_size;             /* bytes; 0 turns the cache off; default 16 MiB */

@@ -37,7 +37,8 @@
 #define SERVER_KEYS                                                                                \
 	"listen, allow, deny, query-timeout, tcp-idle-timeout, max-tcp-clients, "                  \
 	"max-tcp-pipeline, max-pending, threads, ratelimit, ratelimit-action, ecs, user, chroot, " \
-	"control, metrics, log, log-level, log-queries, strategy, max-backoff or bootstrap"
+	"control, metrics, log, log-level, log-queries, strategy, max-backoff, bootstrap, "        \
+	"blocklist, allowlist or block-answer"
 #define UPSTREAM_KEYS                                                                   \
 	"address, host, tls-name, pin-sha256, ca-file, max-connections, max-inflight, " \
 	"idle-timeout or transport"
@@ -219,5 +220,6 @@ TCase *config_tcase_selection_and_bootstrap(void);
 TCase *config_tcase_base64(void);
 TCase *config_tcase_effective_config(void);
 TCase *config_tcase_zones(void);
+TCase *config_tcase_policy(void);
 
 #endif
