@@ -14,6 +14,7 @@
 
 check_PROGRAMS += %reldir%/replay_query %reldir%/replay_answer %reldir%/replay_frame \
 	%reldir%/replay_config
+check_PROGRAMS += %reldir%/replay_blocklist
 dist_check_SCRIPTS += %reldir%/replay.sh
 TESTS += %reldir%/replay.sh
 EXTRA_DIST += %reldir%/corpus %reldir%/regress %reldir%/dict %reldir%/make-seeds.py
@@ -38,6 +39,9 @@ FUZZ_ORACLE = %reldir%/oracle.c %reldir%/oracle.h
 %canon_reldir%_replay_config_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
 %canon_reldir%_replay_config_LDADD = config/libdst_config.a dns/libdst_dns.a $(GNUTLS_LIBS)
 
+%canon_reldir%_replay_blocklist_SOURCES = %reldir%/fuzz_blocklist.c $(FUZZ_COMMON)
+%canon_reldir%_replay_blocklist_LDADD = resolver/policy/libdst_policy.a
+
 # --- libFuzzer builds (make fuzz, make fuzz-run) ---------------------------
 #
 # Override on the command line: make fuzz FUZZ_CC=clang-17,
@@ -47,9 +51,10 @@ FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 FUZZ_SECONDS = 60
-FUZZ_TARGETS = query answer frame config
+FUZZ_TARGETS = query answer frame config blocklist
 FUZZ_ARGS =
 FUZZ_BINS = %reldir%/fuzz_query %reldir%/fuzz_answer %reldir%/fuzz_frame %reldir%/fuzz_config
+FUZZ_BINS += %reldir%/fuzz_blocklist
 FUZZ_LINK = $(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir) -I$(top_builddir) -o $@
 # A module's sources are taken from its library's _SOURCES, so a file added
 # to a module is fuzzed too. FUZZ_C prints the .c files among $$srcs.
@@ -61,6 +66,8 @@ FUZZ_ANSWER = %reldir%/fuzz_answer.c $(FUZZ_ORACLE) %reldir%/fuzz.h \
 	$(cache_libdst_cache_a_SOURCES) $(FUZZ_DNS)
 FUZZ_FRAME = %reldir%/fuzz_frame.c %reldir%/fuzz.h tls/frame.c tls/frame.h dns/err.h
 FUZZ_CONFIG = %reldir%/fuzz_config.c %reldir%/fuzz.h $(config_libdst_config_a_SOURCES) $(FUZZ_DNS)
+FUZZ_BLOCKLIST = %reldir%/fuzz_blocklist.c %reldir%/fuzz.h $(resolver_policy_libdst_policy_a_SOURCES) \
+	dns/err.h
 
 CLEANFILES += $(FUZZ_BINS)
 
@@ -82,6 +89,10 @@ fuzz: $(FUZZ_BINS)
 %reldir%/fuzz_config: $(FUZZ_CONFIG)
 	@$(MKDIR_P) %reldir%
 	$(AM_V_CCLD)srcs='$(FUZZ_CONFIG)'; $(FUZZ_LINK) $(GNUTLS_CFLAGS) `$(FUZZ_C)` $(GNUTLS_LIBS)
+
+%reldir%/fuzz_blocklist: $(FUZZ_BLOCKLIST)
+	@$(MKDIR_P) %reldir%
+	$(AM_V_CCLD)srcs='$(FUZZ_BLOCKLIST)'; $(FUZZ_LINK) `$(FUZZ_C)`
 
 # Each target runs on fuzz/work/NAME/corpus (the seeds copied in, and
 # whatever earlier runs found), with fuzz/regress/NAME as a second, read-only
