@@ -16,12 +16,14 @@
 #
 # Run from the build dir after make (or set BENCH). Environment:
 #   NAMES [1000000]  RUNS [5]  LOOKUPS [100000]  OUT [/tmp/dotstub-blocklist]
+#   CALLGRIND [1]: 0 skips step 3
 set -eu
 BENCH=${BENCH:-$PWD/bench/blocklist}
 NAMES=${NAMES:-1000000}
 RUNS=${RUNS:-5}
 LOOKUPS=${LOOKUPS:-100000}
 OUT=${OUT:-/tmp/dotstub-blocklist}
+CALLGRIND=${CALLGRIND:-1}
 mkdir -p "$OUT"
 list=$OUT/list-$NAMES.txt
 
@@ -48,6 +50,7 @@ with open(path, "w") as f:
             f.write(name + "\n")
 PY
 fi
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 echo "list: $list, $(wc -l <"$list") names, $(stat -c %s "$list") bytes," \
 	"mean $(awk '{ s += length($0) } END { printf "%.1f", s / NR }' "$list") characters a name"
 
@@ -59,6 +62,7 @@ done
 # its lookup function (lookup_hits or lookup_misses, which call
 # dst_blocklist_match LOOKUPS times): dst_blocklist_match's inclusive Ir
 # (memcpy included) over LOOKUPS.
+[ "$CALLGRIND" = 0 ] && exit 0
 for kind in hits misses; do
 	cg=$OUT/callgrind.$kind
 	rm -f "$cg"

@@ -168,8 +168,8 @@ struct dst_config {
 	char **allowlist;
 	size_t nallowlist;
 	uint8_t block_answer; /* enum dst_config_block_answer; default NXDOMAIN */
-	bool local_zones;  /* the default local zones (RFC 6761, 6303...); default yes */
-	char **hosts;      /* hosts = PATH lines, in file order (up to 16); none by default */
+	bool local_zones;     /* the default local zones (RFC 6761, 6303...); default yes */
+	char **hosts;         /* hosts = PATH lines, in file order (up to 16); none by default */
 	size_t nhosts;
 	uint32_t hosts_ttl; /* seconds: TTL of answers from the hosts files; default 5 */
 

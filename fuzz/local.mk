@@ -14,6 +14,7 @@
 
 check_PROGRAMS += %reldir%/replay_query %reldir%/replay_answer %reldir%/replay_frame \
 	%reldir%/replay_config
+check_PROGRAMS += %reldir%/replay_blocklist
 check_PROGRAMS += %reldir%/replay_hosts
 dist_check_SCRIPTS += %reldir%/replay.sh
 TESTS += %reldir%/replay.sh
@@ -39,6 +40,9 @@ FUZZ_ORACLE = %reldir%/oracle.c %reldir%/oracle.h
 %canon_reldir%_replay_config_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
 %canon_reldir%_replay_config_LDADD = config/libdst_config.a dns/libdst_dns.a $(GNUTLS_LIBS)
 
+%canon_reldir%_replay_blocklist_SOURCES = %reldir%/fuzz_blocklist.c $(FUZZ_COMMON)
+%canon_reldir%_replay_blocklist_LDADD = resolver/policy/libdst_policy.a
+
 %canon_reldir%_replay_hosts_SOURCES = %reldir%/fuzz_hosts.c $(FUZZ_COMMON)
 %canon_reldir%_replay_hosts_CFLAGS = $(AM_CFLAGS)
 %canon_reldir%_replay_hosts_LDADD = resolver/policy/libdst_policy.a dns/libdst_dns.a
@@ -52,9 +56,10 @@ FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 FUZZ_SECONDS = 60
-FUZZ_TARGETS = query answer frame config hosts
+FUZZ_TARGETS = query answer frame config blocklist hosts
 FUZZ_ARGS =
 FUZZ_BINS = %reldir%/fuzz_query %reldir%/fuzz_answer %reldir%/fuzz_frame %reldir%/fuzz_config
+FUZZ_BINS += %reldir%/fuzz_blocklist
 FUZZ_BINS += %reldir%/fuzz_hosts
 FUZZ_LINK = $(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir) -I$(top_builddir) -o $@
 # A module's sources are taken from its library's _SOURCES, so a file added
@@ -67,8 +72,8 @@ FUZZ_ANSWER = %reldir%/fuzz_answer.c $(FUZZ_ORACLE) %reldir%/fuzz.h \
 	$(cache_libdst_cache_a_SOURCES) $(FUZZ_DNS)
 FUZZ_FRAME = %reldir%/fuzz_frame.c %reldir%/fuzz.h tls/frame.c tls/frame.h dns/err.h
 FUZZ_CONFIG = %reldir%/fuzz_config.c %reldir%/fuzz.h $(config_libdst_config_a_SOURCES) $(FUZZ_DNS)
-FUZZ_HOSTS = %reldir%/fuzz_hosts.c %reldir%/fuzz.h $(resolver_policy_libdst_policy_a_SOURCES) \
-	$(FUZZ_DNS)
+FUZZ_BLOCKLIST = %reldir%/fuzz_blocklist.c %reldir%/fuzz.h $(resolver_policy_libdst_policy_a_SOURCES) \
+	dns/err.h
 
 CLEANFILES += $(FUZZ_BINS)
 
@@ -91,6 +96,12 @@ fuzz: $(FUZZ_BINS)
 	@$(MKDIR_P) %reldir%
 	$(AM_V_CCLD)srcs='$(FUZZ_CONFIG)'; $(FUZZ_LINK) $(GNUTLS_CFLAGS) `$(FUZZ_C)` $(GNUTLS_LIBS)
 
+%reldir%/fuzz_blocklist: $(FUZZ_BLOCKLIST)
+	@$(MKDIR_P) %reldir%
+	$(AM_V_CCLD)srcs='$(FUZZ_BLOCKLIST)'; $(FUZZ_LINK) `$(FUZZ_C)`
+
+FUZZ_HOSTS = %reldir%/fuzz_hosts.c %reldir%/fuzz.h $(resolver_policy_libdst_policy_a_SOURCES) \
+	$(FUZZ_DNS)
 %reldir%/fuzz_hosts: $(FUZZ_HOSTS)
 	@$(MKDIR_P) %reldir%
 	$(AM_V_CCLD)srcs='$(FUZZ_HOSTS)'; $(FUZZ_LINK) `$(FUZZ_C)`

@@ -7,7 +7,7 @@
 set -u
 srcdir=${srcdir:-.}
 status=0
-for t in query answer frame config hosts; do
+for t in query answer frame config blocklist hosts; do
 	echo "== $t"
 	if ! "./fuzz/replay_$t" "$srcdir/fuzz/corpus/$t" "$srcdir/fuzz/regress/$t"; then
 		echo "FAIL: fuzz target $t (see the last input above)"

@@ -23,7 +23,8 @@ dotstub_SOURCES = %reldir%/main.c %reldir%/server.c %reldir%/server.h %reldir%/i
 dotstub_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(GNUTLS_CFLAGS) $(CARES_CFLAGS)
 DST_RESOLVER_PARTS = %reldir%/admin/libdst_admin.a %reldir%/listen/libdst_listen.a \
 	%reldir%/listen/libdst_acl.a %reldir%/query/libdst_query.a \
-	%reldir%/upstream/libdst_upstream.a %reldir%/upstream/libdst_select.a %reldir%/policy/libdst_policy.a \
+	%reldir%/upstream/libdst_upstream.a %reldir%/upstream/libdst_select.a \
+	%reldir%/policy/libdst_policy.a \
 	%reldir%/io/libdst_io.a %reldir%/io/libdst_udpbatch.a %reldir%/cli/libdst_cli.a \
 	%reldir%/cli/libdst_stubby.a %reldir%/base/libdst_base.a
 dotstub_LDADD = $(DST_RESOLVER_PARTS) \

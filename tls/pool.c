@@ -242,7 +242,8 @@ static unsigned usable_conns(const struct dst_tls_pool *p)
 
 static void dispatch(struct dst_tls_pool *p)
 {
-	while (p->pending.len) {
+	/* A callback below may close the pool: nothing opens on a closing one. */
+	while (p->pending.len && !p->closing) {
 		bool opening;
 		struct dst_tls_conn *c = least_loaded(p, &opening);
 		if (c) {
@@ -296,6 +297,8 @@ static void on_flush(uv_idle_t *h)
 	uv_idle_stop(&p->flush);
 	p->flush_active = false;
 	dispatch(p);
+	if (p->closing)
+		return; /* closed by a callback that dispatch's failures ran */
 	for (struct dst_tls_conn *c = p->conns, *next; c; c = next) {
 		next = c->next;
 		if (c->doomed)
@@ -361,10 +364,12 @@ void dst_tls__conn_lost(struct dst_tls_conn *c, int status)
 	struct dst_tls_reqq failed = {0};
 	struct dst_tls_req *r;
 
+	/* Assigned, not written: to another connection, unless the pool is closing
+	 * (dst_tls_pool_close has already failed what was pending). */
 	while ((r = q_pop(&c->sendq))) {
 		slot_remove(c, r);
 		r->conn = NULL;
-		q_push_front(&p->pending, r);
+		q_push_front(p->closing ? &failed : &p->pending, r);
 	}
 	for (unsigned i = 0; i <= c->slot_mask; i++) {
 		r = c->slots[i];

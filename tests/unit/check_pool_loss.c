@@ -145,6 +145,52 @@ START_TEST(test_closing_the_pool_cancels_every_request)
 }
 END_TEST
 
+/* A caller that shuts everything down when told of a failure, as an owner may. */
+static void close_pool_on_result(void *arg, int status, const uint8_t *wire, size_t len)
+{
+	struct result *r = arg;
+
+	(void)wire;
+	(void)len;
+	r->calls++;
+	r->status = status;
+	if (pool) {
+		dst_tls_pool_close(pool);
+		pool = NULL;
+	}
+}
+
+START_TEST(test_closing_the_pool_from_a_callback_mid_flush_fails_every_request_once)
+{
+	uint8_t q[MAXMSG];
+	size_t n = build(q, 0xc002, false, "c.example", DST_DNS_TYPE_A);
+
+	start(2, 2, 1);
+	ask(0, "a.example");
+	turn();
+	ready(0);
+	turn();
+	/* Next flush: b takes connection 0's last slot (assigned, not yet written);
+	 * c finds no room and no new connection, and its caller closes the pool. */
+	ask(1, "b.example");
+	ck_assert_int_eq(dst_tls_send(pool, q, n, close_pool_on_result, &res[2], &req[2]), 0);
+	open_error = DST_ENOMEM;
+	turn();
+	ck_assert_ptr_null(pool);
+	ck_assert_uint_eq(res[2].calls, 1);
+	ck_assert_int_eq(res[2].status, DST_ENOMEM);
+	ck_assert_uint_eq(res[0].calls, 1);
+	ck_assert_int_eq(res[0].status, DST_ECANCELED);
+	ck_assert_uint_eq(res[1].calls, 1);
+	ck_assert_int_eq(res[1].status, DST_ECANCELED);
+	ck_assert(fakes[0].closed);
+	ck_assert_uint_eq(sent_on(0, "b.example"), 0);
+	open_error = 0;
+	turn();
+	ck_assert_uint_eq(nfakes, 1); /* nothing opened on the closing pool */
+}
+END_TEST
+
 /* --- cancellation ------------------------------------------------------------------ */
 
 START_TEST(test_cancelled_pending_request_is_never_sent_nor_called_back)
@@ -466,6 +512,8 @@ TCase *pool_tcase_loss(void)
 	tcase_add_test(tc, test_connection_never_ready_tries_each_address_then_fails_requests);
 	tcase_add_test(tc, test_connection_that_cannot_open_fails_requests_from_the_loop);
 	tcase_add_test(tc, test_closing_the_pool_cancels_every_request);
+	tcase_add_test(tc,
+		       test_closing_the_pool_from_a_callback_mid_flush_fails_every_request_once);
 	return tc;
 }
 
