@@ -2,9 +2,9 @@
  * The hosts table: records (owner, type, RDATA) collected from the files'
  * lines, then an open-addressing hash of the distinct owners, each with
  * the chain of its records in file order. Owners and RDATA live in one
- * byte arena; the records and the hash slots are plain arrays. A 256-bit
- * filter of the owners' last labels lets a query for a name under no
- * listed TLD skip the table after one bit test.
+ * byte arena; the records and the hash slots are plain arrays. The
+ * owners' distinct last labels (TLDs) are listed for the policy, whose
+ * filter lets a query for a name under no listed TLD skip the table.
  */
 #include "config.h"
 
@@ -22,6 +22,7 @@
 
 #define NONE UINT32_MAX
 #define MAX_FILE_BYTES (64u << 20) /* a hosts file larger than this is not one */
+#define MAX_TLDS 256               /* TLDs listed for the policy's filter, at most */
 
 struct rec {
 	uint32_t owner; /* arena offset of the owner's wire name */
@@ -45,7 +46,9 @@ struct dst_hosts {
 	size_t nowners;
 	uint32_t mask; /* slots - 1 */
 	size_t bad_lines;
-	uint64_t tld_filter[4];
+	uint32_t *tlds; /* arena offsets of the distinct TLD labels, up to MAX_TLDS */
+	uint32_t *tld_hash;
+	size_t ntlds; /* may be over MAX_TLDS: then only the first are listed */
 };
 
 struct dst_hosts_builder {
@@ -364,6 +367,24 @@ static const uint8_t *tld_of(const uint8_t *name, size_t len, size_t *tlen)
 	return name + last;
 }
 
+/* Lists the TLD of a new owner (at arena offset at) unless known (up to MAX_TLDS). */
+static void add_tld(struct dst_hosts *h, const uint8_t *name, size_t len, uint32_t at)
+{
+	size_t tlen;
+	const uint8_t *tld = tld_of(name, len, &tlen);
+	uint32_t th = dst_hosts_hash(tld, tlen);
+	size_t known = h->ntlds < MAX_TLDS ? h->ntlds : MAX_TLDS;
+
+	for (size_t i = 0; i < known; i++)
+		if (h->tld_hash[i] == th && memcmp(h->arena + h->tlds[i], tld, tlen) == 0)
+			return;
+	if (h->ntlds < MAX_TLDS) {
+		h->tlds[h->ntlds] = at + (uint32_t)(tld - name);
+		h->tld_hash[h->ntlds] = th;
+	}
+	h->ntlds++; /* past MAX_TLDS: counted, so the caller knows the list is not all */
+}
+
 int dst_hosts_build(struct dst_hosts_builder *b, struct dst_hosts **out)
 {
 	struct dst_hosts *h = b->h;
@@ -374,7 +395,9 @@ int dst_hosts_build(struct dst_hosts_builder *b, struct dst_hosts **out)
 		cap *= 2;
 	h->mask = (uint32_t)cap - 1;
 	h->owners = malloc(cap * sizeof(*h->owners));
-	if (!h->owners) {
+	h->tlds = malloc(MAX_TLDS * sizeof(*h->tlds));
+	h->tld_hash = malloc(MAX_TLDS * sizeof(*h->tld_hash));
+	if (!h->owners || !h->tlds || !h->tld_hash) {
 		dst_hosts_builder_free(b);
 		return DST_ENOMEM;
 	}
@@ -396,14 +419,10 @@ int dst_hosts_build(struct dst_hosts_builder *b, struct dst_hosts **out)
 				break;
 		}
 		if (o->first == NONE) {
-			size_t tlen;
-			const uint8_t *tld = tld_of(name, r->owner_len, &tlen);
-			unsigned bit = dst_hosts_hash(tld, tlen) & 255;
-
 			*o = (struct owner){
 				.hash = hash, .first = (uint32_t)i, .last = (uint32_t)i};
 			h->nowners++;
-			h->tld_filter[bit / 64] |= UINT64_C(1) << (bit % 64);
+			add_tld(h, name, r->owner_len, r->owner);
 			continue;
 		}
 		/*
@@ -443,14 +462,18 @@ void dst_hosts_free(struct dst_hosts *h)
 	free(h->arena);
 	free(h->recs);
 	free(h->owners);
+	free(h->tlds);
+	free(h->tld_hash);
 	free(h);
 }
 
-bool dst_hosts_has_tld(const struct dst_hosts *h, uint32_t tld_hash)
+size_t dst_hosts_tlds(const struct dst_hosts *h, const uint8_t **tlds, size_t max)
 {
-	unsigned bit = tld_hash & 255;
-
-	return h && h->nowners && (h->tld_filter[bit / 64] & (UINT64_C(1) << (bit % 64)));
+	if (!h)
+		return 0;
+	for (size_t i = 0; i < h->ntlds && i < max && i < MAX_TLDS; i++)
+		tlds[i] = h->arena + h->tlds[i];
+	return h->ntlds;
 }
 
 size_t dst_hosts_lookup(const struct dst_hosts *h, const uint8_t *qname, size_t len, uint32_t hash,

@@ -74,8 +74,13 @@ size_t dst_hosts_lookup(const struct dst_hosts *h, const uint8_t *qname, size_t 
 /* The hash dst_hosts_lookup wants (FNV-1a over the wire bytes). */
 uint32_t dst_hosts_hash(const uint8_t *p, size_t n);
 
-/* Whether some name of h ends in this last label (tld: its length byte, then its bytes). */
-bool dst_hosts_has_tld(const struct dst_hosts *h, uint32_t tld_hash);
+/*
+ * The distinct last labels (TLDs) of the names in h: how many there are,
+ * with up to max of them written to tlds (each a length byte, then the
+ * label's bytes, as in wire form). The caller's filter of names that may
+ * be in h.
+ */
+size_t dst_hosts_tlds(const struct dst_hosts *h, const uint8_t **tlds, size_t max);
 
 /* Names (owners: host names and reverse names) in the table; lines skipped as bad. */
 size_t dst_hosts_names(const struct dst_hosts *h);

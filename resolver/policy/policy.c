@@ -1,17 +1,21 @@
 /*
  * The policy's decision and its answers (policy.h has the order).
  *
- * Cost on the per-query path: the query's labels are walked once and its
- * last label (the TLD) hashed; one bit test in a 256-bit filter of the
- * TLDs that the hosts names and the local zones end in ("arpa", "local",
- * ...) lets every other name skip both tables. A blocklist, when there
- * is one, is asked after that (its own cost: blocklist.c). A [zone] is
- * looked up only for a name a local zone would answer. So a query for
- * www.example.com costs a label walk, a hash of "com" and a bit test.
+ * Cost on the per-query path. The last two bytes of the name's TLD are
+ * looked up in a 65536-bit filter of those of the local TLDs ("arpa",
+ * "localhost", "local", the hosts names' TLDs...): without a blocklist,
+ * inline in the caller (dst_policy_maybe), and most names stop there, for
+ * about 10 instructions. A name that passes has its labels walked once,
+ * its TLD hashed and checked in a 256-bit filter, then exactly in a small
+ * set of the local TLDs (so "lpa" sharing "pa" with "arpa" stops there).
+ * Only then are the hosts table and the local zones probed. A blocklist,
+ * when there is one, is asked for every name (its own cost:
+ * blocklist.c), without the walk for names with no local TLD. A [zone] is
+ * looked up only for a name a local zone would answer.
  *
  * The default local zones are a small open-addressing table built with
- * each policy (about 60 names), probed once per suffix of a name whose
- * TLD passed the filter, longest first.
+ * each policy (102 names), probed once per suffix of a name whose TLD
+ * passed, longest first.
  */
 #include "config.h"
 
@@ -29,6 +33,8 @@
 #define MAX_HOSTS_RRS 64 /* records of one hosts name answered at most */
 #define LZ_WIRE 80       /* the longest default zone: 34 nibble labels + ip6.arpa = 74 */
 #define LZ_SLOTS 256     /* power of two, well over twice the default zones */
+#define TLD_MAX 256      /* TLDs checked exactly; with more, the filter alone decides */
+#define TLD_SLOTS 512    /* power of two, twice TLD_MAX */
 
 /* What a local zone answers beyond the RFC 6303 SOA/NS and NXDOMAIN. */
 enum special {
@@ -51,18 +57,28 @@ struct shared_bl {
 	struct dst_blocklist *bl;
 };
 
+/* A last label that some hosts name or local zone ends in. */
+struct tld {
+	uint32_t hash; /* of its wire form (length byte and bytes); 0 with len 0: empty */
+	uint8_t len;   /* wire bytes */
+	uint8_t wire[64];
+};
+
 struct dst_policy {
-	bool any;             /* something to look up at all */
-	bool local_zones;     /* lz holds the defaults */
-	uint8_t block_answer; /* enum dst_policy_block_answer */
+	struct dst_policy_head head; /* first: dst_policy_maybe reads it */
+	bool any;                    /* something to look up at all */
+	bool local_zones;            /* lz holds the defaults */
+	uint8_t block_answer;        /* enum dst_policy_block_answer */
 	uint32_t hosts_ttl;
 	uint64_t tld_filter[4]; /* TLDs of the hosts names and the local zones */
+	struct tld *tlds;       /* the same, exactly (TLD_SLOTS); NULL: the filter alone */
 	struct dst_hosts *hosts;
 	struct shared_bl *bl;
 	const struct dst_zones *zones; /* atomic: dst_policy_set_zones */
 	size_t nlz;
 	uint16_t lz_slot[LZ_SLOTS]; /* index + 1 into lz; 0: empty */
-	struct lz lz[128];          /* 103 default zones */
+	struct lz lz[128];          /* 102 default zones */
+	uint64_t tail[1024];        /* head.tail_filter: 65536 bits */
 };
 
 /* --- the default local zones ------------------------------------------------ */
@@ -123,11 +139,43 @@ static size_t lz_wire(const char *text, uint8_t *out)
 	return n;
 }
 
-static void filter_set(uint64_t f[4], const uint8_t *tld)
+/* A TLD (wire label: length byte, bytes) that may be local: into the filter and the exact set. */
+static void tld_add(struct dst_policy *p, const uint8_t *tld)
 {
-	unsigned bit = fnv(tld, 1u + tld[0]) & 255;
+	uint32_t h = fnv(tld, 1u + tld[0]);
+	unsigned bit = h & 255;
 
-	f[bit / 64] |= UINT64_C(1) << (bit % 64);
+	p->tld_filter[bit / 64] |= UINT64_C(1) << (bit % 64);
+	/* The TLD's last two bytes (its length byte and byte for a 1-byte TLD): the inline pre-check. */
+	unsigned k = (unsigned)tld[tld[0] - 1u] << 8 | tld[tld[0]];
+	p->tail[k / 64] |= UINT64_C(1) << (k % 64);
+	if (!p->tlds)
+		return;
+	for (uint32_t s = (h >> 8) & (TLD_SLOTS - 1);; s = (s + 1) & (TLD_SLOTS - 1)) {
+		struct tld *t = &p->tlds[s];
+		if (t->len == 0) {
+			t->hash = h;
+			t->len = (uint8_t)(1u + tld[0]);
+			memcpy(t->wire, tld, t->len);
+			return;
+		}
+		if (t->hash == h && t->len == 1u + tld[0] && memcmp(t->wire, tld, t->len) == 0)
+			return;
+	}
+}
+
+/* Whether the TLD with hash h passed the filter by right, not by a collision. */
+static bool tld_known(const struct dst_policy *p, const uint8_t *tld, uint32_t h)
+{
+	if (!p->tlds)
+		return true;
+	for (uint32_t s = (h >> 8) & (TLD_SLOTS - 1);; s = (s + 1) & (TLD_SLOTS - 1)) {
+		const struct tld *t = &p->tlds[s];
+		if (t->len == 0)
+			return false;
+		if (t->hash == h && t->len == 1u + tld[0] && memcmp(t->wire, tld, t->len) == 0)
+			return true;
+	}
 }
 
 static void lz_add(struct dst_policy *p, const char *text, uint8_t special)
@@ -147,7 +195,7 @@ static void lz_add(struct dst_policy *p, const char *text, uint8_t special)
 		last = pos;
 		pos += 1u + e->wire[pos];
 	}
-	filter_set(p->tld_filter, e->wire + last);
+	tld_add(p, e->wire + last);
 }
 
 static void lz_build(struct dst_policy *p)
@@ -210,20 +258,28 @@ static int make(bool local_zones, uint32_t hosts_ttl, struct dst_hosts *hosts, s
 	p->local_zones = local_zones;
 	p->hosts_ttl = hosts_ttl;
 	p->block_answer = (uint8_t)block_answer;
+	const uint8_t *htlds[TLD_MAX];
+	size_t nh = hosts ? dst_hosts_tlds(hosts, htlds, TLD_MAX) : 0;
+	/* Exact TLDs make a filter collision ("com" sharing a bit with "arpa") cost one probe. */
+	if (nh <= TLD_MAX - 8 && (local_zones || nh) &&
+	    !(p->tlds = calloc(TLD_SLOTS, sizeof(*p->tlds)))) {
+		free(p);
+		return DST_ENOMEM;
+	}
 	if (local_zones)
 		lz_build(p);
 	if (hosts && dst_hosts_names(hosts)) {
 		p->hosts = dst_hosts_ref(hosts);
-		/* The hosts table's filter bits are its own: copy them by asking each bit. */
-		for (uint32_t bit = 0; bit < 256; bit++)
-			if (dst_hosts_has_tld(hosts, bit))
-				p->tld_filter[bit / 64] |= UINT64_C(1) << (bit % 64);
+		for (size_t i = 0; i < nh && i < TLD_MAX; i++)
+			tld_add(p, htlds[i]);
 	}
 	if (bl && dst_blocklist_names(bl->bl)) {
 		bl->refs++;
 		p->bl = bl;
 	}
 	p->any = p->nlz || p->hosts || p->bl;
+	p->head = (struct dst_policy_head){
+		.blocklist = p->bl != NULL, .local = p->nlz || p->hosts, .tail_filter = p->tail};
 	*out = p;
 	return 0;
 }
@@ -330,6 +386,7 @@ void dst_policy_free(struct dst_policy *p)
 		return;
 	dst_hosts_free(p->hosts);
 	bl_release(p->bl);
+	free(p->tlds);
 	free(p);
 }
 
@@ -571,9 +628,40 @@ static void local_answer(struct ans *a, const struct lz *z, const uint8_t *query
 		soa(a, apex, DST_POLICY_LOCAL_TTL); /* NXDOMAIN or NODATA: the denial's SOA */
 }
 
-enum dst_policy_verdict dst_policy_answer(const struct dst_policy *p, const uint8_t *query,
-					  const struct dst_dns_query *dq, size_t limit,
-					  uint8_t *out, size_t cap, size_t *n)
+/* The pre-check's local half: whether the name's TLD may be a hosts or local zone one. */
+static bool tail_local(const struct dst_policy *p, const struct dst_dns_query *dq)
+{
+	if (!p->head.local || dq->qname_len < 3)
+		return false;
+	unsigned k = (unsigned)dq->qname_lower[dq->qname_len - 3] << 8 |
+		     dq->qname_lower[dq->qname_len - 2];
+	return (p->tail[k / 64] >> (k % 64)) & 1;
+}
+
+/* The blocked answer for dq into out; PASS when it cannot be written. */
+static __attribute__((noinline)) enum dst_policy_verdict blocked(const struct dst_policy *p,
+								 const uint8_t *query,
+								 const struct dst_dns_query *dq,
+								 size_t limit, uint8_t *out,
+								 size_t cap, size_t *n)
+{
+	struct ans a = {.p = out, .cap = cap};
+
+	block_answer(&a, p, query, dq);
+	if (!finish(&a, query, dq, limit, true))
+		return DST_POLICY_PASS;
+	*n = a.len;
+	return DST_POLICY_BLOCKED;
+}
+
+/*
+ * A name whose TLD passed the tail filter: its hosts entry, the blocklist,
+ * its local zone, in that order. Apart so that the common case (no local
+ * TLD) pays for none of this frame.
+ */
+static __attribute__((noinline)) enum dst_policy_verdict local_lookup(
+	const struct dst_policy *p, const uint8_t *query, const struct dst_dns_query *dq,
+	size_t limit, uint8_t *out, size_t cap, size_t *n)
 {
 	const uint8_t *name = dq->qname_lower;
 	size_t len = dq->qname_len, pos = 0;
@@ -581,19 +669,18 @@ enum dst_policy_verdict dst_policy_answer(const struct dst_policy *p, const uint
 	unsigned nl = 0;
 	struct ans a = {.p = out, .cap = cap};
 
-	if (!p || !p->any || dq->qclass != DST_DNS_CLASS_IN)
-		return DST_POLICY_PASS;
 	while (pos < len && name[pos] && nl < MAX_LABELS) {
 		off[nl++] = (uint16_t)pos;
 		pos += 1u + name[pos];
 	}
 	if (nl == 0 || pos + 1 != len)
-		return DST_POLICY_PASS; /* the root, or a name parse_query would not pass */
+		return DST_POLICY_PASS; /* a name parse_query would not pass */
 	const uint8_t *tld = name + off[nl - 1];
-	uint32_t th = fnv(tld, 1u + tld[0]) & 255;
-	bool maybe = p->tld_filter[th / 64] & (UINT64_C(1) << (th % 64));
+	uint32_t th = fnv(tld, 1u + tld[0]);
+	bool local = (p->tld_filter[(th & 255) / 64] & (UINT64_C(1) << (th % 64))) &&
+		     tld_known(p, tld, th);
 
-	if (maybe && p->hosts) {
+	if (local && p->hosts) {
 		struct dst_hosts_rr rrs[MAX_HOSTS_RRS];
 		size_t k =
 			dst_hosts_lookup(p->hosts, name, len, fnv(name, len), rrs, MAX_HOSTS_RRS);
@@ -605,14 +692,9 @@ enum dst_policy_verdict dst_policy_answer(const struct dst_policy *p, const uint
 			return DST_POLICY_LOCAL;
 		}
 	}
-	if (p->bl && dst_blocklist_match(p->bl->bl, name, len) == DST_BLOCK_BLOCKED) {
-		block_answer(&a, p, query, dq);
-		if (!finish(&a, query, dq, limit, true))
-			return DST_POLICY_PASS;
-		*n = a.len;
-		return DST_POLICY_BLOCKED;
-	}
-	if (!maybe || !p->nlz)
+	if (p->bl && dst_blocklist_match(p->bl->bl, name, len) == DST_BLOCK_BLOCKED)
+		return blocked(p, query, dq, limit, out, cap, n);
+	if (!local || !p->nlz)
 		return DST_POLICY_PASS;
 	for (unsigned i = 0; i < nl; i++) {
 		const struct lz *z = lz_find(p, name + off[i], len - off[i]);
@@ -632,5 +714,20 @@ enum dst_policy_verdict dst_policy_answer(const struct dst_policy *p, const uint
 		*n = a.len;
 		return DST_POLICY_LOCAL;
 	}
+	return DST_POLICY_PASS;
+}
+
+enum dst_policy_verdict dst_policy_answer(const struct dst_policy *p, const uint8_t *query,
+					  const struct dst_dns_query *dq, size_t limit,
+					  uint8_t *out, size_t cap, size_t *n)
+{
+	if (!p || !p->any || dq->qclass != DST_DNS_CLASS_IN)
+		return DST_POLICY_PASS;
+	if (tail_local(p, dq))
+		return local_lookup(p, query, dq, limit, out, cap, n);
+	/* No local TLD: only the blocklist may answer. */
+	if (p->bl &&
+	    dst_blocklist_match(p->bl->bl, dq->qname_lower, dq->qname_len) == DST_BLOCK_BLOCKED)
+		return blocked(p, query, dq, limit, out, cap, n);
 	return DST_POLICY_PASS;
 }

@@ -97,6 +97,35 @@ void dst_policy_free(struct dst_policy *p);
  */
 void dst_policy_set_zones(struct dst_policy *p, const struct dst_zones *zones);
 
+/*
+ * The first member of every struct dst_policy, public for the inline
+ * pre-check below: most names are not local, and with no blocklist that
+ * is known from the last two bytes of their TLD without a call.
+ */
+struct dst_policy_head {
+	bool blocklist;              /* a blocklist: every name is looked up */
+	bool local;                  /* hosts names or local zones */
+	const uint64_t *tail_filter; /* 65536 bits, by the last two bytes of a local TLD */
+};
+
+/*
+ * Whether dst_policy_answer may answer dq: false means it surely passes,
+ * so the caller need not call it. A TLD's last two bytes are those before
+ * the root label: "com" is ('o', 'm'), a one-letter TLD (1, 'x').
+ */
+static inline bool dst_policy_maybe(const struct dst_policy *p, const struct dst_dns_query *dq)
+{
+	const struct dst_policy_head *h = (const struct dst_policy_head *)(const void *)p;
+
+	if (h->blocklist)
+		return true;
+	if (!h->local || dq->qname_len < 3)
+		return false;
+	unsigned k = (unsigned)dq->qname_lower[dq->qname_len - 3] << 8 |
+		     dq->qname_lower[dq->qname_len - 2];
+	return (h->tail_filter[k / 64] >> (k % 64)) & 1;
+}
+
 enum dst_policy_verdict {
 	DST_POLICY_PASS = 0, /* not mine: the cache, then the upstreams */
 	DST_POLICY_LOCAL,    /* answered from a hosts file or a local zone */

@@ -45,7 +45,7 @@ static inline enum dst_fast_verdict dst_answer_fast(const uint8_t *wire, size_t 
 	case DST_DNS_QUERY_OK:
 		break;
 	}
-	if (policy) {
+	if (policy && dst_policy_maybe(policy, dq)) {
 		enum dst_policy_verdict pv = dst_policy_answer(
 			policy, wire, dq, udp ? dq->udp_size : DST_DNS_MAX_MSG, scratch, cap, n);
 		if (pv != DST_POLICY_PASS)

@@ -238,6 +238,8 @@ static void ask_ex(const struct dst_policy *p, const char *name, uint16_t type, 
 	a->v = dst_policy_answer(p, q, &dq, limit, a->wire, sizeof(a->wire), &a->len);
 	if (a->v == DST_POLICY_PASS)
 		return;
+	/* The inline pre-check never skips a name the policy answers. */
+	ck_assert_msg(dst_policy_maybe(p, &dq), "%s answered, but the pre-check skips it", name);
 	ck_assert_uint_le(a->len, limit);
 	ck_assert_int_eq(ldns_wire2pkt(&a->pkt, a->wire, a->len), LDNS_STATUS_OK);
 	/* Always: the client's ID, QR, RA, RD copied, the question echoed as sent. */
@@ -773,6 +775,40 @@ START_TEST(test_zone_routes_a_local_zone_but_root_zone_does_not)
 }
 END_TEST
 
+static bool maybe(const struct dst_policy *p, const char *name)
+{
+	uint8_t q[512];
+	struct dst_dns_query dq;
+	size_t qlen = make_query(name, DST_DNS_TYPE_A, false, q);
+
+	ck_assert_int_eq(dst_dns_parse_query(q, qlen, &dq), DST_DNS_QUERY_OK);
+	return dst_policy_maybe(p, &dq);
+}
+
+START_TEST(test_pre_check_skips_ordinary_names_without_a_blocklist)
+{
+	struct dst_policy *p =
+		policy_with(true, "10.0.0.1 nas.lan\n10.0.0.2 box.x\n", NULL, NULL, 0);
+	struct dst_policy *off = policy_with(false, NULL, NULL, NULL, 0);
+	struct dst_policy *bl = policy_with(false, NULL, "ads.example\n", NULL, 0);
+
+	ck_assert(!maybe(p, "www.example.com"));
+	ck_assert(!maybe(p, "www.example.org"));
+	ck_assert(!maybe(p, "a.de"));
+	ck_assert(!maybe(p, "."));
+	ck_assert(maybe(p, "nas.lan"));
+	ck_assert(maybe(p, "other.lan")); /* same TLD: the full check decides */
+	ck_assert(maybe(p, "box.x"));     /* a one-letter TLD */
+	ck_assert(maybe(p, "LocalHost")); /* the query is lower-cased before */
+	ck_assert(maybe(p, "1.1.168.192.in-addr.arpa"));
+	ck_assert(!maybe(off, "localhost"));
+	ck_assert(maybe(bl, "www.example.com")); /* a blocklist sees every name */
+	dst_policy_free(p);
+	dst_policy_free(off);
+	dst_policy_free(bl);
+}
+END_TEST
+
 START_TEST(test_non_in_class_and_root_pass)
 {
 	struct dst_policy *p = policy_with(true, "1.2.3.4 host\n", NULL, NULL, 0);
@@ -871,6 +907,7 @@ static void add_answer_tests(Suite *s)
 	tcase_add_test(tc, test_answer_over_the_client_size_is_truncated);
 	tcase_add_test(tc, test_zone_routes_a_local_zone_but_root_zone_does_not);
 	tcase_add_test(tc, test_non_in_class_and_root_pass);
+	tcase_add_test(tc, test_pre_check_skips_ordinary_names_without_a_blocklist);
 	tcase_add_test(tc, test_unreadable_files_keep_the_previous_tables);
 	suite_add_tcase(s, tc);
 }
