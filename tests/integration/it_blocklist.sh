@@ -6,7 +6,8 @@
 #   - each block-answer: nxdomain (with an SOA), null (0.0.0.0, ::, NODATA
 #     for other types), refuse; EDE 15 (Blocked) for EDNS clients, seen
 #     by kdig, and no OPT for clients without EDNS;
-#   - log-queries says "blocked"; the stats count blocked answers;
+#   - log-queries says "blocked"; the stats and /metrics count blocked
+#     answers;
 #   - a reload swaps a 20,000-name list for another under a UDP load
 #     (100 q/s for 4 s) and not one query of the load is lost;
 #   - a list that cannot be read at reload keeps the running one.
@@ -22,6 +23,7 @@ it_need_control
 it_make_pki dot dot.test
 it_start_testup P dot --a 192.0.2.1
 DS_CTL=$IT_DIR/control
+MPORT=$(it_free_port)
 BLOCK=$IT_DIR/block.txt
 ALLOW=$IT_DIR/allow.txt
 printf '# ads\nads.dotstub.test\n0.0.0.0 tracker.dotstub.test\n' >"$BLOCK"
@@ -30,6 +32,7 @@ printf 'ok.ads.dotstub.test\n' >"$ALLOW"
 ANSWER=nxdomain
 conf() {
 	IT_SERVER_EXTRA="control = $DS_CTL
+metrics = 127.0.0.1:$MPORT
 blocklist = $BLOCK
 allowlist = $ALLOW
 block-answer = $ANSWER
@@ -84,6 +87,12 @@ ede_blocked && it_pass "refuse: EDE 15" || it_fail "refuse: no EDE 15 in: $IT_OU
 
 it_ctl stats
 it_expect_eq "stats count the blocked answers" 6 "$(it_ctl_field blocked)"
+if it_ops metrics 127.0.0.1 "$MPORT" --dump "$IT_DIR/metrics.txt" >/dev/null; then
+	it_expect_eq "/metrics counts them too" 6 \
+		"$(awk '$1 == "dotstub_blocked_total" { print $2 }' "$IT_DIR/metrics.txt")"
+else
+	it_fail "/metrics is not valid"
+fi
 
 # A reload swapping a large list under load: nothing lost.
 ANSWER=nxdomain
