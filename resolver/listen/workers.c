@@ -3,8 +3,8 @@
  *
  * Threading rules: a worker touches only its own struct worker, its
  * sockets, the shared cache (which locks itself), the access list and
- * the policy (read only; replaced only while workers are stopped), its own counters
- * (relaxed atomics: the main loop sums them) and the inbox (under
+ * the policy (read only; replaced only while workers are stopped), its
+ * own counters (relaxed atomics: the main loop sums them) and the inbox (under
  * set->lock). Everything else belongs to the main loop. Starting and
  * stopping happen on the main loop: a stop is an async message to the
  * worker, which closes its handles and returns from uv_run, and the main

@@ -1,7 +1,8 @@
 /*
  * The fast path: what every client message gets before anything else,
  * on the main loop and in every worker loop alike. Malformed messages get
- * FORMERR (or nothing), ANY gets the minimal answer of RFC 8482, and a
+ * FORMERR (or nothing), hosts names, blocked names and local zones the
+ * policy's answer (policy/policy.h), ANY the minimal answer of RFC 8482, and a
  * cache hit is copied out with the client's ID and TTLs lowered by its
  * age. Everything else is a miss for the caller to handle. No allocation
  * and no system call: this is the hot path, written once here and inlined
