@@ -177,7 +177,7 @@ static inline uint64_t label_value(uint64_t k1, const uint8_t *base, size_t p)
 	size_t n = (size_t)base[p] + 1;
 	uint64_t v = 0;
 
-	if (n <= 8)
+	if (__builtin_expect(n <= 8, 1))
 		return ld64(base + p) & low_bytes[n];
 	if (n <= 16) /* up to 15 characters, without the loop's set-up */
 		return (ld64(base + p) * k1) ^ (ld64(base + p + 8) & low_bytes[n - 8]);
@@ -301,8 +301,10 @@ enum dst_block_verdict dst_blocklist_match(const struct dst_blocklist *bl, const
 		size_t b, slen, want, bit;
 
 		h = fold(k1, h, label_value(k1, name, off[k]));
+		if (!bl->has_depth[n - k])
+			continue;
 		bit = filter_bit(bl, h);
-		if (!bl->has_depth[n - k] || !(bl->filter[bit / 64] >> (bit % 64) & 1))
+		if (!(bl->filter[bit / 64] & 1ULL << (bit % 64)))
 			continue;
 		b = (size_t)(((unsigned __int128)h * bl->nbuckets) >> 64);
 		q = bl->arena + bl->start[b];
