@@ -23,7 +23,12 @@ runtime="ca-certificates"
 # it_network_change: util-linux is essential, listed for the record);
 # stubby, for the example stubby.yml it ships (it_import_stubby; its
 # service is denied like unbound's, and never started by the tests).
+# ldnsutils: ldns-keygen and ldns-signzone, for the signed test zones
+# (tests/dnssec/make-zones.sh, check_validate).
 test_pkgs="check unbound knot-dnsutils dnsutils gnutls-bin python3 systemd groff-base iproute2 util-linux clang-format stubby"
+test_pkgs="$test_pkgs ldnsutils"
+# faketime: libfaketime, a wrong clock for dotstub alone (it_clock_wrong).
+test_pkgs="$test_pkgs faketime"
 
 pkgs="$build $runtime"
 [ "${1:-}" = "--test" ] && pkgs="$pkgs $test_pkgs"

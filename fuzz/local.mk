@@ -36,6 +36,16 @@ FUZZ_ORACLE = %reldir%/oracle.c %reldir%/oracle.h
 %canon_reldir%_replay_frame_SOURCES = %reldir%/fuzz_frame.c $(FUZZ_COMMON) tls/frame.c tls/frame.h
 %canon_reldir%_replay_frame_CFLAGS = $(AM_CFLAGS)
 
+# The DNSSEC validator: only with it (not under --disable-dnssec).
+if DNSSEC
+check_PROGRAMS += %reldir%/replay_validate
+%canon_reldir%_replay_validate_SOURCES = %reldir%/fuzz_validate.c %reldir%/validate_zone.h \
+	$(FUZZ_COMMON)
+%canon_reldir%_replay_validate_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
+%canon_reldir%_replay_validate_LDADD = resolver/validate/libdst_validate.a $(LDNS_LIBS)
+endif
+EXTRA_DIST += %reldir%/make-validate-seeds.c
+
 %canon_reldir%_replay_config_SOURCES = %reldir%/fuzz_config.c $(FUZZ_COMMON)
 %canon_reldir%_replay_config_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
 %canon_reldir%_replay_config_LDADD = config/libdst_config.a dns/libdst_dns.a $(GNUTLS_LIBS)
@@ -74,6 +84,12 @@ FUZZ_FRAME = %reldir%/fuzz_frame.c %reldir%/fuzz.h tls/frame.c tls/frame.h dns/e
 FUZZ_CONFIG = %reldir%/fuzz_config.c %reldir%/fuzz.h $(config_libdst_config_a_SOURCES) $(FUZZ_DNS)
 FUZZ_BLOCKLIST = %reldir%/fuzz_blocklist.c %reldir%/fuzz.h $(resolver_policy_libdst_policy_a_SOURCES) \
 	dns/err.h
+FUZZ_VALIDATE = %reldir%/fuzz_validate.c %reldir%/fuzz.h %reldir%/validate_zone.h \
+	$(resolver_validate_libdst_validate_a_SOURCES)
+if DNSSEC
+FUZZ_TARGETS += validate
+FUZZ_BINS += %reldir%/fuzz_validate
+endif
 
 CLEANFILES += $(FUZZ_BINS)
 
@@ -91,6 +107,10 @@ fuzz: $(FUZZ_BINS)
 %reldir%/fuzz_frame: $(FUZZ_FRAME)
 	@$(MKDIR_P) %reldir%
 	$(AM_V_CCLD)srcs='$(FUZZ_FRAME)'; $(FUZZ_LINK) `$(FUZZ_C)`
+
+%reldir%/fuzz_validate: $(FUZZ_VALIDATE)
+	@$(MKDIR_P) %reldir%
+	$(AM_V_CCLD)srcs='$(FUZZ_VALIDATE)'; $(FUZZ_LINK) $(LDNS_CFLAGS) `$(FUZZ_C)` $(LDNS_LIBS)
 
 %reldir%/fuzz_config: $(FUZZ_CONFIG)
 	@$(MKDIR_P) %reldir%

@@ -1,11 +1,12 @@
 # resolver/: the daemon. Each subfolder is a part with its own archive; a
 # part may use only the parts listed before it (docs/architecture.md):
-#   base -> io -> policy -> upstream -> query -> listen -> admin -> top (this folder)
+#   base -> io -> policy -> validate -> upstream -> query -> listen -> admin -> top (this folder)
 # cli/ uses base, tls and config only. The link enforces the order: each
 # archive comes after the ones that use it, once, with no --start-group.
 include %reldir%/base/local.mk
 include %reldir%/io/local.mk
 include %reldir%/policy/local.mk
+include %reldir%/validate/local.mk
 include %reldir%/upstream/local.mk
 include %reldir%/query/local.mk
 include %reldir%/listen/local.mk
@@ -23,7 +24,7 @@ dotstub_SOURCES = %reldir%/main.c %reldir%/server.c %reldir%/server.h %reldir%/i
 dotstub_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(GNUTLS_CFLAGS) $(CARES_CFLAGS)
 DST_RESOLVER_PARTS = %reldir%/admin/libdst_admin.a %reldir%/listen/libdst_listen.a \
 	%reldir%/listen/libdst_acl.a %reldir%/query/libdst_query.a \
-	%reldir%/upstream/libdst_upstream.a %reldir%/upstream/libdst_select.a \
+	%reldir%/upstream/libdst_upstream.a %reldir%/upstream/libdst_select.a $(DST_VALIDATE_PART) \
 	%reldir%/policy/libdst_policy.a \
 	%reldir%/io/libdst_io.a %reldir%/io/libdst_udpbatch.a %reldir%/cli/libdst_cli.a \
 	%reldir%/cli/libdst_stubby.a %reldir%/base/libdst_base.a

@@ -27,6 +27,7 @@
 #include "resolver/cli/stubby.h"
 #include "resolver/privilege.h"
 #include "resolver/server.h"
+#include "tls/clock.h"
 
 static void usage(FILE *out)
 {
@@ -90,6 +91,16 @@ static void print_warnings(const struct dst_config *cfg)
 	}
 }
 
+/* -V's second line: the clock floor a system clock is checked against (tls/clock.h). */
+static void print_build_time(void)
+{
+	int64_t t = dst_tls_clock_floor(NULL);
+	char text[32];
+
+	dst_tls_clock_text(t, text, sizeof(text));
+	printf("built %s (@%lld): a system clock before that is wrong\n", text, (long long)t);
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = DST_CONFIG_DEFAULT_PATH;
@@ -116,6 +127,7 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("dotstub %s (GnuTLS %s, libuv %s)\n", PACKAGE_VERSION,
 			       gnutls_check_version(NULL), uv_version_string());
+			print_build_time();
 			return 0;
 		case 'h':
 			usage(stdout);

@@ -8,10 +8,16 @@ check_PROGRAMS += tests/unit/check_upstream tests/unit/check_udpbatch tests/unit
 TESTS += tests/unit/check_upstream tests/unit/check_udpbatch tests/unit/check_query
 check_PROGRAMS += tests/unit/check_pool tests/unit/check_stubby
 TESTS += tests/unit/check_pool tests/unit/check_stubby
+check_PROGRAMS += tests/unit/check_tls_clock
+TESTS += tests/unit/check_tls_clock
 check_PROGRAMS += tests/unit/check_policy
 TESTS += tests/unit/check_policy
 check_PROGRAMS += tests/unit/check_blocklist
 TESTS += tests/unit/check_blocklist
+if DNSSEC
+check_PROGRAMS += tests/unit/check_validate
+TESTS += tests/unit/check_validate
+endif
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -48,6 +54,14 @@ tests_unit_check_policy_SOURCES = tests/unit/check_policy.c
 tests_unit_check_policy_CFLAGS = $(UNIT_CFLAGS) $(LDNS_CFLAGS)
 tests_unit_check_policy_LDADD = resolver/policy/libdst_policy.a dns/libdst_dns.a $(CHECK_LIBS) \
 	$(LDNS_LIBS)
+# The DNSSEC validator alone, with ldns; tests/dnssec/make-zones.sh builds
+# its signed zones at start (exit 77 without ldnsutils).
+tests_unit_check_validate_SOURCES = tests/unit/check_validate.c
+tests_unit_check_validate_CFLAGS = $(UNIT_CFLAGS) $(LDNS_CFLAGS)
+tests_unit_check_validate_LDADD = resolver/validate/libdst_validate.a dns/libdst_dns.a \
+	$(CHECK_LIBS) $(LDNS_LIBS)
+EXTRA_DIST += tests/dnssec/make-zones.sh
+
 tests_unit_check_upstream_SOURCES = tests/unit/check_upstream.c
 tests_unit_check_upstream_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_upstream_LDADD = resolver/upstream/libdst_select.a dns/libdst_dns.a $(CHECK_LIBS)
@@ -72,6 +86,11 @@ tests_unit_check_pool_SOURCES = tests/unit/check_pool.c tests/unit/pool_test_uti
 tests_unit_check_pool_CFLAGS = $(UNIT_CFLAGS) $(GNUTLS_CFLAGS) $(LIBUV_CFLAGS)
 tests_unit_check_pool_LDADD = tls/libdst_tls.a dns/libdst_dns.a $(CHECK_LIBS) $(LIBUV_LIBS)
 
+# tls/clock alone: the floor and the decision are pure (GnuTLS's header only).
+tests_unit_check_tls_clock_SOURCES = tests/unit/check_tls_clock.c
+tests_unit_check_tls_clock_CFLAGS = $(UNIT_CFLAGS) $(GNUTLS_CFLAGS)
+tests_unit_check_tls_clock_LDADD = tls/libdst_tls.a $(CHECK_LIBS)
+
 # "dotstub import-stubby" alone: its archive, base/ (the text buffer),
 # config/ (which checks each converted value) and libyaml.
 tests_unit_check_stubby_SOURCES = tests/unit/check_stubby.c
@@ -87,6 +106,7 @@ tests_unit_check_blocklist_LDADD = resolver/policy/libdst_policy.a dns/libdst_dn
 
 include tests/integration/local.mk
 include tests/tools/local.mk
+include tests/packaging/local.mk
 
 # Architecture: no include cycle between the product folders (each folder,
 # resolver/'s subfolders included, is one node). Runs in every make check.

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "dns/err.h"
+#include "tls/clock.h"
 #include "tls/internal.h"
 
 #define READ_BUF_LEN (64 * 1024)
@@ -187,7 +188,7 @@ static void handshake(struct dst_tls_conn *c)
 		conn_error(c, DST_ETLS);
 		return;
 	}
-	int status = dst_tls__verify(p, c->session);
+	int status = dst_tls__verify(c);
 	if (status < 0) {
 		conn_error(c, status);
 		return;
@@ -202,7 +203,7 @@ static void handshake(struct dst_tls_conn *c)
 	} else {
 		p->stats.full_handshakes++;
 		/* TLS 1.2 session data exists now; 1.3 tickets come later. */
-		if (gnutls_protocol_get_version(c->session) != GNUTLS_TLS1_3)
+		if (gnutls_protocol_get_version(c->session) != GNUTLS_TLS1_3 && !c->excused)
 			save_session(c);
 	}
 	uv_timer_stop(&c->timer);
@@ -247,7 +248,7 @@ static void recv_records(struct dst_tls_conn *c)
 	}
 	if (c->state != DST_CONN_READY)
 		return;
-	if (!c->ticket_saved &&
+	if (!c->ticket_saved && !c->excused &&
 	    (gnutls_session_get_flags(c->session) & GNUTLS_SFLAGS_SESSION_TICKET)) {
 		c->ticket_saved = true;
 		save_session(c);
@@ -521,17 +522,22 @@ static void pin_matched(struct dst_tls_pool *p, int64_t not_after)
 			       (long long)((left < 0 ? -left : left) / 86400));
 }
 
-static int verify_pins(struct dst_tls_pool *p, gnutls_session_t s)
+/*
+ * Whether a certificate in s's chain matches one of p's pins. On a match
+ * *not_after is that certificate's expiry (0: unreadable); otherwise leaf
+ * gets the server's own certificate's pin and *have_leaf says if it could.
+ */
+static bool pin_match(struct dst_tls_pool *p, gnutls_session_t s, int64_t *not_after,
+		      uint8_t leaf[DST_TLS_PIN_LEN], bool *have_leaf)
 {
 	unsigned n = 0;
 	const gnutls_datum_t *chain = gnutls_certificate_get_peers(s, &n);
-	uint8_t leaf[DST_TLS_PIN_LEN];
-	bool have_leaf = false;
 
+	*have_leaf = false;
 	for (unsigned i = 0; chain && i < n; i++) {
 		gnutls_x509_crt_t crt;
 		uint8_t pin[DST_TLS_PIN_LEN];
-		time_t not_after = 0;
+		time_t t = 0;
 		bool ok = false;
 
 		if (gnutls_x509_crt_init(&crt) < 0)
@@ -539,20 +545,33 @@ static int verify_pins(struct dst_tls_pool *p, gnutls_session_t s)
 		if (gnutls_x509_crt_import(crt, &chain[i], GNUTLS_X509_FMT_DER) >= 0 &&
 		    spki_pin(crt, pin) == 0) {
 			ok = true;
-			not_after = gnutls_x509_crt_get_expiration_time(crt);
+			t = gnutls_x509_crt_get_expiration_time(crt);
 		}
 		gnutls_x509_crt_deinit(crt);
 		if (!ok)
 			continue;
 		if (i == 0) {
-			memcpy(leaf, pin, sizeof(leaf));
-			have_leaf = true;
+			memcpy(leaf, pin, DST_TLS_PIN_LEN);
+			*have_leaf = true;
 		}
 		for (size_t k = 0; k < p->npins; k++)
 			if (memcmp(pin, p->pins[k], DST_TLS_PIN_LEN) == 0) {
-				pin_matched(p, not_after == (time_t)-1 ? 0 : not_after);
-				return 0;
+				*not_after = t == (time_t)-1 ? 0 : (int64_t)t;
+				return true;
 			}
+	}
+	return false;
+}
+
+static int verify_pins(struct dst_tls_pool *p, gnutls_session_t s)
+{
+	uint8_t leaf[DST_TLS_PIN_LEN];
+	bool have_leaf;
+	int64_t not_after = 0;
+
+	if (pin_match(p, s, &not_after, leaf, &have_leaf)) {
+		pin_matched(p, not_after);
+		return 0;
 	}
 	gnutls_datum_t in = {leaf, sizeof(leaf)}, b64 = {NULL, 0};
 	if (have_leaf && gnutls_base64_encode2(&in, &b64) >= 0) {
@@ -568,39 +587,192 @@ static int verify_pins(struct dst_tls_pool *p, gnutls_session_t s)
 	return DST_EPINMISMATCH;
 }
 
+/* The longest path whose validity periods are checked against the floor. */
+#define MAX_PATH 17
+
+static bool validity_of(gnutls_x509_crt_t crt, struct dst_tls_validity *v)
+{
+	time_t a = gnutls_x509_crt_get_activation_time(crt);
+	time_t b = gnutls_x509_crt_get_expiration_time(crt);
+
+	if (a == (time_t)-1 || b == (time_t)-1)
+		return false;
+	v->not_before = (int64_t)a;
+	v->not_after = (int64_t)b;
+	return true;
+}
+
+/*
+ * The validity periods of the path GnuTLS verified, into out (MAX_PATH):
+ * the server's certificates from its own on, up to the first whose issuer
+ * is in the trust store, and that issuer, the anchor. Certificates sent
+ * after it are not on the path (an old cross-signature): GnuTLS cuts the
+ * chain there too. One that cannot be read is left out; GnuTLS's own
+ * verification has failed on it. Inside dst_tls__trust_begin/_end, where
+ * the credentials hold the anchors. Returns how many were written.
+ */
+static size_t path_validity(struct dst_tls_pool *p, gnutls_session_t s,
+			    struct dst_tls_validity *out)
+{
+	unsigned n = 0;
+	const gnutls_datum_t *chain = gnutls_certificate_get_peers(s, &n);
+	size_t k = 0;
+	bool anchored = false;
+
+	for (unsigned i = 0; chain && i < n && !anchored && k + 2 <= MAX_PATH; i++) {
+		gnutls_x509_crt_t crt, issuer;
+
+		if (gnutls_x509_crt_init(&crt) < 0)
+			break;
+		if (gnutls_x509_crt_import(crt, &chain[i], GNUTLS_X509_FMT_DER) >= 0) {
+			k += validity_of(crt, &out[k]);
+			/* A copy: without it, ownership depends on where the store lives (PKCS#11). */
+			if (gnutls_certificate_get_issuer(p->creds, crt, &issuer,
+							  GNUTLS_TL_GET_COPY) >= 0) {
+				k += validity_of(issuer, &out[k]);
+				gnutls_x509_crt_deinit(issuer);
+				anchored = true;
+			}
+		}
+		gnutls_x509_crt_deinit(crt);
+	}
+	return k;
+}
+
+/* GnuTLS's verification of s for p's tls_name with time checks off; a call that fails is INVALID. */
+static unsigned verify_untimed(struct dst_tls_pool *p, gnutls_session_t s)
+{
+	unsigned flags = gnutls_certificate_get_verify_flags(p->creds), status = 0;
+
+	/* The credentials are shared, but only within this thread, and put back at once. */
+	gnutls_certificate_set_verify_flags(p->creds,
+					    flags | GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
+						    GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS);
+	if (gnutls_certificate_verify_peers3(s, p->tls_name, &status) < 0)
+		status = GNUTLS_CERT_INVALID;
+	gnutls_certificate_set_verify_flags(p->creds, flags);
+	return status;
+}
+
+/*
+ * Says once (until the clock reaches the floor) that a wrong clock was
+ * excused, and marks c: its session is not kept for resumption, and it
+ * takes no new queries once the clock is right (pool.c).
+ */
+static void excused(struct dst_tls_conn *c, bool pinned, int64_t now, int64_t floor,
+		    enum dst_tls_floor_source src)
+{
+	struct dst_tls_pool *p = c->pool;
+	char nows[32], floors[32];
+
+	c->excused = true;
+	if (!dst_tls_clock_warn_once())
+		return;
+	dst_tls_clock_text(now, nows, sizeof(nows));
+	dst_tls_clock_text(floor, floors, sizeof(floors));
+	dst_tls__event(p,
+		       "warning: system clock %s is before %s %s: the clock is wrong; "
+		       "accepting %s upstream %s whose certificate is not yet valid by it",
+		       nows, dst_tls_floor_source_name(src), floors, pinned ? "pinned" : "unpinned",
+		       p->name);
+}
+
+/*
+ * The chain and name check (tls_name), with what a clock before the floor
+ * excuses (tls/clock.h). Returns 0 or DST_ECERTVERIFY, why in p's error.
+ */
+static int verify_name(struct dst_tls_conn *c)
+{
+	struct dst_tls_pool *p = c->pool;
+	gnutls_session_t s = c->session;
+	struct dst_tls_validity path[MAX_PATH];
+	enum dst_tls_floor_source src;
+	int64_t now = (int64_t)time(NULL), floor = dst_tls_clock_floor(&src);
+	unsigned status = 0, untimed;
+	size_t n = 0;
+	bool pinned = false;
+	int r = dst_tls__trust_begin(p, s);
+
+	if (r < 0)
+		return r;
+	r = gnutls_certificate_verify_peers3(s, p->tls_name, &status);
+	untimed = status;
+	if (r >= 0 && now < floor) {
+		if (status)
+			untimed = verify_untimed(p, s);
+		n = path_validity(p, s, path);
+	}
+	dst_tls__trust_end(p);
+	if (r < 0) {
+		dst_tls__set_error(p, "certificate verification failed: %s", gnutls_strerror(r));
+		return DST_ECERTVERIFY;
+	}
+	if (now >= floor) {
+		dst_tls_clock_passed();
+	} else if (p->npins) {
+		uint8_t leaf[DST_TLS_PIN_LEN];
+		bool have_leaf;
+		int64_t not_after;
+
+		pinned = pin_match(p, s, &not_after, leaf, &have_leaf);
+	}
+
+	char nows[32], floors[32];
+	gnutls_datum_t txt = {NULL, 0};
+
+	dst_tls_clock_text(now, nows, sizeof(nows));
+	dst_tls_clock_text(floor, floors, sizeof(floors));
+	switch (dst_tls_clock_judge(status, untimed, pinned, path, n, now, floor)) {
+	case DST_CLOCK_VALID:
+		return 0;
+	case DST_CLOCK_EXCUSED:
+		excused(c, pinned, now, floor, src);
+		return 0;
+	case DST_CLOCK_WRONG:
+		/* First what a user must read: the cause is cut to 160 bytes for the EDE. */
+		dst_tls__set_error(
+			p,
+			"certificate for %s not yet valid: the clock is wrong (%s, before "
+			"%s %s); a pin would excuse it",
+			p->tls_name, nows, dst_tls_floor_source_name(src), floors);
+		return DST_ECERTVERIFY;
+	case DST_CLOCK_EXPIRED:
+		if (!(status & GNUTLS_CERT_EXPIRED)) {
+			dst_tls__set_error(p,
+					   "certificate for %s expired before %s %s: expired "
+					   "whatever the wrong clock (%s) says",
+					   p->tls_name, dst_tls_floor_source_name(src), floors,
+					   nows);
+			return DST_ECERTVERIFY;
+		}
+		break;
+	case DST_CLOCK_INVALID:
+		break;
+	}
+	gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &txt, 0);
+	dst_tls__set_error(p, "certificate verification failed for %s: %s", p->tls_name,
+			   txt.data ? (char *)txt.data : "unknown reason");
+	gnutls_free(txt.data);
+	return DST_ECERTVERIFY;
+}
+
 /*
  * Checks the peer after a full handshake: name and chain when tls_name is
  * set, pins when there are any. A resumed session was verified when it was
  * first established, and resumption proves the same key exchange secret.
  */
-int dst_tls__verify(struct dst_tls_pool *p, gnutls_session_t s)
+int dst_tls__verify(struct dst_tls_conn *c)
 {
-	if (gnutls_session_is_resumed(s))
+	struct dst_tls_pool *p = c->pool;
+
+	if (gnutls_session_is_resumed(c->session))
 		return 0;
 	if (p->tls_name) {
-		unsigned status = 0;
-		int r = dst_tls__trust_begin(p, s);
+		int r = verify_name(c);
 		if (r < 0)
 			return r;
-		r = gnutls_certificate_verify_peers3(s, p->tls_name, &status);
-		dst_tls__trust_end(p);
-		if (r < 0) {
-			dst_tls__set_error(p, "certificate verification failed: %s",
-					   gnutls_strerror(r));
-			return DST_ECERTVERIFY;
-		}
-		if (status) {
-			gnutls_datum_t txt = {NULL, 0};
-			gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &txt,
-								     0);
-			dst_tls__set_error(p, "certificate verification failed for %s: %s",
-					   p->tls_name,
-					   txt.data ? (char *)txt.data : "unknown reason");
-			gnutls_free(txt.data);
-			return DST_ECERTVERIFY;
-		}
 	}
 	if (p->npins)
-		return verify_pins(p, s);
+		return verify_pins(p, c->session);
 	return 0;
 }

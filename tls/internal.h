@@ -69,7 +69,13 @@ struct dst_tls_conn {
 	bool reset;   /* doomed by dst_tls_pool_reset, not by a failure */
 	bool ticket_saved;
 	bool keepalive_seen; /* the server's edns-tcp-keepalive was looked for */
-	uint32_t idle_ms;    /* ours, lowered by the server's keepalive timeout */
+	/*
+	 * Its certificate was accepted only because the clock is before the
+	 * floor (tls/clock.h): not resumed from, and no new queries once the
+	 * clock has reached the floor.
+	 */
+	bool excused;
+	uint32_t idle_ms; /* ours, lowered by the server's keepalive timeout */
 	size_t addr_idx;
 
 	/* ciphertext handed to us by libuv, consumed by the pull function */
@@ -140,7 +146,7 @@ int dst_tls__conn_open(struct dst_tls_pool *p);
 void dst_tls__conn_flush(struct dst_tls_conn *c);
 void dst_tls__conn_close(struct dst_tls_conn *c, int status);
 void dst_tls__conn_arm_idle(struct dst_tls_conn *c);
-int dst_tls__verify(struct dst_tls_pool *p, gnutls_session_t s);
+int dst_tls__verify(struct dst_tls_conn *c);
 
 /* pool.c */
 void dst_tls__conn_ready(struct dst_tls_conn *c);

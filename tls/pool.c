@@ -27,9 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "dns/dns.h"
 #include "dns/err.h"
+#include "tls/clock.h"
 #include "tls/internal.h"
 
 static const char tls_priority[] = "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2";
@@ -193,13 +195,24 @@ static void assign(struct dst_tls_conn *c, struct dst_tls_req *r)
 	uv_timer_stop(&c->timer);
 }
 
+/*
+ * A connection whose certificate only a wrong clock excused, now that the
+ * clock has reached the floor: it takes no new queries (they go to a new
+ * connection, checked strictly) and closes when idle.
+ */
+static bool excuse_lapsed(const struct dst_tls_conn *c)
+{
+	return c->excused && (int64_t)time(NULL) >= dst_tls_clock_floor(NULL);
+}
+
 static struct dst_tls_conn *least_loaded(struct dst_tls_pool *p, bool *opening)
 {
 	struct dst_tls_conn *best = NULL;
 
 	*opening = false;
 	for (struct dst_tls_conn *c = p->conns; c; c = c->next) {
-		if (c->state != DST_CONN_READY || c->doomed || c->suspect || draining(c)) {
+		if (c->state != DST_CONN_READY || c->doomed || c->suspect || draining(c) ||
+		    excuse_lapsed(c)) {
 			*opening |=
 				c->state == DST_CONN_CONNECTING || c->state == DST_CONN_HANDSHAKE;
 			continue;
@@ -236,7 +249,7 @@ static unsigned usable_conns(const struct dst_tls_pool *p)
 	unsigned n = 0;
 
 	for (const struct dst_tls_conn *c = p->conns; c; c = c->next)
-		n += !c->suspect;
+		n += !c->suspect && !excuse_lapsed(c);
 	return n;
 }
 

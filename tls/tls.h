@@ -13,7 +13,10 @@
  * Authentication is strict (RFC 8310): with a tls_name the chain must
  * verify for that name against the trust store (ca_file or the system's);
  * with pins one certificate in the chain must match a SPKI SHA-256 pin;
- * with both, both must hold. Nothing is written before it holds.
+ * with both, both must hold. Nothing is written before it holds. One
+ * exception, for a clock known to be wrong (before the build time or the
+ * saved state's time): a pinned certificate that is only "not yet valid"
+ * passes (tls/clock.h).
  */
 #ifndef DST_TLS_H
 #define DST_TLS_H
@@ -135,6 +138,15 @@ void dst_tls_pool_reset(struct dst_tls_pool *p);
  * DST_EINVAL (n is 0) or DST_ENOMEM (the old list stays).
  */
 int dst_tls_pool_set_addrs(struct dst_tls_pool *p, const struct sockaddr_storage *addrs, size_t n);
+
+/*
+ * Raises the clock floor to unix_seconds, a time known to have passed (the
+ * saved state's time, after loading it); never lowers it, and never below
+ * dotstub's build time. While the system clock is before the floor it is
+ * wrong, and a certificate that is only "not yet valid" is accepted from
+ * a pinned upstream (tls/clock.h). Safe from any thread.
+ */
+void dst_tls_set_clock_floor(int64_t unix_seconds);
 
 /* The most recent failure, for logs ("" when none). */
 const char *dst_tls_pool_last_error(const struct dst_tls_pool *p);
