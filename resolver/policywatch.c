@@ -272,8 +272,7 @@ static int watch_open(struct dst_server *srv, struct dst_policywatch **out)
 		    !(w->base = strdup(basename(a)))) {
 			free(a);
 			free(b);
-			free(w->path);
-			pw->n++; /* freed with the others */
+			pw->n++; /* its path (if any) is freed with the others' */
 			watch_close(pw);
 			return DST_ENOMEM;
 		}
