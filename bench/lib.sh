@@ -157,11 +157,14 @@ EOF
 # loopback addresses.
 
 # dotstub takes as many threads as cores (at most 4); dotstub1 is the same with threads = 1.
+# DOTSTUB_SERVER_EXTRA (lines) goes into [server], DOTSTUB_EXTRA (sections)
+# at the end: e.g. a blocklist and [zone]s for the policy's per-query cost.
 b_conf_dotstub() {
 	cat >"$1/dotstub.conf" <<EOF
 [server]
 listen = 127.0.0.1:$2
 threads = ${3:-0}
+${DOTSTUB_SERVER_EXTRA:-}
 
 [cache]
 size = ${DOTSTUB_CACHE:-64m}
@@ -171,6 +174,8 @@ address = 127.0.0.1:$UP_PORT
 tls-name = $B_TLS_NAME
 ca-file = $B_CA
 pin-sha256 = $B_PIN
+
+${DOTSTUB_EXTRA:-}
 EOF
 }
 b_cmd_dotstub() { printf '%s\n' "$DOTSTUB" -c "$1/dotstub.conf"; }

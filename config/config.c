@@ -605,6 +605,8 @@ int dst_config_parse(const char *name, const char *text, size_t len, struct dst_
 	cfg->max_backoff_ms = 5 * 60 * 1000;
 	cfg->log_level = 2; /* notice */
 	cfg->state_interval_ms = 3600000;
+	cfg->local_zones = true;
+	cfg->hosts_ttl = 5;
 	*p = (struct parser){.file = name, .err = err, .arg = arg, .cfg = cfg};
 
 	run(p, text, len);
@@ -753,6 +755,9 @@ void dst_config_free(struct dst_config *cfg)
 		clear_origins(z->origins, false);
 	}
 	free(cfg->zones);
+	for (size_t i = 0; i < cfg->nhosts; i++)
+		free(cfg->hosts[i]);
+	free(cfg->hosts);
 	free(cfg->listen);
 	free(cfg->acl);
 	free(cfg->user);
@@ -760,6 +765,12 @@ void dst_config_free(struct dst_config *cfg)
 	free(cfg->bootstrap);
 	free(cfg->control);
 	free(cfg->state_dir);
+	for (size_t i = 0; i < cfg->nblocklist; i++)
+		free(cfg->blocklist[i]);
+	free(cfg->blocklist);
+	for (size_t i = 0; i < cfg->nallowlist; i++)
+		free(cfg->allowlist[i]);
+	free(cfg->allowlist);
 	free(cfg->file);
 	clear_origins(cfg->origins, false);
 	free(cfg);

@@ -61,6 +61,13 @@ enum dst_config_ecs {
 	DST_CONFIG_ECS_PASS,      /* forwarded as the client sent it */
 };
 
+/* [server] block-answer: what a query for a blocklisted name gets. */
+enum dst_config_block_answer {
+	DST_CONFIG_BLOCK_NXDOMAIN = 0, /* NXDOMAIN (default) */
+	DST_CONFIG_BLOCK_NULL,         /* 0.0.0.0 for A, :: for AAAA, NODATA for other types */
+	DST_CONFIG_BLOCK_REFUSE,       /* REFUSED */
+};
+
 /* Where dotstub and dotstub-control look for the configuration without -c. */
 enum dst_config_transport {
 	DST_CONFIG_TRANSPORT_TLS = 0, /* DNS over TLS, port 853 (default) */
@@ -158,6 +165,16 @@ struct dst_config {
 	char *state_dir;   /* persisted state (absolute path); NULL (default): none */
 	/* state written at most this often (ms); default 1h; 0: only at stop and on save */
 	uint32_t state_interval_ms;
+	/* blocklist = / allowlist = PATH: list files (absolute paths, up to 64 each, file order) */
+	char **blocklist;
+	size_t nblocklist;
+	char **allowlist;
+	size_t nallowlist;
+	uint8_t block_answer; /* enum dst_config_block_answer; default NXDOMAIN */
+	bool local_zones;     /* the default local zones (RFC 6761, 6303...); default yes */
+	char **hosts;         /* hosts = PATH lines, in file order (up to 16); none by default */
+	size_t nhosts;
+	uint32_t hosts_ttl; /* seconds: TTL of answers from the hosts files; default 5 */
 
 	/* [cache] */
 	uint64_t cache_size;             /* bytes; 0 turns the cache off; default 16 MiB */

@@ -145,6 +145,7 @@ int dst_config__base64_decode(const char *in, size_t len, uint8_t *out, size_t c
 /* Encodes len bytes as padded standard base64 into out (4 * ((len + 2) / 3) + 1 bytes). */
 void dst_config__base64_encode(const uint8_t *in, size_t len, char *out);
 int dst_config__set_path(struct parser *p, const struct key *k, const char *val, char *base);
+int dst_config__add_path(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__set_choice(struct parser *p, const struct key *k, const char *val, char *base);
 int dst_config__add_upstream_name(struct parser *p, const struct key *k, const char *val,
 				  char *base);

@@ -13,6 +13,7 @@
 
 #define MAX_ACL 256     /* allow and deny lines together */
 #define MAX_BOOTSTRAP 8 /* bootstrap servers */
+#define MAX_LISTS 64    /* blocklist files, and allowlist files */
 
 /* 2 GiB on 32-bit systems, 1 TiB on 64-bit ones: both are whole units. */
 #define MAX_CACHE_SIZE \
@@ -33,6 +34,7 @@ static const char *const strategies[] = {"fastest", "ordered", "round-robin", NU
 static const char *const transports[] = {"tls", "dns", NULL}; /* dst_config_transport */
 static const char *const zone_actions[] = {"forward", "nxdomain", "refuse",
 					   NULL}; /* dst_config_zone_action */
+static const char *const block_answers[] = {"nxdomain", "null", "refuse", NULL};
 
 #define DURATIONS dst_config__duration_units
 #define COUNT(lo, hi) lo, hi, dst_config__count_units, 1, .expect = "a number"
@@ -88,6 +90,19 @@ const struct key dst_config__keys[] = {
 	 .unset = "(not set: nothing is kept across restarts)"},
 	{SEC_SERVER, "state-interval", dst_config__set_number, CFG(state_interval_ms), 0, 0,
 	 7 * 86400000ULL, DURATIONS, 1, .expect = "a duration like 1h, or 0 to write only at stop"},
+	{SEC_SERVER, "blocklist", dst_config__add_path, CFG(blocklist), CFG(nblocklist),
+	 .max = MAX_LISTS, .repeatable = true, .expect = "a file path like /etc/dotstub/ads.txt",
+	 .unset = "(none)"},
+	{SEC_SERVER, "allowlist", dst_config__add_path, CFG(allowlist), CFG(nallowlist),
+	 .max = MAX_LISTS, .repeatable = true, .expect = "a file path like /etc/dotstub/allow.txt",
+	 .unset = "(none)"},
+	{SEC_SERVER, "block-answer", dst_config__set_choice, CFG(block_answer),
+	 .choices = block_answers, .expect = "nxdomain, null or refuse"},
+	{SEC_SERVER, "local-zones", dst_config__set_bool, CFG(local_zones), .expect = "yes or no"},
+	{SEC_SERVER, "hosts", dst_config__add_path, CFG(hosts), CFG(nhosts), .max = 16,
+	 .repeatable = true, .expect = "a path like /etc/hosts", .unset = "(none)"},
+	{SEC_SERVER, "hosts-ttl", dst_config__set_number, CFG(hosts_ttl), 0, 0, 86400000, DURATIONS,
+	 1000, .expect = "a duration like 5s"},
 	{SEC_CACHE, "size", dst_config__set_number, CFG(cache_size), 0, 0, MAX_CACHE_SIZE,
 	 dst_config__size_units, 1, .expect = "a size like 16m, 512k, 1g or 0"},
 	{SEC_CACHE, "min-ttl", dst_config__set_number, CFG(cache_min_ttl), 0, 0, MAX_TTL_MS,

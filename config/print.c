@@ -78,6 +78,8 @@ static void print_list(struct out *o, const struct key *k, const char *base,
 
 		if (k->parse == dst_config__add_addr) {
 			val = ((const struct dst_config_addr *)(const void *)arr)[i].text;
+		} else if (k->parse == dst_config__add_path) {
+			val = ((char *const *)(const void *)arr)[i];
 		} else if (k->parse == dst_config__add_pin) {
 			dst_config__base64_encode((const uint8_t *)arr + i * DST_CONFIG_PIN_LEN,
 						  DST_CONFIG_PIN_LEN, pin);

@@ -490,6 +490,32 @@ int dst_config__set_path(struct parser *p, const struct key *k, const char *val,
 	return 0;
 }
 
+/* One more absolute path in a list (blocklist, allowlist); the same path twice is a mistake. */
+int dst_config__add_path(struct parser *p, const struct key *k, const char *val, char *base)
+{
+	size_t *n = (size_t *)(base + k->off_n), had = *n;
+	char **list, *s, qb[QUOTE_MAX + 4];
+	int r;
+
+	memcpy(&list, base + k->off, sizeof list);
+	if (val[0] != '/') {
+		dst_config__bad_value(p, k, val, "not an absolute path");
+		return 0;
+	}
+	for (size_t i = 0; i < had; i++) {
+		if (strcmp(list[i], val) == 0) {
+			perr(p, "%s: %s is listed twice", k->name, dst_config__quote(qb, val));
+			return 0;
+		}
+	}
+	if (!(s = strdup(val)))
+		return DST_ENOMEM;
+	r = append(p, k, base, &s, sizeof s, val);
+	if (r || *n == had)
+		free(s); /* not added: out of memory, or the list is full (reported) */
+	return r;
+}
+
 /*
  * A user name as useradd accepts them: letters, digits, '_', '.' and '-',
  * not starting with '-', at most 32 bytes. Whether the user exists is

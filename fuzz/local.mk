@@ -14,6 +14,8 @@
 
 check_PROGRAMS += %reldir%/replay_query %reldir%/replay_answer %reldir%/replay_frame \
 	%reldir%/replay_config %reldir%/replay_state %reldir%/replay_dnsclient
+check_PROGRAMS += %reldir%/replay_blocklist
+check_PROGRAMS += %reldir%/replay_hosts
 dist_check_SCRIPTS += %reldir%/replay.sh
 TESTS += %reldir%/replay.sh
 EXTRA_DIST += %reldir%/corpus %reldir%/regress %reldir%/dict %reldir%/make-seeds.py
@@ -58,6 +60,13 @@ EXTRA_DIST += %reldir%/make-validate-seeds.c
 %canon_reldir%_replay_state_LDADD = resolver/io/libdst_state.a resolver/upstream/libdst_select.a \
 	cache/libdst_cache.a dns/libdst_dns.a
 
+%canon_reldir%_replay_blocklist_SOURCES = %reldir%/fuzz_blocklist.c $(FUZZ_COMMON)
+%canon_reldir%_replay_blocklist_LDADD = resolver/policy/libdst_policy.a
+
+%canon_reldir%_replay_hosts_SOURCES = %reldir%/fuzz_hosts.c $(FUZZ_COMMON)
+%canon_reldir%_replay_hosts_CFLAGS = $(AM_CFLAGS)
+%canon_reldir%_replay_hosts_LDADD = resolver/policy/libdst_policy.a dns/libdst_dns.a
+
 # --- libFuzzer builds (make fuzz, make fuzz-run) ---------------------------
 #
 # Override on the command line: make fuzz FUZZ_CC=clang-17,
@@ -67,10 +76,12 @@ FUZZ_CC = clang
 FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all
 FUZZ_SECONDS = 60
-FUZZ_TARGETS = query answer frame config state dnsclient
+FUZZ_TARGETS = query answer frame config state dnsclient blocklist hosts
 FUZZ_ARGS =
 FUZZ_BINS = %reldir%/fuzz_query %reldir%/fuzz_answer %reldir%/fuzz_frame %reldir%/fuzz_config \
 	%reldir%/fuzz_state %reldir%/fuzz_dnsclient
+FUZZ_BINS += %reldir%/fuzz_blocklist
+FUZZ_BINS += %reldir%/fuzz_hosts
 FUZZ_LINK = $(FUZZ_CC) $(FUZZ_FLAGS) -I$(top_srcdir) -I$(top_builddir) -o $@
 # A module's sources are taken from its library's _SOURCES, so a file added
 # to a module is fuzzed too. FUZZ_C prints the .c files among $$srcs.
@@ -86,6 +97,8 @@ FUZZ_DNSCLIENT = %reldir%/fuzz_dnsclient.c %reldir%/fuzz.h resolver/io/dnsclient
 FUZZ_CONFIG = %reldir%/fuzz_config.c %reldir%/fuzz.h $(config_libdst_config_a_SOURCES) $(FUZZ_DNS)
 FUZZ_STATE = %reldir%/fuzz_state.c %reldir%/fuzz.h $(resolver_io_libdst_state_a_SOURCES) \
 	$(resolver_upstream_libdst_select_a_SOURCES) $(cache_libdst_cache_a_SOURCES) $(FUZZ_DNS)
+FUZZ_BLOCKLIST = %reldir%/fuzz_blocklist.c %reldir%/fuzz.h $(resolver_policy_libdst_policy_a_SOURCES) \
+	dns/err.h
 FUZZ_VALIDATE = %reldir%/fuzz_validate.c %reldir%/fuzz.h %reldir%/validate_zone.h \
 	$(resolver_validate_libdst_validate_a_SOURCES)
 if DNSSEC
@@ -125,6 +138,16 @@ fuzz: $(FUZZ_BINS)
 %reldir%/fuzz_state: $(FUZZ_STATE)
 	@$(MKDIR_P) %reldir%
 	$(AM_V_CCLD)srcs='$(FUZZ_STATE)'; $(FUZZ_LINK) `$(FUZZ_C)`
+
+%reldir%/fuzz_blocklist: $(FUZZ_BLOCKLIST)
+	@$(MKDIR_P) %reldir%
+	$(AM_V_CCLD)srcs='$(FUZZ_BLOCKLIST)'; $(FUZZ_LINK) `$(FUZZ_C)`
+
+FUZZ_HOSTS = %reldir%/fuzz_hosts.c %reldir%/fuzz.h $(resolver_policy_libdst_policy_a_SOURCES) \
+	$(FUZZ_DNS)
+%reldir%/fuzz_hosts: $(FUZZ_HOSTS)
+	@$(MKDIR_P) %reldir%
+	$(AM_V_CCLD)srcs='$(FUZZ_HOSTS)'; $(FUZZ_LINK) `$(FUZZ_C)`
 
 # Each target runs on fuzz/work/NAME/corpus (the seeds copied in, and
 # whatever earlier runs found), with fuzz/regress/NAME as a second, read-only

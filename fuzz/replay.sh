@@ -7,7 +7,7 @@
 set -u
 srcdir=${srcdir:-.}
 status=0
-for t in query answer frame config validate state dnsclient; do
+for t in query answer frame config validate state dnsclient blocklist hosts; do
 	echo "== $t"
 	if [ "$t" = validate ] && [ ! -x ./fuzz/replay_validate ]; then
 		echo "(not built: ./configure --disable-dnssec)"

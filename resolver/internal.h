@@ -27,6 +27,9 @@ struct dst_retired;
 struct dst_state_dir;
 struct dst_routing;
 struct dst_buf;
+struct dst_policy;
+struct dst_zones;
+struct dst_policywatch;
 
 struct dst_server {
 	uv_loop_t *loop;
@@ -38,6 +41,9 @@ struct dst_server {
 	struct dst_control *control;     /* admin/: [server] control, or NULL */
 	struct dst_metrics *metrics;     /* admin/: [server] metrics, or NULL */
 	struct dst_admin_src admin;      /* what admin/ reads: kept current here */
+	struct dst_policy *policy;       /* policy/: read by every loop; policywatch.c swaps it */
+	struct dst_zones *zones;         /* the [zone] table the policy consults */
+	struct dst_policywatch *policywatch; /* the hosts files' watches, or NULL */
 	/* lifecycle */
 	uv_signal_t sigint, sigterm, sighup;
 	bool stopping;
@@ -75,6 +81,24 @@ void dst_server__state_timer(struct dst_server *srv);
 void dst_server__state_close(struct dst_server *srv);
 /* A reload replaced the cache: from's entries go into to (its stale window already set). */
 int dst_server__cache_carry(struct dst_server *srv, struct dst_cache *from, struct dst_cache *to);
+/* policywatch.c: the policy built at start, on reload, and when a hosts file changes. */
+struct dst_server_policy_plan {
+	struct dst_policy *policy;
+	struct dst_zones *zones;
+};
+/* Builds the policy and zone table of srv->cfg and hands them to the engine and listeners. */
+int dst_server__policy_start(struct dst_server *srv);
+/* Builds cfg's beside the running ones (an unreadable file keeps the running table). */
+int dst_server__policy_plan(struct dst_server *srv, const struct dst_config *cfg,
+			    struct dst_server_policy_plan *pp);
+void dst_server__policy_undo(struct dst_server_policy_plan *pp);
+/* Swaps the plan in and frees what it replaced; the worker loops must be paused. */
+void dst_server__policy_commit(struct dst_server *srv, struct dst_server_policy_plan *pp);
+/* Watches the hosts files of srv->cfg (after a reload changed them). */
+void dst_server__policy_rewatch(struct dst_server *srv);
+/* Shutdown: the watches close. */
+void dst_server__policy_stop(struct dst_server *srv);
+void dst_server__policy_free(struct dst_server *srv);
 
 /* reload.c */
 /* The old generations still referenced by queries: closed and freed (at shutdown too). */

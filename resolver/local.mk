@@ -17,7 +17,7 @@ include %reldir%/cli/local.mk
 sbin_PROGRAMS += dotstub
 dotstub_SOURCES = %reldir%/main.c %reldir%/server.c %reldir%/server.h %reldir%/internal.h \
 	%reldir%/reload.c %reldir%/routes.c %reldir%/shutdown.c %reldir%/privilege.c %reldir%/privilege.h \
-	%reldir%/state.c
+	%reldir%/state.c %reldir%/policywatch.c
 # No ldns: the daemon never calls it (only tests and fuzz targets do), and
 # where the linker does not drop unused libraries it brought in libssl and
 # libcrypto, about 2 MB of resident memory.

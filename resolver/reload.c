@@ -60,6 +60,7 @@ struct plan {
 	bool control_new;
 	struct dst_metrics *metrics;
 	bool metrics_new;
+	struct dst_server_policy_plan policy;
 };
 
 struct errs {
@@ -92,6 +93,7 @@ static void undo(struct plan *p)
 		dst_control_close(p->control);
 	if (p->metrics_new)
 		dst_metrics_close(p->metrics);
+	dst_server__policy_undo(&p->policy);
 }
 
 static int plan_rest(struct dst_server *srv, struct plan *p)
@@ -123,7 +125,7 @@ static int plan_rest(struct dst_server *srv, struct plan *p)
 			return r;
 		p->metrics_new = true;
 	}
-	return 0;
+	return dst_server__policy_plan(srv, cfg, &p->policy);
 }
 
 static void finalize(struct dst_server *srv, struct dst_retired *r)
@@ -222,6 +224,7 @@ static void commit(struct dst_server *srv, struct plan *p, struct dst_retired *r
 	srv->metrics = p->metrics;
 	srv->cfg = p->cfg;
 	dst_queries_reconfigure(srv->queries, srv->cfg, srv->cache);
+	dst_server__policy_commit(srv, &p->policy);
 	dst_log_configure(p->cfg->log, p->cfg->log_level);
 	dst_server__state_timer(srv);
 	dst_routes__committed(srv, old);

@@ -177,6 +177,8 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 	if (r < 0)
 		return r;
 	dst_listen_attach(srv->listen, srv->queries, srv->cache);
+	if ((r = dst_server__policy_start(srv)) < 0)
+		return r;
 	/* Before the first query: nothing listens yet. */
 	dst_server__state_open(srv);
 	srv->admin.upstreams = srv->upstreams;
@@ -202,6 +204,7 @@ void dst_server_free(struct dst_server *srv)
 	dst_queries_free(srv->queries);
 	dst_listen_free(srv->listen);
 	dst_upstreams_free(srv->upstreams);
+	dst_server__policy_free(srv);
 	dst_reload__free_retired(srv);
 	dst_state_dir_close(srv->state_dir);
 	dst_routes__view_free(srv->cfg);

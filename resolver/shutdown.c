@@ -102,6 +102,7 @@ void dst_server_stop(struct dst_server *srv)
 	dst_notify("STOPPING=1\nSTATUS=stopping");
 	dst_control_close(srv->control);
 	dst_metrics_close(srv->metrics);
+	dst_server__policy_stop(srv);
 	srv->control = NULL;
 	srv->metrics = NULL;
 	if (srv->listen)

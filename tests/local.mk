@@ -14,6 +14,8 @@ check_PROGRAMS += tests/unit/check_policy
 TESTS += tests/unit/check_policy
 check_PROGRAMS += tests/unit/check_state
 TESTS += tests/unit/check_state
+check_PROGRAMS += tests/unit/check_blocklist
+TESTS += tests/unit/check_blocklist
 if DNSSEC
 check_PROGRAMS += tests/unit/check_validate
 TESTS += tests/unit/check_validate
@@ -33,7 +35,8 @@ tests_unit_check_config_SOURCES = tests/unit/check_config.c tests/unit/config_te
 	tests/unit/check_config_syntax.c tests/unit/check_config_values.c \
 	tests/unit/check_config_server.c tests/unit/check_config_upstream.c \
 	tests/unit/check_config_base64.c tests/unit/check_config_print.c \
-	tests/unit/check_config_zones.c
+	tests/unit/check_config_zones.c \
+	tests/unit/check_config_policy.c
 tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_config_LDADD = config/libdst_config.a dns/libdst_dns.a $(CHECK_LIBS)
 
@@ -53,8 +56,9 @@ tests_unit_check_acl_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_acl_LDADD = resolver/listen/libdst_acl.a dns/libdst_dns.a $(CHECK_LIBS)
 
 tests_unit_check_policy_SOURCES = tests/unit/check_policy.c
-tests_unit_check_policy_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_check_policy_LDADD = resolver/policy/libdst_policy.a dns/libdst_dns.a $(CHECK_LIBS)
+tests_unit_check_policy_CFLAGS = $(UNIT_CFLAGS) $(LDNS_CFLAGS)
+tests_unit_check_policy_LDADD = resolver/policy/libdst_policy.a dns/libdst_dns.a $(CHECK_LIBS) \
+	$(LDNS_LIBS)
 # The DNSSEC validator alone, with ldns; tests/dnssec/make-zones.sh builds
 # its signed zones at start (exit 77 without ldnsutils).
 tests_unit_check_validate_SOURCES = tests/unit/check_validate.c
@@ -80,10 +84,11 @@ tests_unit_check_udpbatch_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_udpbatch_LDADD = resolver/io/libdst_udpbatch.a $(CHECK_LIBS)
 
 # The query engine alone: upstream/ is replaced by fakes in the test itself,
-# so only query/, the cache, config and the wire helpers are linked.
+# so only query/, the policy, the cache, config and the wire helpers are linked.
 tests_unit_check_query_SOURCES = tests/unit/check_query.c tests/unit/dns_test_util.h
 tests_unit_check_query_CFLAGS = $(UNIT_CFLAGS) $(LIBUV_CFLAGS) $(LDNS_CFLAGS)
-tests_unit_check_query_LDADD = resolver/query/libdst_query.a resolver/base/libdst_base.a \
+tests_unit_check_query_LDADD = resolver/query/libdst_query.a resolver/policy/libdst_policy.a \
+	resolver/base/libdst_base.a \
 	cache/libdst_cache.a config/libdst_config.a dns/libdst_dns.a \
 	$(CHECK_LIBS) $(LIBUV_LIBS) $(LDNS_LIBS)
 
@@ -113,6 +118,12 @@ tests_unit_check_state_SOURCES = tests/unit/check_state.c
 tests_unit_check_state_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_state_LDADD = resolver/io/libdst_state.a resolver/upstream/libdst_select.a \
 	cache/libdst_cache.a dns/libdst_dns.a $(CHECK_LIBS)
+
+# The blocklist alone: policy/ and the wire helpers (whose text-to-wire
+# function builds the query names the tests look up).
+tests_unit_check_blocklist_SOURCES = tests/unit/check_blocklist.c
+tests_unit_check_blocklist_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_blocklist_LDADD = resolver/policy/libdst_policy.a dns/libdst_dns.a $(CHECK_LIBS)
 
 include tests/integration/local.mk
 include tests/tools/local.mk

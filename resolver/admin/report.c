@@ -160,6 +160,8 @@ void dst_report_stats(const struct dst_admin_src *src, struct dst_buf *b)
 	dst_buf_printf(b, "acl dropped: %llu\n", ull(st->acl_dropped));
 	dst_buf_printf(b, "acl refused tcp: %llu\n", ull(st->acl_refused_tcp));
 	dst_buf_printf(b, "any: %llu\n", ull(st->any));
+	dst_buf_printf(b, "local answers: %llu\n", ull(st->local));
+	dst_buf_printf(b, "blocked: %llu\n", ull(st->blocked));
 	dst_buf_printf(b, "max-pending servfail: %llu\n", ull(st->pending_full));
 	dst_buf_printf(b, "tcp clients evicted: %llu\n", ull(st->tcp_evicted));
 	dst_buf_printf(b, "tcp clients not reading: %llu\n", ull(st->tcp_not_reading));
@@ -293,6 +295,10 @@ void dst_report_metrics(const struct dst_admin_src *src, struct dst_buf *b)
 	       "TCP connections from clients the access list refuses.", st->acl_refused_tcp);
 	metric(b, "dotstub_any_total", "counter", "ANY queries answered as RFC 8482 says.",
 	       st->any);
+	metric(b, "dotstub_local_answers_total", "counter",
+	       "Answers from the hosts files and the default local zones.", st->local);
+	metric(b, "dotstub_blocked_total", "counter", "Names answered as blocked by the blocklist.",
+	       st->blocked);
 	metric(b, "dotstub_max_pending_servfail_total", "counter",
 	       "Cache misses answered SERVFAIL at once because max-pending was reached.",
 	       st->pending_full);

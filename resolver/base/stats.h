@@ -23,6 +23,8 @@ struct dst_stats {
 	uint64_t stale;           /* answers served stale (RFC 8767) */
 	uint64_t prefetches;      /* background refreshes started */
 	uint64_t udp_errors;      /* errors reported on a UDP socket while reading */
+	uint64_t local;           /* answered by the policy: hosts files, local zones */
+	uint64_t blocked;         /* answered as blocked by the blocklist */
 };
 
 /* Adds every counter of b to a. */

@@ -81,7 +81,8 @@ struct dst_listen {
 	uv_loop_t *loop;
 	const struct dst_config *cfg;
 	struct dst_queries *queries;
-	struct dst_cache *cache; /* the worker loops look in it */
+	struct dst_cache *cache;         /* the worker loops look in it */
+	const struct dst_policy *policy; /* the worker loops ask it first; NULL: none */
 	struct dst_listener *listeners;
 	struct dst_acl *acl;
 	struct dst_ratelimit *ratelimit; /* NULL: no rate limit */

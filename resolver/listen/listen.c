@@ -66,6 +66,11 @@ void dst_listen_attach(struct dst_listen *ls, struct dst_queries *qs, struct dst
 	ls->cache = cache;
 }
 
+void dst_listen_set_policy(struct dst_listen *ls, const struct dst_policy *policy)
+{
+	ls->policy = policy;
+}
+
 int dst_listen_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_listen **out)
 {
 	struct dst_listen *ls = calloc(1, sizeof(*ls));

@@ -44,6 +44,8 @@ int dst_listen_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_lis
 void dst_listen_reply_ops(struct dst_listen *ls, struct dst_reply_ops *ops);
 /* Where messages go, and the cache the worker loops look in. */
 void dst_listen_attach(struct dst_listen *ls, struct dst_queries *qs, struct dst_cache *cache);
+/* The policy the worker loops ask first (NULL: none); borrowed. Call with the worker loops paused. */
+void dst_listen_set_policy(struct dst_listen *ls, const struct dst_policy *policy);
 /* Binds every listen address of the configuration and serves it. */
 int dst_listen_open(struct dst_listen *ls);
 

@@ -12,7 +12,8 @@
  * "upstream:NAME" one that waited for an upstream (NAME: the last one
  * tried), "tc" an empty answer with TC set (too large for the client's UDP
  * size, or over the rate limit with ratelimit-action = truncate), "local"
- * one dotstub made itself (FORMERR, NOTIMP, ANY, max-pending, REFUSED).
+ * one dotstub made itself (FORMERR, NOTIMP, ANY, max-pending, REFUSED, a
+ * hosts file or a default local zone), "blocked" a blocklist's answer.
  *
  * Off by default: a line per query is a privacy record and costs a
  * system call per query. Nothing here runs when it is off.
@@ -25,6 +26,7 @@
 #include "resolver/base/addr.h"
 #include "resolver/base/log.h"
 #include "resolver/listen/internal.h"
+#include "resolver/policy/policy.h"
 
 void dst_querylog(const struct dst_reply_to *to, const uint8_t *wire, size_t len, uint64_t now_ms)
 {
@@ -57,6 +59,9 @@ void dst_querylog(const struct dst_reply_to *to, const uint8_t *wire, size_t len
 		/* From the query's own arrival: a reload since may have changed query-timeout. */
 		ms = now_ms > to->start_ms ? now_ms - to->start_ms : 0;
 		snprintf(from, sizeof(from), "upstream:%s", to->upstream ? to->upstream : "-");
+	} else if (to->policy) {
+		snprintf(from, sizeof(from),
+			 to->policy == DST_POLICY_BLOCKED ? "blocked" : "local");
 	} else if ((rcode == DST_DNS_RCODE_NOERROR || rcode == DST_DNS_RCODE_NXDOMAIN) &&
 		   qtype != DST_DNS_TYPE_ANY) {
 		snprintf(from, sizeof(from), dst_dns_tc(wire) ? "tc" : "cache");

@@ -2,9 +2,9 @@
  * Worker loops for [server] threads (see workers.h).
  *
  * Threading rules: a worker touches only its own struct worker, its
- * sockets, the shared cache (which locks itself), the access list (read
- * only; replaced only while workers are stopped), its own counters
- * (relaxed atomics: the main loop sums them) and the inbox (under
+ * sockets, the shared cache (which locks itself), the access list and
+ * the policy (read only; replaced only while workers are stopped), its
+ * own counters (relaxed atomics: the main loop sums them) and the inbox (under
  * set->lock). Everything else belongs to the main loop. Starting and
  * stopping happen on the main loop: a stop is an async message to the
  * worker, which closes its handles and returns from uv_run, and the main
@@ -51,7 +51,7 @@ struct fwd {
 
 /* One worker's counters, written by it alone, summed by the main loop. */
 struct wstats {
-	uint64_t queries, acl_dropped, any, pending_full, rcodes[16];
+	uint64_t queries, acl_dropped, any, pending_full, local, blocked, rcodes[16];
 } __attribute__((aligned(64)));
 
 struct worker;
@@ -75,6 +75,7 @@ struct worker {
 	struct wstats *st;
 	const struct dst_acl *acl;
 	struct dst_cache *cache;
+	const struct dst_policy *policy; /* read only; replaced only while workers are stopped */
 	bool pass_all; /* rate limit or query log: the main loop sees every query */
 	bool ecs_pass;
 	bool prefetch;  /* [cache] prefetch */
@@ -233,7 +234,7 @@ static void worker_query(struct worker *w, struct wsock *s, const uint8_t *wire,
 		forward(w, s, wire, len, peer, FWD_FULL);
 		return;
 	}
-	switch (dst_answer_fast(wire, len, w->cache, w->ecs_pass, true, uv_now(&w->loop),
+	switch (dst_answer_fast(wire, len, w->policy, w->cache, w->ecs_pass, true, uv_now(&w->loop),
 				w->scratch, sizeof(w->scratch), &dq, &key, &n)) {
 	case DST_FAST_DROP:
 		return;
@@ -247,6 +248,14 @@ static void worker_query(struct worker *w, struct wsock *s, const uint8_t *wire,
 		return;
 	case DST_FAST_REPLY:
 	case DST_FAST_HIT:
+		reply(w, s, peer, w->scratch, n);
+		return;
+	case DST_FAST_LOCAL:
+		stat_inc(&w->st->local);
+		reply(w, s, peer, w->scratch, n);
+		return;
+	case DST_FAST_BLOCKED:
+		stat_inc(&w->st->blocked);
 		reply(w, s, peer, w->scratch, n);
 		return;
 	case DST_FAST_HIT_PREFETCH:
@@ -432,6 +441,7 @@ static struct worker *worker_new(struct dst_workers *set, unsigned index)
 	w->st = &set->st[index];
 	w->acl = ls->acl;
 	w->cache = ls->cache;
+	w->policy = ls->policy;
 	w->pass_all = ls->ratelimit || ls->cfg->log_queries;
 	w->ecs_pass = ls->cfg->ecs == DST_CONFIG_ECS_PASS;
 	w->prefetch = ls->cfg->cache_prefetch;
@@ -606,6 +616,8 @@ void dst_workers_add_stats(const struct dst_listen *ls, struct dst_stats *sum)
 		sum->acl_dropped += stat_get(&st->acl_dropped);
 		sum->any += stat_get(&st->any);
 		sum->pending_full += stat_get(&st->pending_full);
+		sum->local += stat_get(&st->local);
+		sum->blocked += stat_get(&st->blocked);
 		for (unsigned r = 0; r < 16; r++)
 			sum->rcodes[r] += stat_get(&st->rcodes[r]);
 	}

@@ -99,7 +99,8 @@ struct dst_query {
 struct dst_queries {
 	uv_loop_t *loop;
 	const struct dst_config *cfg;
-	struct dst_cache *cache; /* NULL: no cache */
+	struct dst_cache *cache;         /* NULL: no cache */
+	const struct dst_policy *policy; /* NULL: none */
 	struct dst_upstreams *upstreams;
 	struct dst_reply_ops ops;
 	uint64_t (*now)(void *arg); /* ms; NULL: uv_now(loop) (a test sets its own) */

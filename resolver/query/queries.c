@@ -46,10 +46,13 @@ static inline __attribute__((always_inline)) void handle(struct dst_queries *qs,
 	struct dst_cache_key key;
 	size_t n;
 
-	switch (dst_answer_fast(wire, len, cache_missed ? NULL : qs->cache,
-				qs->cfg->ecs == DST_CONFIG_ECS_PASS, to->udp != NULL,
-				dst_queries__now(qs), qs->scratch, sizeof(qs->scratch), &dq, &key,
-				&n)) {
+	/* A worker that missed asked the policy already: only the cache part is left. */
+	enum dst_fast_verdict v = dst_answer_fast(
+		wire, len, cache_missed ? NULL : qs->policy, cache_missed ? NULL : qs->cache,
+		qs->cfg->ecs == DST_CONFIG_ECS_PASS, to->udp != NULL, dst_queries__now(qs),
+		qs->scratch, sizeof(qs->scratch), &dq, &key, &n);
+
+	switch (v) {
 	case DST_FAST_DROP:
 		return;
 	case DST_FAST_ANY:
@@ -61,6 +64,19 @@ static inline __attribute__((always_inline)) void handle(struct dst_queries *qs,
 	case DST_FAST_HIT:
 		qs->ops.send(qs->ops.arg, to, qs->scratch, n);
 		return;
+	case DST_FAST_LOCAL:
+	case DST_FAST_BLOCKED: {
+		/* The query log tells these from cache answers. */
+		struct dst_reply_to local = *to;
+		bool blocked = v == DST_FAST_BLOCKED;
+		local.policy = blocked ? DST_POLICY_BLOCKED : DST_POLICY_LOCAL;
+		if (blocked)
+			qs->stats.blocked++;
+		else
+			qs->stats.local++;
+		qs->ops.send(qs->ops.arg, &local, qs->scratch, n);
+		return;
+	}
 	case DST_FAST_HIT_PREFETCH:
 		qs->ops.send(qs->ops.arg, to, qs->scratch, n);
 		if (qs->cfg->cache_prefetch) {
@@ -211,6 +227,11 @@ int dst_queries_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_ca
 		return DST_ENOMEM;
 	qs->inflight_mask = DST_INFLIGHT_BUCKETS - 1;
 	return 0;
+}
+
+void dst_queries_set_policy(struct dst_queries *qs, const struct dst_policy *policy)
+{
+	qs->policy = policy;
 }
 
 void dst_queries_reconfigure(struct dst_queries *qs, const struct dst_config *cfg,

@@ -31,6 +31,7 @@
 
 struct dst_queries;
 struct dst_query;
+struct dst_policy;
 struct dst_upstreams;
 struct dst_upstream;
 struct dst_udp_listener; /* listen/'s */
@@ -52,6 +53,7 @@ struct dst_reply_to {
 	bool from_query;
 	const char *upstream; /* the upstream the last event was about, or NULL */
 	uint64_t start_ms;    /* uv_now() when the query arrived */
+	uint8_t policy;       /* a fast-path answer from the policy: enum dst_policy_verdict */
 };
 
 /* What the engine asks of its owner; called with the owner's arg. */
@@ -73,6 +75,11 @@ int dst_queries_new(uv_loop_t *loop, const struct dst_config *cfg, struct dst_ca
 		    struct dst_queries **out);
 /* Frees the engine; every query must have finished and its timers closed. NULL is fine. */
 void dst_queries_free(struct dst_queries *qs);
+/*
+ * The policy from now on (NULL: none); borrowed until the next call. The
+ * owner swaps it between messages (the engine runs on one loop).
+ */
+void dst_queries_set_policy(struct dst_queries *qs, const struct dst_policy *policy);
 /* A reload: the configuration and cache from now on (queries in flight keep their deadline). */
 void dst_queries_reconfigure(struct dst_queries *qs, const struct dst_config *cfg,
 			     struct dst_cache *cache);
@@ -129,6 +136,8 @@ enum dst_fast_verdict {
 	DST_FAST_HIT,   /* a cache hit is in scratch */
 	DST_FAST_HIT_PREFETCH, /* a hit from an entry due for a refresh */
 	DST_FAST_MISS,         /* needs upstream: dq and key are filled */
+	DST_FAST_LOCAL,        /* the policy answered (hosts file, local zone): in scratch */
+	DST_FAST_BLOCKED,      /* the policy's blocked answer is in scratch */
 };
 /* dst_answer_fast (resolver/query/answer.h) decides. */
 

@@ -9,6 +9,8 @@
 # or through make: make check TESTS=tests/integration/it_truncation.sh
 IT_TEST_LIST = \
 	%reldir%/it_config_check.sh \
+	%reldir%/it_local_answers.sh \
+	%reldir%/it_blocklist.sh \
 	%reldir%/it_answer_and_cache.sh \
 	%reldir%/it_tcp_pipelining.sh \
 	%reldir%/it_truncation.sh \

@@ -14,6 +14,7 @@
  *   check_config_base64.c    the base64 decoder and encoder behind pin-sha256
  *   check_config_print.c     the effective configuration: origins, round trip
  *   check_config_zones.c     [zone] sections and transport = dns upstreams
+ *   check_config_policy.c    blocklist, allowlist, block-answer
  * The message fixture and parse helpers they share are in
  * config_test_util.h. This file only puts the TCases together, in a fixed
  * order.
@@ -43,6 +44,7 @@ static Suite *config_suite(void)
 	suite_add_tcase(s, config_tcase_base64());
 	suite_add_tcase(s, config_tcase_effective_config());
 	suite_add_tcase(s, config_tcase_zones());
+	suite_add_tcase(s, config_tcase_policy());
 	return s;
 }
 

@@ -172,6 +172,12 @@ static void assert_equivalent(const struct dst_config *a, const struct dst_confi
 	SAME_LIST(listen, nlisten);
 	SAME_LIST(acl, nacl);
 	SAME_LIST(bootstrap, nbootstrap);
+	ck_assert(a->nblocklist == b->nblocklist && a->nallowlist == b->nallowlist);
+	for (size_t i = 0; i < a->nblocklist; i++)
+		SAME_STR(a->blocklist[i], b->blocklist[i]);
+	for (size_t i = 0; i < a->nallowlist; i++)
+		SAME_STR(a->allowlist[i], b->allowlist[i]);
+	SAME(block_answer);
 	SAME(query_timeout_ms), SAME(tcp_idle_timeout_ms), SAME(ratelimit);
 	SAME(ratelimit_action), SAME(ecs), SAME(max_tcp_clients), SAME(max_tcp_pipeline);
 	SAME(max_pending), SAME(threads), SAME(strategy), SAME(max_backoff_ms), SAME(log);

@@ -712,6 +712,9 @@ START_TEST(test_example_file_commented_sections_are_valid)
 		"#max-backoff ",
 		"#bootstrap ",
 		"#host ",
+		"#blocklist ",
+		"#allowlist ",
+		"#block-answer ",
 	};
 	FILE *f = fopen(example_path(), "r");
 	char *text = calloc(1, 1 << 16), line[1024];
@@ -750,6 +753,10 @@ START_TEST(test_example_file_commented_sections_are_valid)
 	ck_assert_uint_eq(cfg->log, DST_CONFIG_LOG_STDERR);
 	ck_assert_uint_eq(cfg->log_level, 2);
 	ck_assert(!cfg->log_queries);
+	ck_assert_uint_eq(cfg->nblocklist, 1);
+	ck_assert_str_eq(cfg->blocklist[0], "/etc/dotstub/blocklist.txt");
+	ck_assert_uint_eq(cfg->nallowlist, 1);
+	ck_assert_uint_eq(cfg->block_answer, DST_CONFIG_BLOCK_NXDOMAIN);
 	dst_config_free(cfg);
 	free(text);
 }

@@ -17,6 +17,8 @@
 #include "config/config.h"
 #include "dns/err.h"
 #include "resolver/base/log.h"
+#include "resolver/policy/blocklist.h"
+#include "resolver/policy/policy.h"
 #include "resolver/query/internal.h"
 #include "resolver/upstream/upstream.h"
 
@@ -754,6 +756,67 @@ START_TEST(test_refuse_zone_is_answered_refused_without_going_upstream)
 }
 END_TEST
 
+/* A policy with the local zones and a blocklist of example.com. */
+static struct dst_policy *test_policy(void)
+{
+	static const char list[] = "example.com\n";
+	struct dst_blocklist_builder *b;
+	struct dst_blocklist *bl;
+	struct dst_policy *p;
+
+	ck_assert_int_eq(dst_blocklist_builder_new(NULL, NULL, &b), 0);
+	ck_assert_int_eq(dst_blocklist_add_text(b, "list", list, sizeof(list) - 1, false), 0);
+	ck_assert_int_eq(dst_blocklist_build(b, &bl), 0);
+	ck_assert_int_eq(dst_policy_make(true, 5, NULL, bl, DST_POLICY_BLOCK_NXDOMAIN, &p), 0);
+	return p;
+}
+
+START_TEST(test_policy_answers_before_the_cache_and_is_counted)
+{
+	struct dst_policy *p = test_policy();
+	struct dst_reply_to to = udp_client();
+	struct msg m = {0};
+
+	dst_queries_set_policy(qs, p);
+	ask(0x1111, &to); /* www.Example.COM: under the blocked example.com */
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_uint_eq(sent_rcode(0), DST_DNS_RCODE_NXDOMAIN);
+	ck_assert_uint_eq(sent_id(0), 0x1111);
+	ck_assert_uint_eq(sent[0].to.policy, DST_POLICY_BLOCKED); /* for the query log */
+	ck_assert_uint_eq(dst_queries_stats(qs)->blocked, 1);
+	/* Whatever the type: ANY is blocked too, not answered with RFC 8482's HINFO. */
+	m_header(&m, 0x2222, FLAG_RD, 0, 1, 0, 0, 0);
+	m_question(&m, QNAME, DST_DNS_TYPE_ANY, DST_DNS_CLASS_IN);
+	dst_query_handle(qs, m.b, m.n, &to);
+	ck_assert_uint_eq(sent_rcode(1), DST_DNS_RCODE_NXDOMAIN);
+	ck_assert_uint_eq(dst_queries_stats(qs)->any, 0);
+	memset(&m, 0, sizeof(m));
+	m_header(&m, 0x3333, FLAG_RD, 0, 1, 0, 0, 0);
+	m_question(&m, "LocalHost", DST_DNS_TYPE_A, DST_DNS_CLASS_IN);
+	dst_query_handle(qs, m.b, m.n, &to);
+	ck_assert_uint_eq(sent_rcode(2), DST_DNS_RCODE_NOERROR);
+	ck_assert_uint_eq(sent[2].to.policy, DST_POLICY_LOCAL);
+	ck_assert_uint_eq(dst_queries_stats(qs)->local, 1);
+	ck_assert_uint_eq(fake.nreq, 0); /* nothing went upstream */
+	ck_assert_uint_eq(dst_queries_pending(qs), 0);
+	/* A worker already asked the policy for a message it passes on as missed. */
+	ask(0x4444, &to);
+	ck_assert_uint_eq(nsent, 4);
+	struct dst_reply_to w = udp_client();
+	struct msg mm = {0};
+	m_header(&mm, 0x5555, FLAG_RD, 0, 1, 0, 0, 0);
+	m_question(&mm, QNAME, DST_DNS_TYPE_A, DST_DNS_CLASS_IN);
+	dst_query_handle_missed(qs, mm.b, mm.n, &w);
+	ck_assert_uint_eq(fake.nreq, 1);
+	/* Without a policy, the name goes upstream as before. */
+	dst_queries_set_policy(qs, NULL);
+	dst_policy_free(p);
+	ask(0x6666, &to);
+	ck_assert_uint_eq(nsent, 4);
+	ck_assert_uint_eq(dst_queries_pending(qs), 2);
+}
+END_TEST
+
 static Suite *query_suite(void)
 {
 	Suite *s = suite_create("query");
@@ -769,6 +832,7 @@ static Suite *query_suite(void)
 	tcase_add_test(life, test_abort_drops_queries_without_an_answer);
 	tcase_add_test(life, test_max_pending_answers_servfail_at_once);
 	tcase_add_test(life, test_formerr_and_any_are_answered_without_a_query);
+	tcase_add_test(life, test_policy_answers_before_the_cache_and_is_counted);
 	tcase_add_test(life, test_latency_counts_from_arrival_after_a_reload_changed_the_timeout);
 	tcase_add_test(life, test_stale_timer_answers_from_an_expired_entry_and_the_query_goes_on);
 	tcase_add_test(failover, test_failed_attempt_fails_over_to_the_next_upstream);

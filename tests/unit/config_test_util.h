@@ -38,7 +38,7 @@
 	"listen, allow, deny, query-timeout, tcp-idle-timeout, max-tcp-clients, "                  \
 	"max-tcp-pipeline, max-pending, threads, ratelimit, ratelimit-action, ecs, user, chroot, " \
 	"control, metrics, log, log-level, log-queries, strategy, max-backoff, bootstrap, "        \
-	"state-dir or state-interval"
+	"state-dir, state-interval, blocklist, allowlist, block-answer, local-zones, hosts or hosts-ttl"
 #define UPSTREAM_KEYS                                                                   \
 	"address, host, tls-name, pin-sha256, ca-file, max-connections, max-inflight, " \
 	"idle-timeout or transport"
@@ -220,5 +220,6 @@ TCase *config_tcase_selection_and_bootstrap(void);
 TCase *config_tcase_base64(void);
 TCase *config_tcase_effective_config(void);
 TCase *config_tcase_zones(void);
+TCase *config_tcase_policy(void);
 
 #endif
