@@ -89,7 +89,7 @@ struct dst_server_policy_plan {
 /* Builds the policy and zone table of srv->cfg and hands them to the engine and listeners. */
 int dst_server__policy_start(struct dst_server *srv);
 /* Builds cfg's beside the running ones (an unreadable file keeps the running table). */
-int dst_server__policy_plan(struct dst_server *srv, const struct dst_config *cfg,
+int dst_server__policy_plan(struct dst_server *srv, const struct dst_config *cfg, unsigned load,
 			    struct dst_server_policy_plan *pp);
 void dst_server__policy_undo(struct dst_server_policy_plan *pp);
 /* Swaps the plan in and frees what it replaced; the worker loops must be paused. */

@@ -325,7 +325,7 @@ int dst_server__policy_start(struct dst_server *srv)
 	return watch_open(srv, &srv->policywatch);
 }
 
-int dst_server__policy_plan(struct dst_server *srv, const struct dst_config *cfg,
+int dst_server__policy_plan(struct dst_server *srv, const struct dst_config *cfg, unsigned load,
 			    struct dst_server_policy_plan *pp)
 {
 	struct dst_policy_conf pc;
@@ -336,8 +336,8 @@ int dst_server__policy_plan(struct dst_server *srv, const struct dst_config *cfg
 	conf_of(cfg, &pc);
 	if ((r = zones_for(cfg, &pp->zones)) < 0)
 		return r;
-	r = dst_policy_new(&pc, srv->policy, DST_POLICY_LOAD_ALL, on_warn, NULL, &failed,
-			   &pp->policy);
+	/* load 0 (a runtime route change): the hosts files and lists stay as read. */
+	r = dst_policy_new(&pc, srv->policy, load, on_warn, NULL, &failed, &pp->policy);
 	if (r < 0) {
 		dst_zones_free(pp->zones);
 		pp->zones = NULL;

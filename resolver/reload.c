@@ -35,6 +35,7 @@
 #include "resolver/base/notify.h"
 #include "resolver/internal.h"
 #include "resolver/listen/listen.h"
+#include "resolver/policy/policy.h"
 #include "resolver/query/query.h"
 #include "resolver/server.h"
 #include "resolver/upstream/upstream.h"
@@ -61,6 +62,7 @@ struct plan {
 	struct dst_metrics *metrics;
 	bool metrics_new;
 	struct dst_server_policy_plan policy;
+	bool runtime; /* runtime zones or hotspot: the files the policy read stay as read */
 };
 
 struct errs {
@@ -125,7 +127,7 @@ static int plan_rest(struct dst_server *srv, struct plan *p)
 			return r;
 		p->metrics_new = true;
 	}
-	return dst_server__policy_plan(srv, cfg, &p->policy);
+	return dst_server__policy_plan(srv, cfg, p->runtime ? 0 : DST_POLICY_LOAD_ALL, &p->policy);
 }
 
 static void finalize(struct dst_server *srv, struct dst_retired *r)
@@ -247,7 +249,7 @@ static int load(struct dst_server *srv, struct dst_config **cfg, struct errs *e)
 int dst_server__apply(struct dst_server *srv, struct dst_config *cfg, bool file,
 		      void (*err)(void *arg, const char *msg), void *arg)
 {
-	struct plan p = {.cfg = cfg};
+	struct plan p = {.cfg = cfg, .runtime = !file};
 	struct dst_retired *ret = NULL;
 	const char *name = !file              ? "runtime routes"
 			   : srv->config_path ? srv->config_path
