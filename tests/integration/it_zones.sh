@@ -215,6 +215,22 @@ it_expect_eq "... the TLS upstream saw it again" 2 "$(it_upstream_queries www.ot
 it_ctl zone del --tag wg0
 it_expect_eq "zone del of nothing: an error" 1 "$CTL_RC"
 
+# A runtime zone over a default local zone (RFC 6303's 168.192.in-addr.arpa)
+# routes it instead, as a [zone] in the file does; deleted, the name is
+# answered here again. (The plain server refuses the name: what matters is
+# that it was asked, and only while the zone was there.)
+it_dig +tcp 1.1.168.192.in-addr.arpa PTR
+it_expect_rcode "a private PTR is answered here" NXDOMAIN
+it_expect_eq "... never asked upstream" 0 "$(plain_queries 1.1.168.192.in-addr.arpa PTR)"
+it_ctl zone add 168.192.in-addr.arpa "127.0.0.1:$PL_PORT" --tag lan0
+it_expect_eq "zone add over a local zone: exit status" 0 "$CTL_RC"
+it_dig +tcp 1.1.168.192.in-addr.arpa PTR
+it_expect_eq "... the name goes to the zone's server" 1 "$(plain_queries 1.1.168.192.in-addr.arpa PTR)"
+it_ctl zone del --tag lan0
+it_dig +tcp 1.1.168.192.in-addr.arpa PTR
+it_expect_rcode "zone deleted: the private PTR is answered here again" NXDOMAIN
+it_expect_eq "... and not asked again" 1 "$(plain_queries 1.1.168.192.in-addr.arpa PTR)"
+
 # --tls-name: DNS over TLS, checked against the system trust store, which does
 # not know the test CA: the name is refused, and never asked in clear text.
 it_ctl zone add tls.test "127.0.0.1:$UB_PORT" --tls-name dot.test
