@@ -263,33 +263,6 @@ void dst_cache_set_shared(struct dst_cache *c)
 	c->shared = true;
 }
 
-size_t dst_cache_flush_name(struct dst_cache *c, const uint8_t *name, size_t len)
-{
-	uint8_t lower[DST_DNS_MAX_NAME];
-	size_t n = 0;
-
-	if (len == 0 || len > sizeof lower)
-		return 0;
-	memcpy(lower, name, len);
-	dst_dns_name_lower(lower, len);
-	cache_lock(c);
-	for (size_t i = 0; i < c->nbuckets; i++) {
-		struct entry **pp = &c->table[i], *e;
-
-		while ((e = *pp) != NULL) {
-			/* The key is the lower-cased name, then 5 bytes of type, class and flags. */
-			if (e->key_len == len + 5 && memcmp(e->data, lower, len) == 0) {
-				dst_cache__drop(c, pp);
-				n++;
-			} else {
-				pp = &e->next;
-			}
-		}
-	}
-	cache_unlock(c);
-	return n;
-}
-
 /* Whether the lower-case wire name k (klen bytes) is zone (zlen bytes) or under it. */
 static bool under(const uint8_t *k, size_t klen, const uint8_t *zone, size_t zlen)
 {
@@ -301,7 +274,8 @@ static bool under(const uint8_t *k, size_t klen, const uint8_t *zone, size_t zle
 	return p < klen && klen - p == zlen && memcmp(k + p, zone, zlen) == 0;
 }
 
-size_t dst_cache_flush_under(struct dst_cache *c, const uint8_t *name, size_t len)
+/* Drops the entries of name (and, with subtree, of every name under it). */
+static size_t flush(struct dst_cache *c, const uint8_t *name, size_t len, bool subtree)
 {
 	uint8_t lower[DST_DNS_MAX_NAME];
 	size_t n = 0;
@@ -316,7 +290,11 @@ size_t dst_cache_flush_under(struct dst_cache *c, const uint8_t *name, size_t le
 
 		while ((e = *pp) != NULL) {
 			/* The key is the lower-cased name, then 5 bytes of type, class and flags. */
-			if (e->key_len > 5 && under(e->data, e->key_len - 5, lower, len)) {
+			bool hit =
+				subtree ? e->key_len > 5 &&
+						  under(e->data, e->key_len - 5, lower, len)
+					: e->key_len == len + 5 && memcmp(e->data, lower, len) == 0;
+			if (hit) {
 				dst_cache__drop(c, pp);
 				n++;
 			} else {
@@ -326,6 +304,16 @@ size_t dst_cache_flush_under(struct dst_cache *c, const uint8_t *name, size_t le
 	}
 	cache_unlock(c);
 	return n;
+}
+
+size_t dst_cache_flush_name(struct dst_cache *c, const uint8_t *name, size_t len)
+{
+	return flush(c, name, len, false);
+}
+
+size_t dst_cache_flush_under(struct dst_cache *c, const uint8_t *name, size_t len)
+{
+	return flush(c, name, len, true);
 }
 
 void dst_cache_set_stale(struct dst_cache *c, uint64_t window_ms)

@@ -799,6 +799,39 @@ START_TEST(test_clear_drops_every_entry)
 }
 END_TEST
 
+START_TEST(test_flush_under_drops_a_zone_and_every_name_under_it)
+{
+	struct dst_cache *c = dst_cache_new(BIG, 0, 86400);
+	uint8_t name[DST_DNS_MAX_NAME];
+	size_t len;
+
+	ck_assert_int_eq(store_one(c, "corp.example", 300, T0), 0);
+	ck_assert_int_eq(store_one(c, "www.corp.example", 300, T0), 0);
+	ck_assert_int_eq(store_one(c, "a.b.corp.example", 300, T0), 0);
+	ck_assert_int_eq(store_one(c, "xcorp.example", 300, T0), 0);
+	ck_assert_int_eq(store_one(c, "example", 300, T0), 0);
+	ck_assert_int_eq(store_one(c, "corp.example.com", 300, T0), 0);
+	ck_assert_uint_eq(stats(c).entries, 6);
+
+	/* Whole labels only, any case: xcorp.example and the parent stay. */
+	len = name_to_wire("Corp.EXAMPLE", name);
+	ck_assert_uint_eq(dst_cache_flush_under(c, name, len), 3);
+	ck_assert_int_eq(lookup_one(c, "corp.example", T0), 0);
+	ck_assert_int_eq(lookup_one(c, "www.corp.example", T0), 0);
+	ck_assert_int_eq(lookup_one(c, "a.b.corp.example", T0), 0);
+	ck_assert_int_gt(lookup_one(c, "xcorp.example", T0), 0);
+	ck_assert_int_gt(lookup_one(c, "example", T0), 0);
+	ck_assert_int_gt(lookup_one(c, "corp.example.com", T0), 0);
+	ck_assert_uint_eq(dst_cache_flush_under(c, name, len), 0);
+	/* The root is every name. */
+	name[0] = 0;
+	ck_assert_uint_eq(dst_cache_flush_under(c, name, 1), 3);
+	ck_assert_uint_eq(stats(c).entries, 0);
+	ck_assert_uint_eq(dst_cache_flush_under(c, name, 0), 0);
+	dst_cache_free(c);
+}
+END_TEST
+
 START_TEST(test_flush_name_drops_every_entry_of_that_name_only)
 {
 	struct dst_cache *c = dst_cache_new(BIG, 0, 86400);
@@ -924,5 +957,6 @@ TCase *cache_tcase_budget(void)
 	tcase_add_test(tc, test_tiny_budget_is_never_exceeded);
 	tcase_add_test(tc, test_clear_drops_every_entry);
 	tcase_add_test(tc, test_flush_name_drops_every_entry_of_that_name_only);
+	tcase_add_test(tc, test_flush_under_drops_a_zone_and_every_name_under_it);
 	return tc;
 }
