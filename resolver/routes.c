@@ -31,6 +31,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -387,12 +388,15 @@ static bool parse_addr(const char *s, uint16_t def_port, struct dst_config_addr 
 	}
 	struct sockaddr_in *v4 = (struct sockaddr_in *)&a->ss;
 	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&a->ss;
+	char ip[INET6_ADDRSTRLEN]; /* the address as written back: canonical, and short */
 	if (uv_ip4_addr(host, (int)p, v4) == 0 && strchr(host, '.')) {
 		a->len = sizeof(*v4);
-		snprintf(a->text, sizeof(a->text), "%s:%lu", host, p);
+		uv_ip4_name(v4, ip, sizeof(ip));
+		snprintf(a->text, sizeof(a->text), "%s:%lu", ip, p);
 	} else if (uv_ip6_addr(host, (int)p, v6) == 0) {
 		a->len = sizeof(*v6);
-		snprintf(a->text, sizeof(a->text), "[%s]:%lu", host, p);
+		uv_ip6_name(v6, ip, sizeof(ip));
+		snprintf(a->text, sizeof(a->text), "[%s]:%lu", ip, p);
 	} else {
 		return false;
 	}
