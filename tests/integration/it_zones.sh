@@ -41,20 +41,7 @@ start_plain_unbound() {
 		{
 			echo "server:"
 			echo "	interface: 127.0.0.1@$PL_PORT"
-			echo "	access-control: 127.0.0.0/8 allow"
-			echo "	do-daemonize: no"
-			echo "	chroot: \"\""
-			echo "	username: \"\""
-			echo "	pidfile: \"\""
-			echo "	use-syslog: no"
-			echo "	logfile: \"\""
-			echo "	directory: \"$IT_DIR\""
-			echo "	module-config: \"iterator\""
-			echo "	num-threads: 1"
-			echo "	so-reuseport: no"
-			echo "	do-ip6: no"
-			echo "	verbosity: 1"
-			echo "	log-queries: yes"
+			it_unbound_server_options
 			echo '	local-zone: "." refuse'
 			for z in corp.test other.test portal.test; do
 				echo "	local-zone: \"$z.\" static"

@@ -293,6 +293,26 @@ it_expected_addr() {
 	esac
 }
 
+# it_unbound_server_options: the server: lines every test unbound shares
+# (foreground, no chroot or user change, loopback clients, one thread,
+# every query logged so tests can count what reached it).
+it_unbound_server_options() {
+	echo "	access-control: 127.0.0.0/8 allow"
+	echo "	do-daemonize: no"
+	echo "	chroot: \"\""
+	echo "	username: \"\""
+	echo "	pidfile: \"\""
+	echo "	use-syslog: no"
+	echo "	logfile: \"\""
+	echo "	directory: \"$IT_DIR\""
+	echo "	module-config: \"iterator\""
+	echo "	num-threads: 1"
+	echo "	so-reuseport: no"
+	echo "	do-ip6: no"
+	echo "	verbosity: 1"
+	echo "	log-queries: yes"
+}
+
 # it_start_unbound PKI_PREFIX: starts unbound serving DoT with that PKI's
 # certificate. Sets UB_PORT, UB_PID, UB_LOG. Every query unbound receives
 # is logged (log-queries), so tests can count what reached the upstream.
@@ -307,20 +327,7 @@ it_start_unbound() {
 			echo "	tls-port: $UB_PORT"
 			echo "	tls-service-key: \"$p-key.pem\""
 			echo "	tls-service-pem: \"$p-cert.pem\""
-			echo "	access-control: 127.0.0.0/8 allow"
-			echo "	do-daemonize: no"
-			echo "	chroot: \"\""
-			echo "	username: \"\""
-			echo "	pidfile: \"\""
-			echo "	use-syslog: no"
-			echo "	logfile: \"\""
-			echo "	directory: \"$IT_DIR\""
-			echo "	module-config: \"iterator\""
-			echo "	num-threads: 1"
-			echo "	so-reuseport: no"
-			echo "	do-ip6: no"
-			echo "	verbosity: 1"
-			echo "	log-queries: yes"
+			it_unbound_server_options
 			it_zone_data
 		} >"$conf"
 		: >"$UB_LOG"
