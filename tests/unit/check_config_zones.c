@@ -73,7 +73,7 @@ static uint16_t port_of(const struct dst_config_addr *a)
 	return ntohs(((const struct sockaddr_in *)(const void *)&a->ss)->sin_port);
 }
 
-START_TEST(test_plain_dns_defaults_to_port_53)
+START_TEST(test_plain_dns_upstream_without_a_port_uses_the_dns_port)
 {
 	struct dst_config *cfg = parse_ok(UP "[upstream office]\naddress = 10.8.0.1\n"
 					     "address = 10.8.0.2:5353\naddress = fd00::53\n"
@@ -203,7 +203,7 @@ TCase *config_tcase_zones(void)
 	tcase_add_test(tc, test_zone_names_are_canonical_and_routes_resolved);
 	tcase_add_test(tc, test_zone_actions_and_settings_only_zones);
 	tcase_add_test(tc, test_root_zone_is_a_zone);
-	tcase_add_test(tc, test_plain_dns_defaults_to_port_53);
+	tcase_add_test(tc, test_plain_dns_upstream_without_a_port_uses_the_dns_port);
 	tcase_add_test(tc, test_plain_upstream_no_zone_names_is_error);
 	tcase_add_test(tc, test_plain_upstream_takes_no_tls_settings);
 	tcase_add_test(tc, test_zone_errors_name_their_line);

@@ -184,7 +184,7 @@ END_TEST
 
 static char dir[] = "/tmp/check_state.XXXXXX";
 
-START_TEST(test_file_is_replaced_atomically_with_mode_0600)
+START_TEST(test_file_is_replaced_atomically_and_readable_by_its_owner_only)
 {
 	struct dst_state_dir *d;
 	uint8_t *data;
@@ -480,7 +480,7 @@ static Suite *state_suite(void)
 	tcase_add_test(tc, test_a_changed_byte_never_passes_as_data);
 	tcase_add_test(tc, test_foreign_magic_and_version_skip_the_file);
 	tcase_add_test(tc, test_unknown_and_repeated_sections_are_skipped_and_named);
-	tcase_add_test(tc, test_file_is_replaced_atomically_with_mode_0600);
+	tcase_add_test(tc, test_file_is_replaced_atomically_and_readable_by_its_owner_only);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("upstreams");
 	tcase_add_test(tc, test_upstream_record_round_trips_byte_for_byte);

@@ -232,7 +232,7 @@ START_TEST(test_warning_once_until_the_clock_passes_the_floor)
 }
 END_TEST
 
-START_TEST(test_clock_text_is_utc_iso_8601)
+START_TEST(test_clock_text_is_utc_in_the_iso_form)
 {
 	char buf[32];
 
@@ -272,7 +272,7 @@ static Suite *clock_suite(void)
 	tc = tcase_create("floor");
 	tcase_add_test(tc, test_floor_is_the_build_time_raised_by_the_state_and_never_lowered);
 	tcase_add_test(tc, test_warning_once_until_the_clock_passes_the_floor);
-	tcase_add_test(tc, test_clock_text_is_utc_iso_8601);
+	tcase_add_test(tc, test_clock_text_is_utc_in_the_iso_form);
 	suite_add_tcase(s, tc);
 	return s;
 }
