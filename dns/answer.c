@@ -312,7 +312,9 @@ ssize_t dst_dns_finish_answer(uint8_t *wire, size_t len, size_t cap, const uint8
 	dst_dns_set_id(wire, q->id);
 	memcpy(wire + DST_DNS_HEADER_LEN, client_query + DST_DNS_HEADER_LEN, q->qname_len);
 	wire[2] = (uint8_t)((wire[2] & ~FLAG_RD) | (q->rd ? FLAG_RD : 0));
-	wire[3] = (uint8_t)((wire[3] & ~FLAG_CD) | (q->cd ? FLAG_CD : 0));
+	/* AD only for a client that said it understands it (RFC 6840 5.8). */
+	unsigned clear = FLAG_CD | (q->do_bit || q->ad ? 0 : DST_DNS_FLAG_AD);
+	wire[3] = (uint8_t)((wire[3] & ~clear) | (q->cd ? FLAG_CD : 0));
 	if (truncate) {
 		wire[2] |= FLAG_TC;
 		dst_dns_put16(wire + 4, 1);

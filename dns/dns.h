@@ -102,6 +102,18 @@ static inline bool dst_dns_rd(const uint8_t *w)
 {
 	return w[2] & 0x01;
 }
+#define DST_DNS_FLAG_AD 0x20 /* in byte 3 of the header */
+
+static inline bool dst_dns_ad(const uint8_t *w)
+{
+	return (w[3] & DST_DNS_FLAG_AD) != 0;
+}
+
+static inline void dst_dns_set_ad(uint8_t *w, bool ad)
+{
+	w[3] = (uint8_t)((w[3] & ~DST_DNS_FLAG_AD) | (ad ? DST_DNS_FLAG_AD : 0));
+}
+
 static inline bool dst_dns_cd(const uint8_t *w)
 {
 	return w[3] & 0x10;
@@ -161,6 +173,7 @@ struct dst_dns_query {
 	uint8_t qname_lower[DST_DNS_MAX_NAME]; /* qname in wire form, ASCII lower-cased */
 	bool rd;
 	bool cd;
+	bool ad;     /* AD in the query: the client understands it (RFC 6840 5.7) */
 	bool edns;   /* an OPT RR was present (and well formed) */
 	bool do_bit; /* DNSSEC OK, from the OPT TTL */
 	uint8_t edns_version;
@@ -300,13 +313,26 @@ int dst_dns_prepare_answer(uint8_t *wire, size_t *len, uint16_t expect_id,
  * and when the result exceeds limit (the client's UDP payload size, or
  * DST_DNS_MAX_MSG for TCP) replaces it by a header + question (+ OPT) with
  * TC set. Returns the final length or DST_ENOSPC.
- * Also: the answer's rcode, AA and AD are kept; DST_ENOSPC when the result
+ * Also: the answer's rcode and AA are kept, and AD too when the client set
+ * DO or AD (else AD is cleared: RFC 6840 5.8); DST_ENOSPC when the result
  * (full, or truncated if over limit) does not fit cap, or even the truncated
  * form exceeds limit; DST_EINVAL when len is shorter than header + question
  * or larger than cap. Nothing is written on error.
  */
 ssize_t dst_dns_finish_answer(uint8_t *wire, size_t len, size_t cap, const uint8_t *client_query,
 			      const struct dst_dns_query *q, size_t limit);
+
+/*
+ * Copies a prepared answer (OPT removed) to out without the RRSIG, NSEC
+ * and NSEC3 records a client with DO clear must not get (RFC 4035 3.2.1);
+ * those of type qtype stay in the answer section. Counts are fixed and
+ * compression pointers kept valid (expanded where needed). out may not
+ * overlap in. Returns the new length, DST_ENOSPC or DST_EFORMAT.
+ */
+ssize_t dst_dns_strip_dnssec(const uint8_t *in, size_t len, uint16_t qtype, uint8_t *out,
+			     size_t cap);
+/* How many RRSIG records a message holds, in every section (0 for a malformed one). */
+unsigned dst_dns_count_rrsigs(const uint8_t *wire, size_t len);
 
 /*
  * Finds the edns-tcp-keepalive option in a message's OPT RR (RFC 7828).

@@ -239,6 +239,7 @@ enum dst_dns_verdict dst_dns_parse_query(const uint8_t *wire, size_t len, struct
 	q->question_end = 0;
 	q->rd = false;
 	q->cd = false;
+	q->ad = false;
 	q->edns = false;
 	q->ecs_off = 0;
 	q->ecs_len = 0;
@@ -252,6 +253,7 @@ enum dst_dns_verdict dst_dns_parse_query(const uint8_t *wire, size_t len, struct
 	q->id = dst_dns_id(wire);
 	q->rd = dst_dns_rd(wire);
 	q->cd = dst_dns_cd(wire);
+	q->ad = dst_dns_ad(wire);
 
 	unsigned qd = dst_dns_qdcount(wire), an = dst_dns_ancount(wire);
 	unsigned ns = dst_dns_nscount(wire), ar = dst_dns_arcount(wire);
@@ -355,7 +357,7 @@ ssize_t dst_dns_upstream_query_ex(const uint8_t *client_query, const struct dst_
 
 	dst_dns_set_id(out, id);
 	out[2] = FLAG_RD; /* opcode QUERY */
-	out[3] = q->cd ? FLAG_CD : 0;
+	out[3] = (uint8_t)((q->cd ? FLAG_CD : 0) | (q->ad ? DST_DNS_FLAG_AD : 0));
 	dst_dns_put16(out + 4, 1);
 	dst_dns_put16(out + 6, 0);
 	dst_dns_put16(out + 8, 0);

@@ -27,7 +27,7 @@ UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
 tests_unit_check_dns_SOURCES = tests/unit/check_dns.c tests/unit/dns_test_util.h \
 	tests/unit/check_dns_query.c tests/unit/check_dns_answer.c tests/unit/check_dns_finish.c \
-	tests/unit/check_dns_hostile.c tests/unit/check_dns_misc.c
+	tests/unit/check_dns_hostile.c tests/unit/check_dns_misc.c tests/unit/check_dns_strip.c
 tests_unit_check_dns_CFLAGS = $(UNIT_CFLAGS) $(LDNS_CFLAGS)
 tests_unit_check_dns_LDADD = dns/libdst_dns.a $(CHECK_LIBS) $(LDNS_LIBS)
 

@@ -32,6 +32,7 @@ static Suite *dns_suite(void)
 	suite_add_tcase(s, dns_tcase_hostile_input());
 	suite_add_tcase(s, dns_tcase_error_response_ede());
 	suite_add_tcase(s, dns_tcase_text());
+	suite_add_tcase(s, dns_tcase_strip_dnssec());
 	return s;
 }
 

@@ -60,8 +60,8 @@ START_TEST(test_finish_sets_client_id_case_and_flags)
 	struct dst_dns_query q;
 	size_t len;
 	std_query(&m, false);
-	m.b[2] = 0;       /* no RD */
-	m.b[3] = FLAG_CD; /* CD */
+	m.b[2] = 0;              /* no RD */
+	m.b[3] = FLAG_CD | 0x20; /* CD, and AD: the client understands AD */
 	parse_ok(&m, &q);
 	uint8_t *w = cached(a_records(2, 0), &q, &len, 1024);
 	ssize_t n = dst_dns_finish_answer(w, len, 1024, m.b, &q, q.udp_size);
@@ -166,12 +166,41 @@ START_TEST(test_answer_one_byte_over_limit_is_truncated)
 }
 END_TEST
 
+/* RFC 6840 5.8: AD goes only to a client that set DO or AD in its query. */
+START_TEST(test_ad_is_cleared_unless_the_client_set_do_or_ad)
+{
+	struct msg m;
+	struct dst_dns_query q;
+	size_t len;
+
+	for (int flavour = 0; flavour < 3; flavour++) {
+		std_query(&m, flavour == 2); /* flavour 2: EDNS with DO */
+		if (flavour == 1)
+			m.b[3] = 0x20;
+		parse_ok(&m, &q);
+		ck_assert(q.ad == (flavour == 1));
+		ck_assert(q.do_bit == (flavour == 2));
+		uint8_t *w = cached(a_records(1, 0), &q, &len, 1024);
+		ssize_t n = dst_dns_finish_answer(w, len, 1024, m.b, &q, 1024);
+		ck_assert_int_gt(n, 0);
+		ldns_pkt *p = from_wire(w, (size_t)n);
+		ck_assert_msg(ldns_pkt_ad(p) == (flavour != 0), "flavour %d: AD %d", flavour,
+			      ldns_pkt_ad(p));
+		ck_assert(ldns_pkt_aa(p));
+		ldns_pkt_free(p);
+		free(w);
+	}
+}
+END_TEST
+
 START_TEST(test_large_answer_is_truncated_for_512_byte_client)
 {
 	struct msg m;
 	struct dst_dns_query q;
 	size_t len;
-	client(&m, &q, false);
+	std_query(&m, false);
+	m.b[3] = 0x20; /* AD: the client understands AD */
+	parse_ok(&m, &q);
 	uint8_t *w = cached(a_records(40, LDNS_RCODE_NOERROR), &q, &len, 2048);
 	ck_assert_uint_gt(len, 512);
 	ssize_t n = dst_dns_finish_answer(w, len, 2048, m.b, &q, q.udp_size);
@@ -270,6 +299,7 @@ TCase *dns_tcase_finish_answer(void)
 {
 	TCase *tc = tcase_create("finish_answer");
 	tcase_add_test(tc, test_finish_sets_client_id_case_and_flags);
+	tcase_add_test(tc, test_ad_is_cleared_unless_the_client_set_do_or_ad);
 	tcase_add_test(tc, test_opt_is_appended_only_for_edns_clients);
 	tcase_add_test(tc, test_do_bit_is_echoed_only_when_client_set_it);
 	tcase_add_test(tc, test_answer_at_exact_limit_is_not_truncated);

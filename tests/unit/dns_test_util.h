@@ -252,5 +252,6 @@ TCase *dns_tcase_finish_answer(void);
 TCase *dns_tcase_any_answer(void);
 TCase *dns_tcase_hostile_input(void);
 TCase *dns_tcase_error_response_ede(void);
+TCase *dns_tcase_strip_dnssec(void);
 
 #endif
