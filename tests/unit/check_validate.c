@@ -219,13 +219,16 @@ static char *name_text(const uint8_t *wire, size_t len)
 static int rounds;
 
 /*
- * Validates the answer p to qname/qtype at now, fetching what the
- * validator asks for (as the query machine will) until it decides.
+ * Validates the answer p to qname/qtype at now (ignore: the caller's clock
+ * is plainly wrong), fetching what the validator asks for (as the query
+ * machine will) until it decides.
  */
-static struct dst_val_result validate_at(struct dst_val_anchors *ta, ldns_pkt *p,
-					 const char *qname_s, ldns_rr_type qtype, int64_t now)
+static struct dst_val_result validate_clock(struct dst_val_anchors *ta, ldns_pkt *p,
+					    const char *qname_s, ldns_rr_type qtype, int64_t now,
+					    bool ignore)
 {
-	struct dst_val_env env = {.anchors = ta, .lookup = lookup, .now_s = now};
+	struct dst_val_env env = {
+		.anchors = ta, .lookup = lookup, .now_s = now, .ignore_validity = ignore};
 	struct dst_val_result res;
 	ldns_rdf *qname = dname(qname_s);
 	size_t len;
@@ -266,7 +269,8 @@ static struct dst_val_result validate_at(struct dst_val_anchors *ta, ldns_pkt *p
 			/* The zone's DS needs the parent's keys first: validate
 			 * the DS answer itself, which asks for those. */
 			ldns_pkt *q = server(zn, LDNS_RR_TYPE_DS);
-			struct dst_val_result inner = validate_at(ta, q, zn, LDNS_RR_TYPE_DS, now);
+			struct dst_val_result inner =
+				validate_clock(ta, q, zn, LDNS_RR_TYPE_DS, now, ignore);
 			ldns_pkt_free(q);
 			ck_assert_msg(inner.status != DST_VAL_NEED, "stuck at %s", zn);
 		}
@@ -277,6 +281,12 @@ static struct dst_val_result validate_at(struct dst_val_anchors *ta, ldns_pkt *p
 	free(w);
 	ldns_rdf_deep_free(qname);
 	return res;
+}
+
+static struct dst_val_result validate_at(struct dst_val_anchors *ta, ldns_pkt *p,
+					 const char *qname_s, ldns_rr_type qtype, int64_t now)
+{
+	return validate_clock(ta, p, qname_s, qtype, now, false);
 }
 
 static struct dst_val_anchors *test_anchor;
@@ -810,6 +820,56 @@ START_TEST(test_time_before_inception_is_bogus)
 }
 END_TEST
 
+/* --- a clock plainly wrong (ignore_validity) ---------------------------------- */
+
+/* The server's answer to qname/qtype validated at now, validity ignored. */
+static struct dst_val_result ask_clock(const char *qname, ldns_rr_type qtype, int64_t now,
+				       bool ignore)
+{
+	ldns_pkt *p = server(qname, qtype);
+	struct dst_val_result r = validate_clock(test_anchor, p, qname, qtype, now, ignore);
+
+	ldns_pkt_free(p);
+	return r;
+}
+
+START_TEST(test_expired_signatures_are_secure_when_validity_is_ignored)
+{
+	ck_status(ask_clock("www.expired.test.", LDNS_RR_TYPE_A, now_s, true), DST_VAL_SECURE, "");
+}
+END_TEST
+
+START_TEST(test_signatures_not_yet_valid_are_secure_when_validity_is_ignored)
+{
+	char why[DST_VAL_WHY_MAX];
+	/* A router's clock at boot: a year before the signatures. */
+	int64_t early = now_s - 365 * DAY;
+	struct dst_val_result r = ask_clock("www.secure.test.", LDNS_RR_TYPE_A, early, false);
+
+	snprintf(why, sizeof(why), "signature not valid before %s (key ", utc(now_s - DAY));
+	ck_assert_msg(r.status == DST_VAL_BOGUS, "%s", dst_val_status_name(r.status));
+	ck_assert_msg(strncmp(r.why, why, strlen(why)) == 0, "why: %s", r.why);
+	store_clear();
+	ck_status(ask_clock("www.secure.test.", LDNS_RR_TYPE_A, early, true), DST_VAL_SECURE, "");
+	store_clear();
+	ck_status(ask_clock("www.nsec3.test.", LDNS_RR_TYPE_AAAA, early, true), DST_VAL_SECURE, "");
+}
+END_TEST
+
+START_TEST(test_ignored_validity_still_checks_the_rest)
+{
+	int64_t early = now_s - 365 * DAY;
+	struct dst_val_result r = ask_clock("www.badsig.test.", LDNS_RR_TYPE_A, early, true);
+
+	ck_assert_msg(r.status == DST_VAL_BOGUS, "%s", dst_val_status_name(r.status));
+	ck_assert_msg(strncmp(r.why, "signature does not verify (key ", 31) == 0, "why: %s", r.why);
+	ck_status(ask_clock("www.nokey.test.", LDNS_RR_TYPE_A, early, true), DST_VAL_BOGUS,
+		  "no DNSKEY matches DS for nokey.test.");
+	ck_status(ask_clock("www.insecure.test.", LDNS_RR_TYPE_A, early, true), DST_VAL_INSECURE,
+		  "no DS for insecure.test. in its parent (proven unsigned)");
+}
+END_TEST
+
 START_TEST(test_malformed_answer_is_bogus_not_an_error)
 {
 	struct dst_val_env env = {.anchors = test_anchor, .lookup = lookup, .now_s = now_s};
@@ -874,6 +934,13 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_unknown_algorithm_only_is_insecure);
 	tcase_add_test(tc, test_time_before_inception_is_bogus);
 	tcase_add_test(tc, test_malformed_answer_is_bogus_not_an_error);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("clock");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_expired_signatures_are_secure_when_validity_is_ignored);
+	tcase_add_test(tc, test_signatures_not_yet_valid_are_secure_when_validity_is_ignored);
+	tcase_add_test(tc, test_ignored_validity_still_checks_the_rest);
 	suite_add_tcase(s, tc);
 	return s;
 }
