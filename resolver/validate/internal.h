@@ -75,6 +75,9 @@ enum dst_val_status dst_val__verify(const struct dst_val_env *env, const ldns_rr
 struct dst_val_zone *dst_val__zone_new(const ldns_rdf *name, enum dst_val_status status, bool cut,
 				       ldns_rr_list *keys, uint32_t ttl, const char *why);
 
+/* Approximate heap bytes of a zone object (its name and DNSKEY records). */
+size_t dst_val__zone_bytes(const struct dst_val_zone *z);
+
 /* The lookup callback for an ldns name (canonicalized copy). */
 const struct dst_val_zone *dst_val__lookup(const struct dst_val_env *env, const ldns_rdf *name);
 

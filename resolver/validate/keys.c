@@ -327,6 +327,29 @@ uint32_t dst_val_zone_ttl(const struct dst_val_zone *z)
 	return z->ttl;
 }
 
+/* An ldns name or rdata field: the struct and its bytes. */
+static size_t rdf_bytes(const ldns_rdf *r)
+{
+	return r ? sizeof(ldns_rdf) + ldns_rdf_size(r) : 0;
+}
+
+size_t dst_val__zone_bytes(const struct dst_val_zone *z)
+{
+	size_t n = sizeof(*z) + rdf_bytes(z->name);
+
+	if (!z->keys)
+		return n;
+	n += sizeof(ldns_rr_list) + ldns_rr_list_rr_count(z->keys) * sizeof(ldns_rr *);
+	for (size_t i = 0; i < ldns_rr_list_rr_count(z->keys); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(z->keys, i);
+
+		n += sizeof(ldns_rr) + rdf_bytes(ldns_rr_owner(rr));
+		for (size_t f = 0; f < ldns_rr_rd_count(rr); f++)
+			n += sizeof(ldns_rdf *) + rdf_bytes(ldns_rr_rdf(rr, f));
+	}
+	return n;
+}
+
 const struct dst_val_zone *dst_val__lookup(const struct dst_val_env *env, const ldns_rdf *name)
 {
 	const struct dst_val_zone *z;
