@@ -154,7 +154,7 @@ int dst_val__rrset(const struct dst_val_env *env, const ldns_rr_list *section,
 		dst_val__set(res, z->status, "%s", z->why);
 		goto done;
 	}
-	dst_val__verify(z->keys, rrs, sigs, env->now_s, labels, what, res);
+	dst_val__verify(env, z->keys, rrs, sigs, labels, what, res);
 done:
 	ldns_rr_list_free(rrs);
 	ldns_rr_list_free(sigs);

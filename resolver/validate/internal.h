@@ -62,17 +62,21 @@ ldns_rr_list *dst_val__select(const ldns_rr_list *list, const ldns_rdf *owner, l
 ldns_rr_list *dst_val__sigs(const ldns_rr_list *list, const ldns_rdf *owner, ldns_rr_type type);
 
 /*
- * Verifies rrset with its RRSIGs against keys (a DNSKEY set) at now_s:
- * SECURE (labels = the verifying RRSIG's labels field) or BOGUS with why.
- * what names the RRset in messages.
+ * Verifies rrset with its RRSIGs against keys (a DNSKEY set) at env->now_s
+ * (validity periods skipped when env->ignore_validity): SECURE (labels =
+ * the verifying RRSIG's labels field) or BOGUS with why. what names the
+ * RRset in messages.
  */
-enum dst_val_status dst_val__verify(const ldns_rr_list *keys, ldns_rr_list *rrset,
-				    const ldns_rr_list *sigs, int64_t now_s, uint8_t *labels,
+enum dst_val_status dst_val__verify(const struct dst_val_env *env, const ldns_rr_list *keys,
+				    ldns_rr_list *rrset, const ldns_rr_list *sigs, uint8_t *labels,
 				    const char *what, struct dst_val_result *res);
 
 /* A zone object; takes keys. */
 struct dst_val_zone *dst_val__zone_new(const ldns_rdf *name, enum dst_val_status status, bool cut,
 				       ldns_rr_list *keys, uint32_t ttl, const char *why);
+
+/* Approximate heap bytes of a zone object (its name and DNSKEY records). */
+size_t dst_val__zone_bytes(const struct dst_val_zone *z);
 
 /* The lookup callback for an ldns name (canonicalized copy). */
 const struct dst_val_zone *dst_val__lookup(const struct dst_val_env *env, const ldns_rdf *name);

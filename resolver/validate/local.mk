@@ -4,7 +4,8 @@
 if DNSSEC
 noinst_LIBRARIES += %reldir%/libdst_validate.a
 %canon_reldir%_libdst_validate_a_SOURCES = %reldir%/validate.h %reldir%/internal.h \
-	%reldir%/anchors.c %reldir%/keys.c %reldir%/answer.c %reldir%/denial.c
+	%reldir%/anchors.c %reldir%/keys.c %reldir%/answer.c %reldir%/denial.c \
+	%reldir%/store.h %reldir%/store.c
 %canon_reldir%_libdst_validate_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
 # In dotstub's link order (after upstream/, before policy/); no object is
 # pulled in until the query machine calls it, so no $(LDNS_LIBS) there yet.

@@ -101,6 +101,12 @@ struct dst_val_env {
 	dst_val_lookup_cb lookup;
 	void *arg;
 	int64_t now_s; /* seconds since the epoch: the caller's clock */
+	/* Set by the caller when its clock is plainly wrong: before dotstub's
+	 * build time or the last time it saved. Then RRSIG inception and
+	 * expiration are not enforced (a router without RTC reaches its NTP
+	 * servers); everything else is. Zone objects built meanwhile are
+	 * best dropped once the clock is right (dst_val_store_clear). */
+	bool ignore_validity;
 };
 
 /*

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "dns/err.h"
+#include "resolver/validate/store.h"
 #include "resolver/validate/validate.h"
 
 #define DAY 86400
@@ -219,13 +220,16 @@ static char *name_text(const uint8_t *wire, size_t len)
 static int rounds;
 
 /*
- * Validates the answer p to qname/qtype at now, fetching what the
- * validator asks for (as the query machine will) until it decides.
+ * Validates the answer p to qname/qtype at now (ignore: the caller's clock
+ * is plainly wrong), fetching what the validator asks for (as the query
+ * machine will) until it decides.
  */
-static struct dst_val_result validate_at(struct dst_val_anchors *ta, ldns_pkt *p,
-					 const char *qname_s, ldns_rr_type qtype, int64_t now)
+static struct dst_val_result validate_clock(struct dst_val_anchors *ta, ldns_pkt *p,
+					    const char *qname_s, ldns_rr_type qtype, int64_t now,
+					    bool ignore)
 {
-	struct dst_val_env env = {.anchors = ta, .lookup = lookup, .now_s = now};
+	struct dst_val_env env = {
+		.anchors = ta, .lookup = lookup, .now_s = now, .ignore_validity = ignore};
 	struct dst_val_result res;
 	ldns_rdf *qname = dname(qname_s);
 	size_t len;
@@ -266,7 +270,8 @@ static struct dst_val_result validate_at(struct dst_val_anchors *ta, ldns_pkt *p
 			/* The zone's DS needs the parent's keys first: validate
 			 * the DS answer itself, which asks for those. */
 			ldns_pkt *q = server(zn, LDNS_RR_TYPE_DS);
-			struct dst_val_result inner = validate_at(ta, q, zn, LDNS_RR_TYPE_DS, now);
+			struct dst_val_result inner =
+				validate_clock(ta, q, zn, LDNS_RR_TYPE_DS, now, ignore);
 			ldns_pkt_free(q);
 			ck_assert_msg(inner.status != DST_VAL_NEED, "stuck at %s", zn);
 		}
@@ -277,6 +282,12 @@ static struct dst_val_result validate_at(struct dst_val_anchors *ta, ldns_pkt *p
 	free(w);
 	ldns_rdf_deep_free(qname);
 	return res;
+}
+
+static struct dst_val_result validate_at(struct dst_val_anchors *ta, ldns_pkt *p,
+					 const char *qname_s, ldns_rr_type qtype, int64_t now)
+{
+	return validate_clock(ta, p, qname_s, qtype, now, false);
 }
 
 static struct dst_val_anchors *test_anchor;
@@ -810,6 +821,56 @@ START_TEST(test_time_before_inception_is_bogus)
 }
 END_TEST
 
+/* --- a clock plainly wrong (ignore_validity) ---------------------------------- */
+
+/* The server's answer to qname/qtype validated at now, validity ignored. */
+static struct dst_val_result ask_clock(const char *qname, ldns_rr_type qtype, int64_t now,
+				       bool ignore)
+{
+	ldns_pkt *p = server(qname, qtype);
+	struct dst_val_result r = validate_clock(test_anchor, p, qname, qtype, now, ignore);
+
+	ldns_pkt_free(p);
+	return r;
+}
+
+START_TEST(test_expired_signatures_are_secure_when_validity_is_ignored)
+{
+	ck_status(ask_clock("www.expired.test.", LDNS_RR_TYPE_A, now_s, true), DST_VAL_SECURE, "");
+}
+END_TEST
+
+START_TEST(test_signatures_not_yet_valid_are_secure_when_validity_is_ignored)
+{
+	char why[DST_VAL_WHY_MAX];
+	/* A router's clock at boot: a year before the signatures. */
+	int64_t early = now_s - 365 * DAY;
+	struct dst_val_result r = ask_clock("www.secure.test.", LDNS_RR_TYPE_A, early, false);
+
+	snprintf(why, sizeof(why), "signature not valid before %s (key ", utc(now_s - DAY));
+	ck_assert_msg(r.status == DST_VAL_BOGUS, "%s", dst_val_status_name(r.status));
+	ck_assert_msg(strncmp(r.why, why, strlen(why)) == 0, "why: %s", r.why);
+	store_clear();
+	ck_status(ask_clock("www.secure.test.", LDNS_RR_TYPE_A, early, true), DST_VAL_SECURE, "");
+	store_clear();
+	ck_status(ask_clock("www.nsec3.test.", LDNS_RR_TYPE_AAAA, early, true), DST_VAL_SECURE, "");
+}
+END_TEST
+
+START_TEST(test_ignored_validity_still_checks_the_rest)
+{
+	int64_t early = now_s - 365 * DAY;
+	struct dst_val_result r = ask_clock("www.badsig.test.", LDNS_RR_TYPE_A, early, true);
+
+	ck_assert_msg(r.status == DST_VAL_BOGUS, "%s", dst_val_status_name(r.status));
+	ck_assert_msg(strncmp(r.why, "signature does not verify (key ", 31) == 0, "why: %s", r.why);
+	ck_status(ask_clock("www.nokey.test.", LDNS_RR_TYPE_A, early, true), DST_VAL_BOGUS,
+		  "no DNSKEY matches DS for nokey.test.");
+	ck_status(ask_clock("www.insecure.test.", LDNS_RR_TYPE_A, early, true), DST_VAL_INSECURE,
+		  "no DS for insecure.test. in its parent (proven unsigned)");
+}
+END_TEST
+
 START_TEST(test_malformed_answer_is_bogus_not_an_error)
 {
 	struct dst_val_env env = {.anchors = test_anchor, .lookup = lookup, .now_s = now_s};
@@ -822,6 +883,196 @@ START_TEST(test_malformed_answer_is_bogus_not_an_error)
 	ck_assert_int_eq(
 		dst_val_answer(&env, (const uint8_t *)"\3ww", 3, 1, junk, sizeof(junk), &r),
 		DST_EINVAL);
+}
+END_TEST
+
+/* --- the zone key-set store ----------------------------------------------------- */
+
+/* A zone object for name: insecure (no trust anchor), kept 3600 s. */
+static struct dst_val_zone *plain_zone(const char *name)
+{
+	struct dst_val_anchors *none;
+	struct dst_val_env env = {.now_s = now_s};
+	struct dst_val_zone *z = NULL;
+	struct dst_val_result r;
+	ldns_rdf *n = dname(name);
+
+	ck_assert_int_eq(dst_val_anchors_new(&none), 0);
+	env.anchors = none;
+	ck_assert_int_eq(dst_val_zone_build(&env, ldns_rdf_data(n), ldns_rdf_size(n), NULL, 0, NULL,
+					    0, &z, &r),
+			 0);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_eq(dst_val_zone_ttl(z), 3600);
+	dst_val_anchors_free(none);
+	ldns_rdf_deep_free(n);
+	return z;
+}
+
+static const struct dst_val_zone *get(struct dst_val_store *s, const char *name, int64_t now)
+{
+	ldns_rdf *n = dname(name);
+	const struct dst_val_zone *z =
+		dst_val_store_get(s, ldns_rdf_data(n), ldns_rdf_size(n), now);
+
+	ldns_rdf_deep_free(n);
+	return z;
+}
+
+START_TEST(test_store_put_then_get_finds_the_zone_by_name)
+{
+	struct dst_val_store *s = dst_val_store_new(16);
+	struct dst_val_zone *a = plain_zone("a.example."), *root = NULL;
+	size_t empty, one;
+
+	ck_assert_ptr_nonnull(s);
+	empty = dst_val_store_bytes(s);
+	ck_assert_int_eq(dst_val_store_put(s, a, 1000), 0);
+	ck_assert_uint_eq(dst_val_store_count(s), 1);
+	ck_assert_ptr_eq(get(s, "a.example.", 1000), a);
+	ck_assert_ptr_eq(get(s, "A.Example.", 1000), a);
+	ck_assert_ptr_null(get(s, "b.example.", 1000));
+	ck_assert_ptr_null(get(s, "example.", 1000));
+	one = dst_val_store_bytes(s);
+	ck_assert_uint_gt(one, empty);
+	/* A secure zone holds its DNSKEY set: it counts for more. */
+	ck_status(build(".", false, true, &root), DST_VAL_SECURE, "");
+	ck_assert_int_eq(dst_val_store_put(s, root, 1000), 0);
+	ck_assert_ptr_eq(get(s, ".", 1000), root);
+	ck_assert_uint_gt(dst_val_store_bytes(s) - one, one - empty);
+	ck_assert_uint_eq(dst_val_store_count(s), 2);
+	ck_assert_int_eq(dst_val_store_put(s, NULL, 1000), DST_EINVAL);
+	dst_val_store_free(s);
+	ck_assert_ptr_null(dst_val_store_new(0));
+}
+END_TEST
+
+START_TEST(test_store_zone_expires_after_its_ttl)
+{
+	struct dst_val_store *s = dst_val_store_new(4);
+	struct dst_val_zone *a = plain_zone("a.example.");
+
+	ck_assert_int_eq(dst_val_store_put(s, a, 1000), 0);
+	ck_assert_ptr_eq(get(s, "a.example.", 1000 + 3600), a);
+	ck_assert_uint_eq(dst_val_store_count(s), 1);
+	ck_assert_ptr_null(get(s, "a.example.", 1000 + 3601));
+	/* Freed on that miss, not only hidden. */
+	ck_assert_uint_eq(dst_val_store_count(s), 0);
+	ck_assert_ptr_null(get(s, "a.example.", 1000));
+	dst_val_store_free(s);
+}
+END_TEST
+
+START_TEST(test_store_put_replaces_the_same_name)
+{
+	struct dst_val_store *s = dst_val_store_new(4);
+	struct dst_val_zone *old = plain_zone("a.example."), *new = plain_zone("a.example.");
+
+	ck_assert_int_eq(dst_val_store_put(s, old, 1000), 0);
+	/* The old one is freed (ASan and valgrind would see a leak or a
+	 * double free), the new one's expiry counts from its own put. */
+	ck_assert_int_eq(dst_val_store_put(s, new, 2000), 0);
+	ck_assert_uint_eq(dst_val_store_count(s), 1);
+	ck_assert_ptr_eq(get(s, "a.example.", 2000 + 3600), new);
+	dst_val_store_free(s);
+}
+END_TEST
+
+START_TEST(test_store_when_full_evicts_the_least_recently_used)
+{
+	struct dst_val_store *s = dst_val_store_new(3);
+	struct dst_val_zone *a = plain_zone("a.example."), *c = plain_zone("c.example."),
+			    *d = plain_zone("d.example.");
+	char name[64];
+
+	ck_assert_int_eq(dst_val_store_put(s, a, 1000), 0);
+	ck_assert_int_eq(dst_val_store_put(s, plain_zone("b.example."), 1000), 0);
+	ck_assert_int_eq(dst_val_store_put(s, c, 1000), 0);
+	ck_assert_ptr_eq(get(s, "a.example.", 1001), a); /* b is now the oldest use */
+	ck_assert_int_eq(dst_val_store_put(s, d, 1002), 0);
+	ck_assert_uint_eq(dst_val_store_count(s), 3);
+	ck_assert_ptr_null(get(s, "b.example.", 1002));
+	ck_assert_ptr_eq(get(s, "a.example.", 1002), a);
+	ck_assert_ptr_eq(get(s, "c.example.", 1002), c);
+	ck_assert_ptr_eq(get(s, "d.example.", 1002), d);
+	/* Many more names: never more than the bound, the last ones kept. */
+	for (int i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "n%d.example.", i);
+		ck_assert_int_eq(dst_val_store_put(s, plain_zone(name), 1003), 0);
+		ck_assert_uint_le(dst_val_store_count(s), 3);
+	}
+	ck_assert_ptr_nonnull(get(s, "n199.example.", 1003));
+	ck_assert_ptr_nonnull(get(s, "n197.example.", 1003));
+	ck_assert_ptr_null(get(s, "n196.example.", 1003));
+	dst_val_store_free(s);
+}
+END_TEST
+
+START_TEST(test_store_clear_frees_every_zone)
+{
+	struct dst_val_store *s = dst_val_store_new(8);
+	size_t empty = dst_val_store_bytes(s);
+	struct dst_val_zone *a2;
+
+	ck_assert_int_eq(dst_val_store_put(s, plain_zone("a.example."), 1000), 0);
+	ck_assert_int_eq(dst_val_store_put(s, plain_zone("b.example."), 1000), 0);
+	dst_val_store_clear(s);
+	ck_assert_uint_eq(dst_val_store_count(s), 0);
+	ck_assert_uint_eq(dst_val_store_bytes(s), empty);
+	ck_assert_ptr_null(get(s, "a.example.", 1000));
+	/* Still usable afterwards. */
+	a2 = plain_zone("a.example.");
+	ck_assert_int_eq(dst_val_store_put(s, a2, 1000), 0);
+	ck_assert_ptr_eq(get(s, "a.example.", 1000), a2);
+	dst_val_store_free(s);
+}
+END_TEST
+
+/* The store as the validator's lookup: a whole walk answered from it. */
+struct store_arg {
+	struct dst_val_store *s;
+	int64_t now;
+};
+
+static const struct dst_val_zone *store_lookup(void *arg, const uint8_t *name, size_t len)
+{
+	struct store_arg *a = arg;
+
+	return dst_val_store_get(a->s, name, len, a->now);
+}
+
+START_TEST(test_store_serves_the_validators_lookups)
+{
+	struct store_arg a = {dst_val_store_new(8), now_s};
+	struct dst_val_env env = {
+		.anchors = test_anchor, .lookup = store_lookup, .arg = &a, .now_s = now_s};
+	ldns_pkt *p = server("www.secure.test.", LDNS_RR_TYPE_A);
+	size_t len;
+	uint8_t *w = to_wire(p, &len);
+	struct dst_val_result r;
+	int rounds_left = 10;
+
+	/* Fill the store by the validator's own walk (root, test., secure.test.). */
+	ck_status(ask("www.secure.test.", LDNS_RR_TYPE_A), DST_VAL_SECURE, "");
+	for (size_t i = 0; i < nstore; i++)
+		ck_assert_int_eq(dst_val_store_put(a.s, store[i], now_s), 0);
+	nstore = 0;
+	ck_assert_uint_eq(dst_val_store_count(a.s), 3);
+	do {
+		ck_assert_int_eq(dst_val_answer(&env, (const uint8_t *)"\3www\6secure\4test", 17,
+						LDNS_RR_TYPE_A, w, len, &r),
+				 0);
+	} while (r.status == DST_VAL_NEED && --rounds_left > 0);
+	ck_status(r, DST_VAL_SECURE, "");
+	/* An hour later the key sets (DNSKEY TTL 3600) are gone: NEED again. */
+	a.now = env.now_s = now_s + 3601;
+	ck_assert_int_eq(dst_val_answer(&env, (const uint8_t *)"\3www\6secure\4test", 17,
+					LDNS_RR_TYPE_A, w, len, &r),
+			 0);
+	ck_status(r, DST_VAL_NEED, "need secure.test. DS");
+	free(w);
+	ldns_pkt_free(p);
+	dst_val_store_free(a.s);
 }
 END_TEST
 
@@ -874,6 +1125,23 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_unknown_algorithm_only_is_insecure);
 	tcase_add_test(tc, test_time_before_inception_is_bogus);
 	tcase_add_test(tc, test_malformed_answer_is_bogus_not_an_error);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("store");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_store_put_then_get_finds_the_zone_by_name);
+	tcase_add_test(tc, test_store_zone_expires_after_its_ttl);
+	tcase_add_test(tc, test_store_put_replaces_the_same_name);
+	tcase_add_test(tc, test_store_when_full_evicts_the_least_recently_used);
+	tcase_add_test(tc, test_store_clear_frees_every_zone);
+	tcase_add_test(tc, test_store_serves_the_validators_lookups);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("clock");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_expired_signatures_are_secure_when_validity_is_ignored);
+	tcase_add_test(tc, test_signatures_not_yet_valid_are_secure_when_validity_is_ignored);
+	tcase_add_test(tc, test_ignored_validity_still_checks_the_rest);
 	suite_add_tcase(s, tc);
 	return s;
 }
