@@ -222,5 +222,6 @@ TCase *config_tcase_base64(void);
 TCase *config_tcase_effective_config(void);
 TCase *config_tcase_zones(void);
 TCase *config_tcase_policy(void);
+TCase *config_tcase_dnssec(void);
 
 #endif
