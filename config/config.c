@@ -607,6 +607,7 @@ int dst_config_parse(const char *name, const char *text, size_t len, struct dst_
 	cfg->state_interval_ms = 3600000;
 	cfg->local_zones = true;
 	cfg->hosts_ttl = 5;
+	cfg->dnssec_validate = dst_config__dnssec_built;
 	*p = (struct parser){.file = name, .err = err, .arg = arg, .cfg = cfg};
 
 	run(p, text, len);
@@ -765,6 +766,10 @@ void dst_config_free(struct dst_config *cfg)
 	free(cfg->bootstrap);
 	free(cfg->control);
 	free(cfg->state_dir);
+	for (size_t i = 0; i < cfg->ntrust_anchors; i++)
+		free(cfg->trust_anchors[i].text);
+	free(cfg->trust_anchors);
+	free(cfg->trust_anchor_file);
 	for (size_t i = 0; i < cfg->nblocklist; i++)
 		free(cfg->blocklist[i]);
 	free(cfg->blocklist);

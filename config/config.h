@@ -81,6 +81,26 @@ enum dst_config_zone_action {
 	DST_CONFIG_ZONE_REFUSE,      /* answered REFUSED here */
 };
 
+/*
+ * [zone NAME] dnssec: whether the zone's answers are validated
+ * (dst_config_zone_validates says what INHERIT means for a zone).
+ */
+enum dst_config_zone_dnssec {
+	DST_CONFIG_ZONE_DNSSEC_INHERIT = 0, /* not set: as [server], unless plain DNS only */
+	DST_CONFIG_ZONE_DNSSEC_OFF,         /* dnssec = off: a negative trust anchor (RFC 7646) */
+	DST_CONFIG_ZONE_DNSSEC_VALIDATE,    /* dnssec = validate: even over transport = dns */
+};
+
+/*
+ * [server] trust-anchor = RECORD: one DS or DNSKEY record in presentation
+ * format, as written (not parsed here: config/ has no ldns;
+ * resolver/trust.c parses it, and dotstub -t reports its errors).
+ */
+struct dst_config_trust_anchor {
+	char *text;
+	unsigned line; /* where it was set, for "FILE:LINE: trust-anchor: ..." */
+};
+
 #define DST_CONFIG_DEFAULT_PATH SYSCONFDIR "/dotstub/dotstub.conf"
 
 /* Upstream sections a configuration may have (resolver/ keeps one bit per upstream). */
@@ -121,6 +141,7 @@ struct dst_config_zone {
 	uint16_t wire_len;     /* its length, root label included */
 	unsigned line;         /* line of the section header */
 	uint8_t action;        /* enum dst_config_zone_action */
+	uint8_t dnssec;        /* enum dst_config_zone_dnssec; default INHERIT */
 	char **upstream_names; /* upstream = NAME lines, in file order */
 	size_t nupstream_names;
 	uint16_t *upstreams; /* the same, as indexes into dst_config.upstreams */
@@ -175,6 +196,21 @@ struct dst_config {
 	char **hosts;         /* hosts = PATH lines, in file order (up to 16); none by default */
 	size_t nhosts;
 	uint32_t hosts_ttl; /* seconds: TTL of answers from the hosts files; default 5 */
+	/*
+	 * dnssec = validate | off. Default: validate (true) when the build has
+	 * the validator (DST_DNSSEC 1 in the build's config.h), off with
+	 * ./configure --disable-dnssec, where validate is a config error.
+	 */
+	bool dnssec_validate;
+	/*
+	 * trust-anchor = lines (up to 64, file order, no duplicates) and
+	 * trust-anchor-file = PATH (absolute; NULL: none). Neither: the
+	 * built-in root anchors; else exactly these (both together add up).
+	 */
+	struct dst_config_trust_anchor *trust_anchors;
+	size_t ntrust_anchors;
+	char *trust_anchor_file;
+	unsigned trust_anchor_file_line; /* its line; 0 when not set */
 
 	/* [cache] */
 	uint64_t cache_size;             /* bytes; 0 turns the cache off; default 16 MiB */
@@ -196,6 +232,16 @@ struct dst_config {
 
 	struct dst_config_origins *origins; /* of [server] and [cache]; NULL: all built in */
 };
+
+/*
+ * Whether answers for names whose most specific [zone] is zone (an index
+ * into cfg->zones; any value >= cfg->nzones: names under no zone) are
+ * DNSSEC validated: never when [server] dnssec = off; else the zone's
+ * dnssec = off or validate decides; a zone that sets neither is validated
+ * unless it names upstreams and all of them have transport = dns (private
+ * names have no chain of trust to check). Pure: no allocation, no I/O.
+ */
+bool dst_config_zone_validates(const struct dst_config *cfg, uint32_t zone);
 
 /* Receives one formatted problem ("FILE:LINE: message", no newline). */
 typedef void (*dst_config_error_cb)(void *arg, const char *msg);

@@ -155,6 +155,22 @@ int dst_config__set_loopback_addr(struct parser *p, const struct key *k, const c
 				  char *base);
 int dst_config__set_bool(struct parser *p, const struct key *k, const char *val, char *base);
 
+/*
+ * Appends elem (size bytes, fully initialised: it is compared with memcmp)
+ * to the list k names in base, recording its origin; refuses a duplicate
+ * and one past k->max (reported). Returns 0, or DST_ENOMEM.
+ */
+int dst_config__append(struct parser *p, const struct key *k, char *base, const void *elem,
+		       size_t size, const char *shown);
+
+/* dnssec.c: the DNSSEC keys. */
+extern const bool dst_config__dnssec_built; /* DST_DNSSEC of the build */
+int dst_config__set_dnssec(struct parser *p, const struct key *k, const char *val, char *base);
+int dst_config__add_trust_anchor(struct parser *p, const struct key *k, const char *val,
+				 char *base);
+int dst_config__set_trust_anchor_file(struct parser *p, const struct key *k, const char *val,
+				      char *base);
+
 /* keys.c: the key table (a key's index in it is its slot in parser.seen and .last) */
 extern const struct key dst_config__keys[];
 const struct key *dst_config__find_key(enum sec sec, const char *name);

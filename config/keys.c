@@ -103,6 +103,15 @@ const struct key dst_config__keys[] = {
 	 .repeatable = true, .expect = "a path like /etc/hosts", .unset = "(none)"},
 	{SEC_SERVER, "hosts-ttl", dst_config__set_number, CFG(hosts_ttl), 0, 0, 86400000, DURATIONS,
 	 1000, .expect = "a duration like 5s"},
+	{SEC_SERVER, "dnssec", dst_config__set_dnssec, CFG(dnssec_validate),
+	 .expect = "validate or off"},
+	{SEC_SERVER, "trust-anchor", dst_config__add_trust_anchor, CFG(trust_anchors),
+	 CFG(ntrust_anchors), .max = 64, .repeatable = true,
+	 .expect = "a DS or DNSKEY record like . IN DS 20326 8 2 E06D44B8...",
+	 .unset = "(none: the root's KSK-2017 20326 and KSK-2024 38696, compiled in)"},
+	{SEC_SERVER, "trust-anchor-file", dst_config__set_trust_anchor_file, CFG(trust_anchor_file),
+	 CFG(trust_anchor_file_line), .expect = "a file path like /etc/dotstub/root.ds",
+	 .unset = "(not set)"},
 	{SEC_CACHE, "size", dst_config__set_number, CFG(cache_size), 0, 0, MAX_CACHE_SIZE,
 	 dst_config__size_units, 1, .expect = "a size like 16m, 512k, 1g or 0"},
 	{SEC_CACHE, "min-ttl", dst_config__set_number, CFG(cache_min_ttl), 0, 0, MAX_TTL_MS,
@@ -147,6 +156,8 @@ const struct key dst_config__keys[] = {
 	 .unset = "(none: the default upstreams)"},
 	{SEC_ZONE, "action", dst_config__set_choice, ZONE(action), .choices = zone_actions,
 	 .expect = "forward, nxdomain or refuse"},
+	{SEC_ZONE, "dnssec", dst_config__set_dnssec, ZONE(dnssec), .expect = "off or validate",
+	 .unset = "(not set: as [server] dnssec)"},
 };
 const size_t dst_config__nkeys = sizeof dst_config__keys / sizeof dst_config__keys[0];
 _Static_assert(sizeof dst_config__keys / sizeof dst_config__keys[0] <= MAX_KEYS, "raise MAX_KEYS");

@@ -26,6 +26,8 @@
 #define MAX_TEXT 4200 /* "key = value": a value fits a line of the file */
 
 struct out {
+	const struct dst_config *cfg;
+	size_t zone; /* the [zone] being printed, an index into cfg->zones */
 	const char *file;
 	dst_config_line_cb line;
 	void *arg;
@@ -43,6 +45,30 @@ static void emit(struct out *o, const char *text, struct origin og)
 	o->line(o->arg, o->buf);
 }
 
+/*
+ * The note of a key without a value. Most are fixed (the key table's);
+ * those of the DNSSEC keys say what the rest of the configuration makes of
+ * them, so that dotstub -t -v shows where validation is on.
+ */
+static const char *unset_note(const struct out *o, const struct key *k)
+{
+	const struct dst_config *cfg = o->cfg;
+
+	if (k->parse == dst_config__add_trust_anchor &&
+	    (!cfg->dnssec_validate || cfg->trust_anchor_file))
+		return cfg->dnssec_validate ? "(none: the records of trust-anchor-file)"
+					    : "(none: dnssec = off)";
+	if (k->parse == dst_config__set_dnssec && k->sec == SEC_ZONE) {
+		if (!cfg->dnssec_validate)
+			return "(not set: not validated, as [server] dnssec = off)";
+		if (!dst_config_zone_validates(cfg, (uint32_t)o->zone))
+			return "(not set: not validated, as every upstream of the zone has "
+			       "transport = dns)";
+		return "(not set: validated, as [server] dnssec = validate)";
+	}
+	return k->unset ? k->unset : "(not set)";
+}
+
 /* "key = value", or the key's note as a comment when it has no value. */
 static void setting(struct out *o, const char *name, const char *val, const struct key *k,
 		    struct origin og)
@@ -50,7 +76,7 @@ static void setting(struct out *o, const char *name, const char *val, const stru
 	if (val)
 		snprintf(o->text, MAX_TEXT, "%s = %s", name, val);
 	else
-		snprintf(o->text, MAX_TEXT, "# %s = %s", name, k->unset ? k->unset : "(not set)");
+		snprintf(o->text, MAX_TEXT, "# %s = %s", name, unset_note(o, k));
 	emit(o, o->text, og);
 }
 
@@ -86,6 +112,8 @@ static void print_list(struct out *o, const struct key *k, const char *base,
 			val = pin;
 		} else if (k->parse == dst_config__add_upstream_name) {
 			val = ((char *const *)(const void *)arr)[i];
+		} else if (k->parse == dst_config__add_trust_anchor) {
+			val = ((const struct dst_config_trust_anchor *)(const void *)arr)[i].text;
 		} else {
 			const struct dst_config_net *net = (const void *)arr;
 
@@ -120,6 +148,13 @@ static void print_key(struct out *o, const struct key *k, const char *base,
 		v = k->choices[*(const uint8_t *)field];
 	} else if (k->parse == dst_config__set_bool) {
 		v = *(const bool *)field ? "yes" : "no";
+	} else if (k->parse == dst_config__set_dnssec && k->sec == SEC_SERVER) {
+		v = *(const bool *)field ? "validate" : "off";
+	} else if (k->parse == dst_config__set_dnssec) {
+		uint8_t d = *(const uint8_t *)field;
+		v = d == DST_CONFIG_ZONE_DNSSEC_OFF        ? "off"
+		    : d == DST_CONFIG_ZONE_DNSSEC_VALIDATE ? "validate"
+							   : NULL;
 	} else if (k->parse == dst_config__set_loopback_addr) {
 		const struct dst_config_addr *a = field;
 		v = a->len ? a->text : NULL;
@@ -145,7 +180,8 @@ static void print_section(struct out *o, enum sec sec, const char *base,
 
 int dst_config_print(const struct dst_config *cfg, dst_config_line_cb line, void *arg)
 {
-	struct out o = {.file = cfg->file ? cfg->file : "<built-in>", .line = line, .arg = arg};
+	struct out o = {
+		.cfg = cfg, .file = cfg->file ? cfg->file : "<built-in>", .line = line, .arg = arg};
 
 	o.size = MAX_TEXT + COLUMN + strlen(o.file) + 32;
 	if (!(o.text = malloc(MAX_TEXT + o.size)))
@@ -169,6 +205,7 @@ int dst_config_print(const struct dst_config *cfg, dst_config_line_cb line, void
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct dst_config_zone *z = &cfg->zones[i];
 
+		o.zone = i;
 		line(arg, "");
 		snprintf(o.text, MAX_TEXT, "[zone %s]", z->name);
 		emit(&o, o.text,

@@ -6,7 +6,7 @@
  * Each parser is named in the key table (config.c), reads one value into
  * the field its key names, reports a bad value itself and returns 0; it
  * returns a negative code only when out of memory. List values are
- * appended with append(), which refuses duplicates, enforces the list's
+ * appended with dst_config__append(), which refuses duplicates, enforces the list's
  * length limit and records the element's line, so every list element type
  * is fully initialised before it is compared with memcmp.
  */
@@ -193,8 +193,8 @@ static int parse_addr(const char *s, uint16_t defport, struct dst_config_addr *a
  * to the list k names in base; the same entry twice is a mistake, not a no-op.
  * The list's pointer is read and written with memcpy since its type varies.
  */
-static int append(struct parser *p, const struct key *k, char *base, const void *elem, size_t size,
-		  const char *shown)
+int dst_config__append(struct parser *p, const struct key *k, char *base, const void *elem,
+		       size_t size, const char *shown)
 {
 	size_t *n = (size_t *)(base + k->off_n);
 	char *arr;
@@ -240,7 +240,7 @@ int dst_config__add_addr(struct parser *p, const struct key *k, const char *val,
 		return 0;
 	}
 	size_t before = *(size_t *)(base + k->off_n);
-	r = append(p, k, base, &a, sizeof a, a.text);
+	r = dst_config__append(p, k, base, &a, sizeof a, a.text);
 	/* An upstream's default port depends on its transport, which may come later. */
 	if (k->sec == SEC_UPSTREAM && !port_given && *(size_t *)(base + k->off_n) > before)
 		((struct dst_config_upstream *)(void *)base)->addr_port_default |=
@@ -274,7 +274,7 @@ int dst_config__add_upstream_name(struct parser *p, const struct key *k, const c
 	}
 	if (!(s = strdup(val)))
 		return DST_ENOMEM;
-	r = append(p, k, base, &s, sizeof s, val);
+	r = dst_config__append(p, k, base, &s, sizeof s, val);
 	if (r < 0 || *(size_t *)(base + k->off_n) == n)
 		free(s); /* not appended: out of memory, or one too many (reported) */
 	return r;
@@ -354,7 +354,7 @@ int dst_config__add_net(struct parser *p, const struct key *k, const char *val, 
 		return 0;
 	}
 	n.deny = k->flag;
-	return append(p, k, base, &n, sizeof n, n.text);
+	return dst_config__append(p, k, base, &n, sizeof n, n.text);
 }
 
 /* --- names, pins, paths, users, words ------------------------------------- */
@@ -470,7 +470,7 @@ int dst_config__add_pin(struct parser *p, const struct key *k, const char *val, 
 		dst_config__bad_value(p, k, val, why);
 		return 0;
 	}
-	return append(p, k, base, pin, DST_CONFIG_PIN_LEN, val);
+	return dst_config__append(p, k, base, pin, DST_CONFIG_PIN_LEN, val);
 }
 
 /* Paths must be absolute: a daemon's working directory is not the admin's. */
@@ -510,7 +510,7 @@ int dst_config__add_path(struct parser *p, const struct key *k, const char *val,
 	}
 	if (!(s = strdup(val)))
 		return DST_ENOMEM;
-	r = append(p, k, base, &s, sizeof s, val);
+	r = dst_config__append(p, k, base, &s, sizeof s, val);
 	if (r || *n == had)
 		free(s); /* not added: out of memory, or the list is full (reported) */
 	return r;

@@ -36,7 +36,7 @@ tests_unit_check_config_SOURCES = tests/unit/check_config.c tests/unit/config_te
 	tests/unit/check_config_server.c tests/unit/check_config_upstream.c \
 	tests/unit/check_config_base64.c tests/unit/check_config_print.c \
 	tests/unit/check_config_zones.c \
-	tests/unit/check_config_policy.c
+	tests/unit/check_config_policy.c tests/unit/check_config_dnssec.c
 tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_config_LDADD = config/libdst_config.a dns/libdst_dns.a $(CHECK_LIBS)
 

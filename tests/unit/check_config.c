@@ -15,6 +15,8 @@
  *   check_config_print.c     the effective configuration: origins, round trip
  *   check_config_zones.c     [zone] sections and transport = dns upstreams
  *   check_config_policy.c    blocklist, allowlist, block-answer
+ *   check_config_dnssec.c    dnssec, trust anchors, [zone] dnssec,
+ *                            dst_config_zone_validates
  * The message fixture and parse helpers they share are in
  * config_test_util.h. This file only puts the TCases together, in a fixed
  * order.
@@ -45,6 +47,7 @@ static Suite *config_suite(void)
 	suite_add_tcase(s, config_tcase_effective_config());
 	suite_add_tcase(s, config_tcase_zones());
 	suite_add_tcase(s, config_tcase_policy());
+	suite_add_tcase(s, config_tcase_dnssec());
 	return s;
 }
 

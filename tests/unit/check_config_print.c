@@ -178,6 +178,10 @@ static void assert_equivalent(const struct dst_config *a, const struct dst_confi
 	for (size_t i = 0; i < a->nallowlist; i++)
 		SAME_STR(a->allowlist[i], b->allowlist[i]);
 	SAME(block_answer);
+	SAME(dnssec_validate), SAME(ntrust_anchors);
+	for (size_t i = 0; i < a->ntrust_anchors; i++)
+		SAME_STR(a->trust_anchors[i].text, b->trust_anchors[i].text);
+	SAME_STR(a->trust_anchor_file, b->trust_anchor_file);
 	SAME(query_timeout_ms), SAME(tcp_idle_timeout_ms), SAME(ratelimit);
 	SAME(ratelimit_action), SAME(ecs), SAME(max_tcp_clients), SAME(max_tcp_pipeline);
 	SAME(max_pending), SAME(threads), SAME(strategy), SAME(max_backoff_ms), SAME(log);

@@ -38,8 +38,8 @@
 	"listen, allow, deny, query-timeout, tcp-idle-timeout, max-tcp-clients, "                  \
 	"max-tcp-pipeline, max-pending, threads, ratelimit, ratelimit-action, ecs, user, chroot, " \
 	"control, metrics, log, log-level, log-queries, strategy, max-backoff, bootstrap, "        \
-	"state-dir, state-interval, blocklist, allowlist, block-answer, local-zones, hosts or "    \
-	"hosts-ttl"
+	"state-dir, state-interval, blocklist, allowlist, block-answer, local-zones, hosts, "      \
+	"hosts-ttl, dnssec, trust-anchor or trust-anchor-file"
 #define UPSTREAM_KEYS                                                                   \
 	"address, host, tls-name, pin-sha256, ca-file, max-connections, max-inflight, " \
 	"idle-timeout or transport"
@@ -222,5 +222,6 @@ TCase *config_tcase_base64(void);
 TCase *config_tcase_effective_config(void);
 TCase *config_tcase_zones(void);
 TCase *config_tcase_policy(void);
+TCase *config_tcase_dnssec(void);
 
 #endif
