@@ -590,6 +590,7 @@ expired.test. badsig.test. nokey.test. unknownalgo.test."
 # Clients must set DO to get RRSIGs (unbound answers from its cache).
 it_dnssec_upstream() {
 	local dir=$1 now=${2:-} conf=$IT_DIR/unbound-dnssec.conf i z file rc
+	# shellcheck disable=SC2034 # for the scripts
 	DNSSEC_DIR=$dir
 	DU_LOG=$IT_DIR/unbound-dnssec.log
 	DU_CA=$IT_DIR/dnssec-ca.pem
