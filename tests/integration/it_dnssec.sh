@@ -30,7 +30,6 @@ if grep -q '^#define DST_DNSSEC 0' "${abs_top_builddir:-.}/config.h" 2>/dev/null
 fi
 
 zones=$IT_DIR/zones
-it_make_pki dnssec dns.test
 it_dnssec_upstream "$zones"
 it_log "signed hierarchy in $zones, unbound DoT on $DU_PORT (plain $DU_PLAIN_PORT)"
 
@@ -66,6 +65,17 @@ it_expect_match "upstream: NXDOMAIN in nsec3.test. carries NSEC3 records" \
 up_case "nx.secure.test A" nx.secure.test A NXDOMAIN +dnssec
 it_expect_match "upstream: NXDOMAIN in secure.test. carries NSEC records" \
 	'^[a-z.*]+secure\.test\.[[:space:]].*NSEC[[:space:]]' "$IT_OUT"
+up_case "x.wild.secure.test A (wildcard)" x.wild.secure.test A NOERROR +dnssec
+it_expect_match "upstream: the wildcard answer's RRSIG has 3 labels (expanded)" \
+	'RRSIG[[:space:]]+A [0-9]+ 3 ' "$(it_answers)"
+it_expect_match "upstream: the wildcard answer comes with an NSEC (the no-such-name proof)" \
+	'[[:space:]]NSEC[[:space:]]+www\.secure\.test\. ' "$IT_OUT"
+# unbound's auth-zone (1.17) gives that NSEC (*.wild.secure.test.'s) the
+# query name as its owner: a validator must take the owner from the RRSIG
+# labels (as for the signature) to see that it covers the name.
+if printf '%s\n' "$IT_OUT" | grep -Eq '^x\.wild\.secure\.test\.[[:space:]].*NSEC[[:space:]]'; then
+	it_log "note: unbound sends the wildcard NSEC with its owner expanded to x.wild.secure.test."
+fi
 up_case "insecure.test DS (no DS in test.)" insecure.test DS NOERROR +dnssec
 it_expect_match "upstream: the no-DS proof is an NSEC from test." \
 	'^insecure\.test\.[[:space:]].*NSEC[[:space:]]+nokey\.test\. NS RRSIG NSEC' "$IT_OUT"
