@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds a signed test DNS hierarchy with its own root, for the DNSSEC
-# validator's tests (tests/unit/check_validate.c) and, later, for the
-# integration tests that serve it.
+# validator's tests (tests/unit/check_validate.c) and for the
+# integration test that serves it (tests/integration/it_dnssec.sh).
 #
 #   tests/dnssec/make-zones.sh DIR [NOW]
 #
@@ -27,6 +27,8 @@
 #                        every record) with an unsigned delegation
 #                        unsigned.nsec3.test. (no DS), a wildcard
 #                        *.wild.nsec3.test. TXT
+#     unsigned.nsec3.test. unsigned (www A 192.0.2.11), for a server to
+#                        answer below that delegation
 #     ed.test.           ED25519, NSEC
 #     insecure.test.     unsigned; no DS in test. (proven insecure)
 #     expired.test.      signatures expired a day before NOW
@@ -127,6 +129,14 @@ z_nsec3=$(keygen nsec3.test. RSASHA256)
 	echo 'ns.unsigned.nsec3.test. IN A 192.0.2.54'
 } >nsec3.test.zone
 sign nsec3.test nsec3.test. "$inception" "$expiration" -n -a 1 -t 1 -s c0ffee -p -- "$k_nsec3" "$z_nsec3"
+
+# unsigned.nsec3.test.: the child nsec3.test. delegates without a DS (in
+# its opt-out span); unsigned, for a server that answers for it.
+{
+	soa_ns unsigned.nsec3.test.
+	echo 'www.unsigned.nsec3.test. IN A 192.0.2.11'
+} >unsigned.nsec3.test.zone
+cp unsigned.nsec3.test.zone unsigned.nsec3.test.signed
 
 # ed.test.: ED25519, the end of the CNAME chain.
 k_ed=$(keygen ed.test. ED25519 ksk)

@@ -569,3 +569,123 @@ it_run_auth() {
 	fi
 	it_stop_dotstub TERM
 }
+
+# --- a signed hierarchy behind unbound (DNSSEC) ----------------------------
+
+# The zones tests/dnssec/make-zones.sh builds, as unbound auth-zones. The
+# root is root.signed; the unsigned children have unsigned copies as .signed.
+IT_DNSSEC_ZONES=". test. secure.test. nsec3.test. unsigned.nsec3.test. ed.test. insecure.test.
+expired.test. badsig.test. nokey.test. unknownalgo.test."
+
+# it_dnssec_upstream DIR [NOW]: builds the signed hierarchy into DIR
+# (make-zones.sh; exit 77 passes through as a skip) and starts an unbound
+# that resolves it, iterating from the test root, without validating, so
+# broken zones reach the client as they are. Every zone is an auth-zone
+# for-upstream: the iterator answers from the zone files in memory and never
+# sends a query (do-not-query-address covers every address, so a missing
+# zone is a quick SERVFAIL, never a packet leaving loopback). DoT on DU_PORT
+# with a certificate for dns.test ($IT_DIR/dnssec-ca.pem); plain DNS
+# (UDP and TCP) on DU_PLAIN_PORT for tools that forward to it. Sets
+# DNSSEC_DIR, DU_PORT, DU_PLAIN_PORT, DU_PID, DU_LOG, DU_CA, DU_NAME.
+# Clients must set DO to get RRSIGs (unbound answers from its cache).
+it_dnssec_upstream() {
+	local dir=$1 now=${2:-} conf=$IT_DIR/unbound-dnssec.conf i z file rc
+	# shellcheck disable=SC2034 # for the scripts
+	DNSSEC_DIR=$dir
+	DU_LOG=$IT_DIR/unbound-dnssec.log
+	DU_CA=$IT_DIR/dnssec-ca.pem
+	DU_NAME=dns.test
+	bash "$IT_SRCDIR/../dnssec/make-zones.sh" "$dir" ${now:+"$now"} >"$IT_DIR/make-zones.out" 2>&1
+	rc=$?
+	if [ "$rc" = 77 ]; then
+		it_skip_or_fail "$(tail -n 1 "$IT_DIR/make-zones.out")"
+	elif [ "$rc" != 0 ]; then
+		cat "$IT_DIR/make-zones.out"
+		it_harness_error "make-zones.sh failed (status $rc)"
+	fi
+	[ -f "$IT_DIR/dnssec-ca.pem" ] || it_make_pki dnssec "$DU_NAME"
+	# Hints that name the test root's server; never used for a query.
+	printf '.\t3600000\tIN\tNS\tns.root-servers.\nns.root-servers.\t3600000\tIN\tA\t192.0.2.53\n' \
+		>"$dir/root.hints"
+	for _ in 1 2 3; do
+		DU_PORT=$(it_free_port)
+		DU_PLAIN_PORT=$(it_free_port)
+		[ "$DU_PORT" != "$DU_PLAIN_PORT" ] || continue
+		{
+			echo "server:"
+			echo "	interface: 127.0.0.1@$DU_PORT"
+			echo "	interface: 127.0.0.1@$DU_PLAIN_PORT"
+			echo "	tls-port: $DU_PORT"
+			echo "	tls-service-key: \"$IT_DIR/dnssec-key.pem\""
+			echo "	tls-service-pem: \"$IT_DIR/dnssec-cert.pem\""
+			it_unbound_server_options
+			echo "	root-hints: \"$dir/root.hints\""
+			# test. is reserved (RFC 6761): unbound answers it itself unless told.
+			echo '	local-zone: "test." nodefault'
+			echo "	do-not-query-address: 0.0.0.0/0"
+			echo "	do-not-query-address: ::/0"
+			for z in $IT_DNSSEC_ZONES; do
+				file=${z%.}.signed
+				[ "$z" = . ] && file=root.signed
+				echo "auth-zone:"
+				echo "	name: \"$z\""
+				echo "	zonefile: \"$dir/$file\""
+				echo "	for-upstream: yes"
+				echo "	for-downstream: no"
+				echo "	fallback-enabled: no"
+			done
+		} >"$conf"
+		: >"$DU_LOG"
+		unbound -d -c "$conf" >>"$DU_LOG" 2>&1 &
+		DU_PID=$!
+		IT_PIDS+=("$DU_PID")
+		for ((i = 0; i < IT_START_TIMEOUT * 10; i++)); do
+			kill -0 "$DU_PID" 2>/dev/null || break
+			if it_dnssec_upstream_selfcheck; then return 0; fi
+			sleep 0.1
+		done
+		if kill -0 "$DU_PID" 2>/dev/null; then
+			printf '%s\n' "$DU_SELFCHECK"
+			cat "$DU_LOG"
+			it_harness_error "the DNSSEC unbound does not answer www.secure.test with its RRSIG over DoT"
+		fi
+		it_kill_pid "$DU_PID"
+		grep -qi 'address already in use' "$DU_LOG" || break
+	done
+	cat "$DU_LOG"
+	it_harness_error "the DNSSEC unbound did not start"
+}
+
+# The DNSSEC unbound answers www.secure.test A with its RRSIG over DoT.
+it_dnssec_upstream_selfcheck() {
+	DU_SELFCHECK=$(kdig @127.0.0.1 -p "$DU_PORT" +retry=0 +timeout=2 +tls +tls-ca="$DU_CA" \
+		+tls-hostname="$DU_NAME" +dnssec www.secure.test A 2>&1)
+	printf '%s\n' "$DU_SELFCHECK" | grep -q 'status: NOERROR' &&
+		printf '%s\n' "$DU_SELFCHECK" | grep -Eq '^www\.secure\.test\.[[:space:]].*RRSIG[[:space:]]+A '
+}
+
+# it_dig_dnssec_upstream [kdig args...]: it_dig straight to the DNSSEC
+# unbound over DoT (authenticated as dns.test by the test CA).
+it_dig_dnssec_upstream() {
+	it_dig @127.0.0.1 -p "$DU_PORT" +tls +tls-ca="$DU_CA" +tls-hostname="$DU_NAME" "$@"
+}
+
+# it_conf_dnssec_upstream NAME [key = value lines...]: an [upstream NAME]
+# section for the DNSSEC unbound, authenticated by name and the test CA.
+it_conf_dnssec_upstream() {
+	local name=$1 line
+	shift
+	echo "[upstream $name]"
+	echo "address = 127.0.0.1:$DU_PORT"
+	echo "tls-name = $DU_NAME"
+	echo "ca-file = $DU_CA"
+	for line in "$@"; do echo "$line"; done
+	echo
+}
+
+# The last it_dig's OPT pseudosection, read. it_ede: kdig's EDE line
+# ("6 (DNSSEC Bogus): 'text'"), empty without one. it_has_do: its OPT has
+# the DO flag. it_rrsig_count: RRSIG records in the answer section.
+it_ede() { printf '%s\n' "$IT_OUT" | sed -n 's/^;; EDE: //p' | head -n 1; }
+it_has_do() { printf '%s\n' "$IT_OUT" | grep -Eq '^;; Version: [0-9]+; flags: ([a-z]+ )*do(;| )'; }
+it_rrsig_count() { it_answers | awk '$4 == "RRSIG"' | wc -l; }

@@ -52,6 +52,7 @@ IT_TEST_LIST = \
 	%reldir%/it_threads.sh \
 	%reldir%/it_threads_load.sh
 IT_TEST_LIST += %reldir%/it_clock_wrong.sh
+IT_TEST_LIST += %reldir%/it_dnssec.sh
 dist_check_SCRIPTS += $(IT_TEST_LIST)
 TESTS += $(IT_TEST_LIST)
 EXTRA_DIST += %reldir%/lib.sh %reldir%/dnsprobe.py %reldir%/testup.sh

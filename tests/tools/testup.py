@@ -10,6 +10,7 @@ itself, so a test can make it misbehave in exactly one way at a time.
                   [--zone dotstub.test] [--a 192.0.2.1 | --a hash:OCTET]
                   [--ttl 300] [--soa-ttl 300] [--soa-min 60]
                   [--big-size 3000] [--tls any|1.2|1.3] [--seconds 300]
+                  [--forward 127.0.0.1:PORT]
   testup.py ctl PORT COMMAND...    sends one control line, prints the reply
   testup.py addr A-SPEC NAME...    prints the A address serve gives NAME
 
@@ -28,9 +29,19 @@ byte for byte, so 0x20 case survives, and so is the ID):
   - names outside the zone: REFUSED. Unparsable questions: FORMERR.
 A query with an OPT record gets an OPT back (payload 1232).
 
+With --forward ADDR:PORT (a loopback address), testup synthesizes
+nothing: each query is sent as it came (ID, flags, OPT with DO and CD)
+over plain TCP, one connection per query, to that DNS server, and its
+answer is relayed (a SERVFAIL when it does not answer within 5 s). The
+answer modes below still apply (servfail answers SERVFAIL itself; delay
+waits before forwarding); reverse does not keep its order (answers go
+out as they come back), close-mid-answer cuts a synthesized answer, and
+keepalive is not added to forwarded answers. This is how a test puts a
+real resolver (an unbound serving a signed zone) behind testup's faults.
+
 Behaviours (SPEC), given with --mode at start (repeatable) or at run
 time on the control port. An answer mode replaces the previous one;
-keepalive and idle-close are independent settings:
+keepalive, idle-close and strip are independent settings:
   normal            answer every query at once (also reopens the listener)
   refuse            close the listening socket (new connections are
                     refused); open connections keep being answered
@@ -52,6 +63,11 @@ keepalive and idle-close are independent settings:
                     to the OPT of every answer
   idle-close=MS|off close (TLS close_notify) a connection that has had no
                     traffic and owes no answer for MS milliseconds
+  strip=TYPES|off   remove every record of these types (a comma-separated
+                    list of rrsig, dnskey, ds, nsec, nsec3, or numbers)
+                    from every section of every answer, forwarded or
+                    synthesized, and fix the counts: strip=rrsig is an
+                    upstream (a middlebox) that drops DNSSEC signatures
 close-after and close-mid-answer take an optional ":K" suffix
 (close-after=50:1): the fault fires K times, then the mode reverts to
 normal by itself; without it the fault fires on every connection.
@@ -78,6 +94,9 @@ Log (--log): one line per event, key=value fields after a word:
   conn conn=N t=SEC event=handshake-failed error=TEXT
   query conn=N t=SEC id=ID len=WIRELEN qname=NAME qtype=TYPE edns=0|1
         pad=0|1 ka=0|1 ecs=-|PREFIX/ADDRHEX inflight=K mode=MODE
+  forward conn=N t=SEC id=ID qname=NAME qtype=TYPE rcode=R stripped=K
+        (--forward: the relayed answer's rcode, K records removed by strip;
+        rcode=timeout when the server did not answer, SERVFAIL was sent)
   fault conn=N t=SEC what=close-after|close-mid-answer queries=K
   fault conn=N t=SEC what=freeze queries=K unanswered=K
   batch conn=N t=SEC order=reverse n=K
@@ -112,7 +131,9 @@ import sys
 import time
 
 TYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA",
-         41: "OPT", 255: "ANY"}
+         41: "OPT", 43: "DS", 46: "RRSIG", 47: "NSEC", 48: "DNSKEY", 50: "NSEC3", 255: "ANY"}
+STRIP_NAMES = {"rrsig": 46, "dnskey": 48, "ds": 43, "nsec": 47, "nsec3": 50}
+FORWARD_TIMEOUT = 5.0
 OPT_KEEPALIVE = 11
 OPT_PADDING = 12
 RCODE_FORMERR, RCODE_SERVFAIL, RCODE_NXDOMAIN, RCODE_REFUSED = 1, 2, 3, 5
@@ -180,6 +201,7 @@ class Query:
         self.qtype, self.qclass = struct.unpack(">HH", msg[off:off + 4])
         self.qend = off + 4
         self.question = msg[12:self.qend]
+        self.raw = msg
         self._parse_additional(msg, an + ns, ar)
 
     def _parse_additional(self, msg, skip, ar):
@@ -279,6 +301,103 @@ def frame(msg):
     return struct.pack(">H", len(msg)) + msg
 
 
+def read_name(msg, off):
+    """The name at off, decompressed (wire form), and the offset after it."""
+    out, end, jumps = b"", None, 0
+    while True:
+        if off >= len(msg):
+            raise ValueError("name runs past the end")
+        n = msg[off]
+        if n & 0xC0 == 0xC0:
+            if off + 1 >= len(msg) or jumps > 64:
+                raise ValueError("bad compression pointer")
+            if end is None:
+                end = off + 2
+            off = ((n & 0x3F) << 8) | msg[off + 1]
+            jumps += 1
+            continue
+        if n & 0xC0:
+            raise ValueError("bad label type")
+        out += msg[off:off + 1 + n]
+        off += 1 + n
+        if n == 0:
+            return out, end if end is not None else off
+
+
+# The layout of RDATA that may hold compressed names (RFC 1035 and the
+# types RFC 3597 section 4 lets old servers compress): (bytes before, names,
+# bytes after); other types are copied as they are.
+RDATA_NAMES = {2: (0, 1), 3: (0, 1), 4: (0, 1), 5: (0, 1), 7: (0, 1), 8: (0, 1), 9: (0, 1),
+               12: (0, 1), 39: (0, 1), 6: (0, 2), 14: (0, 2), 17: (0, 2), 15: (2, 1),
+               18: (2, 1), 21: (2, 1), 36: (2, 1), 33: (6, 1)}
+
+
+def strip_types(msg, types):
+    """msg without the records of these types, every name decompressed.
+
+    Returns (message, records removed). The question is kept as it is."""
+    (qid, flags, qd, an, ns, ar) = struct.unpack(">HHHHHH", msg[:12])
+    off = 12
+    for _ in range(qd):
+        _, off = read_name(msg, off)
+        off += 4
+    body, counts, removed = msg[12:off], [], 0
+    for count in (an, ns, ar):
+        kept = 0
+        for _ in range(count):
+            owner, off = read_name(msg, off)
+            rtype, rclass, ttl, rdlen = struct.unpack(">HHIH", msg[off:off + 10])
+            off += 10
+            rdata, end = msg[off:off + rdlen], off + rdlen
+            if rtype in RDATA_NAMES:
+                before, names = RDATA_NAMES[rtype]
+                o = off + before
+                rdata = msg[off:o]
+                for _ in range(names):
+                    name, o = read_name(msg, o)
+                    rdata += name
+                rdata += msg[o:end]
+            off = end
+            if rtype in types:
+                removed += 1
+                continue
+            body += owner + struct.pack(">HHIH", rtype, rclass, ttl, len(rdata)) + rdata
+            kept += 1
+        counts.append(kept)
+    return struct.pack(">HHHHHH", qid, flags, qd, *counts) + body, removed
+
+
+def parse_strip(val):
+    """strip=TYPES: a frozenset of type numbers (empty for off)."""
+    if val == "off":
+        return frozenset()
+    out = set()
+    for word in val.lower().split(","):
+        if word in STRIP_NAMES:
+            out.add(STRIP_NAMES[word])
+        elif word.isdigit() and 0 < int(word) < 65536 and int(word) != 41:
+            out.add(int(word))
+        else:
+            raise ValueError("strip takes rrsig, dnskey, ds, nsec, nsec3 or type numbers, "
+                             "comma-separated, or off")
+    return frozenset(out)
+
+
+async def forward_query(addr, raw):
+    """Sends raw over TCP to addr (host, port); returns the answer or None."""
+    w = None
+    try:
+        r, w = await asyncio.wait_for(asyncio.open_connection(*addr), FORWARD_TIMEOUT)
+        w.write(frame(raw))
+        (n,) = struct.unpack(">H", await asyncio.wait_for(r.readexactly(2), FORWARD_TIMEOUT))
+        return await asyncio.wait_for(r.readexactly(n), FORWARD_TIMEOUT)
+    except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError):
+        return None
+    finally:
+        if w is not None:
+            w.close()
+
+
 # --- settings ------------------------------------------------------------------
 
 class Settings:
@@ -288,14 +407,16 @@ class Settings:
         self.times = None      # faults left before reverting to normal (None: unlimited)
         self.keepalive = None  # 100 ms units
         self.idle_close_ms = None
+        self.strip = frozenset()  # record types removed from every answer
 
     def describe(self):
         m = self.mode if self.arg is None else "%s=%s" % (self.mode, self.arg)
         if self.times is not None:
             m += ":%d" % self.times
-        return "mode=%s keepalive=%s idle-close=%s" % (
+        strip = ",".join(TYPES.get(t, str(t)).lower() for t in sorted(self.strip)) or "off"
+        return "mode=%s keepalive=%s idle-close=%s strip=%s" % (
             m, "off" if self.keepalive is None else self.keepalive,
-            "off" if self.idle_close_ms is None else self.idle_close_ms)
+            "off" if self.idle_close_ms is None else self.idle_close_ms, strip)
 
     def apply(self, spec):
         """Applies one SPEC; raises ValueError with a reason."""
@@ -315,6 +436,9 @@ class Settings:
             return
         if name == "idle-close":
             self.idle_close_ms = None if val == "off" else int(val)
+            return
+        if name == "strip":
+            self.strip = parse_strip(val)
             return
         if name not in ANSWER_MODES:
             raise ValueError("unknown behaviour %r" % spec)
@@ -338,6 +462,13 @@ class Upstream:
     def __init__(self, args):
         self.args = args
         self.answers = Answers(args)
+        self.forward = None
+        if args.forward:
+            host, _, port = args.forward.rpartition(":")
+            host = host.strip("[]")
+            if not (host.startswith("127.") or host == "::1"):
+                raise ValueError("--forward must be a loopback address")
+            self.forward = (host, int(port))
         self.settings = Settings()
         for spec in args.mode:
             self.settings.apply(spec)
@@ -540,6 +671,7 @@ class Conn(asyncio.Protocol):
         self.batch = []         # reverse: (query) waiting for the batch timer
         self.batch_handle = None
         self.delayed = set()    # delay: timer handles of answers not yet sent
+        self.forwarding = 0     # --forward: answers awaited from the server
         self.out = []           # answers built during one data_received
         self.idle_handle = None
         self.closed = False
@@ -708,7 +840,38 @@ class Conn(asyncio.Protocol):
     def answer(self, q, rcode=None):
         if self.closed or self.dying or self.frozen:
             return
-        self.out.append(frame(self.up.answers.build(q, rcode, self.up.settings.keepalive)))
+        if rcode is None and self.up.forward:
+            self.forwarding += 1
+            self.up.loop.create_task(self.forward_answer(q))
+            return
+        msg = self.up.answers.build(q, rcode, self.up.settings.keepalive)
+        if self.up.settings.strip:
+            msg, _ = strip_types(msg, self.up.settings.strip)
+        self.out.append(frame(msg))
+
+    async def forward_answer(self, q):
+        up = self.up
+        msg = await forward_query(up.forward, q.raw)
+        self.forwarding -= 1
+        removed, rcode = 0, "timeout"
+        if msg is None or len(msg) < 12:
+            msg = up.answers.build(q, RCODE_SERVFAIL)
+        else:
+            rcode = str(msg[3] & 0x0F)
+            if up.settings.strip:
+                try:
+                    msg, removed = strip_types(msg, up.settings.strip)
+                except (ValueError, struct.error) as e:
+                    rcode = "unparsable:" + str(e).replace(" ", "_")
+                    msg = up.answers.build(q, RCODE_SERVFAIL)
+        up.log("forward", "conn=%d t=%s id=%d qname=%s qtype=%s rcode=%s stripped=%d" % (
+            self.num, up.now(), q.id, q.qname, TYPES.get(q.qtype, "TYPE%d" % q.qtype), rcode,
+            removed))
+        if self.closed or self.dying or self.frozen:
+            return
+        self.out.append(frame(msg))
+        self.flush()
+        self.arm_idle()
 
     def flush(self):
         """Writes the answers built so far, in one write."""
@@ -734,7 +897,7 @@ class Conn(asyncio.Protocol):
         self.idle_handle = None
         if self.closed or self.dying:
             return
-        if self.delayed or self.batch:
+        if self.delayed or self.batch or self.forwarding:
             self.arm_idle()
             return
         self.up.log("conn", "conn=%d t=%s event=idle-close after_ms=%d" % (
@@ -836,6 +999,8 @@ def main():
     sp.add_argument("--big-size", type=int, default=3000)
     sp.add_argument("--tls", choices=("any", "1.2", "1.3"), default="any")
     sp.add_argument("--seconds", type=float, default=300.0, help="exit after this long")
+    sp.add_argument("--forward", metavar="ADDR:PORT",
+                    help="relay every query to this loopback DNS server over TCP")
     sp.set_defaults(fn=cmd_serve)
 
     sp = sub.add_parser("ctl")
