@@ -17,10 +17,10 @@ include %reldir%/cli/local.mk
 sbin_PROGRAMS += dotstub
 dotstub_SOURCES = %reldir%/main.c %reldir%/server.c %reldir%/server.h %reldir%/internal.h \
 	%reldir%/reload.c %reldir%/routes.c %reldir%/shutdown.c %reldir%/privilege.c %reldir%/privilege.h \
-	%reldir%/state.c %reldir%/policywatch.c
-# No ldns: the daemon never calls it (only tests and fuzz targets do), and
-# where the linker does not drop unused libraries it brought in libssl and
-# libcrypto, about 2 MB of resident memory.
+	%reldir%/state.c %reldir%/policywatch.c %reldir%/trust.c %reldir%/trust.h
+# ldns only with the validator: trust.c parses the trust anchors with it
+# (libssl and libcrypto come along, about 2 MB resident; see
+# docs/design-decisions.md). ./configure --disable-dnssec links none of it.
 dotstub_CFLAGS = $(AM_CFLAGS) $(LIBUV_CFLAGS) $(GNUTLS_CFLAGS) $(CARES_CFLAGS)
 DST_RESOLVER_PARTS = %reldir%/admin/libdst_admin.a %reldir%/listen/libdst_listen.a \
 	%reldir%/listen/libdst_acl.a %reldir%/query/libdst_query.a \
@@ -32,3 +32,6 @@ DST_RESOLVER_PARTS = %reldir%/admin/libdst_admin.a %reldir%/listen/libdst_listen
 dotstub_LDADD = $(DST_RESOLVER_PARTS) \
 	tls/libdst_tls.a cache/libdst_cache.a config/libdst_config.a dns/libdst_dns.a \
 	$(LIBUV_LIBS) $(GNUTLS_LIBS) $(CARES_LIBS) $(YAML_LIBS)
+if DNSSEC
+dotstub_LDADD += $(LDNS_LIBS)
+endif

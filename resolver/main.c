@@ -27,7 +27,11 @@
 #include "resolver/cli/stubby.h"
 #include "resolver/privilege.h"
 #include "resolver/server.h"
+#include "resolver/trust.h"
 #include "tls/clock.h"
+#if DST_DNSSEC
+#include "resolver/validate/validate.h"
+#endif
 
 static void usage(FILE *out)
 {
@@ -91,6 +95,28 @@ static void print_warnings(const struct dst_config *cfg)
 				"pin)\n",
 				cfg->file ? cfg->file : "<built-in>", u->line, u->name);
 	}
+}
+
+/*
+ * For -t: the trust anchors parse (dotstub loads them the same way when it
+ * starts). A bad one is a configuration problem, printed as FILE:LINE.
+ */
+static int check_trust_anchors(const struct dst_config *cfg)
+{
+	struct dst_val_anchors *ta = NULL;
+	char err[1024];
+	int r = dst_trust_anchors_load(cfg, &ta, err, sizeof(err));
+
+	if (r == DST_ENOMEM)
+		return r;
+	if (r < 0) {
+		fprintf(stderr, "%s\n", err[0] ? err : dst_strerror(r));
+		return DST_ECONFIG;
+	}
+#if DST_DNSSEC
+	dst_val_anchors_free(ta);
+#endif
+	return 0;
 }
 
 /* -V's second line: the clock floor a system clock is checked against (tls/clock.h). */
@@ -157,6 +183,8 @@ int main(int argc, char **argv)
 	if (r == 0)
 		r = dst_server_config_state_dir(cfg, state_dir);
 	if (check_only) {
+		if (r == 0)
+			r = check_trust_anchors(cfg);
 		if (r == 0) {
 			print_warnings(cfg);
 			printf("ok\n");

@@ -22,6 +22,8 @@ TESTS += tests/unit/check_validate
 endif
 check_PROGRAMS += tests/unit/check_dnsclient
 TESTS += tests/unit/check_dnsclient
+check_PROGRAMS += tests/unit/check_trust
+TESTS += tests/unit/check_trust
 endif
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -39,6 +41,15 @@ tests_unit_check_config_SOURCES = tests/unit/check_config.c tests/unit/config_te
 	tests/unit/check_config_policy.c tests/unit/check_config_dnssec.c
 tests_unit_check_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_config_LDADD = config/libdst_config.a dns/libdst_dns.a $(CHECK_LIBS)
+
+# resolver/trust.c on its own: config/ and, with the validator, validate/ and ldns.
+tests_unit_check_trust_SOURCES = tests/unit/check_trust.c resolver/trust.c resolver/trust.h
+tests_unit_check_trust_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_trust_LDADD = $(DST_VALIDATE_PART) config/libdst_config.a dns/libdst_dns.a \
+	$(CHECK_LIBS)
+if DNSSEC
+tests_unit_check_trust_LDADD += $(LDNS_LIBS)
+endif
 
 tests_unit_check_cache_SOURCES = tests/unit/check_cache.c tests/unit/cache_test_util.h \
 	tests/unit/check_cache_core.c tests/unit/check_cache_policy.c \

@@ -146,6 +146,45 @@ query-timeout = soon
 $good_upstream"
 expect_problem two-problems.conf 3 "the second of two problems"
 
+# DNSSEC: dotstub -t parses the trust anchors, so a bad one is reported
+# like any other problem, at the line that holds it (or names the file).
+ds_2017=". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D"
+# The build decides the default: validate with the validator, off without.
+# shellcheck disable=SC2086 # the wrapper is a word list
+if timeout 10 $IT_WRAPPER "$DOTSTUB" -t -v -c "$IT_DIR/minimal.conf" 2>/dev/null |
+	grep -q '^dnssec = validate '; then
+	bad bad-anchor.conf 4 "a trust-anchor that is not a DS or DNSKEY record" "[server]
+trust-anchor = $ds_2017
+
+trust-anchor = example. IN A 192.0.2.1
+
+$good_upstream"
+	it_expect_match "... and says what it expected" 'trust-anchor: a DS or DNSKEY record expected' "$OUT"
+	bad missing-anchor-file.conf 2 "a missing trust-anchor-file" "[server]
+trust-anchor-file = $IT_DIR/no-such-root.ds
+
+$good_upstream"
+	it_expect_match "... and names the file and why" \
+		"trust-anchor-file $IT_DIR/no-such-root\\.ds: No such file or directory" "$OUT"
+	printf '%s\n' "; the root" "$ds_2017" >"$IT_DIR/root.ds"
+	printf '%s\n' "[server]" "trust-anchor-file = $IT_DIR/root.ds" "$good_upstream" \
+		>"$IT_DIR/anchor-file.conf"
+	check anchor-file.conf 0
+	# shellcheck disable=SC2086 # the wrapper is a word list
+	VOUT=$(timeout 10 $IT_WRAPPER "$DOTSTUB" -t -v -c "$IT_DIR/anchor-file.conf" 2>/dev/null)
+	it_expect_match "dotstub -t -v shows that validation is on" '^dnssec = validate +# default$' \
+		"$VOUT"
+	it_expect_match "... and the anchor file" \
+		"^trust-anchor-file = $IT_DIR/root\\.ds +# $IT_DIR/anchor-file\\.conf:2\$" "$VOUT"
+else
+	# Built with --disable-dnssec: validate is refused, naming the build option.
+	bad validate-without-validator.conf 2 "dnssec = validate without the validator" "[server]
+dnssec = validate
+
+$good_upstream"
+	it_expect_match "... and names the build option" '--disable-dnssec' "$OUT"
+fi
+
 check does-not-exist.conf 1
 it_expect_match "a missing file is named" 'does-not-exist\.conf' "$OUT"
 
