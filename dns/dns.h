@@ -219,6 +219,8 @@ ssize_t dst_dns_error_response(const uint8_t *query, const struct dst_dns_query 
 			       uint8_t *out, size_t cap);
 
 #define DST_DNS_EDNS_EDE 15 /* RFC 8914 Extended DNS Error option */
+#define DST_DNS_EDE_DNSSEC_BOGUS 6
+#define DST_DNS_EDE_RRSIGS_MISSING 10
 #define DST_DNS_EDE_NO_REACHABLE_AUTHORITY 22
 #define DST_DNS_EDE_NETWORK_ERROR 23
 

@@ -37,6 +37,8 @@ const char *dst_strerror(int err)
 		return "invalid configuration";
 	case DST_ENOTRUST:
 		return "no usable trust store";
+	case DST_ENODNSSEC:
+		return "answer without DNSSEC signatures (RRSIGs removed)";
 	default:
 		break;
 	}

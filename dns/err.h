@@ -32,6 +32,7 @@ enum {
 	DST_EEOF = -1007,         /* peer closed the connection */
 	DST_ECONFIG = -1008,      /* configuration is invalid */
 	DST_ENOTRUST = -1009,     /* no usable trust store to verify a certificate against */
+	DST_ENODNSSEC = -1010, /* answer without the RRSIGs asked for (an upstream strips them) */
 };
 
 /* Returns a static, human-readable name for any code (dotstub's or errno). */

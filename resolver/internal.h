@@ -43,6 +43,7 @@ struct dst_server {
 	struct dst_admin_src admin;      /* what admin/ reads: kept current here */
 	struct dst_policy *policy;       /* policy/: read by every loop; policywatch.c swaps it */
 	struct dst_zones *zones;         /* the [zone] table the policy consults */
+	struct dst_val_anchors *anchors; /* DNSSEC trust anchors (trust.c); NULL: not validating */
 	struct dst_policywatch *policywatch; /* the hosts files' watches, or NULL */
 	/* lifecycle */
 	uv_signal_t sigint, sigterm, sighup;
@@ -65,6 +66,8 @@ struct dst_server {
 	char *state_dir_default;         /* dotstub -S: for files without state-dir */
 };
 
+/* server.c: the floor of the clock (build or saved time), for the validator. */
+int64_t dst_server__clock_floor(void);
 /* server.c: one log line of what the limits did, if they did anything. */
 void dst_server__log_stats(const struct dst_server *srv);
 /* The cache cfg asks for (NULL with [cache] size = 0); DST_ENOMEM, logged, when it cannot be reserved. */

@@ -34,6 +34,7 @@
 #include "resolver/base/log.h"
 #include "resolver/base/notify.h"
 #include "resolver/internal.h"
+#include "resolver/trust.h"
 #include "resolver/listen/listen.h"
 #include "resolver/policy/policy.h"
 #include "resolver/query/query.h"
@@ -62,6 +63,8 @@ struct plan {
 	struct dst_metrics *metrics;
 	bool metrics_new;
 	struct dst_server_policy_plan policy;
+	struct dst_val_anchors *anchors; /* the trust anchors from now on */
+	bool anchors_new;
 	bool runtime; /* runtime zones or hotspot: the files the policy read stay as read */
 };
 
@@ -95,6 +98,8 @@ static void undo(struct plan *p)
 		dst_control_close(p->control);
 	if (p->metrics_new)
 		dst_metrics_close(p->metrics);
+	if (p->anchors_new)
+		dst_trust_anchors_free(p->anchors);
 	dst_server__policy_undo(&p->policy);
 }
 
@@ -126,6 +131,16 @@ static int plan_rest(struct dst_server *srv, struct plan *p)
 		if (r < 0)
 			return r;
 		p->metrics_new = true;
+	}
+	if (dst_trust_anchors_same(cfg, old)) {
+		p->anchors = srv->anchors;
+	} else {
+		char err[512];
+		if ((r = dst_trust_anchors_load(cfg, &p->anchors, err, sizeof(err))) < 0) {
+			dst_log(DST_LOG_ERR, "%s", err);
+			return r;
+		}
+		p->anchors_new = true;
 	}
 	return dst_server__policy_plan(srv, cfg, p->runtime ? 0 : DST_POLICY_LOAD_ALL, &p->policy);
 }
@@ -226,6 +241,13 @@ static void commit(struct dst_server *srv, struct plan *p, struct dst_retired *r
 	srv->metrics = p->metrics;
 	srv->cfg = p->cfg;
 	dst_queries_reconfigure(srv->queries, srv->cfg, srv->cache);
+	if (p->anchors != srv->anchors) {
+		/* Only memory can fail here; then answers go unvalidated rather than unanswered. */
+		if (dst_queries_set_anchors(srv->queries, p->anchors, dst_server__clock_floor) < 0)
+			dst_log(DST_LOG_ERR, "reload: out of memory: DNSSEC validation is off");
+		dst_trust_anchors_free(srv->anchors);
+		srv->anchors = p->anchors;
+	}
 	dst_server__policy_commit(srv, &p->policy);
 	dst_log_configure(p->cfg->log, p->cfg->log_level);
 	dst_server__state_timer(srv);

@@ -26,6 +26,8 @@
 #include "resolver/listen/listen.h"
 #include "resolver/query/query.h"
 #include "resolver/server.h"
+#include "resolver/trust.h"
+#include "tls/clock.h"
 #include "resolver/upstream/upstream.h"
 
 static void on_left_up(void *arg, struct dst_upstream *up)
@@ -176,6 +178,13 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 	r = dst_queries_new(loop, cfg, srv->cache, srv->upstreams, &ops, &srv->queries);
 	if (r < 0)
 		return r;
+	char err[512];
+	if ((r = dst_trust_anchors_load(cfg, &srv->anchors, err, sizeof(err))) < 0) {
+		dst_log(DST_LOG_ERR, "%s", err);
+		return r;
+	}
+	if ((r = dst_queries_set_anchors(srv->queries, srv->anchors, dst_server__clock_floor)) < 0)
+		return r;
 	dst_listen_attach(srv->listen, srv->queries, srv->cache);
 	if ((r = dst_server__policy_start(srv)) < 0)
 		return r;
@@ -195,6 +204,11 @@ int dst_server_new(uv_loop_t *loop, struct dst_config *cfg, struct dst_server **
 	return r;
 }
 
+int64_t dst_server__clock_floor(void)
+{
+	return dst_tls_clock_floor(NULL);
+}
+
 void dst_server_free(struct dst_server *srv)
 {
 	if (!srv)
@@ -202,6 +216,7 @@ void dst_server_free(struct dst_server *srv)
 	if (srv->cache)
 		dst_cache_free(srv->cache);
 	dst_queries_free(srv->queries);
+	dst_trust_anchors_free(srv->anchors);
 	dst_listen_free(srv->listen);
 	dst_upstreams_free(srv->upstreams);
 	dst_server__policy_free(srv);

@@ -158,7 +158,17 @@ int dst_trust_anchors_load(const struct dst_config *cfg, struct dst_val_anchors 
 	return 0;
 }
 
+void dst_trust_anchors_free(struct dst_val_anchors *ta)
+{
+	dst_val_anchors_free(ta);
+}
+
 #else /* !DST_DNSSEC */
+
+void dst_trust_anchors_free(struct dst_val_anchors *ta)
+{
+	(void)ta;
+}
 
 int dst_trust_anchors_load(const struct dst_config *cfg, struct dst_val_anchors **out, char *err,
 			   size_t errlen)

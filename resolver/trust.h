@@ -20,7 +20,7 @@ struct dst_val_anchors;
 
 /*
  * Loads the anchors cfg asks for into a new *out, which the caller frees
- * with dst_val_anchors_free. *out is NULL (and 0 returned) when cfg does
+ * with dst_trust_anchors_free. *out is NULL (and 0 returned) when cfg does
  * not validate (dnssec = off) or the build has no validator. Neither
  * trust-anchor nor trust-anchor-file: the root's KSK-2017 and KSK-2024 DS
  * records. Otherwise only the configured records (the built-in ones are
@@ -34,6 +34,9 @@ struct dst_val_anchors;
  */
 int dst_trust_anchors_load(const struct dst_config *cfg, struct dst_val_anchors **out, char *err,
 			   size_t errlen);
+
+/* Frees what dst_trust_anchors_load made (NULL is fine); builds without the validator too. */
+void dst_trust_anchors_free(struct dst_val_anchors *ta);
 
 /*
  * Whether a and b ask for the same anchors: the same dnssec setting, the

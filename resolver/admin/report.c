@@ -162,6 +162,9 @@ void dst_report_stats(const struct dst_admin_src *src, struct dst_buf *b)
 	dst_buf_printf(b, "any: %llu\n", ull(st->any));
 	dst_buf_printf(b, "local answers: %llu\n", ull(st->local));
 	dst_buf_printf(b, "blocked: %llu\n", ull(st->blocked));
+	dst_buf_printf(b, "dnssec secure: %llu\n", ull(st->dnssec_secure));
+	dst_buf_printf(b, "dnssec insecure: %llu\n", ull(st->dnssec_insecure));
+	dst_buf_printf(b, "dnssec bogus: %llu\n", ull(st->dnssec_bogus));
 	dst_buf_printf(b, "max-pending servfail: %llu\n", ull(st->pending_full));
 	dst_buf_printf(b, "tcp clients evicted: %llu\n", ull(st->tcp_evicted));
 	dst_buf_printf(b, "tcp clients not reading: %llu\n", ull(st->tcp_not_reading));
@@ -299,6 +302,13 @@ void dst_report_metrics(const struct dst_admin_src *src, struct dst_buf *b)
 	       "Answers from the hosts files and the default local zones.", st->local);
 	metric(b, "dotstub_blocked_total", "counter", "Names answered as blocked by the blocklist.",
 	       st->blocked);
+	metric(b, "dotstub_dnssec_secure_total", "counter",
+	       "Upstream answers validated as secure (DNSSEC).", st->dnssec_secure);
+	metric(b, "dotstub_dnssec_insecure_total", "counter",
+	       "Upstream answers validated as insecure: proven unsigned.", st->dnssec_insecure);
+	metric(b, "dotstub_dnssec_bogus_total", "counter",
+	       "Upstream answers that failed DNSSEC validation (SERVFAIL, EDE 6 or 10).",
+	       st->dnssec_bogus);
 	metric(b, "dotstub_max_pending_servfail_total", "counter",
 	       "Cache misses answered SERVFAIL at once because max-pending was reached.",
 	       st->pending_full);

@@ -25,6 +25,9 @@ struct dst_stats {
 	uint64_t udp_errors;      /* errors reported on a UDP socket while reading */
 	uint64_t local;           /* answered by the policy: hosts files, local zones */
 	uint64_t blocked;         /* answered as blocked by the blocklist */
+	uint64_t dnssec_secure;   /* answers validated secure (AD) */
+	uint64_t dnssec_insecure; /* answers validated, proven unsigned */
+	uint64_t dnssec_bogus;    /* answers that failed validation: SERVFAIL, EDE 6 or 10 */
 };
 
 /* Adds every counter of b to a. */

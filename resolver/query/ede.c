@@ -32,18 +32,20 @@ static void add_cause(const struct dst_upstream *up, int status, char *buf, size
 
 /*
  * 22 (No Reachable Authority) when every upstream tried answered SERVFAIL,
- * else 23 (Network Error). Attempts still out are "timed out"; with
+ * 10 (RRSIGs Missing) when every one removed the DNSSEC signatures asked
+ * for, else 23 (Network Error). Attempts still out are "timed out"; with
  * nothing tried, the upstreams still waiting for their first lookup say so.
  */
 void dst_query__ede(const struct dst_query *q, struct dst_dns_ede *ede, char *buf, size_t cap)
 {
 	const struct dst_upstreams *u = q->qs->upstreams;
 	size_t len = 0;
-	bool all_servfail = q->nfails > 0;
+	bool all_servfail = q->nfails > 0, all_stripped = q->nfails > 0;
 
 	for (unsigned i = 0; i < q->nfails; i++) {
 		add_cause(q->fails[i].up, q->fails[i].status, buf, cap, &len);
 		all_servfail &= q->fails[i].status == DST_ESERVFAIL;
+		all_stripped &= q->fails[i].status == DST_ENODNSSEC;
 	}
 	for (unsigned i = 0; i < 2; i++) {
 		const struct dst_attempt *a = &q->att[i];
@@ -58,8 +60,9 @@ void dst_query__ede(const struct dst_query *q, struct dst_dns_ede *ede, char *bu
 			add_cause(dst_upstreams_at(u, i), DST_ENOENT, buf, cap, &len);
 	if (len == 0 && q->last_status < 0)
 		len = (size_t)snprintf(buf, cap, "%s", dst_strerror(q->last_status));
-	ede->info_code =
-		all_servfail ? DST_DNS_EDE_NO_REACHABLE_AUTHORITY : DST_DNS_EDE_NETWORK_ERROR;
+	ede->info_code = all_stripped   ? DST_DNS_EDE_RRSIGS_MISSING
+			 : all_servfail ? DST_DNS_EDE_NO_REACHABLE_AUTHORITY
+					: DST_DNS_EDE_NETWORK_ERROR;
 	ede->text = buf;
 	ede->text_len = len < cap ? len : cap - 1;
 }

@@ -27,6 +27,7 @@ enum dst_qstate {
 	DST_Q_NEW,
 	DST_Q_WAIT_REPLY, /* an attempt is out upstream */
 	DST_Q_WAIT_JOIN,  /* riding on an identical query's attempt */
+	DST_Q_WAIT_KEYS,  /* an answer came; validating it waits for a key fetch (validate.c) */
 	DST_Q_DONE,
 };
 
@@ -39,6 +40,17 @@ enum dst_qevent {
 	DST_EV_KICK,    /* an upstream became usable (resolved): try again if idle */
 	DST_EV_ABORT,   /* shutdown: drop without an answer */
 };
+
+/* What DNSSEC asks of a query (validate.c); fixed when it starts. */
+enum dst_qdnssec_mode {
+	DST_QDNSSEC_PASS = 0, /* dnssec = off: DO, CD and AD as the client and upstream say */
+	DST_QDNSSEC_VALIDATE, /* DO and CD upstream; the answer validated */
+	DST_QDNSSEC_UNCHECKED, /* not validated (client CD, [zone] dnssec = off, private zone): AD cleared */
+	DST_QDNSSEC_FETCH, /* a key fetch for another query: DO and CD, raw */
+};
+
+struct dst_qval;
+struct dst_qdnssec;
 
 /*
  * One request to an upstream on behalf of a query. A query has at most
@@ -88,6 +100,9 @@ struct dst_query {
 		struct dst_upstream *up; /* stays valid while the query lives (upstream.h) */
 		int status;
 	} fails[DST_QUERY_MAX_FAILS]; /* the first failed attempts: the EDE text */
+	uint8_t dnssec;               /* enum dst_qdnssec_mode */
+	struct dst_qval *val;         /* the validation of its answer, in progress (validate.c) */
+	struct dst_query *parent;     /* a key fetch: the query waiting for its answer, or NULL */
 	const uint8_t *ev_wire;
 	size_t ev_len;
 	struct dst_dns_query dq;
@@ -110,6 +125,8 @@ struct dst_queries {
 	struct dst_query **inflight; /* leaders by key hash, for joining */
 	uint32_t inflight_mask;
 	struct dst_stats stats;
+	struct dst_qdnssec *dnssec; /* NULL: no validation (dnssec = off) */
+	uint64_t strip_mask; /* upstreams seen stripping RRSIGs: avoided for validated names */
 	uint16_t ttl_offs[DST_MAX_TTLS];
 	uint8_t scratch[DST_SCRATCH_LEN]; /* answers are built here */
 };
@@ -124,11 +141,13 @@ static inline uint64_t dst_queries__now(const struct dst_queries *qs)
 /*
  * Makes a query for a miss and starts it, or joins an identical one that
  * is already waiting upstream. With no client in to (a prefetch), the
- * answer only refreshes the cache.
+ * answer only refreshes the cache. parent (NULL: none) makes it a key
+ * fetch whose answer goes to parent (validate.c). Returns the query made,
+ * or NULL when none was (answered at once, joined as a prefetch, refused).
  */
-void dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
-		      const struct dst_dns_query *dq, const struct dst_cache_key *key,
-		      const struct dst_reply_to *to);
+struct dst_query *dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
+				   const struct dst_dns_query *dq, const struct dst_cache_key *key,
+				   const struct dst_reply_to *to, struct dst_query *parent);
 /* The one switch on a query's state (the unit test sends synthetic events through it). */
 void dst_query__step(struct dst_query *q, enum dst_qevent ev, int status);
 /* The one teardown: detach from everything, close the timers, free later. */
@@ -139,6 +158,35 @@ bool dst_query__attempt_live(const struct dst_query *q);
 void dst_query__answer_now(struct dst_queries *qs, const uint8_t *wire,
 			   const struct dst_dns_query *dq, unsigned rcode,
 			   const struct dst_reply_to *to);
+
+/*
+ * A good answer, prepared in qs->scratch (len bytes; info from
+ * dst_dns_prepare_answer, cacheable when it fully succeeded): cached, sent
+ * to q's client and every query that joined q. The caller finishes q.
+ */
+void dst_query__deliver(struct dst_query *q, size_t len, bool cacheable,
+			const struct dst_dns_answer_info *info);
+/* SERVFAIL with ede to q's client and everyone who joined it; then q is finished. */
+void dst_query__respond_ede(struct dst_query *q, const struct dst_dns_ede *ede);
+/* up's answer was of no use (status says why): the next upstream, or give up. */
+void dst_query__retry_elsewhere(struct dst_query *q, struct dst_upstream *up, int status);
+/* Withdraws an attempt's request, if still out. */
+void dst_query__cancel_attempt(struct dst_attempt *a);
+/* q's timer callback (attempt timeouts, the deadline, resuming a validation). */
+void dst_query__on_timer(uv_timer_t *t);
+
+/* validate.c */
+/* Validates the answer in wire (prepared): answers q, or waits for keys. False: not started. */
+bool dst_query__validate(struct dst_query *q, const uint8_t *wire, size_t len);
+/* An event for a query in DST_Q_WAIT_KEYS. */
+void dst_query__keys_event(struct dst_query *q, enum dst_qevent ev);
+/* Key fetch f ended, with its answer (prepared) or (wire NULL) without. */
+void dst_query__fetch_over(struct dst_query *f, const uint8_t *wire, size_t len);
+/* Ends q's validation (q finishing, or moving on): frees it, detaches its fetch. */
+void dst_query__val_end(struct dst_query *q);
+/* up strips RRSIGs: remembered, logged once. */
+void dst_query__note_stripping(struct dst_queries *qs, struct dst_upstream *up);
+void dst_queries__dnssec_free(struct dst_queries *qs);
 
 /* Sends a prepared answer (in qs->scratch) to q's client, made its own. */
 void dst_query__answer_one(struct dst_query *q, uint8_t *wire, size_t len);

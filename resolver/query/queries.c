@@ -83,13 +83,13 @@ static inline __attribute__((always_inline)) void handle(struct dst_queries *qs,
 			/* A popular name near expiry: refresh it with no client waiting. */
 			static const struct dst_reply_to nobody;
 			qs->stats.prefetches++;
-			dst_query__start(qs, wire, len, &dq, &key, &nobody);
+			dst_query__start(qs, wire, len, &dq, &key, &nobody, NULL);
 		}
 		return;
 	case DST_FAST_MISS:
 		break;
 	}
-	dst_query__start(qs, wire, len, &dq, &key, to);
+	dst_query__start(qs, wire, len, &dq, &key, to, NULL);
 }
 
 void dst_query_handle(struct dst_queries *qs, const uint8_t *wire, size_t len,
@@ -114,7 +114,7 @@ void dst_query_prefetch(struct dst_queries *qs, const uint8_t *wire, size_t len)
 		return;
 	dst_cache_key_make(&key, &dq);
 	qs->stats.prefetches++;
-	dst_query__start(qs, wire, len, &dq, &key, &nobody);
+	dst_query__start(qs, wire, len, &dq, &key, &nobody, NULL);
 }
 
 void dst_queries_hedge(struct dst_queries *qs, struct dst_upstream *up)
@@ -184,6 +184,8 @@ void dst_queries_remap(struct dst_queries *qs, const int *upmap, size_t nold)
 		q->dead_conn = remap_mask(q->dead_conn, upmap, nold);
 		q->refreshed = remap_mask(q->refreshed, upmap, nold);
 	}
+	/* Stripping was seen of the old set: the new one gets a fresh look. */
+	qs->strip_mask = 0;
 }
 
 void dst_queries_detach_udp(struct dst_queries *qs, const struct dst_udp_listener *l)
@@ -245,6 +247,7 @@ void dst_queries_free(struct dst_queries *qs)
 {
 	if (!qs)
 		return;
+	dst_queries__dnssec_free(qs);
 	free(qs->inflight);
 	free(qs);
 }

@@ -160,6 +160,10 @@ static void query_finish(struct dst_query *q)
 	if (q->state == DST_Q_DONE)
 		return;
 	qs->npending--;
+	dst_query__val_end(q);
+	/* A key fetch that ends without answering: its parent learns so. */
+	if (q->parent)
+		dst_query__fetch_over(q, NULL, 0);
 	unlink_join(q);
 	if (q->waiters)
 		fail_waiters(q);
@@ -196,6 +200,11 @@ static void on_attempt_timeout(uv_timer_t *t)
 	query_step(t->data, DST_EV_TIMEOUT, DST_ETIMEDOUT);
 }
 
+void dst_query__on_timer(uv_timer_t *t)
+{
+	on_attempt_timeout(t);
+}
+
 static void on_upstream_answer(void *arg, int status, const uint8_t *wire, size_t len)
 {
 	struct dst_attempt *a = arg;
@@ -223,6 +232,11 @@ static void cancel_attempt(struct dst_attempt *a)
 		return;
 	dst_upstream_cancel(a->up, a->treq, a->moved_on ? DST_ETIMEDOUT : DST_ECANCELED);
 	a->treq = NULL;
+}
+
+void dst_query__cancel_attempt(struct dst_attempt *a)
+{
+	cancel_attempt(a);
 }
 
 static bool attempt_live(const struct dst_query *q)
@@ -284,15 +298,27 @@ static bool start_attempt(struct dst_query *q)
 	if (now >= q->deadline_ms)
 		return false;
 	/* Only among the query's candidates (its zone's upstreams, or the default ones). */
+	uint64_t allowed = q->allowed;
+	/* Names to validate avoid upstreams that strip signatures, while others remain. */
+	if ((q->dnssec == DST_QDNSSEC_VALIDATE || q->dnssec == DST_QDNSSEC_FETCH) &&
+	    (allowed & ~qs->strip_mask & ~q->tried))
+		allowed &= ~qs->strip_mask;
 	struct dst_upstream *up =
-		dst_upstreams_pick_retry(qs->upstreams, q->tried, q->dead_conn, q->allowed);
+		dst_upstreams_pick_retry(qs->upstreams, q->tried, q->dead_conn, allowed);
 	if (!up)
 		return false;
 	uint64_t bit = UINT64_C(1) << dst_upstream_index(up);
 	bool again = (q->tried & bit) != 0;
 	struct dst_attempt *a = &q->att[q->cur ^ 1];
 	cancel_attempt(a);
-	ssize_t n = dst_dns_upstream_query_ex(q->req, &q->dq, 0, ecs_flags(q), buf, sizeof(buf));
+	struct dst_dns_query upq = q->dq;
+	if (q->dnssec != DST_QDNSSEC_PASS) {
+		/* Ours to check, or not to be checked: the upstream's validation stays out. */
+		upq.cd = true;
+		if (q->dnssec != DST_QDNSSEC_UNCHECKED)
+			upq.do_bit = true;
+	}
+	ssize_t n = dst_dns_upstream_query_ex(q->req, &upq, 0, ecs_flags(q), buf, sizeof(buf));
 	int r = n < 0 ? (int)n
 		      : dst_upstream_send(up, buf, (size_t)n, on_upstream_answer, a, &a->treq);
 	if (r < 0) {
@@ -329,6 +355,8 @@ void dst_query__answer_one(struct dst_query *q, uint8_t *wire, size_t len)
 	struct dst_queries *qs = q->qs;
 	struct dst_reply_to to;
 
+	if (q->parent)
+		dst_query__fetch_over(q, wire, len);
 	reply_to_of(q, &to);
 	if (!to.udp && !to.tcp)
 		return;
@@ -340,15 +368,17 @@ void dst_query__answer_one(struct dst_query *q, uint8_t *wire, size_t len)
 		send_to(qs, &to, wire, (size_t)n);
 }
 
-/* Returns true when the answer was sent to the client (and its waiters). */
-static bool take_answer(struct dst_query *q)
+enum take { TAKE_REJECTED, TAKE_ANSWERED, TAKE_VALIDATING };
+
+/* What became of an upstream's answer: sent (q is to finish), of no use, or being validated. */
+static enum take take_answer(struct dst_query *q)
 {
 	struct dst_queries *qs = q->qs;
 	struct dst_dns_answer_info info;
 	size_t len = q->ev_len;
 
 	if (len > DST_DNS_MAX_MSG)
-		return false;
+		return TAKE_REJECTED;
 	memcpy(qs->scratch, q->ev_wire, len);
 	int r = dst_dns_prepare_answer(qs->scratch, &len, 0, &q->dq, qs->ttl_offs, DST_MAX_TTLS,
 				       &info);
@@ -356,12 +386,12 @@ static bool take_answer(struct dst_query *q)
 		note_failure(q, q->up, r);
 		dst_log(DST_LOG_INFO, "upstream %s: unusable answer: %s",
 			dst_upstream_config(q->up)->name, dst_strerror(r));
-		return false;
+		return TAKE_REJECTED;
 	}
 	if (info.rcode > 15) {
 		/* Extended rcodes (BADVERS, BADCOOKIE) answer our EDNS, not the question. */
 		note_failure(q, q->up, DST_EFORMAT);
-		return false;
+		return TAKE_REJECTED;
 	}
 	if (info.rcode == DST_DNS_RCODE_SERVFAIL || info.rcode == DST_DNS_RCODE_REFUSED) {
 		/* Another upstream may do better; this one is alive, unless it mostly says this. */
@@ -369,21 +399,52 @@ static bool take_answer(struct dst_query *q)
 		q->nservfail++;
 		note_failure(q, q->up, DST_ESERVFAIL);
 		dst_upstreams_servfail(qs->upstreams, q->up);
-		return false;
+		return TAKE_REJECTED;
 	}
 	dst_upstreams_ok(qs->upstreams, q->up, q->ev_att->sent_ns);
-	if (r == 0)
-		dst_query__cache_answer(q, qs->scratch, len, &info);
+	switch (q->dnssec) {
+	case DST_QDNSSEC_VALIDATE:
+		if (dst_query__validate(q, qs->scratch, len))
+			return TAKE_VALIDATING;
+		note_failure(q, q->up, DST_ENOMEM);
+		return TAKE_REJECTED;
+	case DST_QDNSSEC_FETCH:
+		/* Keys come signed: none at all means this upstream removes them. */
+		if (dst_dns_count_rrsigs(qs->scratch, len) == 0) {
+			dst_query__note_stripping(qs, q->up);
+			note_failure(q, q->up, DST_ENODNSSEC);
+			return TAKE_REJECTED;
+		}
+		dst_dns_set_ad(qs->scratch, false);
+		break;
+	case DST_QDNSSEC_UNCHECKED:
+		/* With validation on, AD is only ever ours. */
+		dst_dns_set_ad(qs->scratch, false);
+		break;
+	case DST_QDNSSEC_PASS:
+		break;
+	}
+	dst_query__deliver(q, len, r == 0, &info);
+	return TAKE_ANSWERED;
+}
+
+void dst_query__deliver(struct dst_query *q, size_t len, bool cacheable,
+			const struct dst_dns_answer_info *info)
+{
+	struct dst_queries *qs = q->qs;
+
+	if (cacheable)
+		dst_query__cache_answer(q, qs->scratch, len, info);
 
 	if (!q->waiters) {
 		dst_query__answer_one(q, qs->scratch, len);
-		return true;
+		return;
 	}
 	/* finish_answer works in place: keep the prepared answer for each waiter. */
 	uint8_t *prepared = malloc(len);
 	if (!prepared) {
 		dst_query__answer_one(q, qs->scratch, len);
-		return true;
+		return;
 	}
 	memcpy(prepared, qs->scratch, len);
 	dst_query__answer_one(q, qs->scratch, len);
@@ -394,7 +455,6 @@ static bool take_answer(struct dst_query *q)
 		query_finish(w);
 	}
 	free(prepared);
-	return true;
 }
 
 /* SERVFAIL with the EDE, within what the client can take (its UDP payload size). */
@@ -411,24 +471,30 @@ static void respond_servfail(struct dst_query *q, const struct dst_dns_ede *ede)
 		send_to(qs, &to, qs->scratch, (size_t)n);
 }
 
+void dst_query__respond_ede(struct dst_query *q, const struct dst_dns_ede *ede)
+{
+	struct dst_query *w;
+
+	respond_servfail(q, ede);
+	while ((w = dst_query__pop_waiter(q))) {
+		respond_servfail(w, ede);
+		query_finish(w);
+	}
+	query_finish(q);
+}
+
 /* The SERVFAIL with its EDE, to q's client and everyone who joined it; then q is done. */
 static void respond_ede(struct dst_query *q)
 {
 	struct dst_dns_ede ede;
 	char text[400];
-	struct dst_query *w;
 
 	dst_query__ede(q, &ede, text, sizeof(text));
 	/* Per query, so debug only: the upstreams' changes of state are logged once each. */
 	if (dst_log_enabled(DST_LOG_DEBUG))
 		dst_log(DST_LOG_DEBUG, "no upstream answered (%.*s): SERVFAIL", (int)ede.text_len,
 			ede.text);
-	respond_servfail(q, &ede);
-	while ((w = dst_query__pop_waiter(q))) {
-		respond_servfail(w, &ede);
-		query_finish(w);
-	}
-	query_finish(q);
+	dst_query__respond_ede(q, &ede);
 }
 
 static void give_up(struct dst_query *q)
@@ -462,6 +528,13 @@ static void move_on(struct dst_query *q)
 	give_up(q);
 }
 
+void dst_query__retry_elsewhere(struct dst_query *q, struct dst_upstream *up, int status)
+{
+	note_failure(q, up, status);
+	q->state = DST_Q_WAIT_REPLY;
+	move_on(q);
+}
+
 /* An event while attempts are out (or while waiting for a first resolution). */
 static void on_reply_event(struct dst_query *q, enum dst_qevent ev, int status)
 {
@@ -469,9 +542,14 @@ static void on_reply_event(struct dst_query *q, enum dst_qevent ev, int status)
 
 	switch (ev) {
 	case DST_EV_ANSWER:
-		if (take_answer(q)) {
+		switch (take_answer(q)) {
+		case TAKE_ANSWERED:
 			query_finish(q);
 			return;
+		case TAKE_VALIDATING:
+			return;
+		case TAKE_REJECTED:
+			break;
 		}
 		break;
 	case DST_EV_FAILED:
@@ -532,6 +610,9 @@ static void query_step(struct dst_query *q, enum dst_qevent ev, int status)
 		return;
 	case DST_Q_WAIT_REPLY:
 		on_reply_event(q, ev, status);
+		return;
+	case DST_Q_WAIT_KEYS:
+		dst_query__keys_event(q, ev);
 		return;
 	case DST_Q_WAIT_JOIN:
 		/* The leader answers for us; only shutdown concerns us directly. */
@@ -607,9 +688,22 @@ static void answer_zone_action(struct dst_queries *qs, const uint8_t *wire,
  * is already waiting upstream. With no client in to (a prefetch), the
  * answer only refreshes the cache.
  */
-void dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
-		      const struct dst_dns_query *dq, const struct dst_cache_key *key,
-		      const struct dst_reply_to *to)
+/* What DNSSEC asks of a query to the zone rt routes it by. */
+static uint8_t dnssec_mode(const struct dst_queries *qs, const struct dst_dns_query *dq,
+			   const struct dst_route *rt, const struct dst_query *parent)
+{
+	if (!qs->dnssec)
+		return DST_QDNSSEC_PASS;
+	if (parent)
+		return DST_QDNSSEC_FETCH;
+	if (dq->cd || !dst_config_zone_validates(qs->cfg, rt->zone))
+		return DST_QDNSSEC_UNCHECKED;
+	return DST_QDNSSEC_VALIDATE;
+}
+
+struct dst_query *dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
+				   const struct dst_dns_query *dq, const struct dst_cache_key *key,
+				   const struct dst_reply_to *to, struct dst_query *parent)
 {
 	bool client = to->udp || to->tcp;
 	uint32_t h = key_hash(key);
@@ -620,25 +714,25 @@ void dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
 	if (rt.action != DST_CONFIG_ZONE_FORWARD) {
 		if (client)
 			answer_zone_action(qs, wire, dq, &rt, to);
-		return;
+		return NULL;
 	}
-	if (!client && find_leader(qs, key, h))
-		return;
+	if (!client && !parent && find_leader(qs, key, h))
+		return NULL;
 	if (qs->npending >= qs->cfg->max_pending) {
 		if (!client)
-			return;
+			return NULL;
 		dst_count_log(&qs->stats.pending_full,
 			      "max-pending (%u queries waiting upstream) reached: "
 			      "SERVFAIL at once",
 			      (unsigned)qs->cfg->max_pending);
 		dst_query__answer_now(qs, wire, dq, DST_DNS_RCODE_SERVFAIL, to);
-		return;
+		return NULL;
 	}
 	struct dst_query *q = malloc(sizeof(*q) + len);
 	if (!q) {
 		if (client)
 			dst_query__answer_now(qs, wire, dq, DST_DNS_RCODE_SERVFAIL, to);
-		return;
+		return NULL;
 	}
 	memset(q, 0, sizeof(*q));
 	q->key = *key;
@@ -670,6 +764,8 @@ void dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
 	q->deadline_ms = q->start_ms + qs->cfg->query_timeout_ms;
 	q->key_hash = h;
 	q->allowed = rt.allowed;
+	q->parent = parent;
+	q->dnssec = dnssec_mode(qs, dq, &rt, parent);
 	/* A forwarded subnet makes the answer this client's own: no joining. */
 	bool own = dst_query__ecs_passed(qs, dq);
 	struct dst_query *leader = own ? NULL : find_leader(qs, &q->key, q->key_hash);
@@ -678,7 +774,7 @@ void dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
 		q->leader = leader;
 		q->join_next = leader->waiters;
 		leader->waiters = q;
-		return;
+		return q;
 	}
 	if (!own) {
 		struct dst_query **bucket = &qs->inflight[q->key_hash & qs->inflight_mask];
@@ -688,6 +784,7 @@ void dst_query__start(struct dst_queries *qs, const uint8_t *wire, size_t len,
 	q->state = DST_Q_NEW;
 	dst_query__start_stale_timer(q);
 	query_step(q, DST_EV_START, 0);
+	return q;
 }
 
 void dst_query__step(struct dst_query *q, enum dst_qevent ev, int status)

@@ -80,6 +80,21 @@ void dst_queries_free(struct dst_queries *qs);
  * owner swaps it between messages (the engine runs on one loop).
  */
 void dst_queries_set_policy(struct dst_queries *qs, const struct dst_policy *policy);
+struct dst_val_anchors;
+/*
+ * DNSSEC validation from now on with these trust anchors (borrowed until
+ * the next call; NULL: none, dnssec = off). clock_floor (may be NULL)
+ * gives the time the clock cannot be before (build or saved time): below
+ * it, signature validity periods are not checked. The key store is kept
+ * while the anchors stay the same. Returns 0, DST_ENOMEM, or DST_EINVAL
+ * for anchors in a build without the validator.
+ */
+int dst_queries_set_anchors(struct dst_queries *qs, const struct dst_val_anchors *anchors,
+			    int64_t (*clock_floor)(void));
+/* Whether answers are being validated (anchors set). */
+bool dst_queries_validating(const struct dst_queries *qs);
+/* Zones in the key store (DNSKEY sets, insecure and bogus zones). */
+size_t dst_queries_key_zones(const struct dst_queries *qs);
 /* A reload: the configuration and cache from now on (queries in flight keep their deadline). */
 void dst_queries_reconfigure(struct dst_queries *qs, const struct dst_config *cfg,
 			     struct dst_cache *cache);

@@ -170,6 +170,8 @@ void dst_upstream_cause(const struct dst_upstream *up, int status, char *buf, si
 		snprintf(buf, cap, "timed out");
 	else if (status == DST_ESERVFAIL)
 		snprintf(buf, cap, "answered SERVFAIL");
+	else if (status == DST_ENODNSSEC)
+		snprintf(buf, cap, "removes DNSSEC signatures (RRSIG)");
 	else if (status == DST_ENOENT && up->boot_error[0])
 		snprintf(buf, cap, "not resolved (%s)", up->boot_error);
 	else if (status == DST_ENOENT)

@@ -26,6 +26,30 @@ static bool sub_or_equal(const ldns_rdf *sub, const ldns_rdf *parent)
 	return ldns_dname_compare(sub, parent) == 0 || ldns_dname_is_subdomain(sub, parent);
 }
 
+/*
+ * An NSEC whose RRSIG has fewer labels than its owner was signed as the
+ * wildcard *.<those labels> and sent expanded (unbound's auth-zone does so
+ * for the NSEC of a wildcard). Its signature proves only what the
+ * wildcard's NSEC says, so it is read with that owner again.
+ */
+static void unexpand_owner(ldns_rr *rr, uint8_t labels)
+{
+	ldns_rdf *owner = ldns_rr_owner(rr);
+	uint8_t count = ldns_dname_label_count(owner);
+
+	if (labels >= count)
+		return;
+	ldns_rdf *suffix = ldns_dname_clone_from(owner, (uint16_t)(count - labels));
+	ldns_rdf *star = ldns_dname_new_frm_str("*");
+	if (suffix && star && ldns_dname_cat(star, suffix) == LDNS_STATUS_OK) {
+		ldns_rr_set_owner(rr, star);
+		ldns_rdf_deep_free(owner);
+		star = NULL;
+	}
+	ldns_rdf_deep_free(star);
+	ldns_rdf_deep_free(suffix);
+}
+
 /* The records of one type in the authority section, and whether every
  * RRset among them validates: status in res. */
 static ldns_rr_list *proofs(const struct dst_val_env *env, const ldns_pkt *pkt, ldns_rr_type type,
@@ -55,6 +79,8 @@ static ldns_rr_list *proofs(const struct dst_val_env *env, const ldns_pkt *pkt, 
 			continue;
 		dst_val__rrset(env, auth, ldns_rr_owner(rr), type, &labels, &sub);
 		dst_val__merge(res, &sub);
+		if (type == LDNS_RR_TYPE_NSEC && sub.status == DST_VAL_SECURE)
+			unexpand_owner(rr, labels);
 	}
 	return out;
 }

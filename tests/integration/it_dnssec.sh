@@ -228,7 +228,15 @@ if start validating_conf "validating (trust-anchor-file)"; then
 	it_expect_eq "secure: the CNAME is in the answer" www.ed.test. "$(it_answer_data CNAME)"
 	secure "nx.secure.test A (NSEC NXDOMAIN)" nx.secure.test A NXDOMAIN
 	it_expect_match "secure: NSEC NXDOMAIN: the proof is given with DO" 'NSEC[[:space:]]' "$IT_OUT"
-	secure "nx.nsec3.test A (NSEC3 NXDOMAIN)" nx.nsec3.test A NXDOMAIN
+	# nsec3.test. is opt-out on every record: the NSEC3 covering the next
+	# closer name nx.nsec3.test. is an opt-out span, where an unsigned
+	# delegation could hide, so the NXDOMAIN is insecure (RFC 5155 9.2): no AD.
+	ask "NSEC3 NXDOMAIN in an opt-out span" nx.nsec3.test A +dnssec
+	it_expect_rcode "insecure: nx.nsec3.test A (NSEC3 NXDOMAIN, opt-out span)" NXDOMAIN
+	it_expect_eq "insecure: nx.nsec3.test A (NSEC3 NXDOMAIN, opt-out span): AD (RFC 5155 9.2)" \
+		clear "$(ad)"
+	it_expect_match "insecure: NSEC3 NXDOMAIN: the NSEC3 proof is given with DO" \
+		'NSEC3[[:space:]]' "$IT_OUT"
 	secure "www.secure.test TXT (NSEC NODATA)" www.secure.test TXT NOERROR
 	it_expect_eq "secure: NODATA: no answer records" 0 "$(it_answer_count)"
 	secure "www.nsec3.test TXT (NSEC3 NODATA)" www.nsec3.test TXT NOERROR
