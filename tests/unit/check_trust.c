@@ -52,31 +52,6 @@ static void remove_dir(void)
 	rmdir(dir);
 }
 
-/* Writes text to dir/name; returns the path (a static buffer, one at a time). */
-static const char *write_file(const char *name, const char *text)
-{
-	static char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	ck_assert_ptr_nonnull(f = fopen(path, "w"));
-	ck_assert_int_eq(fputs(text, f) >= 0, 1);
-	ck_assert_int_eq(fclose(f), 0);
-	return path;
-}
-
-/* A configuration text with a path in it (a static buffer, one at a time). */
-__attribute__((format(printf, 1, 2))) static const char *fmt_conf(const char *f, ...)
-{
-	static char buf[1024];
-	va_list ap;
-
-	va_start(ap, f);
-	vsnprintf(buf, sizeof buf, f, ap);
-	va_end(ap);
-	return buf;
-}
-
 static void no_errors(void *arg, const char *msg)
 {
 	(void)arg;
@@ -137,6 +112,31 @@ START_TEST(test_default_is_the_built_in_root_anchors)
 END_TEST
 
 #if DST_DNSSEC
+
+/* Writes text to dir/name; returns the path (a static buffer, one at a time). */
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
+/* A configuration text with a path in it (a static buffer, one at a time). */
+__attribute__((format(printf, 1, 2))) static const char *fmt_conf(const char *f, ...)
+{
+	static char buf[1024];
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(buf, sizeof buf, f, ap);
+	va_end(ap);
+	return buf;
+}
 
 START_TEST(test_configured_anchors_replace_the_built_in_ones)
 {
