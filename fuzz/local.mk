@@ -42,7 +42,8 @@ check_PROGRAMS += %reldir%/replay_validate
 %canon_reldir%_replay_validate_SOURCES = %reldir%/fuzz_validate.c %reldir%/validate_zone.h \
 	$(FUZZ_COMMON)
 %canon_reldir%_replay_validate_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
-%canon_reldir%_replay_validate_LDADD = resolver/validate/libdst_validate.a $(LDNS_LIBS)
+%canon_reldir%_replay_validate_LDADD = resolver/validate/libdst_validate.a $(LDNS_LIBS) \
+	$(GNUTLS_LIBS)
 endif
 EXTRA_DIST += %reldir%/make-validate-seeds.c
 # The plain DNS client's reply matching and UDP query form (libuv only for its I/O half).
@@ -125,7 +126,8 @@ fuzz: $(FUZZ_BINS)
 
 %reldir%/fuzz_validate: $(FUZZ_VALIDATE)
 	@$(MKDIR_P) %reldir%
-	$(AM_V_CCLD)srcs='$(FUZZ_VALIDATE)'; $(FUZZ_LINK) $(LDNS_CFLAGS) `$(FUZZ_C)` $(LDNS_LIBS)
+	$(AM_V_CCLD)srcs='$(FUZZ_VALIDATE)'; $(FUZZ_LINK) $(LDNS_CFLAGS) $(GNUTLS_CFLAGS) \
+		`$(FUZZ_C)` $(LDNS_LIBS) $(GNUTLS_LIBS)
 
 %reldir%/fuzz_dnsclient: $(FUZZ_DNSCLIENT)
 	@$(MKDIR_P) %reldir%

@@ -73,9 +73,9 @@ tests_unit_check_policy_LDADD = resolver/policy/libdst_policy.a dns/libdst_dns.a
 # The DNSSEC validator alone, with ldns; tests/dnssec/make-zones.sh builds
 # its signed zones at start (exit 77 without ldnsutils).
 tests_unit_check_validate_SOURCES = tests/unit/check_validate.c
-tests_unit_check_validate_CFLAGS = $(UNIT_CFLAGS) $(LDNS_CFLAGS)
+tests_unit_check_validate_CFLAGS = $(UNIT_CFLAGS) $(LDNS_CFLAGS) $(GNUTLS_CFLAGS)
 tests_unit_check_validate_LDADD = resolver/validate/libdst_validate.a dns/libdst_dns.a \
-	$(CHECK_LIBS) $(LDNS_LIBS)
+	$(CHECK_LIBS) $(LDNS_LIBS) $(GNUTLS_LIBS)
 EXTRA_DIST += tests/dnssec/make-zones.sh
 
 

@@ -8,6 +8,7 @@
 /* Before ldns: without it, ldns/common.h may define bool as signed char. */
 #include <stdbool.h>
 
+#include <gnutls/gnutls.h>
 #include <ldns/ldns.h>
 #include <stdarg.h>
 
@@ -48,8 +49,42 @@ const char *dst_val__name(const ldns_rdf *name, char *buf, size_t n);
 /* A time as "2026-11-29 00:53:20 UTC". */
 const char *dst_val__time(uint32_t t, int64_t now_s, char *buf, size_t n);
 
+/* DNSSEC algorithm numbers (RFC 8624) and DS digest types dotstub checks. */
+#define DST_VAL_ALG_RSASHA256 8
+#define DST_VAL_ALG_RSASHA512 10
+#define DST_VAL_ALG_ECDSAP256SHA256 13
+#define DST_VAL_ALG_ECDSAP384SHA384 14
+#define DST_VAL_ALG_ED25519 15
+#define DST_VAL_ALG_ED448 16
+#define DST_VAL_DIGEST_SHA256 2
+#define DST_VAL_DIGEST_SHA384 4
+/* Ed448 came with GnuTLS 3.6.12. */
+#if GNUTLS_VERSION_NUMBER >= 0x03060c
+#define DST_VAL_HAVE_ED448 1
+#else
+#define DST_VAL_HAVE_ED448 0
+#endif
+
 bool dst_val__alg_supported(uint8_t alg);
 bool dst_val__digest_supported(uint8_t digest);
+
+/*
+ * Checks sig (the RRSIG's signature field) over data (RRSIG RDATA without
+ * the signature, then the canonical RRset: RFC 4034 3.1.8.1) with key (the
+ * DNSKEY's public key field) of algorithm alg, through GnuTLS. Returns 0
+ * when it verifies; otherwise negative, with why (a static string) saying
+ * what failed.
+ */
+int dst_val__sig_verify(uint8_t alg, const uint8_t *key, size_t key_len, const uint8_t *sig,
+			size_t sig_len, const uint8_t *data, size_t data_len, const char **why);
+/* The bytes sig signs over rrset (all of one owner and type), appended to
+ * out: 0, or negative with why (static) when the RRSIG or a record cannot
+ * be put in canonical form. canon.c. */
+int dst_val__signed_data(const ldns_rr_list *rrset, const ldns_rr *sig, ldns_buffer *out,
+			 const char **why);
+/* The DS digest (SHA-256 or SHA-384) of data into out (48 bytes room);
+ * *out_len its length. 0, or DST_EINVAL for another digest type. */
+int dst_val__digest(uint8_t digest, const uint8_t *data, size_t n, uint8_t *out, size_t *out_len);
 
 /* The anchors' records for exactly this (canonical) name; NULL if none.
  * The list is shallow (free with ldns_rr_list_free). */

@@ -1,10 +1,10 @@
 /*
  * Signatures and key sets: an RRset checked against a DNSKEY set at a
  * given time, and a zone's DNSKEY set checked against its DS records (from
- * the parent's answer, or from a trust anchor). ldns computes digests,
- * canonical form and signatures (through libcrypto; see
- * docs/design-decisions.md for its memory cost); the checks of time, tags,
- * algorithms and the reasons given are ours.
+ * the parent's answer, or from a trust anchor). ldns parses the records
+ * and writes their canonical form (canon.c); signatures and digests are
+ * GnuTLS's (crypto.c), not libcrypto's (docs/design-decisions.md: memory);
+ * the checks of time, tags, algorithms and the reasons given are ours.
  */
 #include "config.h"
 #include <stdio.h>
@@ -109,13 +109,13 @@ const char *dst_val__time(uint32_t t, int64_t now_s, char *buf, size_t n)
 bool dst_val__alg_supported(uint8_t alg)
 {
 	switch (alg) {
-	case LDNS_RSASHA256:
-	case LDNS_RSASHA512:
-	case LDNS_ECDSAP256SHA256:
-	case LDNS_ECDSAP384SHA384:
-	case LDNS_ED25519:
-#if LDNS_BUILD_CONFIG_USE_ED448
-	case LDNS_ED448:
+	case DST_VAL_ALG_RSASHA256:
+	case DST_VAL_ALG_RSASHA512:
+	case DST_VAL_ALG_ECDSAP256SHA256:
+	case DST_VAL_ALG_ECDSAP384SHA384:
+	case DST_VAL_ALG_ED25519:
+#if DST_VAL_HAVE_ED448
+	case DST_VAL_ALG_ED448:
 #endif
 		return true;
 	default:
@@ -125,7 +125,7 @@ bool dst_val__alg_supported(uint8_t alg)
 
 bool dst_val__digest_supported(uint8_t digest)
 {
-	return digest == LDNS_SHA256 || digest == LDNS_SHA384;
+	return digest == DST_VAL_DIGEST_SHA256 || digest == DST_VAL_DIGEST_SHA384;
 }
 
 /* rrsig_of: the RRSIGs covering type instead of the records of type. */
@@ -195,6 +195,9 @@ enum dst_val_status dst_val__verify(const struct dst_val_env *env, const ldns_rr
 		uint16_t tag;
 		uint32_t inc, exp;
 		bool key_found = false;
+		ldns_buffer *data = NULL;
+		const char *data_why = "";
+		int data_rc = 0;
 
 		if (!tag_rdf || !inc_rdf || !exp_rdf || ldns_rr_rd_count(sig) != 9)
 			continue;
@@ -223,20 +226,31 @@ enum dst_val_status dst_val__verify(const struct dst_val_env *env, const ldns_rr
 		}
 		for (size_t k = 0; keys && k < ldns_rr_list_rr_count(keys); k++) {
 			ldns_rr *key = ldns_rr_list_rr(keys, k);
-			ldns_status st;
+			ldns_rdf *pk = ldns_rr_dnskey_key(key), *sv = ldns_rr_rdf(sig, 8);
+			const char *why = "";
 
 			/* A key that is not a zone key (RFC 4034 2.1.1) signs nothing. */
 			if (ldns_rr_get_type(key) != LDNS_RR_TYPE_DNSKEY ||
 			    !(key_flags(key) & LDNS_KEY_ZONE_KEY) ||
 			    rdf_u8(ldns_rr_dnskey_algorithm(key)) != alg ||
-			    ldns_calc_keytag(key) != tag)
+			    ldns_calc_keytag(key) != tag || !pk)
 				continue;
 			key_found = true;
-			/* ldns checks the period too: at inception it holds. */
-			st = ldns_verify_rrsig_time(rrset, sig, key,
-						    env->ignore_validity ? (time_t)inc
-									 : (time_t)now_s);
-			if (st == LDNS_STATUS_OK) {
+			/* The signed bytes once per RRSIG, when a key may check it. */
+			if (!data) {
+				data = ldns_buffer_new(512);
+				data_rc = data ? dst_val__signed_data(rrset, sig, data, &data_why)
+					       : DST_ENOMEM;
+			}
+			if (data_rc < 0)
+				why = data ? data_why : "out of memory";
+			else if (!sv)
+				why = "malformed RRSIG";
+			else if (dst_val__sig_verify(alg, ldns_rdf_data(pk), ldns_rdf_size(pk),
+						     ldns_rdf_data(sv), ldns_rdf_size(sv),
+						     ldns_buffer_begin(data),
+						     ldns_buffer_position(data), &why) == 0) {
+				ldns_buffer_free(data);
 				*labels = rdf_u8(ldns_rr_rrsig_labels(sig));
 				dst_val__set(res, DST_VAL_SECURE, "%s", "");
 				return DST_VAL_SECURE;
@@ -244,9 +258,10 @@ enum dst_val_status dst_val__verify(const struct dst_val_env *env, const ldns_rr
 			if (!have_reason)
 				dst_val__set(res, DST_VAL_BOGUS,
 					     "signature does not verify (key %u, %s): %s", tag,
-					     what, ldns_get_errorstr_by_id(st));
+					     what, why);
 			have_reason = true;
 		}
+		ldns_buffer_free(data);
 		if (!key_found && !have_reason) {
 			dst_val__set(res, DST_VAL_BOGUS,
 				     "no DNSKEY with tag %u for the RRSIG of %s", tag, what);
@@ -397,10 +412,22 @@ static bool key_matches(const ldns_rr *key, const ldns_rr *tr)
 	uint8_t digest = rdf_u8(ldns_rr_rdf(tr, 2));
 	if (ldns_calc_keytag(key) != tag || rdf_u8(ldns_rr_dnskey_algorithm(key)) != alg)
 		return false;
-	ldns_rr *ds = ldns_key_rr2ds(key, (ldns_hash)digest);
-	bool same = ds && ldns_rr_rd_count(ds) == 4 &&
-		    ldns_rdf_compare(ldns_rr_rdf(ds, 3), ldns_rr_rdf(tr, 3)) == 0;
-	ldns_rr_free(ds);
+	/* RFC 4034 5.1.4: the digest of the owner (canonical) and the RDATA. */
+	ldns_buffer *b = ldns_buffer_new(512);
+	uint8_t d[48];
+	size_t dlen = 0;
+	bool same = false;
+
+	if (!b)
+		return false;
+	ldns_rdf2buffer_wire_canonical(b, ldns_rr_owner(key));
+	for (size_t i = 0; i < ldns_rr_rd_count(key); i++)
+		ldns_rdf2buffer_wire(b, ldns_rr_rdf(key, i));
+	if (ldns_buffer_status_ok(b) &&
+	    dst_val__digest(digest, ldns_buffer_begin(b), ldns_buffer_position(b), d, &dlen) == 0)
+		same = ldns_rdf_size(ldns_rr_rdf(tr, 3)) == dlen &&
+		       memcmp(ldns_rdf_data(ldns_rr_rdf(tr, 3)), d, dlen) == 0;
+	ldns_buffer_free(b);
 	return same;
 }
 

@@ -821,6 +821,94 @@ START_TEST(test_time_before_inception_is_bogus)
 }
 END_TEST
 
+/* --- each algorithm, through GnuTLS ------------------------------------------------ */
+
+/* www.ZONE A validated from ZONE's own anchor (ZONE.ds); tamper: one
+ * byte of the A RRset's signature changed first. */
+static struct dst_val_result ask_island(const char *zone, bool tamper)
+{
+	char qname[128], file[128];
+	struct dst_val_anchors *ta;
+	ldns_pkt *p;
+	struct dst_val_result r;
+	bool tampered = false;
+
+	snprintf(qname, sizeof(qname), "www.%s", zone);
+	snprintf(file, sizeof(file), "%sds", zone);
+	ta = anchors_from(file);
+	p = server(qname, LDNS_RR_TYPE_A);
+	for (size_t i = 0; tamper && i < ldns_rr_list_rr_count(ldns_pkt_answer(p)); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(p), i);
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_RRSIG)
+			continue;
+		ldns_rdf *sig = ldns_rr_rdf(rr, 8);
+		ldns_rdf_data(sig)[ldns_rdf_size(sig) / 2] ^= 0x01;
+		tampered = true;
+	}
+	ck_assert(tampered == tamper);
+	r = validate_at(ta, p, qname, LDNS_RR_TYPE_A, now_s);
+	ldns_pkt_free(p);
+	dst_val_anchors_free(ta);
+	return r;
+}
+
+static void check_island(const char *zone)
+{
+	char what[128];
+	struct dst_val_result r;
+
+	ck_status(ask_island(zone, false), DST_VAL_SECURE, "");
+	store_clear();
+	r = ask_island(zone, true);
+	snprintf(what, sizeof(what), ", www.%s A): ", zone);
+	ck_assert_msg(r.status == DST_VAL_BOGUS, "%s", dst_val_status_name(r.status));
+	ck_assert_msg(strncmp(r.why, "signature does not verify (key ", 31) == 0, "why: %s", r.why);
+	ck_assert_msg(strstr(r.why, what) != NULL, "why: %s", r.why);
+}
+
+START_TEST(test_ecdsa_p384_zone_with_sha384_ds_is_secure)
+{
+	check_island("p384.example.");
+}
+END_TEST
+
+START_TEST(test_rsasha512_zone_is_secure)
+{
+	check_island("rsa512.example.");
+}
+END_TEST
+
+START_TEST(test_ed448_zone_is_secure)
+{
+	check_island("ed448.example.");
+}
+END_TEST
+
+START_TEST(test_changed_signature_bytes_are_bogus_for_each_algorithm)
+{
+	/* ECDSA P-256, RSASHA256, Ed25519: the hierarchy's zones. */
+	static const char *const names[] = {"www.secure.test.", "www.nsec3.test.", "www.ed.test."};
+
+	for (size_t n = 0; n < 3; n++) {
+		ldns_pkt *p = server(names[n], LDNS_RR_TYPE_A);
+		char what[128];
+		struct dst_val_result r;
+
+		for (size_t i = 0; i < ldns_rr_list_rr_count(ldns_pkt_answer(p)); i++) {
+			ldns_rr *rr = ldns_rr_list_rr(ldns_pkt_answer(p), i);
+			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_RRSIG)
+				ldns_rdf_data(ldns_rr_rdf(rr, 8))[3] ^= 0x80;
+		}
+		store_clear();
+		r = validate(p, names[n], LDNS_RR_TYPE_A);
+		snprintf(what, sizeof(what), ", %s A): ", names[n]);
+		ck_assert_msg(r.status == DST_VAL_BOGUS, "%s: %s", names[n],
+			      dst_val_status_name(r.status));
+		ck_assert_msg(strstr(r.why, what) != NULL, "why: %s", r.why);
+	}
+}
+END_TEST
+
 /* --- a clock plainly wrong (ignore_validity) ---------------------------------- */
 
 /* The server's answer to qname/qtype validated at now, validity ignored. */
@@ -1127,6 +1215,14 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_malformed_answer_is_bogus_not_an_error);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("algorithms");
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, test_ecdsa_p384_zone_with_sha384_ds_is_secure);
+	tcase_add_test(tc, test_rsasha512_zone_is_secure);
+	tcase_add_test(tc, test_ed448_zone_is_secure);
+	tcase_add_test(tc, test_changed_signature_bytes_are_bogus_for_each_algorithm);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("store");
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_store_put_then_get_finds_the_zone_by_name);
@@ -1144,6 +1240,44 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_ignored_validity_still_checks_the_rest);
 	suite_add_tcase(s, tc);
 	return s;
+}
+
+/*
+ * Zones for the algorithms the hierarchy does not use, each its own island
+ * with a trust anchor at its apex (ZONE.ds): p384.example. (ECDSA P-384,
+ * anchored by a SHA-384 DS), rsa512.example. (RSASHA512, 2048 bits) and
+ * ed448.example. (ED448). Signed like make-zones.sh's good zones.
+ */
+static const char *const alg_zones[] = {"p384.example.", "rsa512.example.", "ed448.example."};
+
+static int make_alg_zones(void)
+{
+	char cmd[2048];
+	int st;
+
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; cd '%s'; "
+		 "for spec in 'p384.example. ECDSAP384SHA384 -4 ' 'rsa512.example. RSASHA512 -2 "
+		 "-b2048'"
+		 " 'ed448.example. ED448 -2 '; do "
+		 "set -- $spec; "
+		 "k=$(ldns-keygen -r /dev/urandom -a $2 $4 -k $1); "
+		 "z=$(ldns-keygen -r /dev/urandom -a $2 $4 $1); "
+		 "printf '$TTL 3600\n%%s IN SOA ns.%%s h.%%s 1 7200 3600 1209600 300\n"
+		 "%%s IN NS ns.%%s\nns.%%s IN A 192.0.2.53\nwww.%%s IN A 192.0.2.20\n' "
+		 "$1 $1 $1 $1 $1 $1 $1 >$1zone; "
+		 "ldns-signzone -i %lld -e %lld -o $1 -f $1signed $1zone $k $z; "
+		 "ldns-key2ds -n $3 $k.key >$1ds; "
+		 "done >>make-zones.log 2>&1",
+		 dir, (long long)(now_s - DAY), (long long)(now_s + 30 * DAY));
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		snprintf(cmd, sizeof(cmd), "cat %s/make-zones.log >&2", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "check_validate: the algorithm zones failed\n");
+		return 1;
+	}
+	return 0;
 }
 
 /* Runs make-zones.sh into a fresh directory; 77 passes through. */
@@ -1193,8 +1327,19 @@ int main(void)
 	}
 	if (rc != 0)
 		return 1;
+	if (make_alg_zones() != 0) {
+		if (system(cmd) != 0)
+			fprintf(stderr, "check_validate: could not remove %s\n", dir);
+		return 1;
+	}
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		load_zone(files[i]);
+	for (size_t i = 0; i < sizeof(alg_zones) / sizeof(alg_zones[0]); i++) {
+		char f[64];
+
+		snprintf(f, sizeof(f), "%ssigned", alg_zones[i]);
+		load_zone(f);
+	}
 	test_anchor = anchors_from("anchor.ds");
 	sr = srunner_create(validate_suite());
 	srunner_run_all(sr, CK_NORMAL);
