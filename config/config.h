@@ -242,6 +242,16 @@ struct dst_config {
  * names have no chain of trust to check). Pure: no allocation, no I/O.
  */
 bool dst_config_zone_validates(const struct dst_config *cfg, uint32_t zone);
+/*
+ * Whether z routes its names (upstream = or an action) rather than only
+ * carrying settings: a settings-only zone routes as its closest enclosing
+ * routing zone, or by the default upstreams, and does not take a name
+ * from the default local zones.
+ */
+static inline bool dst_config_zone_routes(const struct dst_config_zone *z)
+{
+	return z->nupstreams > 0 || z->action != DST_CONFIG_ZONE_FORWARD;
+}
 
 /* Receives one formatted problem ("FILE:LINE: message", no newline). */
 typedef void (*dst_config_error_cb)(void *arg, const char *msg);

@@ -270,7 +270,7 @@ static bool same_zone(const struct dst_config *a, size_t i, const struct dst_con
 {
 	const struct dst_config_zone *x = &a->zones[i], *y = &b->zones[k];
 
-	if (x->action != y->action || x->nupstreams != y->nupstreams)
+	if (x->action != y->action || x->nupstreams != y->nupstreams || x->dnssec != y->dnssec)
 		return false;
 	for (size_t j = 0; j < x->nupstreams; j++)
 		if (!same_upstream(&a->upstreams[x->upstreams[j]], &b->upstreams[y->upstreams[j]]))

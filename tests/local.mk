@@ -101,7 +101,7 @@ tests_unit_check_query_CFLAGS = $(UNIT_CFLAGS) $(LIBUV_CFLAGS) $(LDNS_CFLAGS)
 tests_unit_check_query_LDADD = resolver/query/libdst_query.a $(DST_VALIDATE_PART) \
 	resolver/policy/libdst_policy.a resolver/base/libdst_base.a \
 	cache/libdst_cache.a config/libdst_config.a dns/libdst_dns.a \
-	$(CHECK_LIBS) $(LIBUV_LIBS) $(LDNS_LIBS)
+	$(CHECK_LIBS) $(LIBUV_LIBS) $(LDNS_LIBS) $(GNUTLS_LIBS)
 
 # The tls pool alone: conn.c, trust.c and the GnuTLS calls pool.c makes are
 # fakes in the test, so the archive gives only pool.o and GnuTLS is not linked.

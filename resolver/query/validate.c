@@ -158,8 +158,14 @@ static void env_of(struct dst_queries *qs, struct dst_val_env *env)
 			"dnssec: the clock is before %lld (build or saved time): signature "
 			"validity periods are not checked until it passes that point",
 			(long long)floor);
-	} else if (!env->ignore_validity) {
+	} else if (!env->ignore_validity && d->clock_warned) {
+		/* The clock is right again: what was proven without validity periods goes. */
 		d->clock_warned = false;
+		dst_val_store_clear(d->keys);
+		dst_log(DST_LOG_NOTICE,
+			"dnssec: the clock is past %lld: signature validity "
+			"periods are checked again",
+			(long long)floor);
 	}
 }
 

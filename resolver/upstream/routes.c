@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "dns/err.h"
 #include "resolver/upstream/internal.h"
@@ -20,6 +21,40 @@ struct dst_routes {
 	size_t n;
 	struct dst_route zone[]; /* by zone id = index into cfg->zones */
 };
+
+/* Whether wire name a is b or under it (both lower case, wire form). */
+static bool under(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	for (size_t off = 0; off < alen; off += 1u + a[off]) {
+		if (alen - off == blen && memcmp(a + off, b, blen) == 0)
+			return true;
+		if (a[off] == 0)
+			break;
+	}
+	return false;
+}
+
+/*
+ * A zone that only carries settings (dnssec = off, say) routes its names
+ * as the closest enclosing zone that routes does: a [zone] under a
+ * private zone must not send private names to the default upstreams.
+ * -1: none encloses it (the default upstreams).
+ */
+static long routing_parent(const struct dst_config *cfg, size_t i)
+{
+	const struct dst_config_zone *z = &cfg->zones[i];
+	long best = -1;
+
+	for (size_t k = 0; k < cfg->nzones; k++) {
+		const struct dst_config_zone *p = &cfg->zones[k];
+		if (k == i || !dst_config_zone_routes(p) || p->wire_len >= z->wire_len ||
+		    !under(z->wire, z->wire_len, p->wire, p->wire_len))
+			continue;
+		if (best < 0 || p->wire_len > cfg->zones[best].wire_len)
+			best = (long)k;
+	}
+	return best;
+}
 
 int dst_upstream__routes_new(const struct dst_config *cfg, struct dst_routes **out)
 {
@@ -37,12 +72,14 @@ int dst_upstream__routes_new(const struct dst_config *cfg, struct dst_routes **o
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct dst_config_zone *z = &cfg->zones[i];
 		struct dst_route *rt = &r->zone[i];
-		rt->zone = (uint32_t)i;
-		rt->action = z->action;
-		for (size_t k = 0; k < z->nupstreams; k++)
-			if (z->upstreams[k] < DST_UP_MAX)
-				rt->allowed |= UINT64_C(1) << z->upstreams[k];
-		if (z->nupstreams == 0)
+		long from = dst_config_zone_routes(z) ? (long)i : routing_parent(cfg, i);
+		const struct dst_config_zone *rz = from >= 0 ? &cfg->zones[from] : z;
+		rt->zone = (uint32_t)i; /* its own settings (dnssec), whoever's routes */
+		rt->action = rz->action;
+		for (size_t k = 0; k < rz->nupstreams; k++)
+			if (rz->upstreams[k] < DST_UP_MAX)
+				rt->allowed |= UINT64_C(1) << rz->upstreams[k];
+		if (rz->nupstreams == 0)
 			rt->allowed = r->defaults;
 		defs[i] = (struct dst_zone_def){
 			.wire = z->wire, .len = z->wire_len, .id = (uint32_t)i};

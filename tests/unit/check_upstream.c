@@ -727,6 +727,42 @@ START_TEST(test_routes_give_each_zone_its_upstreams_and_the_rest_the_defaults)
 }
 END_TEST
 
+/* A zone with settings only (dnssec = off) routes as its closest routing parent does. */
+START_TEST(test_a_settings_only_zone_routes_as_its_enclosing_zone)
+{
+	struct dst_config_upstream ups[3] = {
+		{.name = "pub"}, {.name = "office", .zoned = true}, {.name = "lab", .zoned = true}};
+	uint16_t office[] = {1}, lab[] = {2};
+	struct dst_config_zone zones[] = {
+		route_zone("a.b.corp.example", DST_CONFIG_ZONE_FORWARD, NULL, 0),
+		route_zone("corp.example", DST_CONFIG_ZONE_FORWARD, office, 1),
+		route_zone("b.corp.example", DST_CONFIG_ZONE_FORWARD, lab, 1),
+		route_zone("x.ads.example", DST_CONFIG_ZONE_FORWARD, NULL, 0),
+		route_zone("ads.example", DST_CONFIG_ZONE_NXDOMAIN, NULL, 0),
+		route_zone("alone.example", DST_CONFIG_ZONE_FORWARD, NULL, 0),
+	};
+	struct dst_config cfg = {.upstreams = ups, .nupstreams = 3, .zones = zones, .nzones = 6};
+	struct dst_upstreams u = {0};
+	struct dst_route r;
+
+	ck_assert_int_eq(dst_upstream__routes_new(&cfg, &u.routes), 0);
+	/* The closest routing zone (b.corp.example's lab), not corp.example, nor the defaults. */
+	r = route_of(&u, "www.a.b.corp.example");
+	ck_assert_uint_eq(r.allowed, 0x4);
+	ck_assert_uint_eq(r.zone, 0); /* its own id: its dnssec setting is read from it */
+	ck_assert_int_eq(r.action, DST_CONFIG_ZONE_FORWARD);
+	/* An action is inherited too. */
+	r = route_of(&u, "t.x.ads.example");
+	ck_assert_int_eq(r.action, DST_CONFIG_ZONE_NXDOMAIN);
+	ck_assert_uint_eq(r.zone, 3);
+	/* Under no routing zone: the default upstreams. */
+	r = route_of(&u, "www.alone.example");
+	ck_assert_uint_eq(r.allowed, 0x1);
+	ck_assert_uint_eq(r.zone, 5);
+	dst_upstream__routes_free(u.routes);
+}
+END_TEST
+
 static Suite *upstream_suite(void)
 {
 	Suite *s = suite_create("upstream");
@@ -772,6 +808,7 @@ static Suite *upstream_suite(void)
 	tcase_add_test(tc, test_round_robin_turns_within_the_candidates);
 	tcase_add_test(tc, test_probe_goes_only_to_a_candidate);
 	tcase_add_test(tc, test_routes_give_each_zone_its_upstreams_and_the_rest_the_defaults);
+	tcase_add_test(tc, test_a_settings_only_zone_routes_as_its_enclosing_zone);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reload_plan");
