@@ -245,8 +245,8 @@ bool dst_config_zone_validates(const struct dst_config *cfg, uint32_t zone);
 /*
  * Whether z routes its names (upstream = or an action) rather than only
  * carrying settings: a settings-only zone routes as its closest enclosing
- * routing zone, or by the default upstreams, and does not take a name
- * from the default local zones.
+ * routing zone, or by the default upstreams (and, like any [zone], takes
+ * its names from the default local zones).
  */
 static inline bool dst_config_zone_routes(const struct dst_config_zone *z)
 {

@@ -23,6 +23,10 @@
  * - the cache stores it (one fresh cache per input), hits until exactly
  *   the smallest clamped TTL has passed and misses from then on, and
  *   serves the bytes with every TTL aged by whole seconds;
+ * - dst_dns_strip_dnssec (a DO-clear client's form of a validated answer)
+ *   either refuses or gives a message that prepares again, holds no RRSIG
+ *   (unless asked for), no more records than before, and is stripped
+ *   already (a second pass copies it unchanged);
  * - dst_dns_finish_answer turns the served bytes into the client's answer
  *   (oracle.c), for the client's payload size and for TCP.
  */
@@ -361,6 +365,33 @@ static uint8_t *cache_round_trip(const uint8_t *w, size_t len, const uint16_t *o
 	return served;
 }
 
+/* The DO-clear form of a prepared answer (dns/dnssec.c). */
+static void check_stripped(const uint8_t *w, size_t len, const struct dst_dns_query *q)
+{
+	uint8_t *out = dst_fuzz_alloc(DST_DNS_MAX_MSG), *again = dst_fuzz_alloc(DST_DNS_MAX_MSG);
+	struct dst_dns_answer_info info;
+	ssize_t n = dst_dns_strip_dnssec(w, len, q->qtype, out, DST_DNS_MAX_MSG);
+
+	FUZZ_CHECK(n > 0 || n == DST_EFORMAT || n == DST_ENOSPC);
+	if (n > 0) {
+		size_t l = (size_t)n;
+		unsigned before =
+			(unsigned)dst_dns_ancount(w) + dst_dns_nscount(w) + dst_dns_arcount(w);
+		unsigned after = (unsigned)dst_dns_ancount(out) + dst_dns_nscount(out) +
+				 dst_dns_arcount(out);
+		FUZZ_CHECK(after <= before);
+		FUZZ_CHECK(memcmp(out, w, 4) == 0); /* ID and flags untouched */
+		if (q->qtype != 46)
+			FUZZ_CHECK(dst_dns_count_rrsigs(out, l) == 0);
+		FUZZ_CHECK(dst_dns_strip_dnssec(out, l, q->qtype, again, DST_DNS_MAX_MSG) == n);
+		FUZZ_CHECK(memcmp(out, again, l) == 0);
+		int rc = dst_dns_prepare_answer(again, &l, EXPECT_ID, q, NULL, 0, &info);
+		FUZZ_CHECK(rc == 0 || rc == DST_ENOSPC);
+	}
+	free(again);
+	free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t cq[DST_DNS_HEADER_LEN + DST_DNS_MAX_NAME + 4 + DST_DNS_OPT_LEN];
@@ -403,6 +434,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(dst_dns_edns_keepalive(w, len) == DST_ENOENT); /* no OPT left */
 	check_idempotent(rc, w, len, &q, offs, max, &info);
 	check_same_records(orig, size, w, len);
+	check_stripped(w, len, &q);
 
 	/* An extended rcode cannot be served from the wire (dns.h): the resolver fails over. */
 	if (info.rcode > 15)

@@ -66,13 +66,15 @@ void dst_fuzz_check_finish(const uint8_t *answer, size_t len, const uint8_t *cli
 	n = dst_dns_finish_answer(w, len, cap, client_query, q, limit);
 	FUZZ_CHECK(n == (ssize_t)want);
 
-	/* Header: client's ID, RD and CD; TC when cut; the answer's other bits. */
+	/* Header: client's ID, RD and CD; TC when cut; AD as below; the answer's other bits. */
 	FUZZ_CHECK(dst_dns_id(w) == q->id);
 	FUZZ_CHECK((w[2] & ~(B2_TC | B2_RD)) == (answer[2] & ~(B2_TC | B2_RD)));
 	FUZZ_CHECK(dst_dns_tc(w) == (whole ? dst_dns_tc(answer) : true));
 	FUZZ_CHECK(dst_dns_rd(w) == q->rd);
-	FUZZ_CHECK((w[3] & ~B3_CD) == (answer[3] & ~B3_CD));
+	FUZZ_CHECK((w[3] & ~(B3_CD | DST_DNS_FLAG_AD)) == (answer[3] & ~(B3_CD | DST_DNS_FLAG_AD)));
 	FUZZ_CHECK(dst_dns_cd(w) == q->cd);
+	/* AD only for a client that set DO or AD (RFC 6840 5.8), else as the answer had it. */
+	FUZZ_CHECK(dst_dns_ad(w) == (dst_dns_ad(answer) && (q->do_bit || q->ad)));
 	FUZZ_CHECK(dst_dns_qdcount(w) == 1);
 	FUZZ_CHECK(dst_dns_ancount(w) == (whole ? dst_dns_ancount(answer) : 0));
 	FUZZ_CHECK(dst_dns_nscount(w) == (whole ? dst_dns_nscount(answer) : 0));

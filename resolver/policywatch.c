@@ -91,15 +91,10 @@ static void on_warn(void *arg, const char *msg)
 	dst_log(DST_LOG_WARN, "%s", msg);
 }
 
-/*
- * The zone table of cfg's routing [zone]s (ids: their index; a zone that
- * only carries settings does not take a local zone's names away); NULL
- * *out when there are none.
- */
+/* The zone table of cfg's [zone]s (ids: their index); NULL *out when there are none. */
 static int zones_for(const struct dst_config *cfg, struct dst_zones **out)
 {
 	struct dst_zone_def *defs;
-	size_t n = 0;
 	int r;
 
 	*out = NULL;
@@ -108,14 +103,9 @@ static int zones_for(const struct dst_config *cfg, struct dst_zones **out)
 	if (!(defs = calloc(cfg->nzones, sizeof(*defs))))
 		return DST_ENOMEM;
 	for (size_t i = 0; i < cfg->nzones; i++)
-		if (dst_config_zone_routes(&cfg->zones[i]))
-			defs[n++] = (struct dst_zone_def){cfg->zones[i].wire,
-							  cfg->zones[i].wire_len, (uint32_t)i};
-	if (n == 0) {
-		free(defs);
-		return 0;
-	}
-	r = dst_zones_new(defs, n, out);
+		defs[i] = (struct dst_zone_def){cfg->zones[i].wire, cfg->zones[i].wire_len,
+						(uint32_t)i};
+	r = dst_zones_new(defs, cfg->nzones, out);
 	free(defs);
 	return r;
 }

@@ -105,7 +105,11 @@ it_expect_eq "stripping upstream: no RRSIG, even with DO" 0 "$(it_rrsig_count)"
 UB_LOG=$DU_LOG
 
 # The configs. The hierarchy's own root DS is the only trust anchor;
-# dnssec = validate is the default, so the main config does not say it.
+# dnssec = validate is the default, so the main config does not say it
+# (lib.sh writes dnssec = off for the other tests unless IT_DNSSEC is set;
+# set and empty: no line at all).
+# shellcheck disable=SC2034 # read by it_conf_server (lib.sh)
+IT_DNSSEC=
 anchor_line="trust-anchor-file = $zones/anchor.ds"
 validating_conf() {
 	IT_SERVER_EXTRA=$anchor_line it_conf_server

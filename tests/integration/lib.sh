@@ -379,11 +379,16 @@ it_upstream_queries() {
 # IT_STRATEGY picks the upstream strategy: ordered unless a test says
 # otherwise, because tests count which upstream got what, and "fastest"
 # (the default) sends 1 query in 50 elsewhere at random. IT_SERVER_EXTRA
-# (lines) is added to the section.
+# (lines) is added to the section. DNSSEC validation is off unless
+# IT_DNSSEC says otherwise (set and empty: no dnssec line, the default,
+# validate): the test upstreams answer made-up names with no chain
+# of trust from the root, which a validating dotstub rightly calls bogus;
+# it_dnssec.sh serves a signed hierarchy and validates.
 it_conf_server() {
 	echo "[server]"
 	echo "listen = 127.0.0.1:$DS_PORT"
 	if [ -n "${DS_PORT6:-}" ]; then echo "listen = [::1]:$DS_PORT"; fi
+	if [ -n "${IT_DNSSEC-off}" ]; then echo "dnssec = ${IT_DNSSEC-off}"; fi
 	echo "query-timeout = ${IT_QUERY_TIMEOUT:-$((3 * IT_SLOW))s}"
 	echo "tcp-idle-timeout = ${IT_TCP_IDLE_TIMEOUT:-10s}"
 	echo "strategy = ${IT_STRATEGY:-ordered}"
