@@ -119,6 +119,10 @@ void dst_report_upstreams(const struct dst_admin_src *src, struct dst_buf *b)
 		if (u->npins)
 			dst_buf_printf(b, " %zu pin%s", u->npins, u->npins == 1 ? "" : "s");
 		dst_buf_printf(b, "\n");
+		if (src->queries &&
+		    dst_queries_upstream_strips(src->queries, dst_upstream_index(up)))
+			dst_buf_printf(b, "  dnssec: removes RRSIG records from answers (names to "
+					  "validate go to other upstreams)\n");
 		dst_buf_printf(b, "  queries: %llu\n  answers: %llu\n", ull(ts.queries),
 			       ull(ts.answers));
 		dst_buf_printf(b, "  failures:");

@@ -579,20 +579,29 @@ static void convert(struct conv *c, struct dst_buf *out)
 				 "no timeout: Stubby's default, 5000 (milliseconds)");
 		dst_buf_printf(&c->srv, "query-timeout = 5s\n");
 	}
+#if DST_DNSSEC
 	if (c->dnssec_on) {
-		note(&c->srv, c, c->dnssec_line,
-		     "%s: GETDNS_EXTENSION_TRUE: Stubby validated DNSSEC and withheld answers "
-		     "that failed; dotstub cannot validate yet, so answers are passed on "
-		     "unchecked. Until it can, use upstreams that validate",
-		     c->dnssec_key);
-		dst_buf_printf(&c->srv, "# dnssec = on  (not available yet: dotstub has no DNSSEC "
-					"validation, and no dnssec key)\n");
+		dst_stubby__info(&c->srv, c, c->dnssec_line,
+				 "%s: GETDNS_EXTENSION_TRUE: dotstub validates DNSSEC itself (the "
+				 "default), from the root's built-in trust anchors",
+				 c->dnssec_key);
+		dst_buf_printf(&c->srv, "dnssec = validate\n");
 	} else {
 		dst_buf_printf(
 			&c->srv,
-			"# dnssec = off  (Stubby did not validate; dotstub does not validate "
-			"yet either:\n#  when it can, a dnssec key will turn validation on)\n");
+			"# dnssec = validate  (the default: Stubby did not validate, dotstub "
+			"does;\n#  dnssec = off passes answers on unchecked, as Stubby did)\n");
 	}
+#else
+	if (c->dnssec_on)
+		note(&c->srv, c, c->dnssec_line,
+		     "%s: GETDNS_EXTENSION_TRUE: Stubby validated DNSSEC; this dotstub was built "
+		     "without validation (./configure --disable-dnssec), so answers are passed on "
+		     "unchecked. Use upstreams that validate, or a dotstub built with it",
+		     c->dnssec_key);
+	dst_buf_printf(&c->srv, "# dnssec = off  (this dotstub was built without DNSSEC "
+				"validation: --disable-dnssec)\n");
+#endif
 
 	if (!c->upstreams ||
 	    c->upstreams->data.sequence.items.top == c->upstreams->data.sequence.items.start)

@@ -205,6 +205,11 @@ void dst_query_list_orphan(struct dst_query_list *l)
 	l->n = 0;
 }
 
+bool dst_queries_upstream_strips(const struct dst_queries *qs, unsigned index)
+{
+	return index < 64 && (qs->strip_mask & (UINT64_C(1) << index));
+}
+
 const struct dst_stats *dst_queries_stats(const struct dst_queries *qs)
 {
 	return &qs->stats;

@@ -93,6 +93,8 @@ int dst_queries_set_anchors(struct dst_queries *qs, const struct dst_val_anchors
 			    int64_t (*clock_floor)(void));
 /* Whether answers are being validated (anchors set). */
 bool dst_queries_validating(const struct dst_queries *qs);
+/* Whether the upstream at index was seen removing RRSIGs (avoided for validated names). */
+bool dst_queries_upstream_strips(const struct dst_queries *qs, unsigned index);
 /* Zones in the key store (DNSKEY sets, insecure and bogus zones). */
 size_t dst_queries_key_zones(const struct dst_queries *qs);
 /* A reload: the configuration and cache from now on (queries in flight keep their deadline). */

@@ -63,6 +63,7 @@ struct dst_qval {
 	struct dst_upstream *up; /* who gave it */
 	struct dst_query *fetch; /* the key fetch waited for, or NULL */
 	bool fetch_over;         /* it ended: resume at the next timer run */
+	bool fetch_starting;     /* inside dst_query__start: it may end before that returns */
 	bool fetch_stripped;     /* it failed because upstreams strip RRSIGs */
 	unsigned rounds;
 	unsigned depth;
@@ -279,12 +280,16 @@ static int start_fetch(struct dst_query *q, const uint8_t *name, size_t len, uin
 		return 0;
 	}
 	dst_cache_key_make(&key, &dq);
+	struct dst_qval *v = q->val;
+	v->fetch_over = false;
+	v->fetch_stripped = false;
+	v->fetch_starting = true;
 	struct dst_query *f = dst_query__start(qs, msg, mlen, &dq, &key, &nobody, q);
+	v->fetch_starting = false;
 	if (!f)
 		return DST_ENOMEM; /* max-pending, or a zone action: no keys this way */
-	q->val->fetch = f;
-	q->val->fetch_over = false;
-	q->val->fetch_stripped = false;
+	/* A fetch that failed at once (no upstream to try) has ended already. */
+	v->fetch = v->fetch_over ? NULL : f;
 	*w = WALK_WAIT;
 	return 0;
 }
@@ -361,11 +366,16 @@ static int walk(struct dst_query *q, struct dst_val_result *res, enum walk *w)
 		if (zr.need_len == zlen && memcmp(zr.need, zn, zlen) == 0) {
 			struct got *g = find_got(v, zn, zlen, zr.need_type);
 			if (g) {
-				/* Fetched, and still not enough: it failed, or it did not answer. */
+				/* Fetched, and still not enough: no upstream answered, or not usefully. */
+				bool ds_ = zr.need_type == DST_VAL_TYPE_DS;
 				set_bogus(res,
-					  zr.need_type == DST_VAL_TYPE_DS
-						  ? "no usable DS answer for %.180s"
-						  : "no usable DNSKEY answer for %.180s",
+					  !g->wire ? (ds_ ? "no upstream answered the DS query for "
+							    "%.180s"
+							  : "no upstream answered the DNSKEY query "
+							    "for "
+							    "%.180s")
+					  : ds_    ? "no usable DS answer for %.180s"
+						   : "no usable DNSKEY answer for %.180s",
 					  zn, zlen);
 				*w = WALK_DONE;
 				return 0;
@@ -525,8 +535,10 @@ static void advance(struct dst_query *q)
 	if (w == WALK_WAIT) {
 		q->state = DST_Q_WAIT_KEYS;
 		uint64_t now = dst_queries__now(q->qs);
-		uv_timer_start(&q->timer, dst_query__on_timer,
-			       q->deadline_ms > now ? q->deadline_ms - now : 0, 0);
+		uint64_t t = q->val->fetch_over     ? 0
+			     : q->deadline_ms > now ? q->deadline_ms - now
+						    : 0;
+		uv_timer_start(&q->timer, dst_query__on_timer, t, 0);
 		return;
 	}
 	conclude(q, &res);
@@ -577,7 +589,7 @@ void dst_query__fetch_over(struct dst_query *f, const uint8_t *wire, size_t len)
 	struct dst_qval *v = p ? p->val : NULL;
 
 	f->parent = NULL;
-	if (!v || v->fetch != f)
+	if (!v || (v->fetch != f && !v->fetch_starting))
 		return;
 	v->fetch = NULL;
 	v->fetch_over = true;

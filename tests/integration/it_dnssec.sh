@@ -22,6 +22,8 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=testup.sh
 . "$(dirname "$0")/testup.sh"
+# shellcheck source=ops.sh
+. "$(dirname "$0")/ops.sh"
 it_need unbound kdig certtool ldns-keygen ldns-signzone ldns-key2ds
 # A build without the validator (./configure --disable-dnssec) has nothing to test here.
 if grep -q '^#define DST_DNSSEC 0' "${abs_top_builddir:-.}/config.h" 2>/dev/null; then
@@ -98,6 +100,12 @@ it_start_testup S dnssec --forward "127.0.0.1:$DU_PLAIN_PORT" --mode strip=rrsig
 it_dig @127.0.0.1 -p "$S_PORT" +tls +tls-ca="$DU_CA" +tls-hostname="$DU_NAME" +dnssec www.secure.test A
 it_expect_a "stripping upstream: www.secure.test A" 192.0.2.1
 it_expect_eq "stripping upstream: no RRSIG, even with DO" 0 "$(it_rrsig_count)"
+# An upstream that drops the denial proofs (NSEC and NSEC3) but keeps the signatures.
+it_start_testup N dnssec --forward "127.0.0.1:$DU_PLAIN_PORT" --mode strip=nsec,nsec3
+# shellcheck disable=SC2153 # N_PORT is set by it_start_testup
+it_dig @127.0.0.1 -p "$N_PORT" +tls +tls-ca="$DU_CA" +tls-hostname="$DU_NAME" +dnssec nx.secure.test A
+it_expect_rcode "denial-stripping upstream: nx.secure.test A" NXDOMAIN
+it_expect_no_match "denial-stripping upstream: no NSEC record" 'IN[[:space:]]+NSEC[[:space:]]' "$IT_OUT"
 
 # --- dotstub ------------------------------------------------------------------
 
@@ -136,9 +144,18 @@ strip_only_conf() {
 		"$S_PORT" "$DU_NAME" "$DU_CA"
 }
 strip_then_good_conf() {
-	strip_only_conf
+	IT_SERVER_EXTRA="$anchor_line
+control = $DS_CTL" it_conf_server
+	printf '[upstream stripper]\naddress = 127.0.0.1:%s\ntls-name = %s\nca-file = %s\n\n' \
+		"$S_PORT" "$DU_NAME" "$DU_CA"
 	it_conf_dnssec_upstream unbound
 }
+no_denial_conf() {
+	IT_SERVER_EXTRA=$anchor_line it_conf_server
+	printf '[upstream nodenial]\naddress = 127.0.0.1:%s\ntls-name = %s\nca-file = %s\n\n' \
+		"$N_PORT" "$DU_NAME" "$DU_CA"
+}
+DS_CTL=$IT_DIR/control
 
 # start CONF_FN WHAT: starts dotstub with that config; a config dotstub
 # refuses (-t) is one failure naming the case group, and status 1 (the
@@ -326,12 +343,32 @@ if start strip_only_conf "the RRSIG-stripping upstream alone"; then
 	it_expect_match "stripping upstream alone: EDE 6 or 10" "^(6|10) \\(" "$(it_ede)"
 	it_expect_match "stripping upstream alone (depends on the stripping detection): EDE 10 (RRSIGs Missing)" \
 		"^10 \\(" "$(it_ede)"
+	it_expect_match "stripping upstream alone: the EDE text names the upstream and what it does" \
+		"$DU_NAME: removes DNSSEC signatures \\(RRSIG\\)" "$(it_ede)"
+	it_expect_match "stripping upstream alone: the log names it" \
+		'upstream stripper removes DNSSEC signatures' "$(cat "$DS_LOG")"
 	it_stop_dotstub TERM
 fi
 if start strip_then_good_conf "a stripping upstream, then a good one"; then
 	ask "strip then good" www.secure.test A +dnssec
 	it_expect_a "stripping upstream first, good one second: www.secure.test A" 192.0.2.1
 	it_expect_eq "stripping upstream first, good one second: AD" set "$(ad)"
+	it_ctl upstreams
+	it_expect_match "dotstub-control upstreams: the stripping upstream is marked" \
+		'dnssec: removes RRSIG records' "$(printf '%s\n' "$CTL_OUT" | sed -n '/^upstream stripper$/,/^$/p')"
+	it_expect_no_match "dotstub-control upstreams: the good one is not" \
+		'dnssec: removes' "$(printf '%s\n' "$CTL_OUT" | sed -n '/^upstream unbound$/,/^$/p')"
+	ask "strip then good, another name" www.ed.test A +dnssec
+	it_expect_eq "stripping upstream avoided afterwards: www.ed.test A has AD" set "$(ad)"
+	it_ctl stats
+	it_expect_match "stats: secure answers counted" '^dnssec secure: [1-9]' "$CTL_OUT"
+	it_stop_dotstub TERM
+fi
+if start no_denial_conf "an upstream that drops NSEC and NSEC3"; then
+	ask "no denial" nx.secure.test A +dnssec
+	it_expect_rcode "no denial proof: nx.secure.test A (NXDOMAIN without NSEC)" SERVFAIL
+	it_expect_match "no denial proof: EDE 6 says the proof is missing" \
+		"^6 \\([A-Za-z ]+\\): 'missing NSEC" "$(it_ede)"
 	it_stop_dotstub TERM
 fi
 

@@ -8,6 +8,8 @@
  * Inputs are small YAML strings named "test.yml"; the output is searched
  * for whole lines.
  */
+#include "config.h"
+
 #include <check.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -204,27 +206,49 @@ START_TEST(test_padding_128_is_what_dotstub_does_other_sizes_are_notes)
 }
 END_TEST
 
-START_TEST(test_dnssec_off_is_a_comment_never_a_key)
+#if DST_DNSSEC
+/* Stubby did not validate: dotstub's default (validate) stays, said in a comment. */
+START_TEST(test_dnssec_off_leaves_the_default_validation_as_a_comment)
 {
 	const char *out = convert_ok(UPSTREAM);
-	ck_comment(out, "# dnssec = off", "Stubby did not validate");
+	ck_comment(out, "# dnssec = validate", "Stubby did not validate");
 	ck_assert_ptr_null(strstr(out, "\ndnssec"));
+	ck_assert_uint_eq(out_notes, 0);
 }
 END_TEST
 
-START_TEST(test_dnssec_on_says_dotstub_cannot_validate_yet)
+/* Stubby validated: dotstub validates itself, and says so; nothing is lost. */
+START_TEST(test_dnssec_on_becomes_dnssec_validate)
 {
 	const char *ins[] = {"dnssec: GETDNS_EXTENSION_TRUE\n" UPSTREAM,
 			     "dnssec_return_status: GETDNS_EXTENSION_TRUE\n" UPSTREAM};
 	for (size_t i = 0; i < 2; i++) {
 		const char *out = convert_ok(ins[i]);
-		ck_comment(out, "# test.yml:1: dnssec", "cannot validate yet");
-		ck_comment(out, "# dnssec = on", "not available yet");
-		ck_assert_ptr_null(strstr(out, "\ndnssec"));
-		ck_assert_ptr_null(strstr(out, "# dnssec = off"));
+		ck_comment(out, "# test.yml:1: dnssec", "dotstub validates DNSSEC itself");
+		ck_line(out, "dnssec = validate");
+		ck_assert_uint_eq(out_notes, 0);
 	}
 }
 END_TEST
+#else
+START_TEST(test_dnssec_off_leaves_the_default_validation_as_a_comment)
+{
+	const char *out = convert_ok(UPSTREAM);
+	ck_comment(out, "# dnssec = off", "built without DNSSEC validation");
+	ck_assert_ptr_null(strstr(out, "\ndnssec"));
+}
+END_TEST
+
+/* Without the validator, Stubby's validation cannot be carried over: a counted note. */
+START_TEST(test_dnssec_on_becomes_dnssec_validate)
+{
+	const char *out = convert_ok("dnssec: GETDNS_EXTENSION_TRUE\n" UPSTREAM);
+	ck_comment(out, "# test.yml:1: dnssec", "built without validation");
+	ck_assert_ptr_null(strstr(out, "\ndnssec"));
+	ck_assert_uint_eq(out_notes, 1);
+}
+END_TEST
+#endif
 
 START_TEST(test_transport_and_authentication)
 {
@@ -455,8 +479,8 @@ static Suite *stubby_suite(void)
 	tcase_add_test(tc, test_listen_beyond_loopback_notes_access_control);
 	tcase_add_test(tc, test_ecs_private_is_strip_with_its_difference);
 	tcase_add_test(tc, test_padding_128_is_what_dotstub_does_other_sizes_are_notes);
-	tcase_add_test(tc, test_dnssec_off_is_a_comment_never_a_key);
-	tcase_add_test(tc, test_dnssec_on_says_dotstub_cannot_validate_yet);
+	tcase_add_test(tc, test_dnssec_off_leaves_the_default_validation_as_a_comment);
+	tcase_add_test(tc, test_dnssec_on_becomes_dnssec_validate);
 	tcase_add_test(tc, test_transport_and_authentication);
 	tcase_add_test(tc, test_keys_without_equivalent_are_named_in_comments);
 	tcase_add_test(tc, test_line_breaks_in_values_stay_inside_the_comment);
