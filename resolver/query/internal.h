@@ -51,6 +51,7 @@ enum dst_qdnssec_mode {
 
 struct dst_qval;
 struct dst_qdnssec;
+struct dst_route; /* upstream/upstream.h */
 
 /*
  * One request to an upstream on behalf of a query. A query has at most
@@ -166,6 +167,13 @@ void dst_query__answer_now(struct dst_queries *qs, const uint8_t *wire,
  */
 void dst_query__deliver(struct dst_query *q, size_t len, bool cacheable,
 			const struct dst_dns_answer_info *info);
+/* respond.c (also dst_query__answer_one, __deliver, __answer_now above) */
+/* An error answer (rcode) to q's client alone. */
+void dst_query__respond_error(struct dst_query *q, unsigned rcode);
+/* The answer of a zone with action = nxdomain or refuse, straight away. */
+void dst_query__answer_zone_action(struct dst_queries *qs, const uint8_t *wire,
+				   const struct dst_dns_query *dq, const struct dst_route *rt,
+				   const struct dst_reply_to *to);
 /* SERVFAIL with ede to q's client and everyone who joined it; then q is finished. */
 void dst_query__respond_ede(struct dst_query *q, const struct dst_dns_ede *ede);
 /* up's answer was of no use (status says why): the next upstream, or give up. */
