@@ -146,6 +146,49 @@ static void copy_record(struct strip *s, size_t *pos, uint16_t type, size_t rdat
 	*pos = rdata + rdlen;
 }
 
+/*
+ * Whether every name in type's RDATA is one this file can find: the types
+ * whose RDATA names prepare_answer checks (only backward pointers) and
+ * copy_record expands, and types with no names at all. Any other type may
+ * carry a compression pointer (a validator decompresses it, and so may the
+ * client) that would land elsewhere once records move.
+ */
+static bool layout_known(uint16_t type)
+{
+	switch (type) {
+	case DST_DNS_TYPE_NS:
+	case DST_DNS_TYPE_CNAME:
+	case DST_DNS_TYPE_SOA:
+	case DST_DNS_TYPE_PTR:
+	case DST_DNS_TYPE_MX:
+	case DST_DNS_TYPE_A:
+	case DST_DNS_TYPE_AAAA:
+	case DST_DNS_TYPE_TXT:
+	case DST_DNS_TYPE_HINFO:
+	case 10:  /* NULL */
+	case 43:  /* DS */
+	case 44:  /* SSHFP */
+	case 48:  /* DNSKEY */
+	case 49:  /* DHCID */
+	case 51:  /* NSEC3PARAM */
+	case 52:  /* TLSA */
+	case 53:  /* SMIMEA */
+	case 59:  /* CDS */
+	case 60:  /* CDNSKEY */
+	case 61:  /* OPENPGPKEY */
+	case 63:  /* ZONEMD */
+	case 256: /* URI */
+	case 257: /* CAA */
+	/* Kept only in the answer to a query for them; their names are never compressed (RFC 4034 3.1.7, 4.1.1, RFC 5155 3.2). */
+	case TYPE_RRSIG:
+	case TYPE_NSEC:
+	case TYPE_NSEC3:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static bool removed(uint16_t type, uint16_t qtype, bool answer_section)
 {
 	if (type != TYPE_RRSIG && type != TYPE_NSEC && type != TYPE_NSEC3)
@@ -171,24 +214,35 @@ ssize_t dst_dns_strip_dnssec(const uint8_t *in, size_t len, uint16_t qtype, uint
 		return DST_EFORMAT;
 	size_t question_end = c.pos;
 
-	/* First pass: where the first removed record starts (nothing moves before it). */
+	/*
+	 * First pass: where the first removed record starts (nothing moves
+	 * before it), and whether a kept record could hold a pointer we cannot
+	 * see: then nothing is removed, as moving records could change what
+	 * such a name says after it was validated.
+	 */
 	size_t first_cut = len;
-	for (unsigned sec = 0; sec < 3 && first_cut == len; sec++) {
+	bool opaque = false;
+	for (unsigned sec = 0; sec < 3 && !opaque; sec++) {
 		for (unsigned i = 0; i < counts[sec] && !c.err; i++) {
 			size_t start = c.pos;
 			dst_dns_skip_name(&c);
 			uint16_t type = dst_dns_read16(&c);
 			dst_dns_skip(&c, 6);
 			dst_dns_skip(&c, dst_dns_read16(&c));
-			if (!c.err && removed(type, qtype, sec == 0)) {
-				first_cut = start;
+			if (c.err)
+				break;
+			if (removed(type, qtype, sec == 0)) {
+				if (first_cut == len)
+					first_cut = start;
+			} else if (!layout_known(type)) {
+				opaque = true;
 				break;
 			}
 		}
 	}
 	if (c.err)
 		return DST_EFORMAT;
-	if (first_cut == len) {
+	if (first_cut == len || opaque) {
 		if (len > cap)
 			return DST_ENOSPC;
 		memmove(out, in, len);
@@ -222,6 +276,8 @@ ssize_t dst_dns_strip_dnssec(const uint8_t *in, size_t len, uint16_t qtype, uint
 			kept[sec]++;
 		}
 	}
+	if (s.err)
+		return s.err;
 	dst_dns_put16(out + 6, (uint16_t)kept[0]);
 	dst_dns_put16(out + 8, (uint16_t)kept[1]);
 	dst_dns_put16(out + 10, (uint16_t)kept[2]);
