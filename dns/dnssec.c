@@ -110,7 +110,17 @@ static unsigned rdata_names(uint16_t type, size_t *lead)
 	case 14: /* MINFO */
 		return 2;
 	case DST_DNS_TYPE_MX:
+	case 18: /* AFSDB */
+	case 21: /* RT */
+	case 36: /* KX */
+	case 64: /* SVCB: priority, then the target (never compressed, RFC 9460; followed anyway) */
+	case 65: /* HTTPS */
 		*lead = 2;
+		return 1;
+	case 33: /* SRV: priority, weight, port, target */
+		*lead = 6;
+		return 1;
+	case 39: /* DNAME */
 		return 1;
 	default:
 		return 0;
@@ -148,8 +158,8 @@ static void copy_record(struct strip *s, size_t *pos, uint16_t type, size_t rdat
 
 /*
  * Whether every name in type's RDATA is one this file can find: the types
- * whose RDATA names prepare_answer checks (only backward pointers) and
- * copy_record expands, and types with no names at all. Any other type may
+ * whose RDATA names copy_record expands (a pointer into a removed or moved
+ * record is written out in full), and types with no names at all. Any other type may
  * carry a compression pointer (a validator decompresses it, and so may the
  * client) that would land elsewhere once records move.
  */
@@ -161,6 +171,13 @@ static bool layout_known(uint16_t type)
 	case DST_DNS_TYPE_SOA:
 	case DST_DNS_TYPE_PTR:
 	case DST_DNS_TYPE_MX:
+	case 18: /* AFSDB */
+	case 21: /* RT */
+	case 33: /* SRV */
+	case 36: /* KX */
+	case 39: /* DNAME */
+	case 64: /* SVCB */
+	case 65: /* HTTPS */
 	case DST_DNS_TYPE_A:
 	case DST_DNS_TYPE_AAAA:
 	case DST_DNS_TYPE_TXT:
@@ -265,7 +282,10 @@ ssize_t dst_dns_strip_dnssec(const uint8_t *in, size_t len, uint16_t qtype, uint
 				return DST_EFORMAT;
 			if (removed(type, qtype, sec == 0))
 				continue;
-			if (start < first_cut) {
+			size_t lead;
+			/* Unmoved and with no names in its RDATA: as it is. A name in RDATA
+			 * is copied like any (a forward pointer there is malformed). */
+			if (start < first_cut && !rdata_names(type, &lead)) {
 				put(&s, in + start, c.pos - start);
 			} else {
 				size_t p = start;
