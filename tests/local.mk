@@ -96,7 +96,8 @@ tests_unit_check_udpbatch_LDADD = resolver/io/libdst_udpbatch.a $(CHECK_LIBS)
 
 # The query engine alone: upstream/ is replaced by fakes in the test itself,
 # so only query/, the policy, the cache, config and the wire helpers are linked.
-tests_unit_check_query_SOURCES = tests/unit/check_query.c tests/unit/dns_test_util.h
+tests_unit_check_query_SOURCES = tests/unit/check_query.c tests/unit/check_query_dnssec.c \
+	tests/unit/query_fake.c tests/unit/query_test_util.h tests/unit/dns_test_util.h
 tests_unit_check_query_CFLAGS = $(UNIT_CFLAGS) $(LIBUV_CFLAGS) $(LDNS_CFLAGS)
 tests_unit_check_query_LDADD = resolver/query/libdst_query.a $(DST_VALIDATE_PART) \
 	resolver/policy/libdst_policy.a resolver/base/libdst_base.a \
