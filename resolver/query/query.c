@@ -520,7 +520,7 @@ static void query_step(struct dst_query *q, enum dst_qevent ev, int status)
 static uint8_t dnssec_mode(const struct dst_queries *qs, const struct dst_dns_query *dq,
 			   const struct dst_route *rt, const struct dst_query *parent)
 {
-	if (!qs->dnssec)
+	if (!dst_queries_validating(qs))
 		return DST_QDNSSEC_PASS;
 	if (parent)
 		return DST_QDNSSEC_FETCH;

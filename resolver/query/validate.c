@@ -65,6 +65,7 @@ struct dst_qval {
 	bool fetch_over;         /* it ended: resume at the next timer run */
 	bool fetch_starting;     /* inside dst_query__start: it may end before that returns */
 	bool fetch_stripped;     /* it failed because upstreams strip RRSIGs */
+	char fetch_why[200];     /* then: which upstreams, as the fetch's EDE said */
 	unsigned rounds;
 	unsigned depth;
 	struct {
@@ -94,10 +95,10 @@ int dst_queries_set_anchors(struct dst_queries *qs, const struct dst_val_anchors
 	struct dst_qdnssec *d = qs->dnssec;
 
 	if (!anchors) {
+		/* Kept (emptied): queries that started validating finish unchecked. */
 		if (d) {
-			dst_val_store_free(d->keys);
-			free(d);
-			qs->dnssec = NULL;
+			dst_val_store_clear(d->keys);
+			d->anchors = NULL;
 		}
 		return 0;
 	}
@@ -122,7 +123,11 @@ int dst_queries_set_anchors(struct dst_queries *qs, const struct dst_val_anchors
 
 void dst_queries__dnssec_free(struct dst_queries *qs)
 {
-	dst_queries_set_anchors(qs, NULL, NULL);
+	if (qs->dnssec) {
+		dst_val_store_free(qs->dnssec->keys);
+		free(qs->dnssec);
+		qs->dnssec = NULL;
+	}
 }
 
 size_t dst_queries_key_zones(const struct dst_queries *qs)
@@ -132,7 +137,7 @@ size_t dst_queries_key_zones(const struct dst_queries *qs)
 
 bool dst_queries_validating(const struct dst_queries *qs)
 {
-	return qs->dnssec != NULL;
+	return qs->dnssec && qs->dnssec->anchors;
 }
 
 static const struct dst_val_zone *lookup_zone(void *arg, const uint8_t *name, size_t len)
@@ -256,6 +261,9 @@ static bool from_cache(struct dst_query *q, const struct dst_dns_query *dq)
 					sizeof(qs->scratch), &flags);
 	if (n <= 0)
 		return false;
+	/* A SERVFAIL cached (servfail-ttl): the fetch failed; it says nothing about the zone. */
+	if (dst_dns_rcode(qs->scratch) == DST_DNS_RCODE_SERVFAIL)
+		return add_got(q->val, dq->qname_lower, dq->qname_len, dq->qtype, NULL, 0) != NULL;
 	return add_got(q->val, dq->qname_lower, dq->qname_len, dq->qtype, qs->scratch, (size_t)n) !=
 	       NULL;
 }
@@ -381,13 +389,8 @@ static int walk(struct dst_query *q, struct dst_val_result *res, enum walk *w)
 				return 0;
 			}
 			r = start_fetch(q, zn, zlen, zr.need_type, w);
-			if (r == DST_ENOMEM && !q->val->fetch) {
-				set_bogus(res, "could not fetch the keys of %.180s", zn, zlen);
-				*w = WALK_DONE;
-				return 0;
-			}
 			if (r < 0)
-				return r;
+				return r; /* refused (max-pending) or out of memory: not the zone's fault */
 			if (*w == WALK_WAIT)
 				return 0;
 			continue;
@@ -464,7 +467,7 @@ void dst_query__note_stripping(struct dst_queries *qs, struct dst_upstream *up)
 }
 
 /* The client's form of a validated answer: AD, DNSSEC records or not; then cached and sent. */
-static void answer_valid(struct dst_query *q, bool secure)
+static void answer_valid(struct dst_query *q, bool secure, bool counted)
 {
 	struct dst_queries *qs = q->qs;
 	struct dst_qval *v = q->val;
@@ -484,9 +487,9 @@ static void answer_valid(struct dst_query *q, bool secure)
 		}
 		len = (size_t)n;
 	}
-	if (secure)
+	if (counted && secure)
 		qs->stats.dnssec_secure++;
-	else
+	else if (counted)
 		qs->stats.dnssec_insecure++;
 	int r = dst_dns_prepare_answer(qs->scratch, &len, 0, &q->dq, qs->ttl_offs, DST_MAX_TTLS,
 				       &info);
@@ -505,12 +508,18 @@ static void conclude(struct dst_query *q, const struct dst_val_result *res)
 	switch (res->status) {
 	case DST_VAL_SECURE:
 	case DST_VAL_INSECURE:
-		answer_valid(q, res->status == DST_VAL_SECURE);
+		answer_valid(q, res->status == DST_VAL_SECURE, true);
 		dst_query__finish(q);
 		break;
 	case DST_VAL_BOGUS:
 	case DST_VAL_NEED:
-		if (stripped_by_upstream(v, res) || v->fetch_stripped) {
+		if (v->fetch_stripped) {
+			/* Every upstream the key fetch could ask stripped them (each noted by the
+			 * fetch): the question would fare no better elsewhere. */
+			answer_bogus(q, DST_DNS_EDE_RRSIGS_MISSING, v->fetch_why);
+			return;
+		}
+		if (stripped_by_upstream(v, res)) {
 			struct dst_upstream *up = v->up;
 			dst_query__note_stripping(q->qs, up);
 			dst_query__val_end(q);
@@ -529,7 +538,11 @@ static void advance(struct dst_query *q)
 	enum walk w = WALK_DONE;
 
 	if (walk(q, &res, &w) < 0) {
-		answer_bogus(q, DST_DNS_EDE_DNSSEC_BOGUS, "out of memory while validating");
+		/* Our own limits (max-pending, memory), not a proof: SERVFAIL, neither counted nor logged as bogus. */
+		static const char why[] = "the DNSSEC keys could not be fetched now (max-pending "
+					  "reached, or out of memory)";
+		struct dst_dns_ede ede = {.info_code = 0, .text = why, .text_len = sizeof(why) - 1};
+		dst_query__respond_ede(q, &ede);
 		return;
 	}
 	if (w == WALK_WAIT) {
@@ -558,6 +571,14 @@ bool dst_query__validate(struct dst_query *q, const uint8_t *wire, size_t len)
 	q->val = v;
 	for (unsigned i = 0; i < 2; i++)
 		dst_query__cancel_attempt(&q->att[i]);
+	/* From here nothing is out upstream: not a query dst_queries_kick may restart. */
+	q->state = DST_Q_WAIT_KEYS;
+	if (!dst_queries_validating(q->qs)) {
+		/* Validation was turned off (reload) since this query started. */
+		answer_valid(q, false, false);
+		dst_query__finish(q);
+		return true;
+	}
 	advance(q);
 	return true;
 }
@@ -578,7 +599,11 @@ void dst_query__keys_event(struct dst_query *q, enum dst_qevent ev)
 		return;
 	}
 	v->fetch_over = false;
-	q->state = DST_Q_WAIT_REPLY;
+	if (!dst_queries_validating(q->qs)) {
+		answer_valid(q, false, false);
+		dst_query__finish(q);
+		return;
+	}
 	advance(q);
 }
 
@@ -594,6 +619,12 @@ void dst_query__fetch_over(struct dst_query *f, const uint8_t *wire, size_t len)
 	v->fetch = NULL;
 	v->fetch_over = true;
 	v->fetch_stripped = !wire && f->last_status == DST_ENODNSSEC;
+	if (v->fetch_stripped) {
+		struct dst_dns_ede ede;
+		char text[sizeof(v->fetch_why)];
+		dst_query__ede(f, &ede, text, sizeof(text));
+		snprintf(v->fetch_why, sizeof(v->fetch_why), "%.*s", (int)ede.text_len, ede.text);
+	}
 	/* Failed or not, it is now known: a failure leaves a NULL answer the walk reports. */
 	(void)add_got(v, f->dq.qname_lower, f->dq.qname_len, f->dq.qtype, wire, len);
 	uv_timer_start(&p->timer, dst_query__on_timer, 0, 0);

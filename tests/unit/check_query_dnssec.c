@@ -381,6 +381,31 @@ START_TEST(test_abort_while_waiting_on_a_key_fetch_answers_nobody)
 }
 END_TEST
 
+/* A reload that turns validation off while a query waits on keys: it is answered unchecked. */
+START_TEST(test_validation_turned_off_during_a_walk_answers_unchecked)
+{
+	answer_waits_for_root_keys(0x1111);
+	ck_assert_int_eq(dst_queries_set_anchors(qs, NULL, NULL), 0);
+	ck_assert(!dst_queries_validating(qs));
+	answer_root_keys(1, true);
+	run_due_timers();
+	ck_assert_uint_eq(nsent, 1);
+	ck_assert_uint_eq(sent_rcode(0), DST_DNS_RCODE_NOERROR);
+	ldns_pkt *p = sent_pkt(0);
+	ck_assert(!ldns_pkt_ad(p));
+	ck_assert_uint_eq(ldns_pkt_ancount(p), 1);
+	ldns_pkt_free(p);
+	ck_assert_uint_eq(dst_queries_pending(qs), 0);
+	/* A new query is not validated: it goes upstream as the client sent it. */
+	unsigned before = fake.nreq;
+	ask_ex(0x2222, "other.example.com", 0, true, false);
+	ck_assert_uint_eq(fake.nreq, before + 1);
+	ck_assert(req_asks(before, "other.example.com.", LDNS_RR_TYPE_A));
+	ck_assert(!req_cd(fake.nreq - 1));
+	ck_assert(!req_do(fake.nreq - 1));
+}
+END_TEST
+
 START_TEST(test_key_fetch_answered_without_rrsig_moves_to_the_next_upstream)
 {
 	fake.usable[2] = false; /* two upstreams */
@@ -409,7 +434,8 @@ START_TEST(test_every_upstream_stripping_rrsigs_gives_servfail_with_ede_10)
 	ck_assert_ptr_eq(fake.req[2].up, &fake.ups[1]);
 	answer_root_keys(2, false);
 	run_due_timers();
-	/* Each upstream strips: whatever is asked again of them, nothing validates. */
+	/* Each upstream strips: the key fetch has nowhere left, and the question
+	 * would fare no better elsewhere; whatever else is asked, nothing validates. */
 	for (unsigned i = 3; i < MAXREQ && nsent == 0; i++) {
 		ck_assert_uint_eq(fake.nreq, i + 1);
 		if (req_asks(i, ".", LDNS_RR_TYPE_DNSKEY))
@@ -420,10 +446,8 @@ START_TEST(test_every_upstream_stripping_rrsigs_gives_servfail_with_ede_10)
 	}
 	ck_assert_uint_eq(nsent, 1);
 	ck_assert_uint_eq(sent_rcode(0), DST_DNS_RCODE_SERVFAIL);
-	/* The client's query went once to each; the second time, its key fetch to each again. */
-	ck_assert_uint_eq(fake.nreq, 6);
-	ck_assert(req_asks(3, "www.example.com.", LDNS_RR_TYPE_A));
-	ck_assert_ptr_eq(fake.req[3].up, &fake.ups[1]);
+	/* The client's query once, its key fetch to each upstream: then EDE 10 at once. */
+	ck_assert_uint_eq(fake.nreq, 3);
 	ck_assert_uint_eq(sent_ede(0, text, sizeof(text)), DST_DNS_EDE_RRSIGS_MISSING);
 	ck_assert_ptr_nonnull(strstr(text, "up0"));
 	ck_assert_ptr_nonnull(strstr(text, "up1"));
@@ -432,14 +456,9 @@ START_TEST(test_every_upstream_stripping_rrsigs_gives_servfail_with_ede_10)
 END_TEST
 
 /*
- * PRODUCT BUG (fails today; run with CHECK_QUERY_KNOWN_BUGS=1): the key
- * fetch's SERVFAIL is cached (servfail-ttl, 5 s), and from_cache() in
- * resolver/query/validate.c takes that entry as the root's DNSKEY answer:
- * the root is built bogus ("no DNSKEY records for .") and kept in the key
- * store for up to 60 s, so every validated answer is SERVFAIL for a minute,
- * for a reason that is not what happened, without asking any upstream.
- * Fix: from_cache treats a cached SERVFAIL as a fetch that failed
- * (add_got with a NULL wire), so nothing is stored and the reason is right.
+ * A key fetch's SERVFAIL is cached (servfail-ttl); a later walk that finds
+ * it there must take it as a fetch that failed, not as the zone's answer
+ * (which made the root bogus, "no DNSKEY records for .", for up to 60 s).
  */
 START_TEST(test_cached_servfail_of_a_key_fetch_is_a_failed_fetch_not_a_bogus_zone)
 {
@@ -478,11 +497,9 @@ TCase *query_tcase_dnssec(void)
 	tcase_add_test(tc, test_deadline_during_a_key_fetch_gives_servfail_with_ede_6_too_late);
 	tcase_add_test(tc, test_identical_query_joins_a_validation_and_gets_the_same_answer);
 	tcase_add_test(tc, test_abort_while_waiting_on_a_key_fetch_answers_nobody);
+	tcase_add_test(tc, test_validation_turned_off_during_a_walk_answers_unchecked);
 	tcase_add_test(tc, test_key_fetch_answered_without_rrsig_moves_to_the_next_upstream);
 	tcase_add_test(tc, test_every_upstream_stripping_rrsigs_gives_servfail_with_ede_10);
-	/* PRODUCT BUG, see the test: registered by default once validate.c is fixed. */
-	if (getenv("CHECK_QUERY_KNOWN_BUGS"))
-		tcase_add_test(
-			tc, test_cached_servfail_of_a_key_fetch_is_a_failed_fetch_not_a_bogus_zone);
+	tcase_add_test(tc, test_cached_servfail_of_a_key_fetch_is_a_failed_fetch_not_a_bogus_zone);
 	return tc;
 }
