@@ -81,6 +81,7 @@ struct dst_qval {
 struct dst_qdnssec {
 	const struct dst_val_anchors *anchors;
 	struct dst_val_store *keys;
+	struct dst_val_sigcache *sigs; /* signature checks that succeeded */
 	int64_t (*clock_floor)(void);
 	bool clock_warned;
 	struct {
@@ -107,15 +108,20 @@ int dst_queries_set_anchors(struct dst_queries *qs, const struct dst_val_anchors
 		if (!d)
 			return DST_ENOMEM;
 		d->keys = dst_val_store_new(4096);
-		if (!d->keys) {
+		d->sigs = dst_val_sigcache_new(4096);
+		if (!d->keys || !d->sigs) {
+			dst_val_store_free(d->keys);
+			dst_val_sigcache_free(d->sigs);
 			free(d);
 			return DST_ENOMEM;
 		}
 		qs->dnssec = d;
 	}
 	/* Keys proven from other anchors prove nothing now. */
-	if (d->anchors != anchors)
+	if (d->anchors != anchors) {
 		dst_val_store_clear(d->keys);
+		dst_val_sigcache_clear(d->sigs);
+	}
 	d->anchors = anchors;
 	d->clock_floor = clock_floor;
 	return 0;
@@ -125,6 +131,7 @@ void dst_queries__dnssec_free(struct dst_queries *qs)
 {
 	if (qs->dnssec) {
 		dst_val_store_free(qs->dnssec->keys);
+		dst_val_sigcache_free(qs->dnssec->sigs);
 		free(qs->dnssec);
 		qs->dnssec = NULL;
 	}
@@ -153,6 +160,7 @@ static void env_of(struct dst_queries *qs, struct dst_val_env *env)
 	int64_t now = (int64_t)time(NULL), floor = d->clock_floor ? d->clock_floor() : 0;
 
 	env->anchors = d->anchors;
+	env->sigs = d->sigs;
 	env->lookup = lookup_zone;
 	env->arg = qs;
 	env->now_s = now;

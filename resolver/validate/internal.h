@@ -77,6 +77,10 @@ bool dst_val__digest_supported(uint8_t digest);
  */
 int dst_val__sig_verify(uint8_t alg, const uint8_t *key, size_t key_len, const uint8_t *sig,
 			size_t sig_len, const uint8_t *data, size_t data_len, const char **why);
+/* dst_val__sig_verify through the cache of checks that succeeded (sigcache.c; c may be NULL). */
+int dst_val__sig_check(struct dst_val_sigcache *c, uint8_t alg, const uint8_t *key, size_t key_len,
+		       const uint8_t *sig, size_t sig_len, const uint8_t *data, size_t data_len,
+		       const char **why);
 /* The bytes sig signs over rrset (all of one owner and type), appended to
  * out: 0, or negative with why (static) when the RRSIG or a record cannot
  * be put in canonical form. canon.c. */

@@ -246,10 +246,10 @@ enum dst_val_status dst_val__verify(const struct dst_val_env *env, const ldns_rr
 				why = data ? data_why : "out of memory";
 			else if (!sv)
 				why = "malformed RRSIG";
-			else if (dst_val__sig_verify(alg, ldns_rdf_data(pk), ldns_rdf_size(pk),
-						     ldns_rdf_data(sv), ldns_rdf_size(sv),
-						     ldns_buffer_begin(data),
-						     ldns_buffer_position(data), &why) == 0) {
+			else if (dst_val__sig_check(env->sigs, alg, ldns_rdf_data(pk),
+						    ldns_rdf_size(pk), ldns_rdf_data(sv),
+						    ldns_rdf_size(sv), ldns_buffer_begin(data),
+						    ldns_buffer_position(data), &why) == 0) {
 				ldns_buffer_free(data);
 				*labels = rdf_u8(ldns_rr_rrsig_labels(sig));
 				dst_val__set(res, DST_VAL_SECURE, "%s", "");

@@ -6,7 +6,7 @@ if DNSSEC
 noinst_LIBRARIES += %reldir%/libdst_validate.a
 %canon_reldir%_libdst_validate_a_SOURCES = %reldir%/validate.h %reldir%/internal.h \
 	%reldir%/anchors.c %reldir%/keys.c %reldir%/answer.c %reldir%/denial.c \
-	%reldir%/store.h %reldir%/store.c %reldir%/canon.c %reldir%/crypto.c
+	%reldir%/store.h %reldir%/store.c %reldir%/canon.c %reldir%/crypto.c %reldir%/sigcache.c
 %canon_reldir%_libdst_validate_a_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS) $(GNUTLS_CFLAGS)
 # In dotstub's link order (after upstream/, before policy/).
 DST_VALIDATE_PART = %reldir%/libdst_validate.a

@@ -90,6 +90,21 @@ const uint8_t *dst_val_zone_name(const struct dst_val_zone *z, size_t *len);
  * DNSKEY signature expires; at most 60 s for a bogus zone, a day for any. */
 uint32_t dst_val_zone_ttl(const struct dst_val_zone *z);
 
+/* --- signatures already checked (sigcache.c) --------------------------- */
+
+/*
+ * A cache of signature checks that succeeded, by the SHA-256 of key,
+ * signature and signed bytes: an RRset seen again (a denial's NSEC, a
+ * wildcard's records) costs a hash, not a signature check. slots is
+ * rounded up to a power of two (at most 2^20; 32 bytes each); NULL on
+ * error. Validity periods are still checked against the clock each time.
+ */
+struct dst_val_sigcache;
+struct dst_val_sigcache *dst_val_sigcache_new(size_t slots);
+void dst_val_sigcache_free(struct dst_val_sigcache *c);
+void dst_val_sigcache_clear(struct dst_val_sigcache *c);
+size_t dst_val_sigcache_count(const struct dst_val_sigcache *c);
+
 /* --- the environment of one validation -------------------------------- */
 
 /* Returns the zone object stored for exactly this name (wire, lower case),
@@ -98,6 +113,7 @@ typedef const struct dst_val_zone *(*dst_val_lookup_cb)(void *arg, const uint8_t
 
 struct dst_val_env {
 	const struct dst_val_anchors *anchors;
+	struct dst_val_sigcache *sigs; /* NULL: every signature is checked */
 	dst_val_lookup_cb lookup;
 	void *arg;
 	int64_t now_s; /* seconds since the epoch: the caller's clock */

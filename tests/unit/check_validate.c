@@ -218,6 +218,7 @@ static char *name_text(const uint8_t *wire, size_t len)
 }
 
 static int rounds;
+static struct dst_val_sigcache *test_sigs; /* NULL but in the sigcache tests */
 
 /*
  * Validates the answer p to qname/qtype at now (ignore: the caller's clock
@@ -228,8 +229,11 @@ static struct dst_val_result validate_clock(struct dst_val_anchors *ta, ldns_pkt
 					    const char *qname_s, ldns_rr_type qtype, int64_t now,
 					    bool ignore)
 {
-	struct dst_val_env env = {
-		.anchors = ta, .lookup = lookup, .now_s = now, .ignore_validity = ignore};
+	struct dst_val_env env = {.anchors = ta,
+				  .sigs = test_sigs,
+				  .lookup = lookup,
+				  .now_s = now,
+				  .ignore_validity = ignore};
 	struct dst_val_result res;
 	ldns_rdf *qname = dname(qname_s);
 	size_t len;
@@ -959,6 +963,58 @@ START_TEST(test_ignored_validity_still_checks_the_rest)
 }
 END_TEST
 
+/* --- signatures already checked (sigcache.c) ----------------------------------- */
+
+START_TEST(test_a_signature_checked_before_is_not_checked_again)
+{
+	test_sigs = dst_val_sigcache_new(64);
+	ck_assert_ptr_nonnull(test_sigs);
+	store_clear();
+	ck_status(ask_clock("www.secure.test.", LDNS_RR_TYPE_A, now_s, false), DST_VAL_SECURE, "");
+	size_t after_one = dst_val_sigcache_count(test_sigs);
+	ck_assert_uint_gt(after_one, 0);
+	store_clear();
+	ck_status(ask_clock("www.secure.test.", LDNS_RR_TYPE_A, now_s, false), DST_VAL_SECURE, "");
+	ck_assert_uint_eq(dst_val_sigcache_count(test_sigs), after_one);
+	/* A wildcard's records are signed once, under its own name: one entry serves every name. */
+	ck_status(validate(wildcard_answer("foo.wild.secure.test.", true), "foo.wild.secure.test.",
+			   LDNS_RR_TYPE_A),
+		  DST_VAL_SECURE, "");
+	size_t after_wild = dst_val_sigcache_count(test_sigs);
+	ck_assert_uint_gt(after_wild, after_one);
+	ck_status(validate(wildcard_answer("goo.wild.secure.test.", true), "goo.wild.secure.test.",
+			   LDNS_RR_TYPE_A),
+		  DST_VAL_SECURE, "");
+	ck_assert_uint_eq(dst_val_sigcache_count(test_sigs), after_wild);
+	dst_val_sigcache_clear(test_sigs);
+	ck_assert_uint_eq(dst_val_sigcache_count(test_sigs), 0);
+	dst_val_sigcache_free(test_sigs);
+	test_sigs = NULL;
+}
+END_TEST
+
+START_TEST(test_the_signature_cache_never_excuses_an_expired_or_changed_signature)
+{
+	test_sigs = dst_val_sigcache_new(64);
+	ck_assert_ptr_nonnull(test_sigs);
+	store_clear();
+	/* Checked (and cached) while the clock was plainly wrong... */
+	ck_status(ask_clock("www.expired.test.", LDNS_RR_TYPE_A, now_s, true), DST_VAL_SECURE, "");
+	ck_assert_uint_gt(dst_val_sigcache_count(test_sigs), 0);
+	store_clear();
+	/* ...the validity period is still compared with a right clock. */
+	struct dst_val_result r = ask_clock("www.expired.test.", LDNS_RR_TYPE_A, now_s, false);
+	ck_assert_msg(r.status == DST_VAL_BOGUS, "%s", dst_val_status_name(r.status));
+	ck_assert_msg(strncmp(r.why, "signature expired at ", 21) == 0, "why: %s", r.why);
+	/* Data changed after signing: its own digest, never a hit. */
+	r = ask_clock("www.badsig.test.", LDNS_RR_TYPE_A, now_s, false);
+	ck_assert_msg(r.status == DST_VAL_BOGUS, "%s", dst_val_status_name(r.status));
+	ck_assert_msg(strncmp(r.why, "signature does not verify (key ", 31) == 0, "why: %s", r.why);
+	dst_val_sigcache_free(test_sigs);
+	test_sigs = NULL;
+}
+END_TEST
+
 START_TEST(test_malformed_answer_is_bogus_not_an_error)
 {
 	struct dst_val_env env = {.anchors = test_anchor, .lookup = lookup, .now_s = now_s};
@@ -1238,6 +1294,8 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_expired_signatures_are_secure_when_validity_is_ignored);
 	tcase_add_test(tc, test_signatures_not_yet_valid_are_secure_when_validity_is_ignored);
 	tcase_add_test(tc, test_ignored_validity_still_checks_the_rest);
+	tcase_add_test(tc, test_a_signature_checked_before_is_not_checked_again);
+	tcase_add_test(tc, test_the_signature_cache_never_excuses_an_expired_or_changed_signature);
 	suite_add_tcase(s, tc);
 	return s;
 }
