@@ -18,7 +18,7 @@ $cc "$tmp/nettle" -DMODE=1 "$m" -lgnutls
 $cc "$tmp/ldns_idle" -DMODE=2 "$m" -lldns -lgnutls
 $cc "$tmp/ldns_gt" -DMODE=3 "$m" -lldns -lgnutls
 $cc "$tmp/ldns" -DMODE=4 "$m" -lldns -lgnutls
-$cc "$tmp/validator" -DMODE=5 "$m" "$build/resolver/validate/libdst_validate.a" -lldns -lgnutls
+$cc "$tmp/validator" -DMODE=5 "$m" "$build/resolver/validate/libdst_validate.a" "$build/dns/libdst_dns.a" -lldns -lgnutls
 cd "$tmp"
 ./ldns_gt write >/dev/null
 i=0

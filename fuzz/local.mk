@@ -42,7 +42,7 @@ check_PROGRAMS += %reldir%/replay_validate
 %canon_reldir%_replay_validate_SOURCES = %reldir%/fuzz_validate.c %reldir%/validate_zone.h \
 	$(FUZZ_COMMON)
 %canon_reldir%_replay_validate_CFLAGS = $(AM_CFLAGS) $(LDNS_CFLAGS)
-%canon_reldir%_replay_validate_LDADD = resolver/validate/libdst_validate.a $(LDNS_LIBS) \
+%canon_reldir%_replay_validate_LDADD = resolver/validate/libdst_validate.a dns/libdst_dns.a $(LDNS_LIBS) \
 	$(GNUTLS_LIBS)
 endif
 EXTRA_DIST += %reldir%/make-validate-seeds.c
@@ -101,7 +101,7 @@ FUZZ_STATE = %reldir%/fuzz_state.c %reldir%/fuzz.h $(resolver_io_libdst_state_a_
 FUZZ_BLOCKLIST = %reldir%/fuzz_blocklist.c %reldir%/fuzz.h $(resolver_policy_libdst_policy_a_SOURCES) \
 	dns/err.h
 FUZZ_VALIDATE = %reldir%/fuzz_validate.c %reldir%/fuzz.h %reldir%/validate_zone.h \
-	$(resolver_validate_libdst_validate_a_SOURCES)
+	$(resolver_validate_libdst_validate_a_SOURCES) $(FUZZ_DNS)
 if DNSSEC
 FUZZ_TARGETS += validate
 FUZZ_BINS += %reldir%/fuzz_validate

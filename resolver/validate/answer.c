@@ -10,16 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/dns.h"
 #include "dns/err.h"
 #include "internal.h"
 
 static void what_of(const ldns_rdf *owner, ldns_rr_type type, char *buf, size_t n)
 {
-	char name[256];
-	char *t = ldns_rr_type2str(type);
+	char name[256], t[DST_DNS_TEXT_LEN];
 
-	snprintf(buf, n, "%s %s", dst_val__name(owner, name, sizeof(name)), t ? t : "?");
-	free(t);
+	snprintf(buf, n, "%s %s", dst_val__name(owner, name, sizeof(name)),
+		 dst_dns_type_name((uint16_t)type, t));
 }
 
 /* The ancestors of name, name first, root last. Returns the count (0 on

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dns/err.h"
+#include "dns/dns.h"
 #include "internal.h"
 
 static bool has_type(const ldns_rr *nsec, ldns_rr_type t)
@@ -466,15 +467,13 @@ done:
 
 static void what_of(const ldns_rdf *qname, ldns_rr_type qtype, bool nxdomain, char *buf, size_t n)
 {
-	char name[256];
-	char *t = ldns_rr_type2str(qtype);
+	char name[256], t[DST_DNS_TEXT_LEN];
 
 	dst_val__name(qname, name, sizeof(name));
 	if (nxdomain)
 		snprintf(buf, n, "%s", name);
 	else
-		snprintf(buf, n, "%s %s", name, t ? t : "?");
-	free(t);
+		snprintf(buf, n, "%s %s", name, dst_dns_type_name((uint16_t)qtype, t));
 }
 
 int dst_val__denial(const struct dst_val_env *env, const ldns_rdf *qname, ldns_rr_type qtype,

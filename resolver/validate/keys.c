@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "dns/err.h"
+#include "dns/dns.h"
 #include "internal.h"
 
 enum dst_val_status dst_val__set(struct dst_val_result *res, enum dst_val_status status,
@@ -83,12 +84,16 @@ const char *dst_val_status_name(enum dst_val_status s)
 	return "?";
 }
 
+/* No allocation: every validation names what it checks (for a reason it may give). */
 const char *dst_val__name(const ldns_rdf *name, char *buf, size_t n)
 {
-	char *s = name ? ldns_rdf2str(name) : NULL;
+	char text[DST_DNS_NAME_TEXT_LEN];
 
-	snprintf(buf, n, "%s", s ? s : "?");
-	free(s);
+	if (!name || ldns_rdf_get_type(name) != LDNS_RDF_TYPE_DNAME ||
+	    !dst_dns_name_to_text(ldns_rdf_data(name), ldns_rdf_size(name), 0, text))
+		snprintf(buf, n, "?");
+	else
+		snprintf(buf, n, "%s", text);
 	return buf;
 }
 
