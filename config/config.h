@@ -237,9 +237,13 @@ struct dst_config {
  * Whether answers for names whose most specific [zone] is zone (an index
  * into cfg->zones; any value >= cfg->nzones: names under no zone) are
  * DNSSEC validated: never when [server] dnssec = off; else the zone's
- * dnssec = off or validate decides; a zone that sets neither is validated
- * unless it names upstreams and all of them have transport = dns (private
- * names have no chain of trust to check). Pure: no allocation, no I/O.
+ * dnssec = off or validate decides; a zone that sets neither is not
+ * validated when it names upstreams and all of them have transport = dns
+ * (private names have no chain of trust to check); with no upstreams of
+ * its own it is as the closest zone around it; with DNS-over-TLS ones it
+ * is validated unless the closest enclosing zone that sets dnssec says
+ * off (a negative trust anchor covers the names below it, RFC 7646).
+ * Names under no zone: validated. Pure: no allocation, no I/O.
  */
 bool dst_config_zone_validates(const struct dst_config *cfg, uint32_t zone);
 /*

@@ -93,9 +93,35 @@ int dst_config__set_trust_anchor_file(struct parser *p, const struct key *k, con
 	return r;
 }
 
+/* Whether wire name a is strictly under b (both lower case, wire form). */
+static bool strictly_under(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	for (size_t off = 0; off < alen && a[off]; off += 1u + a[off])
+		if (off > 0 && alen - off == blen && memcmp(a + off, b, blen) == 0)
+			return true;
+	return blen == 1 && alen > 1; /* the root encloses every other name */
+}
+
+/* The closest zone enclosing zone i, or cfg->nzones when none does. */
+static size_t enclosing_zone(const struct dst_config *cfg, size_t i)
+{
+	const struct dst_config_zone *z = &cfg->zones[i];
+	size_t best = cfg->nzones;
+
+	for (size_t k = 0; k < cfg->nzones; k++) {
+		const struct dst_config_zone *p = &cfg->zones[k];
+		if (k != i && p->wire_len < z->wire_len &&
+		    strictly_under(z->wire, z->wire_len, p->wire, p->wire_len) &&
+		    (best == cfg->nzones || p->wire_len > cfg->zones[best].wire_len))
+			best = k;
+	}
+	return best;
+}
+
 bool dst_config_zone_validates(const struct dst_config *cfg, uint32_t zone)
 {
 	const struct dst_config_zone *z;
+	bool plain = true;
 
 	if (!cfg->dnssec_validate)
 		return false;
@@ -104,11 +130,23 @@ bool dst_config_zone_validates(const struct dst_config *cfg, uint32_t zone)
 	z = &cfg->zones[zone];
 	if (z->dnssec == DST_CONFIG_ZONE_DNSSEC_OFF)
 		return false;
-	if (z->dnssec == DST_CONFIG_ZONE_DNSSEC_VALIDATE || z->nupstreams == 0)
+	if (z->dnssec == DST_CONFIG_ZONE_DNSSEC_VALIDATE)
 		return true;
 	for (size_t i = 0; i < z->nupstreams; i++)
 		if (z->upstreams[i] >= cfg->nupstreams ||
 		    cfg->upstreams[z->upstreams[i]].transport != DST_CONFIG_TRANSPORT_DNS)
-			return true;
-	return false;
+			plain = false;
+	/* Private names (plain DNS upstreams only) have no chain of trust. */
+	if (z->nupstreams > 0 && plain)
+		return false;
+	size_t p = enclosing_zone(cfg, zone);
+	if (z->nupstreams == 0)
+		/* Not set, no upstreams of its own: as the zone around it. */
+		return p < cfg->nzones ? dst_config_zone_validates(cfg, (uint32_t)p) : true;
+	/* Its own DNS-over-TLS upstreams: validated, unless the closest zone around it
+	 * that says anything says off (a negative trust anchor covers what is below). */
+	for (; p < cfg->nzones; p = enclosing_zone(cfg, p))
+		if (cfg->zones[p].dnssec != DST_CONFIG_ZONE_DNSSEC_INHERIT)
+			return cfg->zones[p].dnssec == DST_CONFIG_ZONE_DNSSEC_VALIDATE;
+	return true;
 }

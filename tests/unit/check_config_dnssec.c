@@ -182,6 +182,37 @@ START_TEST(test_zone_with_only_dnssec_off_keeps_the_default_upstreams)
 }
 END_TEST
 
+/* A zone that does not say takes its setting from the zones around it. */
+START_TEST(test_nested_zones_inherit_private_names_and_negative_trust_anchors)
+{
+	/*
+	 * 0 corp (plain: private), 1 lab.corp (nothing of its own: private too),
+	 * 2 broken (off), 3 tls.broken (own DoT upstream, under the anchor: off),
+	 * 4 fixed.broken (validate), 5 deep.fixed.broken (as 4), 6 x.broken (as 2).
+	 */
+	const char *zones = "[zone corp.example]\nupstream = office\n"
+			    "[zone lab.corp.example]\n"
+			    "[zone broken.example]\ndnssec = off\n"
+			    "[zone tls.broken.example]\nupstream = corpdot\n"
+			    "[zone fixed.broken.example]\ndnssec = validate\n"
+			    "[zone deep.fixed.broken.example]\n"
+			    "[zone x.broken.example]\n";
+	static const bool on[] = {false, false, false, false, true, true, false};
+
+#if DST_DNSSEC
+	struct dst_config *cfg = parse_ok(fmt("%s" UP PLAIN TLS_Z, zones));
+	ck_assert_uint_eq(cfg->nzones, 7);
+	for (uint32_t i = 0; i < 7; i++)
+		ck_assert_msg(dst_config_zone_validates(cfg, i) == on[i], "zone %u (%s)", i,
+			      cfg->zones[i].name);
+	dst_config_free(cfg);
+#else
+	(void)zones;
+	(void)on;
+#endif
+}
+END_TEST
+
 START_TEST(test_zone_validates_follows_server_zone_and_transport)
 {
 	/*
@@ -347,6 +378,7 @@ TCase *config_tcase_dnssec(void)
 	tcase_add_test(tc, test_zone_dnssec_values);
 	tcase_add_test(tc, test_zone_with_only_dnssec_off_keeps_the_default_upstreams);
 	tcase_add_test(tc, test_zone_validates_follows_server_zone_and_transport);
+	tcase_add_test(tc, test_nested_zones_inherit_private_names_and_negative_trust_anchors);
 	tcase_add_test(tc, test_print_shows_the_dnssec_keys);
 	return tc;
 }
