@@ -10,4 +10,4 @@ EXTRA_DIST += %reldir%/README.md %reldir%/RESULTS.md %reldir%/run.sh \
 	%reldir%/callgrind.sh %reldir%/lib.sh %reldir%/benchutil.py \
 	%reldir%/install-tools.sh %reldir%/failover.sh %reldir%/failover_load.py \
 	%reldir%/memory.sh %reldir%/floor-epoll.sh %reldir%/restart.sh %reldir%/blocklist.sh
-EXTRA_DIST += %reldir%/dnssec-mem.sh %reldir%/dnssec-mem/mem.c
+EXTRA_DIST += %reldir%/dnssec-mem.sh %reldir%/dnssec-mem/mem.c %reldir%/dnssec.sh
