@@ -195,6 +195,8 @@ void dst_query__val_end(struct dst_query *q);
 /* up strips RRSIGs: remembered, logged once. */
 void dst_query__note_stripping(struct dst_queries *qs, struct dst_upstream *up);
 void dst_queries__dnssec_free(struct dst_queries *qs);
+/* Whether the query being started is a key fetch ahead of a walk (no parent, fetch mode). */
+bool dst_queries__chain_fetch(const struct dst_queries *qs);
 
 /* Sends a prepared answer (in qs->scratch) to q's client, made its own. */
 void dst_query__answer_one(struct dst_query *q, uint8_t *wire, size_t len);

@@ -522,7 +522,7 @@ static uint8_t dnssec_mode(const struct dst_queries *qs, const struct dst_dns_qu
 {
 	if (!dst_queries_validating(qs))
 		return DST_QDNSSEC_PASS;
-	if (parent)
+	if (parent || dst_queries__chain_fetch(qs))
 		return DST_QDNSSEC_FETCH;
 	if (dq->cd || !dst_config_zone_validates(qs->cfg, rt->zone))
 		return DST_QDNSSEC_UNCHECKED;

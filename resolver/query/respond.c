@@ -117,6 +117,10 @@ void dst_query__respond_ede(struct dst_query *q, const struct dst_dns_ede *ede)
 	respond_servfail(q, ede);
 	while ((w = dst_query__pop_waiter(q))) {
 		respond_servfail(w, ede);
+		/* It rode on q's attempts: what failed is q's (a key fetch's parent reads it). */
+		w->last_status = q->last_status;
+		w->nfails = q->nfails;
+		memcpy(w->fails, q->fails, sizeof(w->fails));
 		dst_query__finish(w);
 	}
 	dst_query__finish(q);

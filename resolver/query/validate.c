@@ -3,8 +3,8 @@
  * query is checked by the validator core (validate/) before any client
  * sees it or the cache keeps it.
  *
- * The validator names what it lacks (a zone's DS or DNSKEY answer); this
- * file fetches that as a key fetch: a query of its own with no client,
+ * The validator names what it lacks (a zone's DS or DNSKEY answer);
+ * keyfetch.c fetches that as a key fetch: a query of its own with no client,
  * DO and CD set, that goes through the same upstreams, failover, joining
  * and cache as any other, and hands its answer to the query waiting for
  * it. The zone objects the validator builds are kept in the engine's key
@@ -39,56 +39,10 @@
 
 #if DST_DNSSEC
 
+#include "resolver/query/dnssec.h"
 #include "resolver/validate/store.h"
-#include "resolver/validate/validate.h"
-
-#define MAX_ROUNDS 64 /* zones learnt or answers fetched for one answer */
-#define MAX_DEPTH 16  /* zones waiting on their parents' keys */
-#define MAX_GOT 32    /* DS/DNSKEY answers one walk holds */
-#define BOGUS_LOG_SLOTS 64
-#define BOGUS_LOG_MS (10 * 60 * 1000)
-
-struct got {
-	uint8_t name[DST_DNS_MAX_NAME];
-	uint8_t name_len;
-	uint16_t type;
-	uint8_t *wire; /* NULL: the fetch failed */
-	size_t len;
-};
-
-/* One answer being validated (q->val). */
-struct dst_qval {
-	uint8_t *answer; /* the upstream's answer, prepared (OPT removed), AD as it came */
-	size_t answer_len;
-	struct dst_upstream *up; /* who gave it */
-	struct dst_query *fetch; /* the key fetch waited for, or NULL */
-	bool fetch_over;         /* it ended: resume at the next timer run */
-	bool fetch_starting;     /* inside dst_query__start: it may end before that returns */
-	bool fetch_stripped;     /* it failed because upstreams strip RRSIGs */
-	char fetch_why[200];     /* then: which upstreams, as the fetch's EDE said */
-	unsigned rounds;
-	unsigned depth;
-	struct {
-		uint8_t name[DST_DNS_MAX_NAME];
-		uint8_t len;
-	} stack[MAX_DEPTH];
-	unsigned ngot;
-	struct got got[MAX_GOT];
-};
 
 /* --- the engine's side ---------------------------------------------------- */
-
-struct dst_qdnssec {
-	const struct dst_val_anchors *anchors;
-	struct dst_val_store *keys;
-	struct dst_val_sigcache *sigs; /* signature checks that succeeded */
-	int64_t (*clock_floor)(void);
-	bool clock_warned;
-	struct {
-		uint32_t hash;
-		uint64_t at_ms;
-	} logged[BOGUS_LOG_SLOTS];
-};
 
 int dst_queries_set_anchors(struct dst_queries *qs, const struct dst_val_anchors *anchors,
 			    int64_t (*clock_floor)(void))
@@ -205,7 +159,7 @@ void dst_query__val_end(struct dst_query *q)
 	val_free(v);
 }
 
-static struct got *find_got(struct dst_qval *v, const uint8_t *name, size_t len, uint16_t type)
+struct got *dst_qval__find_got(struct dst_qval *v, const uint8_t *name, size_t len, uint16_t type)
 {
 	for (unsigned i = 0; i < v->ngot; i++)
 		if (v->got[i].type == type && v->got[i].name_len == len &&
@@ -214,8 +168,8 @@ static struct got *find_got(struct dst_qval *v, const uint8_t *name, size_t len,
 	return NULL;
 }
 
-static struct got *add_got(struct dst_qval *v, const uint8_t *name, size_t len, uint16_t type,
-			   const uint8_t *wire, size_t wlen)
+struct got *dst_qval__add_got(struct dst_qval *v, const uint8_t *name, size_t len, uint16_t type,
+			      const uint8_t *wire, size_t wlen)
 {
 	if (v->ngot == MAX_GOT)
 		return NULL;
@@ -233,81 +187,6 @@ static struct got *add_got(struct dst_qval *v, const uint8_t *name, size_t len, 
 	g->len = wlen;
 	v->ngot++;
 	return g;
-}
-
-/* The query message for name/type with DO and CD: a key fetch's, or its cache key's. */
-static size_t fetch_message(const uint8_t *name, size_t len, uint16_t type, uint8_t *out)
-{
-	static const uint8_t opt[] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0};
-	size_t o = DST_DNS_HEADER_LEN;
-
-	memset(out, 0, DST_DNS_HEADER_LEN);
-	out[2] = 0x01; /* RD */
-	out[3] = 0x10; /* CD: the upstream's own validation must not hide what we check */
-	out[5] = 1;    /* QDCOUNT */
-	out[11] = 1;   /* ARCOUNT: the OPT, with DO */
-	memcpy(out + o, name, len);
-	o += len;
-	dst_dns_put16(out + o, type);
-	dst_dns_put16(out + o + 2, 1);
-	o += 4;
-	memcpy(out + o, opt, sizeof(opt));
-	return o + sizeof(opt);
-}
-
-/* A fetch answered from the cache, when a key fetch left it there. */
-static bool from_cache(struct dst_query *q, const struct dst_dns_query *dq)
-{
-	struct dst_queries *qs = q->qs;
-	struct dst_cache_key key;
-	unsigned flags = 0;
-
-	if (!qs->cache)
-		return false;
-	dst_cache_key_make(&key, dq);
-	ssize_t n = dst_cache_lookup_ex(qs->cache, &key, dst_queries__now(qs), qs->scratch,
-					sizeof(qs->scratch), &flags);
-	if (n <= 0)
-		return false;
-	/* A SERVFAIL cached (servfail-ttl): the fetch failed; it says nothing about the zone. */
-	if (dst_dns_rcode(qs->scratch) == DST_DNS_RCODE_SERVFAIL)
-		return add_got(q->val, dq->qname_lower, dq->qname_len, dq->qtype, NULL, 0) != NULL;
-	return add_got(q->val, dq->qname_lower, dq->qname_len, dq->qtype, qs->scratch, (size_t)n) !=
-	       NULL;
-}
-
-enum walk { WALK_DONE, WALK_WAIT };
-
-/* Starts the key fetch of name/type for q (or answers it from the cache). */
-static int start_fetch(struct dst_query *q, const uint8_t *name, size_t len, uint16_t type,
-		       enum walk *w)
-{
-	struct dst_queries *qs = q->qs;
-	uint8_t msg[DST_DNS_HEADER_LEN + DST_DNS_MAX_NAME + 4 + 11];
-	size_t mlen = fetch_message(name, len, type, msg);
-	struct dst_dns_query dq;
-	struct dst_cache_key key;
-	static const struct dst_reply_to nobody;
-
-	if (dst_dns_parse_query(msg, mlen, &dq) != DST_DNS_QUERY_OK)
-		return DST_EFORMAT;
-	if (from_cache(q, &dq)) {
-		*w = WALK_DONE;
-		return 0;
-	}
-	dst_cache_key_make(&key, &dq);
-	struct dst_qval *v = q->val;
-	v->fetch_over = false;
-	v->fetch_stripped = false;
-	v->fetch_starting = true;
-	struct dst_query *f = dst_query__start(qs, msg, mlen, &dq, &key, &nobody, q);
-	v->fetch_starting = false;
-	if (!f)
-		return DST_ENOMEM; /* max-pending, or a zone action: no keys this way */
-	/* A fetch that failed at once (no upstream to try) has ended already. */
-	v->fetch = v->fetch_over ? NULL : f;
-	*w = WALK_WAIT;
-	return 0;
 }
 
 static bool on_stack(const struct dst_qval *v, const uint8_t *name, size_t len)
@@ -360,12 +239,15 @@ static int walk(struct dst_query *q, struct dst_val_result *res, enum walk *w)
 				*w = WALK_DONE;
 				return 0;
 			}
+			/* Below the root there is a chain to ask for at once. */
+			if (v->rounds == 1 && res->need_len > 1)
+				dst_qval__fetch_chain_ahead(q, res->need, res->need_len);
 			push(v, res->need, res->need_len);
 		}
 		const uint8_t *zn = v->stack[v->depth - 1].name;
 		size_t zlen = v->stack[v->depth - 1].len;
-		struct got *ds = find_got(v, zn, zlen, DST_VAL_TYPE_DS);
-		struct got *dk = find_got(v, zn, zlen, DST_VAL_TYPE_DNSKEY);
+		struct got *ds = dst_qval__find_got(v, zn, zlen, DST_VAL_TYPE_DS);
+		struct got *dk = dst_qval__find_got(v, zn, zlen, DST_VAL_TYPE_DNSKEY);
 		struct dst_val_zone *z = NULL;
 		struct dst_val_result zr;
 		int r = dst_val_zone_build(&env, zn, zlen, ds ? ds->wire : NULL, ds ? ds->len : 0,
@@ -380,7 +262,7 @@ static int walk(struct dst_query *q, struct dst_val_result *res, enum walk *w)
 			continue;
 		}
 		if (zr.need_len == zlen && memcmp(zr.need, zn, zlen) == 0) {
-			struct got *g = find_got(v, zn, zlen, zr.need_type);
+			struct got *g = dst_qval__find_got(v, zn, zlen, zr.need_type);
 			if (g) {
 				/* Fetched, and still not enough: no upstream answered, or not usefully. */
 				bool ds_ = zr.need_type == DST_VAL_TYPE_DS;
@@ -396,7 +278,7 @@ static int walk(struct dst_query *q, struct dst_val_result *res, enum walk *w)
 				*w = WALK_DONE;
 				return 0;
 			}
-			r = start_fetch(q, zn, zlen, zr.need_type, w);
+			r = dst_qval__start_fetch(q, zn, zlen, zr.need_type, w);
 			if (r < 0)
 				return r; /* refused (max-pending) or out of memory: not the zone's fault */
 			if (*w == WALK_WAIT)
@@ -615,29 +497,6 @@ void dst_query__keys_event(struct dst_query *q, enum dst_qevent ev)
 	advance(q);
 }
 
-/* A key fetch ended: wire NULL when it failed. Resumes the parent from its timer. */
-void dst_query__fetch_over(struct dst_query *f, const uint8_t *wire, size_t len)
-{
-	struct dst_query *p = f->parent;
-	struct dst_qval *v = p ? p->val : NULL;
-
-	f->parent = NULL;
-	if (!v || (v->fetch != f && !v->fetch_starting))
-		return;
-	v->fetch = NULL;
-	v->fetch_over = true;
-	v->fetch_stripped = !wire && f->last_status == DST_ENODNSSEC;
-	if (v->fetch_stripped) {
-		struct dst_dns_ede ede;
-		char text[sizeof(v->fetch_why)];
-		dst_query__ede(f, &ede, text, sizeof(text));
-		snprintf(v->fetch_why, sizeof(v->fetch_why), "%.*s", (int)ede.text_len, ede.text);
-	}
-	/* Failed or not, it is now known: a failure leaves a NULL answer the walk reports. */
-	(void)add_got(v, f->dq.qname_lower, f->dq.qname_len, f->dq.qtype, wire, len);
-	uv_timer_start(&p->timer, dst_query__on_timer, 0, 0);
-}
-
 #else /* !DST_DNSSEC */
 
 int dst_queries_set_anchors(struct dst_queries *qs, const struct dst_val_anchors *anchors,
@@ -682,13 +541,6 @@ void dst_query__keys_event(struct dst_query *q, enum dst_qevent ev)
 {
 	if (ev == DST_EV_ABORT)
 		dst_query__finish(q);
-}
-
-void dst_query__fetch_over(struct dst_query *f, const uint8_t *wire, size_t len)
-{
-	(void)wire;
-	(void)len;
-	f->parent = NULL;
 }
 
 void dst_query__note_stripping(struct dst_queries *qs, struct dst_upstream *up)

@@ -282,6 +282,37 @@ START_TEST(test_unsigned_answer_fetches_the_root_dnskey_with_do_and_cd)
 }
 END_TEST
 
+/* A cold chain below the root: every zone's DS and DNSKEY go out at once, not one per round trip. */
+START_TEST(test_a_cold_chain_is_fetched_in_parallel)
+{
+	validate_on();
+	ask_ex(0x1111, QNAME, 0, true, false);
+	ck_assert_uint_eq(fake.nreq, 1);
+	ldns_pkt *p = answer_pkt(fake.req[0].id, LDNS_RCODE_NOERROR, QSTR);
+	add_rr(p, AN, "www.example.com. 300 IN A 192.0.2.1");
+	add_rr(p, AN,
+	       "www.example.com. 300 IN RRSIG A 8 3 300 20370101000000 20200101000000 4242 "
+	       "example.com. " B64);
+	answer_with(0, p);
+	ck_assert_uint_eq(nsent, 0);
+	/* . DNSKEY, com. DNSKEY and DS, example.com. DNSKEY and DS: all out, none answered yet. */
+	ck_assert_uint_eq(fake.nreq, 6);
+	const char *names[] = {".", "com.", "com.", "example.com.", "example.com."};
+	const ldns_rr_type types[] = {LDNS_RR_TYPE_DNSKEY, LDNS_RR_TYPE_DNSKEY, LDNS_RR_TYPE_DS,
+				      LDNS_RR_TYPE_DNSKEY, LDNS_RR_TYPE_DS};
+	for (unsigned i = 0; i < 5; i++) {
+		ck_assert_msg(req_asks(i + 1, names[i], types[i]), "request %u", i + 1);
+		ck_assert(req_do(i + 1));
+		ck_assert(req_cd(i + 1));
+		ck_assert(fake.req[i + 1].live);
+	}
+	/* The walk's own fetch (example.com. DS) rode on the one already out. */
+	ck_assert_uint_eq(query_in(DST_QDNSSEC_VALIDATE)->state, DST_Q_WAIT_KEYS);
+	dst_queries_abort_all(qs);
+	ck_assert_uint_eq(dst_queries_pending(qs), 0);
+}
+END_TEST
+
 START_TEST(test_failed_key_fetch_gives_servfail_with_ede_6_naming_the_query)
 {
 	char text[256];
@@ -497,6 +528,7 @@ TCase *query_tcase_dnssec(void)
 	tcase_add_test(tc, test_deadline_during_a_key_fetch_gives_servfail_with_ede_6_too_late);
 	tcase_add_test(tc, test_identical_query_joins_a_validation_and_gets_the_same_answer);
 	tcase_add_test(tc, test_abort_while_waiting_on_a_key_fetch_answers_nobody);
+	tcase_add_test(tc, test_a_cold_chain_is_fetched_in_parallel);
 	tcase_add_test(tc, test_validation_turned_off_during_a_walk_answers_unchecked);
 	tcase_add_test(tc, test_key_fetch_answered_without_rrsig_moves_to_the_next_upstream);
 	tcase_add_test(tc, test_every_upstream_stripping_rrsigs_gives_servfail_with_ede_10);
