@@ -53,7 +53,8 @@ struct dst_qdnssec {
 	struct dst_val_sigcache *sigs; /* signature checks that succeeded */
 	int64_t (*clock_floor)(void);
 	bool clock_warned;
-	bool chain_fetch; /* a key fetch ahead is being started: fetch mode, no parent */
+	bool chain_fetch;    /* a key fetch ahead is being started: fetch mode, no parent */
+	bool anchors_warned; /* the root's DNSKEY set lacks a key an anchor names: said once */
 	struct {
 		uint32_t hash;
 		uint64_t at_ms;

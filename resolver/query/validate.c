@@ -75,6 +75,7 @@ int dst_queries_set_anchors(struct dst_queries *qs, const struct dst_val_anchors
 	if (d->anchors != anchors) {
 		dst_val_store_clear(d->keys);
 		dst_val_sigcache_clear(d->sigs);
+		d->anchors_warned = false;
 	}
 	d->anchors = anchors;
 	d->clock_floor = clock_floor;
@@ -214,6 +215,26 @@ static void set_bogus(struct dst_val_result *res, const char *fmt, const uint8_t
 }
 
 /*
+ * The root's DNSKEY set no longer has a key one of the anchors names: the
+ * root's keys rolled over and the anchors (built in or configured) did not
+ * follow. Validation goes on while another anchor matches; said once per
+ * set of anchors, so it is seen before the last matching key goes.
+ */
+static void warn_stale_anchors(struct dst_qdnssec *d, const struct dst_val_zone *z, size_t zlen)
+{
+	unsigned n = zlen == 1 ? dst_val_zone_unmatched_trust(z) : 0;
+
+	if (!n || d->anchors_warned)
+		return;
+	d->anchors_warned = true;
+	dst_log(DST_LOG_WARN,
+		"dnssec: %u of the trust anchors for the root match no key in the root's DNSKEY "
+		"set: the root's keys have rolled over; update trust-anchor / trust-anchor-file, "
+		"or dotstub (its built-in anchors), before the remaining key goes too",
+		n);
+}
+
+/*
  * Runs the walk until the answer is decided (res, WALK_DONE) or a fetch
  * is out (WALK_WAIT). Returns 0 or DST_ENOMEM.
  */
@@ -255,6 +276,7 @@ static int walk(struct dst_query *q, struct dst_val_result *res, enum walk *w)
 		if (r < 0)
 			return r;
 		if (z) {
+			warn_stale_anchors(q->qs->dnssec, z, zlen);
 			r = dst_val_store_put(q->qs->dnssec->keys, z, env.now_s);
 			if (r < 0)
 				return r;

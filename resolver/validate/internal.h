@@ -24,6 +24,7 @@ struct dst_val_zone {
 	bool cut;
 	ldns_rr_list *keys; /* SECURE: the zone's DNSKEY set (owned) */
 	uint32_t ttl;
+	unsigned unmatched_trust; /* SECURE: usable DS or anchors that match none of keys */
 	char why[DST_VAL_WHY_MAX];
 };
 

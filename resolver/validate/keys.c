@@ -342,6 +342,11 @@ const uint8_t *dst_val_zone_name(const struct dst_val_zone *z, size_t *len)
 	return ldns_rdf_data(z->name);
 }
 
+unsigned dst_val_zone_unmatched_trust(const struct dst_val_zone *z)
+{
+	return z->status == DST_VAL_SECURE ? z->unmatched_trust : 0;
+}
+
 uint32_t dst_val_zone_ttl(const struct dst_val_zone *z)
 {
 	return z->ttl;
@@ -457,6 +462,7 @@ static int keys_from_trust(const struct dst_val_env *env, const ldns_rdf *zone,
 	ldns_rr_list *dnskeys = NULL, *sigs = NULL, *trusted = NULL, *keys = NULL;
 	uint8_t labels;
 	size_t usable = 0;
+	unsigned unmatched = 0;
 	int rc = 0;
 
 	dst_val__name(zone, zn, sizeof(zn));
@@ -502,6 +508,14 @@ static int keys_from_trust(const struct dst_val_env *env, const ldns_rdf *zone,
 		dst_val__set(res, DST_VAL_BOGUS, "no DNSKEY matches DS for %s", zn);
 		goto zone;
 	}
+	/* A usable DS (or anchor) that matches no key: a rollover underway, or anchors out of date. */
+	for (size_t i = 0; i < ldns_rr_list_rr_count(trust); i++) {
+		ldns_rr *tr = ldns_rr_list_rr(trust, i);
+		bool matched = false;
+		for (size_t k = 0; k < ldns_rr_list_rr_count(dnskeys) && !matched; k++)
+			matched = key_matches(ldns_rr_list_rr(dnskeys, k), tr);
+		unmatched += trust_usable(tr) && !matched;
+	}
 	snprintf(what, sizeof(what), "%s DNSKEY", zn);
 	if (dst_val__verify(env, trusted, dnskeys, sigs, &labels, what, res) != DST_VAL_SECURE) {
 		/* res says why */
@@ -527,6 +541,8 @@ zone:
 	if (!*out) {
 		ldns_rr_list_deep_free(keys);
 		rc = DST_ENOMEM;
+	} else if (res->status == DST_VAL_SECURE) {
+		(*out)->unmatched_trust = unmatched;
 	}
 done:
 	ldns_rr_list_free(dnskeys);

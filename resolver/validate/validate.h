@@ -89,6 +89,11 @@ const uint8_t *dst_val_zone_name(const struct dst_val_zone *z, size_t *len);
  * and DNSKEY sets (or of the denial) it came from, no later than the first
  * DNSKEY signature expires; at most 60 s for a bogus zone, a day for any. */
 uint32_t dst_val_zone_ttl(const struct dst_val_zone *z);
+/* A secure zone: how many of the usable DS records (or trust anchors, for a
+ * zone that has them) match no key of its DNSKEY set; 0 otherwise. For the
+ * root, a key the anchors trust has left the set: a rollover the anchors
+ * have not followed. */
+unsigned dst_val_zone_unmatched_trust(const struct dst_val_zone *z);
 
 /* --- signatures already checked (sigcache.c) --------------------------- */
 

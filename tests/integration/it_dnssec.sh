@@ -138,6 +138,13 @@ pinned_conf() {
 	IT_SERVER_EXTRA=$anchor_line it_conf_server
 	it_conf_dnssec_upstream unbound "pin-sha256 = $(it_pin "$IT_DIR/dnssec-cert.pem")"
 }
+# Plus an anchor for a root key that is gone: a rollover the anchors did not follow.
+stale_anchor_conf() {
+	IT_SERVER_EXTRA="$anchor_line
+trust-anchor = . IN DS 12345 13 2 0000000000000000000000000000000000000000000000000000000000000000" \
+		it_conf_server
+	it_conf_dnssec_upstream unbound
+}
 strip_only_conf() {
 	IT_SERVER_EXTRA=$anchor_line it_conf_server
 	printf '[upstream stripper]\naddress = 127.0.0.1:%s\ntls-name = %s\nca-file = %s\n\n' \
@@ -285,6 +292,16 @@ if start validating_conf "validating (trust-anchor-file)"; then
 fi
 
 # --- 3. exceptions ------------------------------------------------------------
+
+if start stale_anchor_conf "an anchor no root key matches, beside one that does"; then
+	ask "stale anchor" www.secure.test A +dnssec
+	it_expect_a "stale anchor beside a good one: www.secure.test A" 192.0.2.1
+	it_expect_eq "stale anchor beside a good one: still secure (AD)" set "$(ad)"
+	it_expect_match "stale anchor: the log says the anchors did not follow the root's keys" \
+		"1 of the trust anchors for the root match no key in the root's DNSKEY set" \
+		"$(cat "$DS_LOG")"
+	it_stop_dotstub TERM
+fi
 
 if start zone_off_conf "[zone badsig.test] dnssec = off"; then
 	ask "zone off" www.badsig.test A +dnssec

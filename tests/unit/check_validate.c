@@ -963,6 +963,34 @@ START_TEST(test_ignored_validity_still_checks_the_rest)
 }
 END_TEST
 
+/* --- anchors the root's keys no longer match --------------------------------------- */
+
+START_TEST(test_an_anchor_no_root_key_matches_is_counted_and_the_root_stays_secure)
+{
+	struct dst_val_zone *z = NULL;
+	char err[200];
+	struct dst_val_anchors *saved = test_anchor;
+
+	/* The test root's own anchor alone: every anchor matches a key. */
+	ck_status(build(".", false, true, &z), DST_VAL_SECURE, "");
+	ck_assert_uint_eq(dst_val_zone_unmatched_trust(z), 0);
+	dst_val_zone_free(z);
+	/* Plus an anchor for a key the root no longer publishes (a rollover not followed). */
+	test_anchor = anchors_from("anchor.ds");
+	ck_assert_int_eq(dst_val_anchors_add(
+				 test_anchor,
+				 ". IN DS 12345 13 2 "
+				 "0000000000000000000000000000000000000000000000000000000000000000",
+				 err, sizeof(err)),
+			 0);
+	ck_status(build(".", false, true, &z), DST_VAL_SECURE, "");
+	ck_assert_uint_eq(dst_val_zone_unmatched_trust(z), 1);
+	dst_val_zone_free(z);
+	dst_val_anchors_free(test_anchor);
+	test_anchor = saved;
+}
+END_TEST
+
 /* --- signatures already checked (sigcache.c) ----------------------------------- */
 
 START_TEST(test_a_signature_checked_before_is_not_checked_again)
@@ -1295,6 +1323,7 @@ static Suite *validate_suite(void)
 	tcase_add_test(tc, test_signatures_not_yet_valid_are_secure_when_validity_is_ignored);
 	tcase_add_test(tc, test_ignored_validity_still_checks_the_rest);
 	tcase_add_test(tc, test_a_signature_checked_before_is_not_checked_again);
+	tcase_add_test(tc, test_an_anchor_no_root_key_matches_is_counted_and_the_root_stays_secure);
 	tcase_add_test(tc, test_the_signature_cache_never_excuses_an_expired_or_changed_signature);
 	suite_add_tcase(s, tc);
 	return s;
