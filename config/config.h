@@ -256,6 +256,11 @@ static inline bool dst_config_zone_routes(const struct dst_config_zone *z)
 {
 	return z->nupstreams > 0 || z->action != DST_CONFIG_ZONE_FORWARD;
 }
+/*
+ * The closest zone enclosing zone i (strictly above it; with routing,
+ * only zones that route), or cfg->nzones when none does.
+ */
+size_t dst_config_zone_enclosing(const struct dst_config *cfg, size_t i, bool routing);
 
 /* Receives one formatted problem ("FILE:LINE: message", no newline). */
 typedef void (*dst_config_error_cb)(void *arg, const char *msg);

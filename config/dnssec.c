@@ -102,15 +102,15 @@ static bool strictly_under(const uint8_t *a, size_t alen, const uint8_t *b, size
 	return blen == 1 && alen > 1; /* the root encloses every other name */
 }
 
-/* The closest zone enclosing zone i, or cfg->nzones when none does. */
-static size_t enclosing_zone(const struct dst_config *cfg, size_t i)
+size_t dst_config_zone_enclosing(const struct dst_config *cfg, size_t i, bool routing)
 {
 	const struct dst_config_zone *z = &cfg->zones[i];
 	size_t best = cfg->nzones;
 
 	for (size_t k = 0; k < cfg->nzones; k++) {
 		const struct dst_config_zone *p = &cfg->zones[k];
-		if (k != i && p->wire_len < z->wire_len &&
+		if (k != i && (!routing || dst_config_zone_routes(p)) &&
+		    p->wire_len < z->wire_len &&
 		    strictly_under(z->wire, z->wire_len, p->wire, p->wire_len) &&
 		    (best == cfg->nzones || p->wire_len > cfg->zones[best].wire_len))
 			best = k;
@@ -139,13 +139,13 @@ bool dst_config_zone_validates(const struct dst_config *cfg, uint32_t zone)
 	/* Private names (plain DNS upstreams only) have no chain of trust. */
 	if (z->nupstreams > 0 && plain)
 		return false;
-	size_t p = enclosing_zone(cfg, zone);
+	size_t p = dst_config_zone_enclosing(cfg, zone, false);
 	if (z->nupstreams == 0)
 		/* Not set, no upstreams of its own: as the zone around it. */
 		return p < cfg->nzones ? dst_config_zone_validates(cfg, (uint32_t)p) : true;
 	/* Its own DNS-over-TLS upstreams: validated, unless the closest zone around it
 	 * that says anything says off (a negative trust anchor covers what is below). */
-	for (; p < cfg->nzones; p = enclosing_zone(cfg, p))
+	for (; p < cfg->nzones; p = dst_config_zone_enclosing(cfg, p, false))
 		if (cfg->zones[p].dnssec != DST_CONFIG_ZONE_DNSSEC_INHERIT)
 			return cfg->zones[p].dnssec == DST_CONFIG_ZONE_DNSSEC_VALIDATE;
 	return true;

@@ -88,7 +88,7 @@ tests_unit_check_dnsclient_LDADD = resolver/io/libdst_io.a resolver/base/libdst_
 tests_unit_check_upstream_SOURCES = tests/unit/check_upstream.c resolver/upstream/routes.c
 tests_unit_check_upstream_CFLAGS = $(UNIT_CFLAGS) $(LIBUV_CFLAGS) $(GNUTLS_CFLAGS)
 tests_unit_check_upstream_LDADD = resolver/upstream/libdst_select.a resolver/policy/libdst_policy.a \
-	dns/libdst_dns.a $(CHECK_LIBS)
+	config/libdst_config.a dns/libdst_dns.a $(CHECK_LIBS)
 
 tests_unit_check_udpbatch_SOURCES = tests/unit/check_udpbatch.c
 tests_unit_check_udpbatch_CFLAGS = $(UNIT_CFLAGS)

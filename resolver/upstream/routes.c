@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "dns/err.h"
 #include "resolver/upstream/internal.h"
@@ -23,39 +22,6 @@ struct dst_routes {
 };
 
 /* Whether wire name a is b or under it (both lower case, wire form). */
-static bool under(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	for (size_t off = 0; off < alen; off += 1u + a[off]) {
-		if (alen - off == blen && memcmp(a + off, b, blen) == 0)
-			return true;
-		if (a[off] == 0)
-			break;
-	}
-	return false;
-}
-
-/*
- * A zone that only carries settings (dnssec = off, say) routes its names
- * as the closest enclosing zone that routes does: a [zone] under a
- * private zone must not send private names to the default upstreams.
- * -1: none encloses it (the default upstreams).
- */
-static long routing_parent(const struct dst_config *cfg, size_t i)
-{
-	const struct dst_config_zone *z = &cfg->zones[i];
-	long best = -1;
-
-	for (size_t k = 0; k < cfg->nzones; k++) {
-		const struct dst_config_zone *p = &cfg->zones[k];
-		if (k == i || !dst_config_zone_routes(p) || p->wire_len >= z->wire_len ||
-		    !under(z->wire, z->wire_len, p->wire, p->wire_len))
-			continue;
-		if (best < 0 || p->wire_len > cfg->zones[best].wire_len)
-			best = (long)k;
-	}
-	return best;
-}
-
 int dst_upstream__routes_new(const struct dst_config *cfg, struct dst_routes **out)
 {
 	struct dst_routes *r = calloc(1, sizeof(*r) + cfg->nzones * sizeof(r->zone[0]));
@@ -72,8 +38,11 @@ int dst_upstream__routes_new(const struct dst_config *cfg, struct dst_routes **o
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct dst_config_zone *z = &cfg->zones[i];
 		struct dst_route *rt = &r->zone[i];
-		long from = dst_config_zone_routes(z) ? (long)i : routing_parent(cfg, i);
-		const struct dst_config_zone *rz = from >= 0 ? &cfg->zones[from] : z;
+		/* A zone with settings only (dnssec = off) routes as its closest routing
+		 * parent: private names under a private zone must not go to the defaults. */
+		size_t from =
+			dst_config_zone_routes(z) ? i : dst_config_zone_enclosing(cfg, i, true);
+		const struct dst_config_zone *rz = from < cfg->nzones ? &cfg->zones[from] : z;
 		rt->zone = (uint32_t)i; /* its own settings (dnssec), whoever's routes */
 		rt->action = rz->action;
 		for (size_t k = 0; k < rz->nupstreams; k++)
