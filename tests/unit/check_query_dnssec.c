@@ -315,7 +315,7 @@ START_TEST(test_a_cold_chain_is_fetched_in_parallel)
 }
 END_TEST
 
-START_TEST(test_failed_key_fetch_gives_servfail_with_ede_6_naming_the_query)
+START_TEST(test_failed_key_fetch_gives_servfail_dnssec_bogus_naming_the_query)
 {
 	char text[256];
 
@@ -339,7 +339,7 @@ START_TEST(test_failed_key_fetch_gives_servfail_with_ede_6_naming_the_query)
 }
 END_TEST
 
-START_TEST(test_key_fetch_failing_on_every_upstream_gives_servfail_with_ede_6)
+START_TEST(test_key_fetch_failing_on_every_upstream_gives_servfail_dnssec_bogus)
 {
 	char text[256];
 
@@ -357,7 +357,7 @@ START_TEST(test_key_fetch_failing_on_every_upstream_gives_servfail_with_ede_6)
 }
 END_TEST
 
-START_TEST(test_deadline_during_a_key_fetch_gives_servfail_with_ede_6_too_late)
+START_TEST(test_deadline_during_a_key_fetch_gives_servfail_dnssec_bogus_too_late)
 {
 	char text[256];
 
@@ -456,7 +456,7 @@ START_TEST(test_key_fetch_answered_without_rrsig_moves_to_the_next_upstream)
 }
 END_TEST
 
-START_TEST(test_every_upstream_stripping_rrsigs_gives_servfail_with_ede_10)
+START_TEST(test_every_upstream_stripping_rrsigs_gives_servfail_rrsigs_missing)
 {
 	char text[256];
 
@@ -525,15 +525,15 @@ TCase *query_tcase_dnssec(void)
 	tcase_add_test(tc, test_client_cd_goes_upstream_with_cd_its_own_do_and_is_not_validated);
 	tcase_add_test(tc, test_zone_with_dnssec_off_goes_upstream_with_cd_and_is_not_validated);
 	tcase_add_test(tc, test_unsigned_answer_fetches_the_root_dnskey_with_do_and_cd);
-	tcase_add_test(tc, test_failed_key_fetch_gives_servfail_with_ede_6_naming_the_query);
-	tcase_add_test(tc, test_key_fetch_failing_on_every_upstream_gives_servfail_with_ede_6);
-	tcase_add_test(tc, test_deadline_during_a_key_fetch_gives_servfail_with_ede_6_too_late);
+	tcase_add_test(tc, test_failed_key_fetch_gives_servfail_dnssec_bogus_naming_the_query);
+	tcase_add_test(tc, test_key_fetch_failing_on_every_upstream_gives_servfail_dnssec_bogus);
+	tcase_add_test(tc, test_deadline_during_a_key_fetch_gives_servfail_dnssec_bogus_too_late);
 	tcase_add_test(tc, test_identical_query_joins_a_validation_and_gets_the_same_answer);
 	tcase_add_test(tc, test_abort_while_waiting_on_a_key_fetch_answers_nobody);
 	tcase_add_test(tc, test_a_cold_chain_is_fetched_in_parallel);
 	tcase_add_test(tc, test_validation_turned_off_during_a_walk_answers_unchecked);
 	tcase_add_test(tc, test_key_fetch_answered_without_rrsig_moves_to_the_next_upstream);
-	tcase_add_test(tc, test_every_upstream_stripping_rrsigs_gives_servfail_with_ede_10);
+	tcase_add_test(tc, test_every_upstream_stripping_rrsigs_gives_servfail_rrsigs_missing);
 	tcase_add_test(tc, test_cached_servfail_of_a_key_fetch_is_a_failed_fetch_not_a_bogus_zone);
 	return tc;
 }
