@@ -71,15 +71,6 @@ b_make_pki
 b_start_upstream
 b_log "upstream unbound (DoT) on 127.0.0.1:$UP_PORT; results in $OUT"
 
-# send FILE: each line once at RATE; prints "sent completed noerror".
-send() {
-	local f=$1 n
-	n=$(wc -l <"$f")
-	timeout $((n / RATE + 60)) dnsperf -s 127.0.0.1 -p "$SUT_PORT" -d "$f" -n 1 -c 10 -q 100 \
-		-Q "$RATE" -t 10 >"$B_TMP/dnsperf.out" 2>&1
-	"${BU[@]}" dnsperf "$B_TMP/dnsperf.out" |
-		python3 -c 'import json,sys; r=json.load(sys.stdin); print(r.get("sent",0), r.get("completed",0), r.get("noerror",0))'
-}
 
 # measure SYSTEM WORKLOAD FILE: zero, send FILE (idle: wait), dump, record.
 measure() {
@@ -91,7 +82,7 @@ measure() {
 	if [ "$wl" = idle ]; then
 		sleep "$IDLE_SECONDS"
 	else
-		read -r sent completed noerror < <(send "$file")
+		read -r sent completed noerror < <(b_send "$file")
 		cp "$B_TMP/dnsperf.out" "$OUT/raw/callgrind-$sys-$wl.dnsperf.txt"
 	fi
 	before=$(ls "$SUT_DIR"/callgrind.out.* 2>/dev/null | wc -l)
@@ -139,7 +130,7 @@ for sys in $SYSTEMS; do
 		--callgrind-out-file="$B_TMP/$sys-$((B_RUNS + 1))/callgrind.out.%p" || continue
 	for wl in $WORKLOADS; do
 		[ "$sys" = floor ] && [ "$wl" = miss ] && continue
-		[ "$wl" = idle ] || send "$D/warm-$wl.txt" >/dev/null
+		[ "$wl" = idle ] || b_send "$D/warm-$wl.txt" >/dev/null
 		b_log "$(measure "$sys" "$wl" "$D/$wl.txt")"
 	done
 	b_stop

@@ -143,12 +143,11 @@ up_queries() { grep -c 'info: 127\.0\.0\.1 ' "$UP_LOG" 2>/dev/null || echo 0; }
 # --- the validating systems -------------------------------------------------
 
 b_conf_dotstub-off() {
-	DOTSTUB_SERVER_EXTRA="dnssec = off" b_conf_dotstub "$1" "$2"
+	DOTSTUB_DNSSEC=off b_conf_dotstub "$1" "$2"
 }
 b_cmd_dotstub-off() { b_cmd_dotstub "$@"; }
 b_conf_dotstubval() {
-	DOTSTUB_SERVER_EXTRA="dnssec = validate
-trust-anchor-file = $ANCHOR" b_conf_dotstub "$1" "$2"
+	DOTSTUB_DNSSEC=validate DOTSTUB_SERVER_EXTRA="trust-anchor-file = $ANCHOR" b_conf_dotstub "$1" "$2"
 }
 b_cmd_dotstubval() { b_cmd_dotstub "$@"; }
 
@@ -221,15 +220,6 @@ conf_of() {
 	esac
 }
 
-# send FILE RATE: each line once; prints "sent completed noerror".
-send() {
-	local f=$1 n
-	n=$(wc -l <"$f")
-	timeout $((n / RATE + 60)) dnsperf -s 127.0.0.1 -p "$SUT_PORT" -d "$f" -n 1 -c 10 -q 100 \
-		-Q "$RATE" -t 10 >"$B_TMP/dnsperf.out" 2>&1
-	"${BU[@]}" dnsperf "$B_TMP/dnsperf.out" |
-		python3 -c 'import json,sys; r=json.load(sys.stdin); print(r.get("sent",0), r.get("completed",0), r.get("noerror",0))'
-}
 
 # ad_check: the system answers www.secure.test with AD (it validated);
 # prints "ad" or "no-ad".
@@ -246,7 +236,7 @@ measure() {
 		return 1
 	}
 	up0=$(up_queries)
-	read -r sent completed noerror < <(send "$file")
+	read -r sent completed noerror < <(b_send "$file")
 	up1=$(up_queries)
 	cp "$B_TMP/dnsperf.out" "$OUT/raw/$sys-$wl.dnsperf.txt"
 	before=$(ls "$SUT_DIR"/callgrind.out.* 2>/dev/null | wc -l)
@@ -325,11 +315,11 @@ for sys in $SYSTEMS; do
 		--callgrind-out-file="$B_TMP/$(conf_of "$sys")-$((B_RUNS + 1))/callgrind.out.%p" || continue
 	ad=$(ad_check)
 	cp "$SUT_DIR"/*.conf "$OUT/raw/" 2>/dev/null
-	send "$D/warm.txt" >/dev/null
+	b_send "$D/warm.txt" >/dev/null
 	b_log "$(measure "$sys" vmiss "$D/vmiss.txt" "$ad")"
-	send "$D/warm-nx.txt" >/dev/null
+	b_send "$D/warm-nx.txt" >/dev/null
 	b_log "$(measure "$sys" nxmiss "$D/nxmiss.txt" "$ad")"
-	send "$D/warm-hit.txt" >/dev/null
+	b_send "$D/warm-hit.txt" >/dev/null
 	b_log "$(measure "$sys" hit "$D/hit.txt" "$ad")"
 	b_stop
 	cp "$SUT_LOG" "$OUT/raw/$sys.log"
@@ -339,7 +329,7 @@ if [ "$QPS" = 1 ]; then
 	for sys in $SYSTEMS; do
 		available "$sys" || continue
 		sb_start "$(conf_of "$sys")" || continue
-		send "$D/warm.txt" >/dev/null
+		b_send "$D/warm.txt" >/dev/null
 		timeout $((QPS_SECONDS + 30)) dnsperf -s 127.0.0.1 -p "$SUT_PORT" -d "$D/qps.txt" \
 			-l "$QPS_SECONDS" -c 20 -q 500 -t 5 >"$OUT/raw/$sys-qps.dnsperf.txt" 2>&1
 		"${BU[@]}" dnsperf "$OUT/raw/$sys-qps.dnsperf.txt" |

@@ -69,6 +69,17 @@ b_need() {
 # shellcheck disable=SC2120 # N is optional
 b_ports() { "${BU[@]}" ports "$@"; }
 
+# b_send FILE: each line of FILE once to the system under test (SUT_PORT)
+# at RATE q/s with dnsperf, bounded in time; prints "sent completed noerror".
+b_send() {
+	local f=$1 n
+	n=$(wc -l <"$f")
+	timeout $((n / RATE + 60)) dnsperf -s 127.0.0.1 -p "$SUT_PORT" -d "$f" -n 1 -c 10 -q 100 \
+		-Q "$RATE" -t 10 >"$B_TMP/dnsperf.out" 2>&1
+	"${BU[@]}" dnsperf "$B_TMP/dnsperf.out" |
+		python3 -c 'import json,sys; r=json.load(sys.stdin); print(r.get("sent",0), r.get("completed",0), r.get("noerror",0))'
+}
+
 # --- PKI -----------------------------------------------------------------
 
 # A CA and an ECDSA server certificate for $B_TLS_NAME. Sets B_CA, B_CERT,
@@ -157,6 +168,9 @@ EOF
 # loopback addresses.
 
 # dotstub takes as many threads as cores (at most 4); dotstub1 is the same with threads = 1.
+# DNSSEC validation is off (DOTSTUB_DNSSEC=validate turns it on): the bench
+# upstream's names are made up, with no chain of trust, and the other
+# forwarders here do not validate either (bench/dnssec.sh compares that).
 # DOTSTUB_SERVER_EXTRA (lines) goes into [server], DOTSTUB_EXTRA (sections)
 # at the end: e.g. a blocklist and [zone]s for the policy's per-query cost.
 b_conf_dotstub() {
@@ -164,6 +178,7 @@ b_conf_dotstub() {
 [server]
 listen = 127.0.0.1:$2
 threads = ${3:-0}
+dnssec = ${DOTSTUB_DNSSEC:-off}
 ${DOTSTUB_SERVER_EXTRA:-}
 
 [cache]
